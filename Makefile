@@ -1,0 +1,109 @@
+# goscope: eBPF agent for running Go programs.
+#
+#   make            build $(O)/goscope
+#   make run        install dependencies, build, start the demo Go workload and attach to it
+#   make test       install test dependencies and the Go matrix, build, run every test
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Quiet by default; V=1 shows every command. Output goes to $(O), never into the source tree.
+
+O ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+PYTHON ?= /usr/bin/python3
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.skel.h,$(BPF_SRCS))
+
+USER_SRCS := $(wildcard user/*.c user/gobin/*.c user/out/*.c)
+USER_OBJS := $(patsubst %.c,$(O)/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(O)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+
+HEADERS := $(wildcard include/*.h user/*.h user/gobin/*.h user/out/*.h)
+
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -Iuser -I$(O)/bpf -DGOSCOPE_VERSION='"$(VERSION)"'
+LDLIBS += -lbpf -lelf -ldw -lz
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
+
+.DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+.PHONY: all clean deps test-deps targets unit test run install uninstall
+
+all: $(O)/goscope
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c include/goscope.h vmlinux/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(O)/%.o: %.c $(HEADERS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(O)/goscope: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(O)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+unit: $(UNIT_BINS)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+test-deps:
+	$(Q)scripts/install-deps.sh --test
+
+# The Go workloads for the tests and the demo, built with every installed toolchain (cached).
+targets:
+	$(Q)tests/build-targets.sh $(O)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/build-targets.sh $(O) demo
+	$(Q)scripts/run-demo.sh $(O)
+
+test: test-deps
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)tests/build-targets.sh $(O)
+	$(Q)GOSCOPE_BUILD=$(abspath $(O)) $(PYTHON) -m pytest -q tests
+
+install: $(O)/goscope
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/goscope)
+	$(Q)install -D -m 0755 $(O)/goscope $(DESTDIR)$(PREFIX)/bin/goscope
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/bin/goscope
+
+clean:
+	$(call msg,CLEAN,$(O))
+	$(Q)rm -rf $(O)

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types shared by the BPF programs and user space. Fixed-width kernel types only; this header
+ * includes neither vmlinux.h nor libc so that both sides compile it unchanged.
+ */
+#ifndef GOSCOPE_H
+#define GOSCOPE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>	/* user space; the BPF side gets the same types from vmlinux.h */
+#endif
+
+#define GS_MAX_TARGETS		1024
+#define GS_RINGBUF_BYTES	(256 * 1024)
+
+enum gs_event_kind {
+	GS_EV_GC_START	= 1,	/* runtime.(*gcControllerState).startCycle entry (world stopped) */
+	GS_EV_GC_END	= 2,	/* runtime.freeStackSpans entry: every gctrace value is final */
+};
+
+/*
+ * Absolute addresses in the target of every runtime value the GC probes read. User space fills
+ * them from the target's symbols and DWARF (link address + load bias + field offset), so the BPF
+ * side knows nothing about Go versions. A zero address means "not read".
+ */
+struct gs_gc_layout {
+	__u64 numgc;			/* memstats.numgc, uint32 */
+	__u64 gc_cpu_fraction;		/* memstats.gc_cpu_fraction, float64 */
+	__u64 runtime_init_time;	/* runtime.runtimeInitTime, int64 */
+	__u64 t_sweep_term;		/* work.tSweepTerm, int64 */
+	__u64 t_mark;			/* work.tMark */
+	__u64 t_mark_term;		/* work.tMarkTerm */
+	__u64 t_end;			/* work.tEnd */
+	__u64 stwprocs;			/* work.stwprocs, int32 */
+	__u64 maxprocs;			/* work.maxprocs, int32 */
+	__u64 user_forced;		/* work.userForced, bool */
+	__u64 heap0;			/* work.heap0, uint64 */
+	__u64 heap1;			/* work.heap1 */
+	__u64 heap2;			/* work.heap2 */
+	__u64 pause_ns;			/* work.pauseNS, int64 */
+	__u64 assist_time;		/* gcController.assistTime, int64 */
+	__u64 dedicated_mark_time;	/* gcController.dedicatedMarkTime */
+	__u64 fractional_mark_time;	/* gcController.fractionalMarkTime */
+	__u64 idle_mark_time;		/* gcController.idleMarkTime */
+	__u64 last_heap_goal;		/* gcController.lastHeapGoal, uint64 */
+	__u64 stack_scan;		/* 1.19: gcController.maxStackScan; 1.20+: lastStackScan */
+	__u64 globals_scan;		/* gcController.globalsScan */
+};
+
+/* Bit i of gs_gc_end.read_errors is set when the i-th u64 of gs_gc_layout could not be read. */
+#define GS_GC_LAYOUT_FIELDS	(sizeof(struct gs_gc_layout) / sizeof(__u64))
+
+struct gs_event_hdr {
+	__u32 kind;		/* enum gs_event_kind */
+	__u32 target;		/* target slot, the uprobe's attach cookie */
+	__u32 pid;		/* tgid as the kernel's root PID namespace sees it */
+	__u32 tid;
+	__u64 ktime_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC, the clock nanotime() uses */
+};
+
+struct gs_gc_start {
+	struct gs_event_hdr hdr;
+	__u64 trigger_kind;	/* RDI: gcTriggerKind (0 heap, 1 time, 2 cycle = runtime.GC) */
+	__u64 trigger_now;	/* RSI: trigger.now */
+	__u32 numgc;		/* completed cycles before this one starts */
+	__u32 read_errors;
+};
+
+struct gs_gc_end {
+	struct gs_event_hdr hdr;
+	__u32 numgc;
+	__s32 stwprocs;
+	__s32 maxprocs;
+	__u8 user_forced;
+	__u8 pad[3];
+	__u64 gc_cpu_fraction_bits;	/* raw float64 bits; converted in user space */
+	__s64 runtime_init_time;
+	__s64 t_sweep_term;
+	__s64 t_mark;
+	__s64 t_mark_term;
+	__s64 t_end;
+	__u64 heap0;
+	__u64 heap1;
+	__u64 heap2;
+	__s64 pause_ns;
+	__s64 assist_time;
+	__s64 dedicated_mark_time;
+	__s64 fractional_mark_time;
+	__s64 idle_mark_time;
+	__u64 last_heap_goal;
+	__u64 stack_scan;
+	__u64 globals_scan;
+	__u32 read_errors;		/* bit per gs_gc_layout field that failed to read */
+	__u32 pad2;
+};
+
+#endif /* GOSCOPE_H */

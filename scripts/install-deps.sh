@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Install what goscope needs, from Debian packages only. Idempotent: when everything is already
+# installed it touches nothing and takes well under a second.
+#
+#   scripts/install-deps.sh          build + run dependencies, and one Go toolchain for the demo
+#   scripts/install-deps.sh --test   also the test tools and the whole Go test matrix
+set -euo pipefail
+
+want_tests=0
+[ "${1:-}" = "--test" ] && want_tests=1
+
+build_pkgs=(make clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
+	libncurses-dev libcapstone-dev gcc libc6-dev golang-1.19-go)
+test_pkgs=(python3 python3-pytest python3-jsonschema tmux procps util-linux)
+go_minors=(19 21 22 23 24 25 26 27)
+
+pkgs=("${build_pkgs[@]}")
+if [ "$want_tests" = 1 ]; then
+	pkgs+=("${test_pkgs[@]}")
+	for m in "${go_minors[@]}"; do pkgs+=("golang-1.$m-go"); done
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+[ "${#missing[@]}" = 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run this script as root" >&2
+	exit 1
+fi
+
+# The Go test matrix comes from newer Debian suites. They are added with a low pin so that nothing
+# already installed is upgraded from them: only packages named explicitly come from there.
+src=/etc/apt/sources.list.d/goscope-go-matrix.sources
+if [ "$want_tests" = 1 ] && [ ! -e "$src" ]; then
+	cat >"$src" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports trixie trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	cat >/etc/apt/preferences.d/goscope-go-matrix <<'PIN'
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+
+Package: *
+Pin: release n=trixie
+Pin-Priority: 50
+
+Package: *
+Pin: release n=trixie-backports
+Pin-Priority: 50
+PIN
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}" >&2
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

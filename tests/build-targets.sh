@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# build-targets.sh OUTDIR [MINOR...]
+#
+# Builds goscope's Go test targets with Debian's Go toolchains
+# (/usr/lib/go-1.MINOR/bin/go):
+#
+#   OUTDIR/targets/go1.MINOR/MODE/churn   churn target, for every toolchain and
+#                                         MODE in: default pie cgo stripped
+#   OUTDIR/targets/demo                   demo workload  (newest toolchain)
+#   OUTDIR/tools/gobininfo                test oracle    (newest toolchain)
+#
+# With no MINOR arguments every installed toolchain of the matrix is built
+# (missing ones are skipped with a note); listed MINORs must be installed.
+#
+# Incremental: a binary is rebuilt only when a source file, this script or the
+# toolchain is newer than it (toolchains are compared by ctime, because dpkg
+# keeps the upstream mtime). All builds share OUTDIR/gocache; Go keys its
+# cache by toolchain. Nothing is ever downloaded (GOPROXY=off,
+# GOTOOLCHAIN=local).
+#
+# Environment: JOBS = toolchains built in parallel (default: number of CPUs).
+#              FORCE=1 rebuilds everything (the Go cache still applies).
+set -euo pipefail
+
+MATRIX="19 21 22 23 24 25 26 27"
+MODES="default stripped pie cgo"
+
+die() { echo "build-targets: error: $*" >&2; exit 1; }
+
+if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
+    echo "usage: $0 OUTDIR [MINOR...]   (MINOR from: $MATRIX)" >&2
+    exit 2
+fi
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+self="$here/$(basename "${BASH_SOURCE[0]}")"
+churn_src="$here/targets/churn"
+demo_src="$here/targets/demo"
+oracle_src="$here/oracle/gobininfo"
+
+mkdir -p "$1" || die "cannot create OUTDIR $1"
+OUT=$(cd "$1" && pwd)
+shift
+
+toolchain() { echo "/usr/lib/go-1.$1/bin/go"; }
+
+# Which toolchains to build.
+minors=()
+if [ $# -gt 0 ]; then
+    for m in "$@"; do
+        m=${m#go1.}; m=${m#1.}
+        [[ "$m" =~ ^[0-9]+$ ]] || die "bad toolchain '$m': want a minor version such as 24"
+        if [ ! -x "$(toolchain "$m")" ]; then
+            die "golang-1.$m-go is not installed; run scripts/install-deps.sh --test"
+        fi
+        minors+=("$m")
+    done
+else
+    for m in $MATRIX; do
+        if [ -x "$(toolchain "$m")" ]; then
+            minors+=("$m")
+        else
+            echo "note: skipping go1.$m: golang-1.$m-go is not installed (scripts/install-deps.sh --test installs it)" >&2
+        fi
+    done
+    [ ${#minors[@]} -gt 0 ] || die "no Go toolchain of the matrix ($MATRIX) is installed; run scripts/install-deps.sh --test"
+fi
+
+# Newest installed toolchain (of any /usr/lib/go-1.N) for the demo and oracle.
+newest=""
+for d in /usr/lib/go-1.*/bin/go; do
+    [ -x "$d" ] || continue
+    n=${d#/usr/lib/go-1.}; n=${n%%/*}
+    [[ "$n" =~ ^[0-9]+$ ]] || continue
+    if [ -z "$newest" ] || [ "$n" -gt "$newest" ]; then newest=$n; fi
+done
+[ -n "$newest" ] || die "no Go toolchain installed under /usr/lib/go-1.*; run scripts/install-deps.sh --test"
+
+# Hermetic, offline Go environment.
+unset GOROOT GOPATH GOBIN GOOS GOARCH GOAMD64 GOEXPERIMENT GOFLAGS GODEBUG
+export GOTOOLCHAIN=local GOPROXY=off GOSUMDB=off GOFLAGS=-buildvcs=false GO111MODULE=on GOWORK=off GOENV=off
+export GOCACHE="$OUT/gocache" GOPATH="$OUT/gopath" GOMODCACHE="$OUT/gopath/pkg/mod"
+export GOTELEMETRY=off
+mkdir -p "$GOCACHE" "$OUT/logs"
+
+now() { date +%s.%N; }
+t0=$(now)
+
+# newest_ctime FILE... : largest ctime (seconds) among existing files.
+newest_ctime() { stat -L -c %Z "$@" 2>/dev/null | sort -n | tail -1; }
+
+# Inputs of a toolchain: compiler driver, compile/link tools, runtime source.
+toolchain_inputs() {
+    local root=/usr/lib/go-1.$1
+    echo "$root/bin/go" "$root/VERSION" "$root/pkg/tool/linux_amd64/compile" \
+         "$root/pkg/tool/linux_amd64/link" "$root/src/runtime/runtime2.go"
+}
+
+# is_fresh OUTPUT SRCDIR MINOR : output exists and is newer than all inputs.
+is_fresh() {
+    local out=$1 src=$2 m=$3
+    [ "${FORCE:-0}" = 1 ] && return 1
+    [ -x "$out" ] || return 1
+    local out_t in_t
+    out_t=$(stat -c %Y "$out")
+    # shellcheck disable=SC2046
+    in_t=$(newest_ctime "$self" $(find "$src" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print) $(toolchain_inputs "$m"))
+    [ "$out_t" -gt "$in_t" ]
+}
+
+# build_one MINOR MODE SRCDIR OUTPUT LABEL : prints one line; returns non-zero on failure.
+build_one() {
+    local m=$1 mode=$2 src=$3 out=$4 label=$5
+    local gobin; gobin=$(toolchain "$m")
+    if is_fresh "$out" "$src" "$m"; then
+        printf '  %-22s up to date   %s\n' "$label" "${out#"$OUT"/}"
+        return 0
+    fi
+    local -a env=(CGO_ENABLED=0) args=()
+    case $mode in
+        default)  ;;
+        pie)      args=(-buildmode=pie) ;;
+        cgo)      env=(CGO_ENABLED=1); args=(-ldflags=-linkmode=external) ;;
+        stripped) args=("-ldflags=-s -w") ;;
+        *) echo "build-targets: unknown mode $mode" >&2; return 1 ;;
+    esac
+    if [ "$mode" = cgo ] && ! command -v "${CC:-gcc}" >/dev/null 2>&1; then
+        echo "FAILED: go1.$m mode $mode: ${CC:-gcc} not found (cgo builds need a C compiler)" >&2
+        return 1
+    fi
+    mkdir -p "$(dirname "$out")"
+    local log="$OUT/logs/${label//\//_}.log" tmp="$out.tmp.$$" s; s=$(now)
+    if ! (cd "$src" && env "${env[@]}" "$gobin" build "${args[@]}" -o "$tmp" .) >"$log" 2>&1; then
+        rm -f "$tmp"
+        {
+            echo "FAILED: go1.$m mode $mode ($gobin, ${env[*]} ${args[*]}) building $src:"
+            sed 's/^/    /' "$log"
+        } >&2
+        return 1
+    fi
+    mv -f "$tmp" "$out"
+    printf '  %-22s built %5.1fs %s\n' "$label" "$(echo "$(now) - $s" | bc)" "${out#"$OUT"/}"
+}
+
+# One job per toolchain: its modes in sequence (default and stripped share
+# compiled packages; pie and cgo need their own).
+build_toolchain() {
+    local m=$1 mode rc=0
+    for mode in $MODES; do
+        build_one "$m" "$mode" "$churn_src" "$OUT/targets/go1.$m/$mode/churn" "go1.$m/$mode" || rc=1
+    done
+    return $rc
+}
+
+build_tools() {
+    local rc=0
+    build_one "$newest" default "$oracle_src" "$OUT/tools/gobininfo" "tools/gobininfo(go1.$newest)" || rc=1
+    build_one "$newest" default "$demo_src" "$OUT/targets/demo" "demo(go1.$newest)" || rc=1
+    return $rc
+}
+
+jobs_max=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+[ "$jobs_max" -ge 1 ] 2>/dev/null || jobs_max=1
+
+echo "build-targets: ${#minors[@]} toolchain(s) [${minors[*]}] x modes [$MODES] -> $OUT (jobs=$jobs_max)"
+
+failed=0
+running=0
+pids=()
+names=()
+start_job() {
+    local name=$1; shift
+    while [ "$running" -ge "$jobs_max" ]; do
+        wait -n || failed=1
+        running=$((running - 1))
+    done
+    "$@" &
+    pids+=($!)
+    names+=("$name")
+    running=$((running + 1))
+}
+
+start_job tools build_tools
+for m in "${minors[@]}"; do
+    start_job "go1.$m" build_toolchain "$m"
+done
+failed_names=()
+for i in "${!pids[@]}"; do
+    if ! wait "${pids[$i]}" 2>/dev/null; then
+        # wait on an already-reaped pid returns 127; those were counted above.
+        rc=$?
+        if [ $rc -ne 127 ]; then failed=1; failed_names+=("${names[$i]}"); fi
+    fi
+done
+
+total=$(echo "$(now) - $t0" | bc)
+if [ "$failed" -ne 0 ]; then
+    echo "build-targets: FAILED (${failed_names[*]:-see FAILED lines above}) after ${total}s; logs in $OUT/logs" >&2
+    exit 1
+fi
+printf 'build-targets: all done in %.1fs\n' "$total"

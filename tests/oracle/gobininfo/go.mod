@@ -1,0 +1,3 @@
+module gobininfo
+
+go 1.19

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+
+volatile sig_atomic_t cli_stop;
+
+static void on_signal(int sig)
+{
+	cli_stop = 1;
+}
+
+void cli_setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed stdout (goscope … | head) shows up as a write error, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static const struct command commands[] = {
+	{ "gctrace", "per-GC lines, byte-identical to GODEBUG=gctrace=1", cmd_gctrace },
+	{ "ps", "list Go processes: PID, Go version, PIE/stripped/cgo, attachable?", cmd_ps },
+};
+
+const struct command *cli_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void cli_usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"Usage: goscope COMMAND [OPTIONS] [PID...]\n"
+		"\n"
+		"Shows what the runtime of a running, unmodified Go program is doing, from outside,\n"
+		"with eBPF uprobes and read-only memory reads. Needs root (CAP_BPF, CAP_PERFMON and\n"
+		"CAP_SYS_PTRACE). Supports Go 1.19 and newer on linux/amd64.\n"
+		"\n"
+		"Commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Run 'goscope COMMAND --help' for a command's options.\n"
+		"\n"
+		"Exit status:\n"
+		"  0  success; also after Ctrl-C, SIGTERM, or when every target has exited\n"
+		"  1  other error\n"
+		"  2  bad command line\n"
+		"  3  no such process\n"
+		"  4  not a Go program\n"
+		"  5  unsupported Go release\n"
+		"  6  stripped binary (no symbol table or no DWARF)\n"
+		"  7  insufficient privileges (not root, or missing CAP_BPF/CAP_PERFMON/CAP_SYS_PTRACE)\n"
+		"  8  kernel lacks uprobes or BPF ring buffers\n"
+		"  9  attaching a probe failed\n");
+}
+
+int cli_report(const struct gs_err *err)
+{
+	fprintf(stderr, "goscope: %s\n", err->msg);
+	return err->code ? (int)err->code : GS_EXIT_ERROR;
+}

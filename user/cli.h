@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Subcommands, their shared option handling and the stop flag. */
+#ifndef GS_CLI_H
+#define GS_CLI_H
+
+#include <signal.h>
+
+struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+/* Set by SIGINT and SIGTERM; every loop checks it. */
+extern volatile sig_atomic_t cli_stop;
+
+/* Install SIGINT/SIGTERM handlers (no SA_RESTART, so blocking calls return EINTR). */
+void cli_setup_signals(void);
+
+const struct command *cli_find(const char *name);
+void cli_usage(FILE *out);
+
+int cmd_gctrace(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+
+/* Print a failure the way every command does: "goscope: <msg>", return its exit code. */
+struct gs_err;
+int cli_report(const struct gs_err *err);
+
+#endif

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "events.h"
+#include "probes.h"
+#include "target.h"
+
+struct events {
+	struct probes *probes;
+	struct ring_buffer *rb;
+	struct event_sink sink;
+	struct target *slots[GS_MAX_TARGETS];
+};
+
+static void account_gap(struct target *t, uint32_t numgc)
+{
+	if (t->seen_gc_end && numgc > t->last_numgc + 1) {
+		uint32_t missed = numgc - t->last_numgc - 1;
+
+		t->missed_cycles += missed;
+		log_warn("PID %d: missed %u GC cycle%s (gc %u to gc %u)", t->pid, missed,
+			 missed == 1 ? "" : "s", t->last_numgc + 1, numgc - 1);
+	}
+	if (!t->seen_gc_end || numgc > t->last_numgc)
+		t->last_numgc = numgc;
+	t->seen_gc_end = true;
+}
+
+static void handle_gc_end(struct events *ev, struct target *t, const struct gs_gc_end *e)
+{
+	account_gap(t, e->numgc);
+	if (e->read_errors) {
+		/* A line built from unread fields would be wrong; say so instead of printing it. */
+		log_warn("PID %d: gc %u: could not read the runtime's GC state (fields 0x%x); "
+			 "this cycle's line is missing", t->pid, e->numgc, e->read_errors);
+		t->missed_cycles++;
+		return;
+	}
+	if (ev->sink.gc_end)
+		ev->sink.gc_end(ev->sink.ctx, t, e);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct events *ev = ctx;
+	const struct gs_event_hdr *h = data;
+	struct target *t;
+
+	if (len < sizeof(*h) || h->target >= GS_MAX_TARGETS)
+		return 0;
+	t = ev->slots[h->target];
+	if (!t)
+		return 0;
+	switch (h->kind) {
+	case GS_EV_GC_START:
+		if (len >= sizeof(struct gs_gc_start) && ev->sink.gc_start)
+			ev->sink.gc_start(ev->sink.ctx, t, data);
+		break;
+	case GS_EV_GC_END:
+		if (len >= sizeof(struct gs_gc_end))
+			handle_gc_end(ev, t, data);
+		break;
+	}
+	return 0;
+}
+
+struct events *events__new(struct probes *p, const struct event_sink *sink, struct gs_err *err)
+{
+	struct events *ev = calloc(1, sizeof(*ev));
+
+	if (!ev) {
+		gs_fail(err, GS_EXIT_ERROR, "out of memory");
+		return NULL;
+	}
+	ev->probes = p;
+	ev->sink = *sink;
+	ev->rb = probes__ringbuf(p, on_event, ev);
+	if (!ev->rb) {
+		gs_fail(err, GS_EXIT_ERROR, "cannot open the BPF ring buffer: %s", strerror(errno));
+		free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+void events__free(struct events *ev)
+{
+	if (!ev)
+		return;
+	ring_buffer__free(ev->rb);
+	free(ev);
+}
+
+void events__set_target(struct events *ev, unsigned int slot, struct target *t)
+{
+	if (slot < GS_MAX_TARGETS)
+		ev->slots[slot] = t;
+}
+
+int events__poll(struct events *ev, int timeout_ms)
+{
+	int n = ring_buffer__poll(ev->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+void events__drain(struct events *ev)
+{
+	ring_buffer__consume(ev->rb);
+}
+
+void events__check_drops(struct events *ev, struct target *t)
+{
+	uint64_t drops = probes__drops(ev->probes, t->slot);
+
+	if (drops > t->drops_reported) {
+		log_warn("PID %d: lost %llu event%s: the BPF ring buffer was full", t->pid,
+			 (unsigned long long)(drops - t->drops_reported),
+			 drops - t->drops_reported == 1 ? "" : "s");
+		t->drops_reported = drops;
+	}
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * .go.buildinfo: the Go version and the build settings the go command recorded. Layout: a 32-byte
+ * header ("\xff Go buildinf:", pointer size, flags) followed, since Go 1.18 (flag bit 1), by two
+ * varint-length-prefixed strings: the version and the module info. Older binaries store two
+ * pointers to Go string headers instead; those are followed through the file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gobin/internal.h"
+
+#define BUILDINFO_MAGIC		"\xff Go buildinf:"
+#define BUILDINFO_MAGIC_LEN	14
+#define BUILDINFO_HDR_LEN	32
+#define BUILDINFO_FLAG_INLINE	0x2
+
+int go_version_parse(const char *s, struct go_version *v)
+{
+	const char *p = strstr(s, "go1.");
+	char *end;
+	long minor, patch = 0;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->str, sizeof(v->str), "%s", s);
+	if (!p)
+		return -1;
+	minor = strtol(p + 4, &end, 10);
+	if (end == p + 4)
+		return -1;
+	if (*end == '.')
+		patch = strtol(end + 1, NULL, 10);
+	v->major = 1;
+	v->minor = (int)minor;
+	v->patch = (int)patch;
+	return 0;
+}
+
+/* Decode an unsigned LEB128 varint; returns bytes used, 0 on overrun. */
+static size_t uvarint(const unsigned char *p, size_t avail, uint64_t *out)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < avail && i < 10; i++) {
+		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			*out = x;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* Read a Go string {ptr, len} stored at vaddr (pre-1.18 layout). Caller frees. */
+static char *read_go_string(const struct gobin *b, uint64_t vaddr)
+{
+	uint64_t hdr[2];
+	char *s;
+
+	if (gobin_read_vaddr(b, vaddr, hdr, sizeof(hdr)) || hdr[1] > (1 << 20))
+		return NULL;
+	s = calloc(1, hdr[1] + 1);
+	if (s && gobin_read_vaddr(b, hdr[0], s, hdr[1])) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int add_setting(struct gobin *b, const char *k, size_t klen, const char *v, size_t vlen)
+{
+	struct gobin_setting *ns = realloc(b->settings, (b->nsettings + 1) * sizeof(*ns));
+
+	if (!ns)
+		return -1;
+	b->settings = ns;
+	ns[b->nsettings].key = strndup(k, klen);
+	ns[b->nsettings].value = strndup(v, vlen);
+	if (!ns[b->nsettings].key || !ns[b->nsettings].value)
+		return -1;
+	b->nsettings++;
+	return 0;
+}
+
+/* Module info lines look like "build\tKEY=VALUE"; keep the build settings. */
+static int parse_modinfo(struct gobin *b, const char *mod, size_t len)
+{
+	const char *p = mod, *end = mod + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if (eol - p > 6 && !strncmp(p, "build\t", 6)) {
+			const char *kv = p + 6;
+			const char *eq = memchr(kv, '=', (size_t)(eol - kv));
+
+			if (eq && add_setting(b, kv, (size_t)(eq - kv), eq + 1, (size_t)(eol - eq - 1)))
+				return -1;
+		}
+		p = eol + 1;
+	}
+	return 0;
+}
+
+static int parse_inline(struct gobin *b, const unsigned char *d, size_t size, struct gs_err *err)
+{
+	size_t pos = BUILDINFO_HDR_LEN, n;
+	uint64_t len;
+	char vers[sizeof(b->version.str)];
+
+	n = uvarint(d + pos, size - pos, &len);
+	if (!n || len >= sizeof(vers) || pos + n + len > size)
+		return gs_fail(err, GS_EXIT_NOT_GO, "corrupt Go build info (version)");
+	memcpy(vers, d + pos + n, len);
+	vers[len] = 0;
+	pos += n + len;
+	go_version_parse(vers, &b->version);
+	n = uvarint(d + pos, size - pos, &len);
+	if (!n || pos + n + len > size)
+		return 0;	/* no module info: settings unknown, version is enough */
+	return parse_modinfo(b, (const char *)d + pos + n, len);
+}
+
+static int parse_pointers(struct gobin *b, const unsigned char *d, size_t size, struct gs_err *err)
+{
+	uint64_t vptr, mptr;
+	char *vers, *mod;
+
+	if (d[14] != 8 || size < 16 + 16)
+		return gs_fail(err, GS_EXIT_NOT_GO, "unsupported Go build info (pointer size %u)", d[14]);
+	memcpy(&vptr, d + 16, 8);
+	memcpy(&mptr, d + 24, 8);
+	vers = read_go_string(b, vptr);
+	if (!vers)
+		return gs_fail(err, GS_EXIT_NOT_GO, "corrupt Go build info (version pointer)");
+	go_version_parse(vers, &b->version);
+	free(vers);
+	mod = read_go_string(b, mptr);
+	if (mod) {
+		parse_modinfo(b, mod, strlen(mod));
+		free(mod);
+	}
+	return 0;
+}
+
+int gobin_read_buildinfo(struct gobin *b, struct gs_err *err)
+{
+	Elf_Data *data = gobin_section(b, ".go.buildinfo", NULL);
+	const unsigned char *d;
+	int ret;
+
+	if (!data || !data->d_buf || data->d_size < BUILDINFO_HDR_LEN ||
+	    memcmp(data->d_buf, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN)) {
+		if (gobin_section(b, ".gopclntab", NULL) || gobin__sym(b, "runtime.buildVersion", NULL, NULL) == 0)
+			return gs_fail(err, GS_EXIT_GO_VERSION,
+				       "Go binary without build info (Go older than 1.13); goscope supports Go 1.19 and newer");
+		return gs_fail(err, GS_EXIT_NOT_GO, "not a Go program (no .go.buildinfo section)");
+	}
+	d = data->d_buf;
+	if (d[15] & BUILDINFO_FLAG_INLINE)
+		ret = parse_inline(b, d, data->d_size, err);
+	else
+		ret = parse_pointers(b, d, data->d_size, err);
+	if (ret)
+		return ret;
+	if (!b->version.minor)
+		return gs_fail(err, GS_EXIT_GO_VERSION, "cannot parse the Go version \"%s\"", b->version.str);
+	b->has_pkg_runtime_cgo = gobin__sym(b, "x_cgo_init", NULL, NULL) == 0;
+	return 0;
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Struct member offsets from DWARF (libdw handles compressed sections and DWARF 4 and 5). The
+ * top-level struct types of every compilation unit are indexed once, by name, on first use.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <dwarf.h>
+#include "gobin/internal.h"
+
+static int cmp_struct(const void *a, const void *b)
+{
+	return strcmp(((const struct gobin_struct *)a)->name, ((const struct gobin_struct *)b)->name);
+}
+
+static int index_cu(struct gobin *b, Dwarf_Die *cu, size_t *cap)
+{
+	Dwarf_Die die;
+	int rc = dwarf_child(cu, &die);
+
+	while (rc == 0) {
+		const char *name;
+
+		if (dwarf_tag(&die) == DW_TAG_structure_type && (name = dwarf_diename(&die))) {
+			if (b->nstructs == *cap) {
+				size_t ncap = *cap ? *cap * 2 : 1024;
+				struct gobin_struct *ns = realloc(b->structs, ncap * sizeof(*ns));
+
+				if (!ns)
+					return -1;
+				b->structs = ns;
+				*cap = ncap;
+			}
+			b->structs[b->nstructs++] = (struct gobin_struct){ name, dwarf_dieoffset(&die) };
+		}
+		rc = dwarf_siblingof(&die, &die);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static int load_dwarf(struct gobin *b)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize, cap = 0;
+
+	b->dwarf_tried = true;
+	if (!b->has_dwarf_sections)
+		return -1;
+	b->dwarf = dwarf_begin_elf(b->elf, DWARF_C_READ, NULL);
+	if (!b->dwarf)
+		return -1;
+	while (dwarf_nextcu(b->dwarf, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+
+		if (dwarf_offdie(b->dwarf, off + hsize, &cu) && index_cu(b, &cu, &cap))
+			return -1;
+		off = next;
+	}
+	qsort(b->structs, b->nstructs, sizeof(*b->structs), cmp_struct);
+	return 0;
+}
+
+void gobin_free_dwarf(struct gobin *b)
+{
+	free(b->structs);
+	b->structs = NULL;
+	b->nstructs = 0;
+	if (b->dwarf)
+		dwarf_end(b->dwarf);
+	b->dwarf = NULL;
+}
+
+/* Follow DW_AT_type through typedefs and qualifiers to the underlying type. */
+static int member_type(Dwarf_Die *member, Dwarf_Die *type)
+{
+	Dwarf_Attribute attr;
+
+	if (!dwarf_attr_integrate(member, DW_AT_type, &attr) || !dwarf_formref_die(&attr, type))
+		return -1;
+	while (dwarf_tag(type) == DW_TAG_typedef || dwarf_tag(type) == DW_TAG_const_type ||
+	       dwarf_tag(type) == DW_TAG_volatile_type) {
+		if (!dwarf_attr_integrate(type, DW_AT_type, &attr) || !dwarf_formref_die(&attr, type))
+			return -1;
+	}
+	return 0;
+}
+
+static int find_member(Dwarf_Die *st, const char *name, size_t len, Dwarf_Die *out,
+		       uint64_t *off)
+{
+	Dwarf_Die m;
+	int rc = dwarf_child(st, &m);
+
+	while (rc == 0) {
+		const char *mname = dwarf_diename(&m);
+
+		if (dwarf_tag(&m) == DW_TAG_member && mname && strlen(mname) == len &&
+		    !strncmp(mname, name, len)) {
+			Dwarf_Attribute attr;
+			Dwarf_Word loc;
+
+			if (!dwarf_attr(&m, DW_AT_data_member_location, &attr) ||
+			    dwarf_formudata(&attr, &loc))
+				return -1;
+			*off = loc;
+			*out = m;
+			return 0;
+		}
+		rc = dwarf_siblingof(&m, &m);
+	}
+	return -1;
+}
+
+int gobin__field_offset(struct gobin *b, const char *type, const char *path, uint64_t *off)
+{
+	struct gobin_struct key = { .name = type }, *s;
+	Dwarf_Die st, member;
+	uint64_t total = 0;
+	const char *p = path;
+
+	if (!b->dwarf_tried && load_dwarf(b))
+		return -1;
+	if (!b->dwarf || !b->nstructs)
+		return -1;
+	s = bsearch(&key, b->structs, b->nstructs, sizeof(*b->structs), cmp_struct);
+	if (!s || !dwarf_offdie(b->dwarf, s->die, &st))
+		return -1;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t len = dot ? (size_t)(dot - p) : strlen(p);
+		uint64_t moff;
+
+		if (find_member(&st, p, len, &member, &moff))
+			return -1;
+		total += moff;
+		if (!dot)
+			break;
+		if (member_type(&member, &st) || dwarf_tag(&st) != DW_TAG_structure_type)
+			return -1;
+		p = dot + 1;
+	}
+	*off = total;
+	return 0;
+}

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ELF side of a Go binary: segments, sections and the symbol table. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "gobin/internal.h"
+
+Elf_Data *gobin_section(const struct gobin *b, const char *name, GElf_Shdr *shdr_out)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(b->elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(b->elf, scn))) {
+		GElf_Shdr shdr;
+		const char *sname;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		sname = elf_strptr(b->elf, shstrndx, shdr.sh_name);
+		if (!sname || strcmp(sname, name))
+			continue;
+		if (shdr_out)
+			*shdr_out = shdr;
+		return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+static bool has_section_prefix(const struct gobin *b, const char *prefix)
+{
+	size_t shstrndx, n = strlen(prefix);
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(b->elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(b->elf, scn))) {
+		GElf_Shdr shdr;
+		const char *sname;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		sname = elf_strptr(b->elf, shstrndx, shdr.sh_name);
+		if (sname && !strncmp(sname, prefix, n))
+			return true;
+	}
+	return false;
+}
+
+int gobin_read_vaddr(const struct gobin *b, uint64_t vaddr, void *buf, size_t len)
+{
+	uint64_t off;
+	ssize_t n;
+
+	if (gobin__vaddr_to_offset(b, vaddr, &off))
+		return -1;
+	n = pread(b->fd, buf, len, (off_t)off);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static int read_segments(struct gobin *b)
+{
+	size_t phnum, i;
+
+	if (elf_getphdrnum(b->elf, &phnum))
+		return -1;
+	b->segs = calloc(phnum ? phnum : 1, sizeof(*b->segs));
+	if (!b->segs)
+		return -1;
+	for (i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(b->elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		b->segs[b->nsegs++] = (struct gobin_seg){ ph.p_vaddr, ph.p_offset, ph.p_filesz };
+	}
+	return 0;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	return strcmp(((const struct gobin_sym *)a)->name, ((const struct gobin_sym *)b)->name);
+}
+
+static int read_symtab(struct gobin *b)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(b->elf, scn))) {
+		GElf_Shdr shdr;
+		Elf_Data *data;
+		size_t n, i;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_SYMTAB)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !shdr.sh_entsize)
+			return 0;
+		n = shdr.sh_size / shdr.sh_entsize;
+		b->syms = calloc(n ? n : 1, sizeof(*b->syms));
+		if (!b->syms)
+			return -1;
+		for (i = 0; i < n; i++) {
+			GElf_Sym s;
+			const char *name;
+			int type;
+
+			if (!gelf_getsym(data, (int)i, &s) || s.st_shndx == SHN_UNDEF)
+				continue;
+			type = GELF_ST_TYPE(s.st_info);
+			if (type != STT_FUNC && type != STT_OBJECT)
+				continue;
+			name = elf_strptr(b->elf, shdr.sh_link, s.st_name);
+			if (!name || !*name)
+				continue;
+			b->syms[b->nsyms++] = (struct gobin_sym){ name, s.st_value, s.st_size };
+		}
+		qsort(b->syms, b->nsyms, sizeof(*b->syms), cmp_sym);
+		return 0;
+	}
+	return 0;
+}
+
+struct gobin *gobin__open(const char *path, struct gs_err *err)
+{
+	struct gobin *b;
+	struct stat st;
+	GElf_Ehdr eh;
+
+	elf_version(EV_CURRENT);
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		gs_fail(err, GS_EXIT_ERROR, "out of memory");
+		return NULL;
+	}
+	b->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (b->fd < 0) {
+		int e = errno;
+
+		gs_fail(err, e == EACCES || e == EPERM ? GS_EXIT_PERMISSION : GS_EXIT_ERROR,
+			"cannot open %s: %s", path, strerror(e));
+		goto fail;
+	}
+	if (fstat(b->fd, &st) == 0) {
+		b->dev = st.st_dev;
+		b->ino = st.st_ino;
+	}
+	b->elf = elf_begin(b->fd, ELF_C_READ_MMAP, NULL);
+	if (!b->elf || elf_kind(b->elf) != ELF_K_ELF || !gelf_getehdr(b->elf, &eh)) {
+		gs_fail(err, GS_EXIT_NOT_GO, "%s is not an ELF executable, so not a Go program", path);
+		goto fail;
+	}
+	if (eh.e_machine != EM_X86_64) {
+		gs_fail(err, GS_EXIT_NOT_GO, "%s is not an x86-64 binary; goscope supports linux/amd64",
+			path);
+		goto fail;
+	}
+	b->e_type = eh.e_type;
+	if (read_segments(b) || read_symtab(b)) {
+		gs_fail(err, GS_EXIT_ERROR, "cannot read the ELF headers of %s", path);
+		goto fail;
+	}
+	if (gobin_read_buildinfo(b, err))
+		goto fail;
+	b->has_dwarf_sections = has_section_prefix(b, ".debug_info") ||
+				has_section_prefix(b, ".zdebug_info");
+	return b;
+fail:
+	gobin__free(b);
+	return NULL;
+}
+
+void gobin__free(struct gobin *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	gobin_free_dwarf(b);
+	for (i = 0; i < b->nsettings; i++) {
+		free(b->settings[i].key);
+		free(b->settings[i].value);
+	}
+	free(b->settings);
+	free(b->syms);
+	free(b->segs);
+	if (b->elf)
+		elf_end(b->elf);
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b);
+}
+
+const struct go_version *gobin__version(const struct gobin *b)
+{
+	return &b->version;
+}
+
+const char *gobin__setting(const struct gobin *b, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < b->nsettings; i++)
+		if (!strcmp(b->settings[i].key, key))
+			return b->settings[i].value;
+	return NULL;
+}
+
+bool gobin__is_pie(const struct gobin *b)
+{
+	return b->e_type == ET_DYN;
+}
+
+bool gobin__has_symtab(const struct gobin *b)
+{
+	return b->nsyms > 0;
+}
+
+bool gobin__has_dwarf(const struct gobin *b)
+{
+	return b->has_dwarf_sections;
+}
+
+bool gobin__is_cgo(const struct gobin *b)
+{
+	return b->has_pkg_runtime_cgo;
+}
+
+int gobin__sym(const struct gobin *b, const char *name, uint64_t *addr, uint64_t *size)
+{
+	struct gobin_sym key = { .name = name }, *s;
+
+	if (!b->nsyms)
+		return -1;
+	s = bsearch(&key, b->syms, b->nsyms, sizeof(*b->syms), cmp_sym);
+	if (!s)
+		return -1;
+	if (addr)
+		*addr = s->addr;
+	if (size)
+		*size = s->size;
+	return 0;
+}
+
+int gobin__vaddr_to_offset(const struct gobin *b, uint64_t vaddr, uint64_t *off)
+{
+	size_t i;
+
+	for (i = 0; i < b->nsegs; i++) {
+		const struct gobin_seg *s = &b->segs[i];
+
+		if (vaddr >= s->vaddr && vaddr < s->vaddr + s->filesz) {
+			*off = vaddr - s->vaddr + s->offset;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int gobin__offset_to_vaddr(const struct gobin *b, uint64_t off, uint64_t *vaddr)
+{
+	size_t i;
+
+	for (i = 0; i < b->nsegs; i++) {
+		const struct gobin_seg *s = &b->segs[i];
+
+		if (off >= (s->offset & ~0xfffULL) && off < s->offset + s->filesz) {
+			*vaddr = s->vaddr - (s->offset - off);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void gobin__file_id(const struct gobin *b, uint64_t *dev, uint64_t *ino)
+{
+	*dev = b->dev;
+	*ino = b->ino;
+}

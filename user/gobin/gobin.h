@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What a Go binary tells us: its Go version and build settings (.go.buildinfo), its symbols
+ * (.symtab), the layout of its runtime structs (DWARF) and how virtual addresses map to file
+ * offsets. Everything is read from the file; nothing here touches a running process.
+ */
+#ifndef GS_GOBIN_H
+#define GS_GOBIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include "log.h"
+
+struct go_version {
+	int major;
+	int minor;
+	int patch;
+	char str[48];		/* as the binary spells it, e.g. "go1.24.4" */
+};
+
+/* Parse "go1.21.13", "go1.22rc1", "devel go1.23-abcdef …". Returns 0 on success. */
+int go_version_parse(const char *s, struct go_version *v);
+
+struct gobin;
+
+/*
+ * Open a binary (any path, including /proc/PID/exe). Fails with GS_EXIT_NOT_GO when the file is
+ * not an ELF Go binary. The version and symbol tables are read eagerly; DWARF lazily.
+ */
+struct gobin *gobin__open(const char *path, struct gs_err *err);
+void gobin__free(struct gobin *b);
+
+const struct go_version *gobin__version(const struct gobin *b);
+/* A build setting from the module info ("-buildmode", "CGO_ENABLED", …), or NULL. */
+const char *gobin__setting(const struct gobin *b, const char *key);
+bool gobin__is_pie(const struct gobin *b);	/* ELF type ET_DYN */
+bool gobin__has_symtab(const struct gobin *b);
+bool gobin__has_dwarf(const struct gobin *b);
+/* Linked against C code through cgo (CGO_ENABLED=1 and the runtime/cgo package present). */
+bool gobin__is_cgo(const struct gobin *b);
+
+/* Link-time address and size of a symbol from .symtab. Returns 0, or -1 when absent. */
+int gobin__sym(const struct gobin *b, const char *name, uint64_t *addr, uint64_t *size);
+
+/* File offset of a link-time virtual address in a loadable segment, as uprobes want it. */
+int gobin__vaddr_to_offset(const struct gobin *b, uint64_t vaddr, uint64_t *off);
+
+/*
+ * Link-time virtual address of the loadable segment that holds file offset off; used to compute
+ * the load bias from a /proc/PID/maps entry.
+ */
+int gobin__offset_to_vaddr(const struct gobin *b, uint64_t off, uint64_t *vaddr);
+
+/* Identity of the file, to match /proc/PID/maps entries. */
+void gobin__file_id(const struct gobin *b, uint64_t *dev, uint64_t *ino);
+
+/*
+ * Byte offset of a (possibly nested, dotted) member inside a named struct type, from DWARF:
+ * e.g. ("runtime.workType", "cpuStats.gcAssistTime"). Returns 0, or -1 when the type, the
+ * member or DWARF itself is missing.
+ */
+int gobin__field_offset(struct gobin *b, const char *type, const char *path, uint64_t *off);
+
+#endif

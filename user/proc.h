@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Finding and validating target processes through /proc. */
+#ifndef GS_PROC_H
+#define GS_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "log.h"
+
+struct gobin;
+
+/* Parse a PID argument; fails with GS_EXIT_USAGE for anything but a positive decimal. */
+int proc_parse_pid(const char *s, pid_t *pid, struct gs_err *err);
+
+/* Fails with GS_EXIT_NO_PROCESS when pid does not exist (or is a zombie). */
+int proc_check_alive(pid_t pid, struct gs_err *err);
+
+/* The path to open the target's executable: /proc/PID/exe, valid across mount namespaces. */
+void proc_exe_path(pid_t pid, char *buf, size_t len);
+
+/* What /proc/PID/exe points to, for display ("?" when unreadable). */
+void proc_exe_name(pid_t pid, char *buf, size_t len);
+
+/* /proc/PID/comm without the newline ("?" when unreadable). */
+void proc_comm(pid_t pid, char *buf, size_t len);
+
+/*
+ * Load bias of the target's executable: runtime address minus link-time address. 0 for a
+ * non-PIE binary. Computed from /proc/PID/maps.
+ */
+int proc_load_bias(pid_t pid, const struct gobin *b, uint64_t *bias, struct gs_err *err);
+
+/* A pidfd that polls readable when the process exits, or -1. */
+int proc_pidfd(pid_t pid);
+
+/* Non-blocking: has the process behind pidfd exited? */
+bool proc_pidfd_exited(int pidfd);
+
+
+
+/* Copy len bytes at addr in pid's memory (process_vm_readv). Returns 0, or -errno. */
+int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* One Go process goscope watches: what it is, where its runtime lives, what we saw of it. */
+#ifndef GS_TARGET_H
+#define GS_TARGET_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "goscope.h"
+#include "log.h"
+
+struct gobin;
+struct probes;
+
+struct target {
+	pid_t pid;
+	unsigned int slot;		/* index in the BPF maps and attach cookie */
+	char comm[32];
+	char exe[PATH_MAX];		/* what /proc/PID/exe points to, for display */
+	char exe_path[64];		/* /proc/PID/exe: opened and probed through this */
+	struct gobin *bin;
+	uint64_t bias;			/* load bias, 0 unless PIE */
+	struct gs_gc_layout gc_layout;
+	int pidfd;
+	bool attached;
+	bool exited;
+
+	/* Event accounting. */
+	bool seen_gc_end;
+	uint32_t last_numgc;		/* numgc of the last completed cycle we reported */
+	uint32_t numgc_at_attach;	/* memstats.numgc read right after attaching */
+	uint64_t missed_cycles;
+	uint64_t drops_reported;
+};
+
+/*
+ * Resolve a PID to a target: alive, a Go program, a supported Go release, symbols and DWARF
+ * present, load bias and every runtime address known. Nothing is attached yet.
+ */
+struct target *target__open(pid_t pid, struct gs_err *err);
+void target__free(struct target *t);
+
+/* Attach the GC probes; on success t->attached is set and numgc_at_attach read. */
+int target__attach(struct target *t, struct probes *p, unsigned int slot, struct gs_err *err);
+void target__detach(struct target *t, struct probes *p);
+
+/* A one-line description: "PID 1234 (name, go1.24.4, pie)". */
+const char *target__describe(const struct target *t, char *buf, size_t len);
+
+#endif
