@@ -35,7 +35,7 @@ USER_OBJS := $(patsubst %.c,$(O)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(O)/user/main.o,$(USER_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS)) $(O)/tests/gobin_dump
 
 HEADERS := $(wildcard include/*.h user/*.h user/gobin/*.h user/out/*.h)
 

@@ -66,6 +66,20 @@ static void on_gc_end(void *ctx, struct target *t, const struct gs_gc_end *e)
 	char line[GCTRACE_LINE_MAX];
 
 	gctrace_format(e, line, sizeof(line));
+	if (log_verbosity() >= 2)
+		log_debug("PID %d: raw gc %u: cpu_fraction_bits=0x%llx init=%lld sweep_term=%lld "
+			  "mark=%lld mark_term=%lld end=%lld stwprocs=%d maxprocs=%d forced=%u "
+			  "heap0=%llu heap1=%llu heap2=%llu pause=%lld assist=%lld dedicated=%lld "
+			  "fractional=%lld idle=%lld goal=%llu stacks=%llu globals=%llu",
+			  t->pid, e->numgc, (unsigned long long)e->gc_cpu_fraction_bits,
+			  (long long)e->runtime_init_time, (long long)e->t_sweep_term,
+			  (long long)e->t_mark, (long long)e->t_mark_term, (long long)e->t_end,
+			  e->stwprocs, e->maxprocs, e->user_forced, (unsigned long long)e->heap0,
+			  (unsigned long long)e->heap1, (unsigned long long)e->heap2,
+			  (long long)e->pause_ns, (long long)e->assist_time,
+			  (long long)e->dedicated_mark_time, (long long)e->fractional_mark_time,
+			  (long long)e->idle_mark_time, (unsigned long long)e->last_heap_goal,
+			  (unsigned long long)e->stack_scan, (unsigned long long)e->globals_scan);
 	if (s->prefix)
 		printf("[%d] ", t->pid);
 	puts(line);

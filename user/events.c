@@ -28,8 +28,29 @@ static void account_gap(struct target *t, uint32_t numgc)
 	t->seen_gc_end = true;
 }
 
-static void handle_gc_end(struct events *ev, struct target *t, const struct gs_gc_end *e)
+/* gcTriggerKind of runtime.GC() and debug.FreeOSMemory(): gctrace's "(forced)". */
+#define GC_TRIGGER_CYCLE 2
+
+static void handle_gc_start(struct events *ev, struct target *t, const struct gs_gc_start *e)
 {
+	t->start_seen = !e->read_errors;
+	t->start_numgc = e->numgc;
+	t->start_forced = e->trigger_kind == GC_TRIGGER_CYCLE;
+	if (ev->sink.gc_start)
+		ev->sink.gc_start(ev->sink.ctx, t, e);
+}
+
+static void handle_gc_end(struct events *ev, struct target *t, const struct gs_gc_end *end)
+{
+	struct gs_gc_end ec = *end, *e = &ec;
+
+	/*
+	 * "(forced)" comes from work.userForced, which Go 1.19 sets before taking worldsema: the next
+	 * cycle's gcStart can overwrite it while this cycle ends. The trigger kind that startCycle
+	 * received for this very cycle is exact in every version, so it wins when we saw the start.
+	 */
+	if (t->start_seen && t->start_numgc + 1 == e->numgc)
+		e->user_forced = t->start_forced;
 	account_gap(t, e->numgc);
 	if (e->read_errors) {
 		/* A line built from unread fields would be wrong; say so instead of printing it. */
@@ -55,8 +76,8 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	switch (h->kind) {
 	case GS_EV_GC_START:
-		if (len >= sizeof(struct gs_gc_start) && ev->sink.gc_start)
-			ev->sink.gc_start(ev->sink.ctx, t, data);
+		if (len >= sizeof(struct gs_gc_start))
+			handle_gc_start(ev, t, data);
 		break;
 	case GS_EV_GC_END:
 		if (len >= sizeof(struct gs_gc_end))

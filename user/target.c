@@ -28,13 +28,19 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 	proc_exe_path(pid, t->exe_path, sizeof(t->exe_path));
 	if (access(t->exe_path, F_OK) && errno == ENOENT && proc_check_alive(pid, NULL) == 0) {
 		/* Kernel threads have no executable. */
-		gs_fail(err, GS_EXIT_NOT_GO, "PID %d (%s) has no executable, so it is not a Go program",
-			pid, t->comm);
+		gs_fail(err, GS_EXIT_NOT_GO, "%s is a kernel thread, not a Go program", t->comm);
 		goto fail;
 	}
 	t->bin = gobin__open(t->exe_path, err);
-	if (!t->bin)
+	if (!t->bin) {
+		if (err && err->code == GS_EXIT_NOT_GO)
+			gs_fail(err, GS_EXIT_NOT_GO, "%s (%s) is not a Go program", t->comm, t->exe);
+		else if (err && err->code == GS_EXIT_PERMISSION)
+			gs_fail(err, GS_EXIT_PERMISSION,
+				"no permission to read the executable of %s; run goscope as root (sudo)",
+				t->comm);
 		goto fail;
+	}
 	if (layout_check_supported(t->bin, err))
 		goto fail;
 	if (proc_load_bias(pid, t->bin, &t->bias, err))

@@ -31,6 +31,9 @@ struct target {
 	uint32_t last_numgc;		/* numgc of the last completed cycle we reported */
 	uint32_t numgc_at_attach;	/* memstats.numgc read right after attaching */
 	uint64_t missed_cycles;
+	bool start_seen;		/* a GC start event was seen … */
+	uint32_t start_numgc;		/* … for the cycle after this many completed ones … */
+	bool start_forced;		/* … and it was triggered by runtime.GC() */
 	uint64_t drops_reported;
 };
 

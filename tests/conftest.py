@@ -1,0 +1,238 @@
+"""Shared helpers for goscope's tests.
+
+Everything here runs real things: the goscope binary built by `make`, real BPF programs loaded into
+this machine's kernel, and real Go programs built by tests/build-targets.sh with every Go toolchain
+of the matrix. The oracle is always the Go runtime (GODEBUG=gctrace=1 output) or Go's own standard
+library, never goscope's earlier output.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("GOSCOPE_BUILD", REPO / "build")).resolve()
+GOSCOPE = BUILD / "goscope"
+TARGETS = BUILD / "targets"
+TOOLS = BUILD / "tools"
+
+# The promised Go releases (Debian has no golang-1.20-go) and the build modes of the parity matrix.
+GO_MINORS = [19, 21, 22, 23, 24, 25, 26, 27]
+MODES = ["default", "pie", "cgo"]
+
+GCTRACE_RE = re.compile(r"^gc (\d+) @")
+
+
+def target_path(minor, mode, name="churn"):
+    """Path of a matrix-built Go workload; a missing one fails the test (never a skip)."""
+    p = TARGETS / f"go1.{minor}" / mode / name
+    assert p.exists(), f"{p} missing: run tests/build-targets.sh {BUILD}"
+    return p
+
+
+def tool_path(name):
+    p = TOOLS / name
+    assert p.exists(), f"{p} missing: run tests/build-targets.sh {BUILD}"
+    return p
+
+
+class GoTarget:
+    """A Go workload started with GODEBUG=gctrace=1; its stderr (the runtime's own lines) goes to a file."""
+
+    def __init__(self, path, tmp_path, env=None, user=None):
+        self.path = Path(path)
+        self.trace_file = tmp_path / f"{self.path.parent.name}-{os.getpid()}-{time.monotonic_ns()}.gctrace"
+        environ = dict(os.environ)
+        environ["GODEBUG"] = "gctrace=1"
+        environ.update(env or {})
+        cmd = [str(self.path)]
+        if user is not None:
+            cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
+        self._err = open(self.trace_file, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._err, env=environ)
+        line = self.proc.stdout.readline().decode()
+        assert "ready" in line, f"{path} did not start: {line!r}"
+        self.pid = self.proc.pid
+
+    def runtime_lines(self):
+        """The runtime's own gctrace lines so far, keyed by cycle number."""
+        lines = {}
+        for raw in self.trace_file.read_text(errors="replace").splitlines():
+            m = GCTRACE_RE.match(raw)
+            if m:
+                lines[int(m.group(1))] = raw
+        return lines
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._err.close()
+
+
+@pytest.fixture
+def go_target(tmp_path):
+    """Factory: go_target(path) starts a workload; all are stopped at the end of the test."""
+    started = []
+
+    def start(path, **kw):
+        t = GoTarget(path, tmp_path, **kw)
+        started.append(t)
+        return t
+
+    yield start
+    for t in started:
+        t.stop()
+
+
+class Goscope:
+    """A running goscope; stdout lines are collected as they come."""
+
+    def __init__(self, args, tmp_path, user=None):
+        self.err_file = tmp_path / f"goscope-{time.monotonic_ns()}.stderr"
+        self._err = open(self.err_file, "wb")
+        cmd = [str(GOSCOPE)] + [str(a) for a in args]
+        if user is not None:
+            cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._err)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self._buf = b""
+        self.lines = []
+
+    def _pump(self):
+        try:
+            chunk = self.proc.stdout.read()
+        except BlockingIOError:
+            chunk = None
+        if chunk:
+            self._buf += chunk
+            *done, self._buf = self._buf.split(b"\n")
+            self.lines.extend(d.decode() for d in done)
+
+    def wait_lines(self, n, timeout):
+        deadline = time.monotonic() + timeout
+        while len(self.lines) < n and time.monotonic() < deadline and self.proc.poll() is None:
+            self._pump()
+            time.sleep(0.05)
+        self._pump()
+        return self.lines
+
+    def stderr(self):
+        return self.err_file.read_text(errors="replace")
+
+    def send(self, sig):
+        self.proc.send_signal(sig)
+
+    def finish(self, sig=signal.SIGINT, timeout=15):
+        """Stop goscope with sig; return its exit code after collecting all output."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+        os.set_blocking(self.proc.stdout.fileno(), True)
+        rest = self.proc.stdout.read()
+        self._buf += rest
+        if self._buf:
+            self.lines.extend(d.decode() for d in self._buf.split(b"\n") if d)
+            self._buf = b""
+        self._err.close()
+        return rc
+
+
+@pytest.fixture
+def goscope(tmp_path):
+    """Factory: goscope(args) runs the real binary; anything still running is killed at the end."""
+    running = []
+
+    def start(args, **kw):
+        g = Goscope(args, tmp_path, **kw)
+        running.append(g)
+        return g
+
+    yield start
+    for g in running:
+        if g.proc.poll() is None:
+            g.proc.kill()
+            g.proc.wait()
+
+
+def run_goscope(args, timeout=60, user=None):
+    cmd = [str(GOSCOPE)] + [str(a) for a in args]
+    if user is not None:
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def loaded_goscope_progs():
+    """IDs of BPF programs of goscope's that are loaded in the kernel right now."""
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True, check=True)
+    names = {"gc_start", "gc_end"}
+    return [p["id"] for p in json.loads(out.stdout or "[]") if p.get("name") in names]
+
+
+def wait_for(pred, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+FORCED = " (forced)"
+
+# Go 1.19 sets work.userForced in gcStart before it takes worldsema, so a runtime.GC() that starts
+# the next cycle can flip the flag while the previous cycle is printing its line: the runtime's own
+# "(forced)" then describes the next cycle. goscope reports the trigger each cycle really had.
+RACY_FORCED_MINORS = {19}
+
+
+def check_parity(tool_lines, runtime, prefix="", minor=None):
+    """Every goscope line equals the runtime's line for the same cycle; no cycle is missing.
+
+    On a release in RACY_FORCED_MINORS a line may differ from the runtime's in the "(forced)"
+    suffix alone, and only when the runtime's flag equals the flag goscope reported for the next
+    cycle (that race, exactly); the last line has no successor to judge by and is not compared.
+    Returns the cycle numbers compared.
+    """
+    parsed = []
+    for line in tool_lines:
+        assert line.startswith(prefix), f"line without the {prefix!r} prefix: {line!r}"
+        body = line[len(prefix):]
+        m = GCTRACE_RE.match(body)
+        assert m, f"not a gctrace line: {line!r}"
+        parsed.append((int(m.group(1)), body))
+    racy = minor in RACY_FORCED_MINORS
+    if racy:
+        parsed = parsed[:-1]
+    numbers = []
+    for i, (n, body) in enumerate(parsed):
+        assert n in runtime, f"gc {n}: the runtime printed no such cycle"
+        want = runtime[n]
+        if racy and body != want and body.removesuffix(FORCED) == want.removesuffix(FORCED):
+            next_forced = i + 1 < len(tool_lines) and tool_lines[i + 1].endswith(FORCED)
+            assert want.endswith(FORCED) == next_forced, \
+                f"gc {n}: (forced) differs and is not the next cycle's:\n goscope: {body}\n runtime: {want}"
+            numbers.append(n)
+            continue
+        assert body == want, f"gc {n} differs:\n goscope: {body}\n runtime: {want}"
+        numbers.append(n)
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else True, \
+        f"cycle numbers not consecutive: {numbers}"
+    return numbers

@@ -1,0 +1,34 @@
+"""gctrace parity: every line goscope prints equals the runtime's own GODEBUG=gctrace=1 line.
+
+For each Go release of the matrix and each build mode (default, PIE, cgo with external linking) a
+GC-heavy workload runs with GODEBUG=gctrace=1; goscope attaches after it has been running a while,
+stays for at least MIN_CYCLES cycles, and every line it printed must appear verbatim in the
+runtime's output for the same cycle, with no cycle in between missing.
+"""
+import signal
+import time
+
+import pytest
+
+from conftest import BUILD, GO_MINORS, MODES, check_parity, target_path
+
+MIN_CYCLES = 100
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_gctrace_lines_equal_runtime(minor, mode, go_target, goscope):
+    target = go_target(target_path(minor, mode))
+    time.sleep(1.0)  # attach mid-run, not at start-up
+    assert target.runtime_lines(), "the workload printed no gctrace lines before attach"
+    g = goscope(["gctrace", target.pid])
+    g.wait_lines(MIN_CYCLES + 1, timeout=60)
+    rc = g.finish(signal.SIGINT)
+    assert rc == 0, f"goscope exited {rc}: {g.stderr()}"
+    assert target.alive(), "the target died while goscope was attached"
+    time.sleep(0.2)  # the runtime prints its line just after the probe fires
+    numbers = check_parity(g.lines, target.runtime_lines(), minor=minor)
+    assert len(numbers) >= MIN_CYCLES, f"only {len(numbers)} cycles seen: {g.stderr()}"
+    assert "missed" not in g.stderr() and "lost" not in g.stderr(), g.stderr()
+    with open(BUILD / "parity-cycles.txt", "a") as f:
+        f.write(f"go1.{minor} {mode} {len(numbers)} cycles gc {numbers[0]}..{numbers[-1]}\n")

@@ -1,0 +1,3 @@
+module fmtns
+
+go 1.19

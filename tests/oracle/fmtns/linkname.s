@@ -1,0 +1,1 @@
+// Empty assembly file: lets the package declare body-less functions for go:linkname.
