@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# build-targets.sh OUTDIR [MINOR...]
+# build-targets.sh OUTDIR [MINOR|demo|tools...]
 #
 # Builds goscope's Go test targets with Debian's Go toolchains
 # (/usr/lib/go-1.MINOR/bin/go):
@@ -8,9 +8,13 @@
 #                                         MODE in: default pie cgo stripped
 #   OUTDIR/targets/demo                   demo workload  (newest toolchain)
 #   OUTDIR/tools/gobininfo                test oracle    (newest toolchain)
+#   OUTDIR/tools/fmtns                    test oracle    (Go 1.19: go:linkname)
 #
 # With no MINOR arguments every installed toolchain of the matrix is built
 # (missing ones are skipped with a note); listed MINORs must be installed.
+# The demo and the oracle are built along with any matrix build; arguments
+# made only of the words "demo" and/or "tools" build just those
+# ("tests/build-targets.sh build demo" is what make run uses).
 #
 # Incremental: a binary is rebuilt only when a source file, this script or the
 # toolchain is newer than it (toolchains are compared by ctime, because dpkg
@@ -28,7 +32,7 @@ MODES="default stripped pie cgo"
 die() { echo "build-targets: error: $*" >&2; exit 1; }
 
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-    echo "usage: $0 OUTDIR [MINOR...]   (MINOR from: $MATRIX)" >&2
+    echo "usage: $0 OUTDIR [MINOR|demo|tools...]   (MINOR from: $MATRIX)" >&2
     exit 2
 fi
 
@@ -44,18 +48,31 @@ shift
 
 toolchain() { echo "/usr/lib/go-1.$1/bin/go"; }
 
-# Which toolchains to build.
+# What to build. Words "demo" and "tools" (the oracle) may stand among the
+# MINORs; given only such words, only those are built (make run: "demo").
 minors=()
+want_demo=0
+want_tools=0
 if [ $# -gt 0 ]; then
+    words_only=1
     for m in "$@"; do
-        m=${m#go1.}; m=${m#1.}
-        [[ "$m" =~ ^[0-9]+$ ]] || die "bad toolchain '$m': want a minor version such as 24"
+        case $m in
+            demo) want_demo=1; continue ;;
+            tools|gobininfo|oracle) want_tools=1; continue ;;
+        esac
+        words_only=0
+        m=${m#go}; m=${m#1.}
+        [[ "$m" =~ ^[0-9]+$ ]] || die "bad argument '$m': want a Go minor version such as 24, or demo, or tools"
         if [ ! -x "$(toolchain "$m")" ]; then
             die "golang-1.$m-go is not installed; run scripts/install-deps.sh --test"
         fi
         minors+=("$m")
     done
+    if [ "$words_only" = 0 ]; then
+        want_demo=1; want_tools=1
+    fi
 else
+    want_demo=1; want_tools=1
     for m in $MATRIX; do
         if [ -x "$(toolchain "$m")" ]; then
             minors+=("$m")
@@ -84,10 +101,8 @@ export GOTELEMETRY=off
 mkdir -p "$GOCACHE" "$OUT/logs"
 
 now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 t0=$(now)
-
-# newest_ctime FILE... : largest ctime (seconds) among existing files.
-newest_ctime() { stat -L -c %Z "$@" 2>/dev/null | sort -n | tail -1; }
 
 # Inputs of a toolchain: compiler driver, compile/link tools, runtime source.
 toolchain_inputs() {
@@ -101,11 +116,13 @@ is_fresh() {
     local out=$1 src=$2 m=$3
     [ "${FORCE:-0}" = 1 ] && return 1
     [ -x "$out" ] || return 1
-    local out_t in_t
-    out_t=$(stat -c %Y "$out")
+    # find -cnewer: input ctime later than the output's mtime (ns precision).
+    local stale
     # shellcheck disable=SC2046
-    in_t=$(newest_ctime "$self" $(find "$src" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print) $(toolchain_inputs "$m"))
-    [ "$out_t" -gt "$in_t" ]
+    stale=$(find -L "$self" $(toolchain_inputs "$m") -maxdepth 0 -cnewer "$out" -print -quit 2>/dev/null)
+    [ -z "$stale" ] || return 1
+    stale=$(find -L "$src" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -cnewer "$out" -print -quit)
+    [ -z "$stale" ]
 }
 
 # build_one MINOR MODE SRCDIR OUTPUT LABEL : prints one line; returns non-zero on failure.
@@ -113,7 +130,7 @@ build_one() {
     local m=$1 mode=$2 src=$3 out=$4 label=$5
     local gobin; gobin=$(toolchain "$m")
     if is_fresh "$out" "$src" "$m"; then
-        printf '  %-22s up to date   %s\n' "$label" "${out#"$OUT"/}"
+        printf '  %-24s up to date   %s\n' "$label" "${out#"$OUT"/}"
         return 0
     fi
     local -a env=(CGO_ENABLED=0) args=()
@@ -139,7 +156,7 @@ build_one() {
         return 1
     fi
     mv -f "$tmp" "$out"
-    printf '  %-22s built %5.1fs %s\n' "$label" "$(echo "$(now) - $s" | bc)" "${out#"$OUT"/}"
+    printf '  %-24s built %5ss  %s\n' "$label" "$(elapsed "$s")" "${out#"$OUT"/}"
 }
 
 # One job per toolchain: its modes in sequence (default and stripped share
@@ -154,48 +171,63 @@ build_toolchain() {
 
 build_tools() {
     local rc=0
-    build_one "$newest" default "$oracle_src" "$OUT/tools/gobininfo" "tools/gobininfo(go1.$newest)" || rc=1
-    build_one "$newest" default "$demo_src" "$OUT/targets/demo" "demo(go1.$newest)" || rc=1
+    if [ "$want_tools" = 1 ]; then
+        build_one "$newest" default "$oracle_src" "$OUT/tools/gobininfo" "tools/gobininfo(go1.$newest)" || rc=1
+        # fmtns reaches unexported runtime functions with go:linkname, which only Go 1.19 allows.
+        if [ -x "$(toolchain 19)" ]; then
+            build_one 19 default "$here/oracle/fmtns" "$OUT/tools/fmtns" "tools/fmtns(go1.19)" || rc=1
+        fi
+    fi
+    if [ "$want_demo" = 1 ]; then
+        build_one "$newest" default "$demo_src" "$OUT/targets/demo" "demo(go1.$newest)" || rc=1
+    fi
     return $rc
 }
 
 jobs_max=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ "$jobs_max" -ge 1 ] 2>/dev/null || jobs_max=1
 
-echo "build-targets: ${#minors[@]} toolchain(s) [${minors[*]}] x modes [$MODES] -> $OUT (jobs=$jobs_max)"
+extra=""
+[ "$want_tools" = 1 ] && extra="$extra tools"
+[ "$want_demo" = 1 ] && extra="$extra demo"
+if [ ${#minors[@]} -gt 0 ]; then
+    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES] +$extra -> $OUT (jobs=$jobs_max)"
+else
+    echo "build-targets:$extra -> $OUT"
+fi
 
-failed=0
+# Each job records its exit status in a file; the loop below only throttles.
+rcdir="$OUT/logs/rc.$$"
+rm -rf "$rcdir"; mkdir -p "$rcdir"
 running=0
-pids=()
 names=()
 start_job() {
     local name=$1; shift
     while [ "$running" -ge "$jobs_max" ]; do
-        wait -n || failed=1
+        wait -n || true
         running=$((running - 1))
     done
-    "$@" &
-    pids+=($!)
+    ( rc=0; "$@" || rc=$?; echo "$rc" >"$rcdir/$name" ) &
     names+=("$name")
     running=$((running + 1))
 }
 
 start_job tools build_tools
-for m in "${minors[@]}"; do
+for m in ${minors[@]+"${minors[@]}"}; do
     start_job "go1.$m" build_toolchain "$m"
 done
-failed_names=()
-for i in "${!pids[@]}"; do
-    if ! wait "${pids[$i]}" 2>/dev/null; then
-        # wait on an already-reaped pid returns 127; those were counted above.
-        rc=$?
-        if [ $rc -ne 127 ]; then failed=1; failed_names+=("${names[$i]}"); fi
-    fi
-done
+wait
 
-total=$(echo "$(now) - $t0" | bc)
-if [ "$failed" -ne 0 ]; then
-    echo "build-targets: FAILED (${failed_names[*]:-see FAILED lines above}) after ${total}s; logs in $OUT/logs" >&2
+failed_names=()
+for n in "${names[@]}"; do
+    rc=$(cat "$rcdir/$n" 2>/dev/null || echo missing)
+    [ "$rc" = 0 ] || failed_names+=("$n")
+done
+rm -rf "$rcdir"
+
+total=$(elapsed "$t0")
+if [ ${#failed_names[@]} -ne 0 ]; then
+    echo "build-targets: FAILED: ${failed_names[*]} (see FAILED lines above; logs in $OUT/logs) after ${total}s" >&2
     exit 1
 fi
-printf 'build-targets: all done in %.1fs\n' "$total"
+echo "build-targets: all done in ${total}s"

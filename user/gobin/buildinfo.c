@@ -68,6 +68,46 @@ static char *read_go_string(const struct gobin *b, uint64_t vaddr)
 	return s;
 }
 
+/*
+ * The go command writes a key or value that contains spaces, quotes or '=' as a Go quoted string
+ * (strconv.Quote); undo that. Escapes other than \\, \" and \n/\t/\r/\xNN stay as written.
+ */
+static char *unquote(const char *s, size_t len)
+{
+	char *out, *o;
+	size_t i;
+
+	if (len < 2 || s[0] != '"' || s[len - 1] != '"')
+		return strndup(s, len);
+	out = o = malloc(len);
+	if (!out)
+		return NULL;
+	for (i = 1; i + 1 < len; i++) {
+		char c = s[i];
+
+		if (c == '\\' && i + 2 < len) {
+			char e = s[++i];
+
+			if (e == 'n')
+				c = '\n';
+			else if (e == 't')
+				c = '\t';
+			else if (e == 'r')
+				c = '\r';
+			else if (e == 'x' && i + 3 < len) {
+				char hex[3] = { s[i + 1], s[i + 2], 0 };
+
+				c = (char)strtol(hex, NULL, 16);
+				i += 2;
+			} else
+				c = e;
+		}
+		*o++ = c;
+	}
+	*o = 0;
+	return out;
+}
+
 static int add_setting(struct gobin *b, const char *k, size_t klen, const char *v, size_t vlen)
 {
 	struct gobin_setting *ns = realloc(b->settings, (b->nsettings + 1) * sizeof(*ns));
@@ -75,8 +115,8 @@ static int add_setting(struct gobin *b, const char *k, size_t klen, const char *
 	if (!ns)
 		return -1;
 	b->settings = ns;
-	ns[b->nsettings].key = strndup(k, klen);
-	ns[b->nsettings].value = strndup(v, vlen);
+	ns[b->nsettings].key = unquote(k, klen);
+	ns[b->nsettings].value = unquote(v, vlen);
 	if (!ns[b->nsettings].key || !ns[b->nsettings].value)
 		return -1;
 	b->nsettings++;

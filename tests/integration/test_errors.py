@@ -1,0 +1,105 @@
+"""Bad input: one line on stderr saying what is wrong, a distinct exit code, nothing left attached."""
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import GO_MINORS, loaded_goscope_progs, run_goscope, target_path
+
+NOBODY = 65534
+
+
+def assert_one_line_error(res, code, *words):
+    assert res.returncode == code, f"exit {res.returncode}, want {code}: {res.stderr!r}"
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, f"want one line, got: {res.stderr!r}"
+    assert lines[0].startswith("goscope: "), lines[0]
+    for w in words:
+        assert w in lines[0], f"{w!r} not in {lines[0]!r}"
+    assert res.stdout == ""
+    assert loaded_goscope_progs() == [], "BPF programs left loaded"
+
+
+def free_pid():
+    pid_max = int(open("/proc/sys/kernel/pid_max").read())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists(f"/proc/{pid}"):
+            return pid
+    raise AssertionError("no free PID")
+
+
+def test_no_such_pid():
+    assert_one_line_error(run_goscope(["gctrace", free_pid()]), 3, "no process")
+
+
+def test_not_a_go_program():
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        time.sleep(0.1)
+        assert_one_line_error(run_goscope(["gctrace", sleeper.pid]), 4, "not a Go program", "sleep")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_kernel_thread():
+    assert_one_line_error(run_goscope(["gctrace", 2]), 4, "kernel thread")
+
+
+def test_usage_errors():
+    assert_one_line_error(run_goscope(["gctrace", "12ab"]), 2, "not a process ID")
+    assert_one_line_error(run_goscope(["gctrace"]), 2, "needs at least one PID")
+    res = run_goscope(["frobnicate"])
+    assert res.returncode == 2 and "unknown command" in res.stderr
+
+
+@pytest.mark.parametrize("flags", [["-ldflags=-s -w"], ["-ldflags=-w"]], ids=["s-w", "w"])
+def test_stripped_binary_is_refused_plainly(flags, tmp_path, go_target):
+    # The matrix's stripped build is -s -w; -w alone keeps the symbol table but drops DWARF.
+    minor = GO_MINORS[-1]
+    path = target_path(minor, "stripped")
+    if flags == ["-ldflags=-w"]:
+        path = tmp_path / "churn-w"
+        env = dict(os.environ, GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="-buildvcs=false",
+                   CGO_ENABLED="0", GOCACHE=str(target_path(minor, "default").parents[3] / "gocache"))
+        src = os.path.join(os.path.dirname(__file__), "..", "targets", "churn")
+        subprocess.run([f"/usr/lib/go-1.{minor}/bin/go", "build", "-ldflags=-w", "-o", str(path), "."],
+                       cwd=src, env=env, check=True)
+    t = go_target(path)
+    assert_one_line_error(run_goscope(["gctrace", t.pid]), 6, "stripped" if "s" in flags[0][9:] else "DWARF")
+
+
+def test_go_older_than_1_19(tmp_path, go_target):
+    # No Debian package ships a Go older than 1.19, so take a 1.19 build and make its build info
+    # say 1.18 (same length, same layout): the version gate must refuse it before anything else.
+    src = target_path(19, "default")
+    data = bytearray(src.read_bytes())
+    magic = b"\xff Go buildinf:"
+    at = data.index(magic)
+    version = data.index(b"go1.19", at)
+    assert version - at < 64, "version string not inline in .go.buildinfo"
+    data[version:version + 6] = b"go1.18"
+    old = tmp_path / "churn-go1.18"
+    old.write_bytes(bytes(data))
+    old.chmod(0o755)
+    t = go_target(old)
+    assert_one_line_error(run_goscope(["gctrace", t.pid]), 5, "go1.18", "Go 1.19 and newer")
+
+
+def test_not_root_on_someone_elses_process(go_target):
+    t = go_target(target_path(GO_MINORS[-1], "default"))
+    assert_one_line_error(run_goscope(["gctrace", t.pid], user=NOBODY), 7, "root")
+
+
+def test_not_root_on_own_process(go_target):
+    # The executable is readable, so the failure comes from loading BPF without privileges.
+    t = go_target(target_path(GO_MINORS[-1], "default"), user=NOBODY)
+    assert_one_line_error(run_goscope(["gctrace", t.pid], user=NOBODY), 7, "root")
+
+
+def test_help_everywhere():
+    for args in (["--help"], ["gctrace", "--help"], ["ps", "--help"]):
+        res = run_goscope(args)
+        assert res.returncode == 0 and "Usage: goscope" in res.stdout, args
