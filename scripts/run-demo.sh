@@ -17,7 +17,13 @@ fi
 log=$(mktemp /tmp/goscope-demo.XXXXXX.log)
 "$demo" >"$log" 2>&1 &
 demo_pid=$!
-trap 'kill "$demo_pid" 2>/dev/null; wait "$demo_pid" 2>/dev/null; echo "run-demo: demo stopped; its log is $log" >&2' EXIT
+cleanup() {
+	set +e
+	kill "$demo_pid" 2>/dev/null
+	wait "$demo_pid" 2>/dev/null
+	echo "run-demo: demo stopped; its phase log is $log" >&2
+}
+trap cleanup EXIT
 trap 'exit 0' INT TERM
 
 sleep 1

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import GO_MINORS, loaded_goscope_progs, run_goscope, target_path
+from conftest import GO_MINORS, GOSCOPE, loaded_goscope_progs, run_goscope, target_path
 
 NOBODY = 65534
 
@@ -103,3 +103,13 @@ def test_help_everywhere():
     for args in (["--help"], ["gctrace", "--help"], ["ps", "--help"]):
         res = run_goscope(args)
         assert res.returncode == 0 and "Usage: goscope" in res.stdout, args
+
+
+def test_kernel_without_uprobes(go_target):
+    # A kernel built without CONFIG_UPROBE_EVENTS has no uprobe PMU in sysfs, which is what goscope
+    # checks. Hide it in a private mount namespace and run goscope there.
+    t = go_target(target_path(GO_MINORS[-1], "default"))
+    script = ("mount --make-rprivate / && mount -t tmpfs none /sys/bus/event_source/devices/uprobe && "
+              f"exec {GOSCOPE} gctrace {t.pid}")
+    res = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert_one_line_error(res, 8, "uprobe support")
