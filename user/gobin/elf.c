@@ -8,47 +8,43 @@
 #include <sys/stat.h>
 #include "gobin/internal.h"
 
-Elf_Data *gobin_section(const struct gobin *b, const char *name, GElf_Shdr *shdr_out)
+/* The first section whose name is name, or starts with it when prefix is set. */
+static Elf_Scn *find_section(const struct gobin *b, const char *name, bool prefix, GElf_Shdr *shdr)
 {
-	size_t shstrndx;
+	size_t shstrndx, n = strlen(name);
 	Elf_Scn *scn = NULL;
 
 	if (elf_getshdrstrndx(b->elf, &shstrndx))
 		return NULL;
 	while ((scn = elf_nextscn(b->elf, scn))) {
-		GElf_Shdr shdr;
 		const char *sname;
 
-		if (!gelf_getshdr(scn, &shdr))
+		if (!gelf_getshdr(scn, shdr))
 			continue;
-		sname = elf_strptr(b->elf, shstrndx, shdr.sh_name);
-		if (!sname || strcmp(sname, name))
-			continue;
-		if (shdr_out)
-			*shdr_out = shdr;
-		return elf_getdata(scn, NULL);
+		sname = elf_strptr(b->elf, shstrndx, shdr->sh_name);
+		if (sname && (prefix ? !strncmp(sname, name, n) : !strcmp(sname, name)))
+			return scn;
 	}
 	return NULL;
 }
 
+Elf_Data *gobin_section(const struct gobin *b, const char *name, GElf_Shdr *shdr_out)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = find_section(b, name, false, &shdr);
+
+	if (!scn)
+		return NULL;
+	if (shdr_out)
+		*shdr_out = shdr;
+	return elf_getdata(scn, NULL);
+}
+
 static bool has_section_prefix(const struct gobin *b, const char *prefix)
 {
-	size_t shstrndx, n = strlen(prefix);
-	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
 
-	if (elf_getshdrstrndx(b->elf, &shstrndx))
-		return false;
-	while ((scn = elf_nextscn(b->elf, scn))) {
-		GElf_Shdr shdr;
-		const char *sname;
-
-		if (!gelf_getshdr(scn, &shdr))
-			continue;
-		sname = elf_strptr(b->elf, shstrndx, shdr.sh_name);
-		if (sname && !strncmp(sname, prefix, n))
-			return true;
-	}
-	return false;
+	return find_section(b, prefix, true, &shdr) != NULL;
 }
 
 int gobin_read_vaddr(const struct gobin *b, uint64_t vaddr, void *buf, size_t len)
