@@ -45,8 +45,9 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 		goto fail;
 	if (proc_load_bias(pid, t->bin, &t->bias, err))
 		goto fail;
-	if (layout_gc(t->bin, t->bias, &t->gc_layout, err))
+	if (layout_resolve(t->bin, t->bias, &t->rt, err))
 		goto fail;
+	layout_gc(&t->rt, &t->gc_layout);
 	t->pidfd = proc_pidfd(pid);
 	return t;
 fail:

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include "goscope.h"
 #include "log.h"
+#include "gobin/layout.h"
 
 struct gobin;
 struct probes;
@@ -21,6 +22,7 @@ struct target {
 	char exe_path[64];		/* /proc/PID/exe: opened and probed through this */
 	struct gobin *bin;
 	uint64_t bias;			/* load bias, 0 unless PIE */
+	struct rt_layout rt;		/* every runtime field, resolved */
 	struct gs_gc_layout gc_layout;
 	int pidfd;
 	bool attached;

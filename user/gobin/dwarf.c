@@ -111,19 +111,41 @@ static int find_member(Dwarf_Die *st, const char *name, size_t len, Dwarf_Die *o
 	return -1;
 }
 
-int gobin__field_offset(struct gobin *b, const char *type, const char *path, uint64_t *off)
+/* The DWARF entry of a top-level struct type, by name. */
+static int find_struct(struct gobin *b, const char *type, Dwarf_Die *st)
 {
 	struct gobin_struct key = { .name = type }, *s;
-	Dwarf_Die st, member;
-	uint64_t total = 0;
-	const char *p = path;
 
 	if (!b->dwarf_tried && load_dwarf(b))
 		return -1;
 	if (!b->dwarf || !b->nstructs)
 		return -1;
 	s = bsearch(&key, b->structs, b->nstructs, sizeof(*b->structs), cmp_struct);
-	if (!s || !dwarf_offdie(b->dwarf, s->die, &st))
+	if (!s || !dwarf_offdie(b->dwarf, s->die, st))
+		return -1;
+	return 0;
+}
+
+int gobin__type_size(struct gobin *b, const char *type, uint64_t *size)
+{
+	Dwarf_Die st;
+	Dwarf_Attribute attr;
+	Dwarf_Word sz;
+
+	if (find_struct(b, type, &st) || !dwarf_attr(&st, DW_AT_byte_size, &attr) ||
+	    dwarf_formudata(&attr, &sz))
+		return -1;
+	*size = sz;
+	return 0;
+}
+
+int gobin__field_offset(struct gobin *b, const char *type, const char *path, uint64_t *off)
+{
+	Dwarf_Die st, member;
+	uint64_t total = 0;
+	const char *p = path;
+
+	if (find_struct(b, type, &st))
 		return -1;
 	for (;;) {
 		const char *dot = strchr(p, '.');

@@ -62,4 +62,10 @@ void gobin__file_id(const struct gobin *b, uint64_t *dev, uint64_t *ino);
  */
 int gobin__field_offset(struct gobin *b, const char *type, const char *path, uint64_t *off);
 
+/* Size in bytes of a named struct type, from DWARF. Returns 0, or -1. */
+int gobin__type_size(struct gobin *b, const char *type, uint64_t *size);
+
+/* Name of the function that contains addr (a link-time address), from .symtab; NULL if none. */
+const char *gobin__func_name_at(struct gobin *b, uint64_t addr);
+
 #endif

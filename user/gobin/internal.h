@@ -11,6 +11,7 @@ struct gobin_sym {
 	const char *name;	/* points into the ELF string table */
 	uint64_t addr;
 	uint64_t size;
+	bool func;
 };
 
 struct gobin_seg {
@@ -40,6 +41,8 @@ struct gobin {
 
 	struct gobin_sym *syms;		/* sorted by name */
 	size_t nsyms;
+	struct gobin_sym *funcs;	/* functions only, sorted by address; built on first use */
+	size_t nfuncs;
 
 	struct go_version version;
 	struct gobin_setting *settings;
@@ -51,6 +54,8 @@ struct gobin {
 	Dwarf *dwarf;
 	struct gobin_struct *structs;	/* top-level DWARF struct types, sorted by name */
 	size_t nstructs;
+
+	struct gobin_pcln *pcln;	/* .gopclntab function index (pclntab.c), built on first use */
 };
 
 /* Section data by name, or NULL. */
@@ -60,5 +65,6 @@ int gobin_read_vaddr(const struct gobin *b, uint64_t vaddr, void *buf, size_t le
 
 int gobin_read_buildinfo(struct gobin *b, struct gs_err *err);
 void gobin_free_dwarf(struct gobin *b);
+void gobin_free_pclntab(struct gobin *b);
 
 #endif

@@ -4,13 +4,22 @@
 #include <string.h>
 #include "gobin/layout.h"
 
+/* How a row is resolved. */
+enum spec_kind {
+	GLOBAL_FIELD,	/* address of global + member offset */
+	GLOBAL,		/* address of the global itself */
+	GLOBAL_BYTES,	/* size of the global, from .symtab */
+	TYPE_FIELD,	/* offset of a member inside a struct type */
+	TYPE_SIZE,	/* size of a struct type */
+};
+
 /*
- * One row per value a GC probe reads: the runtime global, the DWARF type of that global, the
- * member path inside it (NULL: the global itself) and the Go minor versions the row applies to.
- * Where the runtime switched which variable gctrace prints, two rows cover the two ranges.
+ * One row per field and range of Go minor versions. Where the runtime renamed or replaced a
+ * field, several rows cover the ranges; a field with no row for a release does not exist there.
  */
 struct field_spec {
-	size_t slot;		/* offsetof(struct gs_gc_layout, …) */
+	enum rt_field id;
+	enum spec_kind kind;
 	const char *global;
 	const char *type;
 	const char *member;
@@ -18,34 +27,136 @@ struct field_spec {
 	int max_minor;		/* 0: no upper bound */
 };
 
-#define L(f) offsetof(struct gs_gc_layout, f)
+#define MS(id, m)	{ id, GLOBAL_FIELD, "runtime.memstats", "runtime.mstats", m, 0, 0 }
+#define WORK(id, m)	{ id, GLOBAL_FIELD, "runtime.work", "runtime.workType", m, 0, 0 }
+#define GCC(id, m)	{ id, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState", m, 0, 0 }
+#define SCHED(id, m, lo, hi) { id, GLOBAL_FIELD, "runtime.sched", "runtime.schedt", m, lo, hi }
+#define HSD(id, m)	{ id, TYPE_FIELD, NULL, "runtime.heapStatsDelta", m, 0, 0 }
 
-static const struct field_spec gc_fields[] = {
-	{ L(numgc),		"runtime.memstats", "runtime.mstats", "numgc", 0, 0 },
-	{ L(gc_cpu_fraction),	"runtime.memstats", "runtime.mstats", "gc_cpu_fraction", 0, 0 },
-	{ L(runtime_init_time),	"runtime.runtimeInitTime", NULL, NULL, 0, 0 },
-	{ L(t_sweep_term),	"runtime.work", "runtime.workType", "tSweepTerm", 0, 0 },
-	{ L(t_mark),		"runtime.work", "runtime.workType", "tMark", 0, 0 },
-	{ L(t_mark_term),	"runtime.work", "runtime.workType", "tMarkTerm", 0, 0 },
-	{ L(t_end),		"runtime.work", "runtime.workType", "tEnd", 0, 0 },
-	{ L(stwprocs),		"runtime.work", "runtime.workType", "stwprocs", 0, 0 },
-	{ L(maxprocs),		"runtime.work", "runtime.workType", "maxprocs", 0, 0 },
-	{ L(user_forced),	"runtime.work", "runtime.workType", "userForced", 0, 0 },
-	{ L(heap0),		"runtime.work", "runtime.workType", "heap0", 0, 0 },
-	{ L(heap1),		"runtime.work", "runtime.workType", "heap1", 0, 0 },
-	{ L(heap2),		"runtime.work", "runtime.workType", "heap2", 0, 0 },
-	{ L(pause_ns),		"runtime.work", "runtime.workType", "pauseNS", 0, 0 },
-	{ L(assist_time),	"runtime.gcController", "runtime.gcControllerState", "assistTime", 0, 0 },
-	{ L(dedicated_mark_time), "runtime.gcController", "runtime.gcControllerState",
-	  "dedicatedMarkTime", 0, 0 },
-	{ L(fractional_mark_time), "runtime.gcController", "runtime.gcControllerState",
-	  "fractionalMarkTime", 0, 0 },
-	{ L(idle_mark_time),	"runtime.gcController", "runtime.gcControllerState", "idleMarkTime", 0, 0 },
-	{ L(last_heap_goal),	"runtime.gcController", "runtime.gcControllerState", "lastHeapGoal", 0, 0 },
+static const struct field_spec specs[] = {
+	MS(RT_MS_HEAPSTATS, "heapStats"),
+	MS(RT_MS_HEAPSTATS_GEN, "heapStats.gen"),
+	MS(RT_MS_STACKS_SYS, "stacks_sys"),
+	MS(RT_MS_PAUSE_TOTAL_NS, "pause_total_ns"),
+	MS(RT_MS_PAUSE_NS, "pause_ns"),
+	MS(RT_MS_LAST_GC_UNIX, "last_gc_unix"),
+	MS(RT_MS_NUMGC, "numgc"),
+	MS(RT_MS_NUMFORCEDGC, "numforcedgc"),
+	MS(RT_MS_GC_CPU_FRACTION, "gc_cpu_fraction"),
+
+	WORK(RT_WORK_T_SWEEP_TERM, "tSweepTerm"),
+	WORK(RT_WORK_T_MARK, "tMark"),
+	WORK(RT_WORK_T_MARK_TERM, "tMarkTerm"),
+	WORK(RT_WORK_T_END, "tEnd"),
+	WORK(RT_WORK_STWPROCS, "stwprocs"),
+	WORK(RT_WORK_MAXPROCS, "maxprocs"),
+	WORK(RT_WORK_USER_FORCED, "userForced"),
+	WORK(RT_WORK_HEAP0, "heap0"),
+	WORK(RT_WORK_HEAP1, "heap1"),
+	WORK(RT_WORK_HEAP2, "heap2"),
+	WORK(RT_WORK_PAUSE_NS, "pauseNS"),
+
+	GCC(RT_GCC_GC_PERCENT, "gcPercent"),
+	GCC(RT_GCC_MEMORY_LIMIT, "memoryLimit"),
+	GCC(RT_GCC_GC_PERCENT_HEAP_GOAL, "gcPercentHeapGoal"),
+	GCC(RT_GCC_SWEEP_DIST_MIN_TRIGGER, "sweepDistMinTrigger"),
+	GCC(RT_GCC_TRIGGERED, "triggered"),
+	GCC(RT_GCC_LAST_HEAP_GOAL, "lastHeapGoal"),
+	GCC(RT_GCC_HEAP_LIVE, "heapLive"),
+	GCC(RT_GCC_HEAP_MARKED, "heapMarked"),
 	/* gctrace's "MB stacks": 1.19 prints maxStackScan, 1.20 onwards lastStackScan. */
-	{ L(stack_scan),	"runtime.gcController", "runtime.gcControllerState", "maxStackScan", 0, 19 },
-	{ L(stack_scan),	"runtime.gcController", "runtime.gcControllerState", "lastStackScan", 20, 0 },
-	{ L(globals_scan),	"runtime.gcController", "runtime.gcControllerState", "globalsScan", 0, 0 },
+	{ RT_GCC_STACK_SCAN, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState",
+	  "maxStackScan", 0, 19 },
+	{ RT_GCC_STACK_SCAN, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState",
+	  "lastStackScan", 20, 0 },
+	GCC(RT_GCC_GLOBALS_SCAN, "globalsScan"),
+	GCC(RT_GCC_ASSIST_TIME, "assistTime"),
+	GCC(RT_GCC_DEDICATED_MARK_TIME, "dedicatedMarkTime"),
+	GCC(RT_GCC_FRACTIONAL_MARK_TIME, "fractionalMarkTime"),
+	GCC(RT_GCC_IDLE_MARK_TIME, "idleMarkTime"),
+	GCC(RT_GCC_HEAP_IN_USE, "heapInUse"),
+	GCC(RT_GCC_HEAP_FREE, "heapFree"),
+	GCC(RT_GCC_HEAP_RELEASED, "heapReleased"),
+	GCC(RT_GCC_TOTAL_ALLOC, "totalAlloc"),
+	GCC(RT_GCC_TOTAL_FREE, "totalFree"),
+	GCC(RT_GCC_MAPPED_READY, "mappedReady"),
+
+	SCHED(RT_SCHED_NMIDLE, "nmidle", 0, 0),
+	SCHED(RT_SCHED_MNEXT, "mnext", 0, 0),
+	SCHED(RT_SCHED_NMFREED, "nmfreed", 0, 0),
+	SCHED(RT_SCHED_NGSYS, "ngsys", 0, 0),
+	SCHED(RT_SCHED_NPIDLE, "npidle", 0, 0),
+	SCHED(RT_SCHED_NMSPINNING, "nmspinning", 0, 0),
+	SCHED(RT_SCHED_NEEDSPINNING, "needspinning", 20, 0),
+	SCHED(RT_SCHED_RUNQSIZE, "runqsize", 0, 24),
+	SCHED(RT_SCHED_RUNQSIZE, "runq.size", 25, 0),
+	SCHED(RT_SCHED_GFREE_N, "gFree.n", 0, 24),
+	SCHED(RT_SCHED_GFREE_STACK_SIZE, "gFree.stack.size", 25, 0),
+	SCHED(RT_SCHED_GFREE_NOSTACK_SIZE, "gFree.noStack.size", 25, 0),
+
+	{ RT_RUNTIME_INIT_TIME, GLOBAL, "runtime.runtimeInitTime", NULL, NULL, 0, 0 },
+	{ RT_ALLP, GLOBAL, "runtime.allp", NULL, NULL, 0, 0 },
+	{ RT_ALLGS, GLOBAL, "runtime.allgs", NULL, NULL, 0, 0 },
+	{ RT_ALLGLEN, GLOBAL, "runtime.allglen", NULL, NULL, 0, 0 },
+	{ RT_GOMAXPROCS, GLOBAL, "runtime.gomaxprocs", NULL, NULL, 0, 0 },
+	{ RT_NCPU, GLOBAL, "runtime.ncpu", NULL, NULL, 0, 24 },
+	{ RT_NCPU, GLOBAL, "runtime.numCPUStartup", NULL, NULL, 25, 0 },
+	{ RT_CLASS_TO_SIZE, GLOBAL, "runtime.class_to_size", NULL, NULL, 0, 24 },
+	{ RT_CLASS_TO_SIZE, GLOBAL, "internal/runtime/gc.SizeClassToSize", NULL, NULL, 25, 0 },
+	{ RT_WAIT_REASON_STRINGS, GLOBAL, "runtime.waitReasonStrings", NULL, NULL, 0, 0 },
+	{ RT_WAIT_REASON_STRINGS_BYTES, GLOBAL_BYTES, "runtime.waitReasonStrings", NULL, NULL, 0, 0 },
+
+	{ RT_HSD_SIZE, TYPE_SIZE, NULL, "runtime.heapStatsDelta", NULL, 0, 0 },
+	HSD(RT_HSD_IN_STACKS, "inStacks"),
+	HSD(RT_HSD_TINY_ALLOC_COUNT, "tinyAllocCount"),
+	HSD(RT_HSD_LARGE_ALLOC, "largeAlloc"),
+	HSD(RT_HSD_LARGE_ALLOC_COUNT, "largeAllocCount"),
+	HSD(RT_HSD_SMALL_ALLOC_COUNT, "smallAllocCount"),
+	HSD(RT_HSD_LARGE_FREE, "largeFree"),
+	HSD(RT_HSD_LARGE_FREE_COUNT, "largeFreeCount"),
+	HSD(RT_HSD_SMALL_FREE_COUNT, "smallFreeCount"),
+
+	{ RT_P_STATUS, TYPE_FIELD, NULL, "runtime.p", "status", 0, 0 },
+	{ RT_P_SCHEDTICK, TYPE_FIELD, NULL, "runtime.p", "schedtick", 0, 0 },
+	{ RT_P_RUNQHEAD, TYPE_FIELD, NULL, "runtime.p", "runqhead", 0, 0 },
+	{ RT_P_RUNQTAIL, TYPE_FIELD, NULL, "runtime.p", "runqtail", 0, 0 },
+	{ RT_P_RUNNEXT, TYPE_FIELD, NULL, "runtime.p", "runnext", 0, 0 },
+	{ RT_P_GFREE_N, TYPE_FIELD, NULL, "runtime.p", "gFree.n", 0, 24 },
+	{ RT_P_GFREE_N, TYPE_FIELD, NULL, "runtime.p", "gFree.size", 25, 0 },
+	{ RT_G_ATOMICSTATUS, TYPE_FIELD, NULL, "runtime.g", "atomicstatus", 0, 0 },
+	{ RT_G_WAITREASON, TYPE_FIELD, NULL, "runtime.g", "waitreason", 0, 0 },
+	{ RT_G_GOID, TYPE_FIELD, NULL, "runtime.g", "goid", 0, 0 },
+	{ RT_G_STARTPC, TYPE_FIELD, NULL, "runtime.g", "startpc", 0, 0 },
+};
+
+/* Which field feeds each address of the GC probes' layout. */
+static const struct {
+	size_t slot;
+	enum rt_field id;
+} gc_slots[] = {
+#define S(f, id) { offsetof(struct gs_gc_layout, f), id }
+	S(numgc, RT_MS_NUMGC),
+	S(gc_cpu_fraction, RT_MS_GC_CPU_FRACTION),
+	S(runtime_init_time, RT_RUNTIME_INIT_TIME),
+	S(t_sweep_term, RT_WORK_T_SWEEP_TERM),
+	S(t_mark, RT_WORK_T_MARK),
+	S(t_mark_term, RT_WORK_T_MARK_TERM),
+	S(t_end, RT_WORK_T_END),
+	S(stwprocs, RT_WORK_STWPROCS),
+	S(maxprocs, RT_WORK_MAXPROCS),
+	S(user_forced, RT_WORK_USER_FORCED),
+	S(heap0, RT_WORK_HEAP0),
+	S(heap1, RT_WORK_HEAP1),
+	S(heap2, RT_WORK_HEAP2),
+	S(pause_ns, RT_WORK_PAUSE_NS),
+	S(assist_time, RT_GCC_ASSIST_TIME),
+	S(dedicated_mark_time, RT_GCC_DEDICATED_MARK_TIME),
+	S(fractional_mark_time, RT_GCC_FRACTIONAL_MARK_TIME),
+	S(idle_mark_time, RT_GCC_IDLE_MARK_TIME),
+	S(last_heap_goal, RT_GCC_LAST_HEAP_GOAL),
+	S(stack_scan, RT_GCC_STACK_SCAN),
+	S(globals_scan, RT_GCC_GLOBALS_SCAN),
+#undef S
 };
 
 int layout_check_supported(const struct gobin *b, struct gs_err *err)
@@ -72,28 +183,63 @@ static bool spec_applies(const struct field_spec *s, int minor)
 	return minor >= s->min_minor && (!s->max_minor || minor <= s->max_minor);
 }
 
-int layout_gc(struct gobin *b, uint64_t bias, struct gs_gc_layout *lay, struct gs_err *err)
+static int resolve_one(struct gobin *b, uint64_t bias, const struct field_spec *s, uint64_t *v,
+		       struct gs_err *err)
 {
-	int minor = gobin__version(b)->minor;
+	uint64_t base = 0, size = 0, off = 0;
+
+	if (s->global && gobin__sym(b, s->global, &base, &size))
+		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO, "symbol %s not found in the binary",
+			       s->global);
+	switch (s->kind) {
+	case GLOBAL:
+		*v = base + bias;
+		return 0;
+	case GLOBAL_BYTES:
+		*v = size;
+		return 0;
+	case TYPE_SIZE:
+		if (gobin__type_size(b, s->type, v))
+			break;
+		return 0;
+	case GLOBAL_FIELD:
+	case TYPE_FIELD:
+		if (gobin__field_offset(b, s->type, s->member, &off))
+			break;
+		*v = s->kind == GLOBAL_FIELD ? base + bias + off : off;
+		return 0;
+	}
+	return gs_fail(err, GS_EXIT_GO_VERSION, "%s%s%s not found in the DWARF of this %s binary",
+		       s->type, s->member ? "." : "", s->member ? s->member : "",
+		       gobin__version(b)->str);
+}
+
+int layout_resolve(struct gobin *b, uint64_t bias, struct rt_layout *rt, struct gs_err *err)
+{
+	size_t i;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->minor = gobin__version(b)->minor;
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		const struct field_spec *s = &specs[i];
+
+		if (!spec_applies(s, rt->minor))
+			continue;
+		if (resolve_one(b, bias, s, &rt->v[s->id], err))
+			return -1;
+		rt->have[s->id] = true;
+	}
+	return 0;
+}
+
+void layout_gc(const struct rt_layout *rt, struct gs_gc_layout *lay)
+{
 	size_t i;
 
 	memset(lay, 0, sizeof(*lay));
-	for (i = 0; i < sizeof(gc_fields) / sizeof(gc_fields[0]); i++) {
-		const struct field_spec *s = &gc_fields[i];
-		uint64_t base, off = 0;
-
-		if (!spec_applies(s, minor))
-			continue;
-		if (gobin__sym(b, s->global, &base, NULL))
-			return gs_fail(err, GS_EXIT_NO_DEBUG_INFO, "symbol %s not found in the binary",
-				       s->global);
-		if (s->member && gobin__field_offset(b, s->type, s->member, &off))
-			return gs_fail(err, GS_EXIT_GO_VERSION,
-				       "field %s.%s not found in the DWARF of this %s binary",
-				       s->type, s->member, gobin__version(b)->str);
-		*(uint64_t *)((char *)lay + s->slot) = base + bias + off;
-	}
-	return 0;
+	for (i = 0; i < sizeof(gc_slots) / sizeof(gc_slots[0]); i++)
+		if (rt->have[gc_slots[i].id])
+			*(__u64 *)((char *)lay + gc_slots[i].slot) = rt->v[gc_slots[i].id];
 }
 
 int layout_func_offset(const struct gobin *b, const char *fn, uint64_t *off, struct gs_err *err)
