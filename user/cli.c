@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cli.h"
 #include "log.h"
 
@@ -27,6 +29,9 @@ void cli_setup_signals(void)
 static const struct command commands[] = {
 	{ "gctrace", "per-GC lines, byte-identical to GODEBUG=gctrace=1", cmd_gctrace },
 	{ "ps", "list Go processes: PID, Go version, PIE/stripped/cgo, attachable?", cmd_ps },
+	{ "stat", "one snapshot of heap, GC, scheduler and goroutine gauges", cmd_stat },
+	{ "schedtrace", "scheduler lines in the target's GODEBUG=schedtrace format", cmd_schedtrace },
+	{ "metrics", "catalog of every metric: name, unit, kind, description", cmd_metrics },
 };
 
 const struct command *cli_find(const char *name)
@@ -74,4 +79,33 @@ int cli_report(const struct gs_err *err)
 {
 	fprintf(stderr, "goscope: %s\n", err->msg);
 	return err->code ? (int)err->code : GS_EXIT_ERROR;
+}
+
+int cli_parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct { const char *suffix; double scale; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "", 1e9 },
+	};
+	char *end;
+	double v = strtod(s, &end);
+	size_t i;
+
+	if (end == s || v < 0)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(end, units[i].suffix)) {
+			*ns = (uint64_t)(v * units[i].scale);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+bool cli_sleep(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	while (!cli_stop && nanosleep(&ts, &ts))
+		;
+	return cli_stop;
 }

@@ -4,6 +4,9 @@
 #define GS_CLI_H
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 struct command {
 	const char *name;
@@ -22,6 +25,15 @@ void cli_usage(FILE *out);
 
 int cmd_gctrace(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_schedtrace(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+
+/* Parse "1s", "500ms", "2.5s", "100us" or a bare number of seconds into nanoseconds. */
+int cli_parse_duration(const char *s, uint64_t *ns);
+
+/* Sleep up to ns, returning early (true) when cli_stop is set. */
+bool cli_sleep(uint64_t ns);
 
 /* Print a failure the way every command does: "goscope: <msg>", return its exit code. */
 struct gs_err;
