@@ -16,7 +16,19 @@
 enum gs_event_kind {
 	GS_EV_GC_START	= 1,	/* runtime.(*gcControllerState).startCycle entry (world stopped) */
 	GS_EV_GC_END	= 2,	/* runtime.freeStackSpans entry: every gctrace value is final */
+	GS_EV_STW	= 3,	/* a stop-the-world pause that is not part of a GC cycle */
 };
+
+/* How the stop/start-the-world functions pass what goscope needs, by Go release. */
+enum gs_stw_abi {
+	GS_STW_NONE	= 0,	/* ≤1.20: no STW reason anywhere; only GC pauses, from gctrace times */
+	GS_STW_PAIR	= 1,	/* 1.21: stopTheWorldWithSema(reason) entry paired with the start */
+	GS_STW_ARGS	= 2,	/* 1.22+: startTheWorldWithSema(now, worldStop{reason, start, …}) */
+};
+
+/* stwReason values that belong to a GC cycle (1.21+). */
+#define GS_STW_GC_MARK_TERM	1
+#define GS_STW_GC_SWEEP_TERM	2
 
 /*
  * Absolute addresses in the target of every runtime value the GC probes read. User space fills
@@ -47,8 +59,12 @@ struct gs_gc_layout {
 	__u64 globals_scan;		/* gcController.globalsScan */
 };
 
-/* Bit i of gs_gc_end.read_errors is set when the i-th u64 of gs_gc_layout could not be read. */
-#define GS_GC_LAYOUT_FIELDS	(sizeof(struct gs_gc_layout) / sizeof(__u64))
+/* Per-target configuration of the BPF side, keyed by the attach cookie. */
+struct gs_target_cfg {
+	struct gs_gc_layout gc;
+	__u32 stw_abi;			/* enum gs_stw_abi */
+	__u32 pad;
+};
 
 struct gs_event_hdr {
 	__u32 kind;		/* enum gs_event_kind */
@@ -91,7 +107,34 @@ struct gs_gc_end {
 	__u64 stack_scan;
 	__u64 globals_scan;
 	__u32 read_errors;		/* bit per gs_gc_layout field that failed to read */
-	__u32 pad2;
+	/*
+	 * Go 1.22+ count the time spent stopping in a pause: the sweep-termination pause is
+	 * tMark - sweep_started_stopping, the mark-termination pause is markterm_pause_ns; both
+	 * come from startTheWorldWithSema's arguments and are 0 when not seen this cycle.
+	 */
+	__u32 stw_flags;		/* GS_STW_F_* */
+	__s64 sweep_started_stopping;
+	__s64 markterm_pause_ns;
+};
+
+#define GS_STW_F_SWEEP_SEEN	0x1	/* sweep_started_stopping is this cycle's */
+#define GS_STW_F_MARKTERM_SEEN	0x2	/* markterm_pause_ns is this cycle's */
+#define GS_STW_F_MARKTERM_RETRY	0x4	/* a mark termination was abandoned and retried */
+
+/* What the stop/start-the-world probes learnt of the current GC cycle, per target (BPF map). */
+struct gs_stw_state {
+	__u64 stop_ktime;		/* 1.21: stopTheWorldWithSema entry */
+	__u32 stop_reason;
+	__u32 flags;			/* GS_STW_F_* for the cycle in progress */
+	__s64 sweep_started_stopping;
+	__s64 markterm_pause_ns;
+};
+
+struct gs_stw {
+	struct gs_event_hdr hdr;
+	__u64 duration_ns;	/* from the start of stopping to the world running again */
+	__u32 reason;		/* stwReason (1.21+) */
+	__u32 approximate;	/* 1: measured from probe entry, slightly short */
 };
 
 #endif /* GOSCOPE_H */

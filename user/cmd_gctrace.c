@@ -132,7 +132,7 @@ static int parse_args(int argc, char **argv, struct gctrace_session *s, struct g
 
 static int attach_all(struct gctrace_session *s, struct gs_err *err)
 {
-	const struct event_sink sink = { s, on_gc_start, on_gc_end };
+	const struct event_sink sink = { s, on_gc_start, on_gc_end, NULL };
 	char desc[128];
 	int i;
 
@@ -146,7 +146,7 @@ static int attach_all(struct gctrace_session *s, struct gs_err *err)
 		struct target *t = s->targets[i];
 
 		events__set_target(s->events, (unsigned int)i, t);
-		if (target__attach(t, s->probes, (unsigned int)i, err))
+		if (target__attach(t, s->probes, (unsigned int)i, false, err))
 			return -1;
 		s->live++;
 		log_note("attached to %s: %u GC cycles so far; waiting for the next one",

@@ -8,13 +8,24 @@
 #include <unistd.h>
 #include "cli.h"
 #include "log.h"
+#include "events.h"
 #include "metrics.h"
+#include "model.h"
+#include "probes.h"
 #include "proc.h"
 #include "sampler.h"
 #include "target.h"
 #include "gobin/gobin.h"
 
 #define TOP_WAIT_REASONS 5
+
+/* The probes attached for the window, when goscope may load BPF programs. */
+struct window_probes {
+	struct probes *probes;
+	struct events *events;
+	struct model *model;
+	uint64_t start_ns;	/* ktime when the window began */
+};
 
 struct rates {
 	double window_s;
@@ -32,14 +43,87 @@ static void usage(FILE *out)
 		"scheduler, goroutine count and goroutines by state with the most common wait reasons,\n"
 		"plus allocation and GC rates over a short window. Read from outside with\n"
 		"process_vm_readv: no probe, no stop-the-world. Works without root on your own\n"
-		"processes.\n"
+		"processes. As root it also attaches the GC and stop-the-world probes for the window\n"
+		"and reports every pause in it (each probe hit adds about 12 us to a pause).\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json            one JSON object instead of the table\n"
-		"  -i, --interval DUR    window for the rates (default 1s; 0: no rates, one read)\n"
+		"  -i, --interval DUR    window for rates and pauses (default 1s; 0: one read only)\n"
 		"  -h, --help            show this help\n"
 		"\n"
 		"See 'goscope metrics' for what every value means.\n");
+}
+
+static void on_gc_end(void *ctx, struct target *t, const struct gs_gc_end *e)
+{
+	model__add_gc(((struct window_probes *)ctx)->model, e);
+}
+
+static void on_stw(void *ctx, struct target *t, const struct gs_stw *e)
+{
+	model__add_stw(((struct window_probes *)ctx)->model, e);
+}
+
+static uint64_t ktime_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Attach the GC and stop-the-world probes for the window; without privileges, say so and go on. */
+static void window_open(struct window_probes *w, struct target *t)
+{
+	const struct event_sink sink = { w, NULL, on_gc_end, on_stw };
+	struct gs_err err = { 0 };
+
+	w->model = calloc(1, sizeof(*w->model));
+	if (!w->model)
+		return;
+	model__init(w->model, t->rt.minor);
+	w->probes = probes__open(&err);
+	if (w->probes)
+		w->events = events__new(w->probes, &sink, &err);
+	if (w->events) {
+		events__set_target(w->events, 0, t);
+		if (target__attach(t, w->probes, 0, true, &err) == 0) {
+			w->start_ns = ktime_now();
+			return;
+		}
+	}
+	log_note("no pause details: %s", err.msg);
+	events__free(w->events);
+	probes__free(w->probes);
+	w->events = NULL;
+	w->probes = NULL;
+}
+
+/* Wait out the window, handling probe events if attached. Returns true if interrupted. */
+static bool window_wait(struct window_probes *w, uint64_t ns)
+{
+	uint64_t end = ktime_now() + ns;
+
+	if (!w->events)
+		return cli_sleep(ns);
+	while (!cli_stop) {
+		uint64_t now = ktime_now();
+
+		if (now >= end)
+			break;
+		events__poll(w->events, (int)((end - now) / 1000000 + 1 < 100 ? (end - now) / 1000000 + 1 : 100));
+	}
+	events__drain(w->events);
+	return cli_stop;
+}
+
+static void window_close(struct window_probes *w, struct target *t)
+{
+	if (w->probes)
+		target__detach(t, w->probes);
+	events__free(w->events);
+	probes__free(w->probes);
+	free(w->model);
 }
 
 static void compute_rates(const struct rt_sample *a, const struct rt_sample *b, struct rates *r)
@@ -93,8 +177,68 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static const char *stw_reason(const struct sampler *sm, uint32_t reason, char *buf, size_t len)
+{
+	const char *name = sampler__stw_reason(sm, reason);
+
+	if (name && *name)
+		return name;
+	snprintf(buf, len, reason ? "reason %u" : "unknown", reason);
+	return buf;
+}
+
+static void json_pause_stats(const char *key, const struct pause_stats *p)
+{
+	printf("\"%s\": {\"count\": %llu, \"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu, "
+	       "\"total_ns\": %llu}", key, (unsigned long long)p->count, (unsigned long long)p->p50_ns,
+	       (unsigned long long)p->p99_ns, (unsigned long long)p->max_ns,
+	       (unsigned long long)p->total_ns);
+}
+
+static void print_pauses_json(const struct window_probes *w, const struct sampler *sm)
+{
+	struct pause_stats gc, other;
+	uint64_t i, n, k;
+	char buf[32];
+
+	if (!w->events) {
+		printf(", \"pauses\": null");
+		return;
+	}
+	model__pause_stats(w->model, w->start_ns, true, &gc);
+	model__pause_stats(w->model, w->start_ns, false, &other);
+	printf(", \"pauses\": {");
+	json_pause_stats("gc", &gc);
+	printf(", ");
+	json_pause_stats("other", &other);
+	printf(", \"cycles\": [");
+	n = w->model->ngc < MODEL_GC_RING ? w->model->ngc : MODEL_GC_RING;
+	for (i = n; i-- > 0;) {
+		const struct gc_cycle *c = model__gc_recent(w->model, i);
+
+		printf("%s{\"num\": %u, \"forced\": %s, \"pause_ns\": %lld, "
+		       "\"sweep_termination_ns\": %lld, \"mark_termination_ns\": %lld, \"exact\": %s}",
+		       i == n - 1 ? "" : ", ", c->ev.numgc, c->ev.user_forced ? "true" : "false",
+		       (long long)c->ev.pause_ns, (long long)c->sweep_pause_ns,
+		       (long long)c->markterm_pause_ns, c->pauses_exact ? "true" : "false");
+	}
+	printf("], \"other_pauses\": [");
+	n = w->model->nstw < MODEL_STW_RING ? w->model->nstw : MODEL_STW_RING;
+	for (i = n, k = 0; i-- > 0;) {
+		const struct stw_pause *p = &w->model->stw[(w->model->nstw - 1 - i) % MODEL_STW_RING];
+
+		if (p->gc)
+			continue;
+		printf("%s{\"reason\": ", k++ ? ", " : "");
+		json_string(stdout, stw_reason(sm, p->reason, buf, sizeof(buf)));
+		printf(", \"duration_ns\": %llu, \"approximate\": %s}",
+		       (unsigned long long)p->duration_ns, p->approximate ? "true" : "false");
+	}
+	printf("]}");
+}
+
 static void print_json(const struct target *t, const struct sampler *sm, const struct rt_sample *s,
-		       const struct rates *r)
+		       const struct rates *r, const struct window_probes *w)
 {
 	int idx[SAMPLER_MAX_WAIT_REASONS], n, i;
 	size_t m;
@@ -137,6 +281,7 @@ static void print_json(const struct target *t, const struct sampler *sm, const s
 	printf("}, \"walk\": {\"seen\": %llu, \"total\": %llu, \"partial\": %s, \"duration_ns\": %llu}}",
 	       (unsigned long long)s->gwalk_seen, (unsigned long long)s->gwalk_total,
 	       s->gwalk_partial ? "true" : "false", (unsigned long long)s->gwalk_ns);
+	print_pauses_json(w, sm);
 	printf(", \"heap_consistent\": %s}\n", s->heap_consistent ? "true" : "false");
 }
 
@@ -167,8 +312,57 @@ static void human_rate(char *buf, size_t len, double bytes_per_s)
 		snprintf(buf, len, "%.0f B/s", bytes_per_s);
 }
 
+static void human_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns >= 1000000)
+		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
+}
+
+static void print_pause_line(const char *what, const struct pause_stats *p)
+{
+	char a[32], b[32], c[32];
+
+	if (!p->count) {
+		printf("  %-30s none\n", what);
+		return;
+	}
+	human_ns(a, sizeof(a), p->p50_ns);
+	human_ns(b, sizeof(b), p->p99_ns);
+	human_ns(c, sizeof(c), p->max_ns);
+	printf("  %-30s %llu pauses, p50 %s, p99 %s, max %s\n", what, (unsigned long long)p->count,
+	       a, b, c);
+}
+
+static void print_pauses_table(const struct window_probes *w, const struct sampler *sm,
+			       double window_s)
+{
+	struct pause_stats gc, other;
+	uint64_t i, n;
+	char buf[32], d[32];
+
+	if (!w->events)
+		return;
+	model__pause_stats(w->model, w->start_ns, true, &gc);
+	model__pause_stats(w->model, w->start_ns, false, &other);
+	printf("\nStop-the-world pauses over %.2f s\n", window_s);
+	print_pause_line("GC", &gc);
+	print_pause_line("other", &other);
+	n = w->model->nstw < MODEL_STW_RING ? w->model->nstw : MODEL_STW_RING;
+	for (i = n; i-- > 0;) {
+		const struct stw_pause *p = &w->model->stw[(w->model->nstw - 1 - i) % MODEL_STW_RING];
+
+		if (p->gc)
+			continue;
+		human_ns(d, sizeof(d), p->duration_ns);
+		printf("  %-30s %s%s (%s)\n", "", p->approximate ? "~" : "", d,
+		       stw_reason(sm, p->reason, buf, sizeof(buf)));
+	}
+}
+
 static void print_table(const struct target *t, const struct sampler *sm, const struct rt_sample *s,
-			const struct rates *r)
+			const struct rates *r, const struct window_probes *w)
 {
 	int idx[TOP_WAIT_REASONS], n, i;
 	uint64_t users = 0;
@@ -202,6 +396,7 @@ static void print_table(const struct target *t, const struct sampler *sm, const 
 		printf("  %-30s %.0f objects/s\n", "", r->alloc_objects_per_s);
 		printf("  %-30s %.2f cycles/s\n", "GC", r->gc_per_s);
 	}
+	print_pauses_table(w, sm, r->window_s);
 }
 
 int cmd_stat(int argc, char **argv)
@@ -218,6 +413,7 @@ int cmd_stat(int argc, char **argv)
 	struct target *t = NULL;
 	struct sampler *sm = NULL;
 	struct rates r = { 0 };
+	struct window_probes w = { 0 };
 	bool json = false;
 	int c, ret = GS_EXIT_OK;
 	pid_t pid;
@@ -250,15 +446,18 @@ int cmd_stat(int argc, char **argv)
 		ret = proc_check_alive(pid, NULL) ? GS_EXIT_NO_PROCESS : GS_EXIT_ERROR;
 		goto out;
 	}
-	if (interval && !cli_sleep(interval) && sampler__sample(sm, &b) == 0)
+	if (interval)
+		window_open(&w, t);
+	if (interval && !window_wait(&w, interval) && sampler__sample(sm, &b) == 0)
 		compute_rates(&a, &b, &r);
 	else
 		b = a, a = (struct rt_sample){ 0 };
 	if (json)
-		print_json(t, sm, &b, &r);
+		print_json(t, sm, &b, &r, &w);
 	else
-		print_table(t, sm, &b, &r);
+		print_table(t, sm, &b, &r, &w);
 out:
+	window_close(&w, t);
 	rt_sample__release(&a);
 	rt_sample__release(&b);
 	sampler__free(sm);

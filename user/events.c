@@ -83,6 +83,10 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (len >= sizeof(struct gs_gc_end))
 			handle_gc_end(ev, t, data);
 		break;
+	case GS_EV_STW:
+		if (len >= sizeof(struct gs_stw) && ev->sink.stw)
+			ev->sink.stw(ev->sink.ctx, t, data);
+		break;
 	}
 	return 0;
 }

@@ -17,6 +17,8 @@ struct event_sink {
 	void (*gc_start)(void *ctx, struct target *t, const struct gs_gc_start *e);
 	/* A completed cycle whose values were all read. */
 	void (*gc_end)(void *ctx, struct target *t, const struct gs_gc_end *e);
+	/* A stop-the-world pause outside GC (GC pauses come with gc_end). */
+	void (*stw)(void *ctx, struct target *t, const struct gs_stw *e);
 };
 
 struct events;

@@ -17,7 +17,7 @@
 #define CAP_BPF 39
 #endif
 
-enum { LINK_GC_START, LINK_GC_END, NR_LINKS };
+enum { LINK_GC_START, LINK_GC_END, LINK_STW_START, LINK_STW_STOP, NR_LINKS };
 
 struct probes {
 	struct gc_bpf *skel;
@@ -82,6 +82,8 @@ struct probes *probes__open(struct gs_err *err)
 	/* Attached by hand, per target, with a cookie: nothing attaches at load. */
 	bpf_program__set_autoattach(p->skel->progs.gc_start, false);
 	bpf_program__set_autoattach(p->skel->progs.gc_end, false);
+	bpf_program__set_autoattach(p->skel->progs.stw_start, false);
+	bpf_program__set_autoattach(p->skel->progs.stw_stop, false);
 	ret = gc_bpf__load(p->skel);
 	if (ret) {
 		gs_fail(err, ret == -EPERM ? GS_EXIT_PERMISSION : GS_EXIT_KERNEL,
@@ -124,31 +126,45 @@ static struct bpf_link *attach_one(struct bpf_program *prog, unsigned int slot, 
 	return link;
 }
 
-int probes__attach_gc(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
-		      uint64_t start_off, uint64_t end_off, const struct gs_gc_layout *lay,
-		      struct gs_err *err)
+int probes__attach(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
+		   const struct probe_offsets *off, const struct gs_target_cfg *cfg,
+		   struct gs_err *err)
 {
-	struct bpf_link **links;
+	const struct {
+		struct bpf_program *prog;
+		uint64_t off;
+		const char *fn;
+	} want[NR_LINKS] = {
+		[LINK_GC_START] = { p->skel->progs.gc_start, off->gc_start,
+				    "runtime.(*gcControllerState).startCycle" },
+		[LINK_GC_END] = { p->skel->progs.gc_end, off->gc_end, "runtime.freeStackSpans" },
+		[LINK_STW_START] = { p->skel->progs.stw_start, off->stw_start,
+				     "runtime.startTheWorldWithSema" },
+		[LINK_STW_STOP] = { p->skel->progs.stw_stop, off->stw_stop,
+				    "runtime.stopTheWorldWithSema" },
+	};
+	struct gs_stw_state zero = { 0 };
+	int i;
 
 	if (slot >= GS_MAX_TARGETS)
 		return gs_fail(err, GS_EXIT_ERROR, "too many targets (at most %d)", GS_MAX_TARGETS);
-	links = p->links[slot];
-	if (bpf_map__update_elem(p->skel->maps.gc_layouts, &slot, sizeof(slot), lay, sizeof(*lay),
-				 BPF_ANY))
-		return gs_fail(err, GS_EXIT_ERROR, "cannot store the layout of PID %d: %s", pid,
+	if (bpf_map__update_elem(p->skel->maps.target_cfgs, &slot, sizeof(slot), cfg, sizeof(*cfg),
+				 BPF_ANY) ||
+	    bpf_map__update_elem(p->skel->maps.stw_states, &slot, sizeof(slot), &zero,
+				 sizeof(zero), BPF_ANY))
+		return gs_fail(err, GS_EXIT_ERROR, "cannot configure the probes for PID %d: %s", pid,
 			       strerror(errno));
-	links[LINK_GC_START] = attach_one(p->skel->progs.gc_start, slot, pid, exe, start_off,
-					  "runtime.(*gcControllerState).startCycle", err);
-	if (!links[LINK_GC_START])
-		goto fail;
-	links[LINK_GC_END] = attach_one(p->skel->progs.gc_end, slot, pid, exe, end_off,
-					"runtime.freeStackSpans", err);
-	if (!links[LINK_GC_END])
-		goto fail;
+	for (i = 0; i < NR_LINKS; i++) {
+		if (!want[i].off)
+			continue;
+		p->links[slot][i] = attach_one(want[i].prog, slot, pid, exe, want[i].off, want[i].fn,
+					       err);
+		if (!p->links[slot][i]) {
+			probes__detach(p, slot);
+			return -1;
+		}
+	}
 	return 0;
-fail:
-	probes__detach(p, slot);
-	return -1;
 }
 
 void probes__detach(struct probes *p, unsigned int slot)

@@ -18,13 +18,21 @@ struct ring_buffer;
 struct probes *probes__open(struct gs_err *err);
 void probes__free(struct probes *p);
 
+/* File offsets of the probed functions in the target's executable; 0: do not attach. */
+struct probe_offsets {
+	uint64_t gc_start;	/* runtime.(*gcControllerState).startCycle */
+	uint64_t gc_end;	/* runtime.freeStackSpans */
+	uint64_t stw_start;	/* runtime.startTheWorldWithSema */
+	uint64_t stw_stop;	/* runtime.stopTheWorldWithSema (Go 1.21 only) */
+};
+
 /*
- * Attach the GC probes to one process: uprobes at the file offsets of the two probed functions
- * in exe, restricted to pid, with slot as the attach cookie and lay as its addresses.
+ * Attach probes to one process: uprobes at the given file offsets in exe, restricted to pid,
+ * with slot as the attach cookie and cfg as its configuration.
  */
-int probes__attach_gc(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
-		      uint64_t start_off, uint64_t end_off, const struct gs_gc_layout *lay,
-		      struct gs_err *err);
+int probes__attach(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
+		   const struct probe_offsets *off, const struct gs_target_cfg *cfg,
+		   struct gs_err *err);
 void probes__detach(struct probes *p, unsigned int slot);
 
 /* Ring buffer reader calling fn for every event; ctx is passed through. */

@@ -26,6 +26,8 @@ struct sampler {
 	int32_t ncpu;
 	char *wait_reasons[SAMPLER_MAX_WAIT_REASONS];
 	int nwait_reasons;
+	char *stw_reasons[SAMPLER_MAX_WAIT_REASONS];
+	int nstw_reasons;
 
 	unsigned char *hs_buf;		/* the three heapStatsDelta slots */
 	uint64_t *gptrs;		/* allgs[] copy */
@@ -99,16 +101,21 @@ static uint64_t mono_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int read_wait_reasons(struct sampler *s)
+/* Read a [N]string table of the runtime (wait or stop-the-world reasons) once. */
+static int read_string_table(struct sampler *s, enum rt_field arr, enum rt_field bytes,
+			     char **out, int *nout)
 {
 	uint64_t hdr[2 * SAMPLER_MAX_WAIT_REASONS];
 	struct batch b;
-	int i, n = (int)(s->rt->v[RT_WAIT_REASON_STRINGS_BYTES] / 16);
+	int i, n;
 
+	if (!s->rt->have[arr])
+		return 0;
+	n = (int)(s->rt->v[bytes] / 16);
 	if (n > SAMPLER_MAX_WAIT_REASONS)
 		n = SAMPLER_MAX_WAIT_REASONS;
 	batch_init(&b, s->pid);
-	batch_add(&b, s->rt->v[RT_WAIT_REASON_STRINGS], hdr, (size_t)n * 16);
+	batch_add(&b, s->rt->v[arr], hdr, (size_t)n * 16);
 	if (batch_flush(&b))
 		return -EFAULT;
 	for (i = 0; i < n; i++) {
@@ -116,12 +123,12 @@ static int read_wait_reasons(struct sampler *s)
 
 		if (len > 256)
 			continue;
-		s->wait_reasons[i] = calloc(1, len + 1);
-		if (!s->wait_reasons[i])
+		out[i] = calloc(1, len + 1);
+		if (!out[i])
 			return -ENOMEM;
-		batch_add(&b, hdr[2 * i], s->wait_reasons[i], len);
+		batch_add(&b, hdr[2 * i], out[i], len);
 	}
-	s->nwait_reasons = n;
+	*nout = n;
 	return batch_flush(&b);
 }
 
@@ -139,7 +146,11 @@ static int read_static(struct sampler *s)
 	ADD_FIELD(&b, s, RT_NCPU, s->ncpu);
 	if (batch_flush(&b))
 		return -EFAULT;
-	return read_wait_reasons(s);
+	if (read_string_table(s, RT_WAIT_REASON_STRINGS, RT_WAIT_REASON_STRINGS_BYTES,
+			      s->wait_reasons, &s->nwait_reasons))
+		return -EFAULT;
+	return read_string_table(s, RT_STW_REASON_STRINGS, RT_STW_REASON_STRINGS_BYTES,
+				 s->stw_reasons, &s->nstw_reasons);
 }
 
 struct sampler *sampler__new(pid_t pid, struct gobin *bin, uint64_t bias, const struct rt_layout *rt,
@@ -180,8 +191,10 @@ void sampler__free(struct sampler *s)
 
 	if (!s)
 		return;
-	for (i = 0; i < SAMPLER_MAX_WAIT_REASONS; i++)
+	for (i = 0; i < SAMPLER_MAX_WAIT_REASONS; i++) {
 		free(s->wait_reasons[i]);
+		free(s->stw_reasons[i]);
+	}
 	free(s->hs_buf);
 	free(s->gptrs);
 	free(s);
@@ -197,6 +210,13 @@ const char *sampler__wait_reason(const struct sampler *s, unsigned int reason)
 	if (reason >= (unsigned int)s->nwait_reasons)
 		return NULL;
 	return s->wait_reasons[reason];
+}
+
+const char *sampler__stw_reason(const struct sampler *s, unsigned int reason)
+{
+	if (reason >= (unsigned int)s->nstw_reasons)
+		return NULL;
+	return s->stw_reasons[reason];
 }
 
 const char *gstate_name(enum gstate st)

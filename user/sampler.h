@@ -85,6 +85,9 @@ void rt_sample__release(struct rt_sample *smp);
 /* Name of a wait reason in this target's Go release ("chan receive"), or NULL. */
 const char *sampler__wait_reason(const struct sampler *s, unsigned int reason);
 
+/* Name of a stop-the-world reason ("GOMAXPROCS"), Go 1.21+, or NULL. */
+const char *sampler__stw_reason(const struct sampler *s, unsigned int reason);
+
 /* Name of a goroutine state. */
 const char *gstate_name(enum gstate st);
 

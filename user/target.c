@@ -47,7 +47,8 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 		goto fail;
 	if (layout_resolve(t->bin, t->bias, &t->rt, err))
 		goto fail;
-	layout_gc(&t->rt, &t->gc_layout);
+	layout_gc(&t->rt, &t->cfg.gc);
+	t->cfg.stw_abi = layout_stw_abi(t->rt.minor);
 	t->pidfd = proc_pidfd(pid);
 	return t;
 fail:
@@ -65,19 +66,26 @@ void target__free(struct target *t)
 	free(t);
 }
 
-int target__attach(struct target *t, struct probes *p, unsigned int slot, struct gs_err *err)
+int target__attach(struct target *t, struct probes *p, unsigned int slot, bool stw,
+		   struct gs_err *err)
 {
-	uint64_t start_off, end_off;
+	struct probe_offsets off = { 0 };
 
-	if (layout_func_offset(t->bin, GS_FN_GC_START, &start_off, err) ||
-	    layout_func_offset(t->bin, GS_FN_GC_END, &end_off, err))
+	if (layout_func_offset(t->bin, GS_FN_GC_START, &off.gc_start, err) ||
+	    layout_func_offset(t->bin, GS_FN_GC_END, &off.gc_end, err))
+		return -1;
+	if (stw && t->cfg.stw_abi != GS_STW_NONE &&
+	    layout_func_offset(t->bin, GS_FN_STW_START, &off.stw_start, err))
+		return -1;
+	if (stw && t->cfg.stw_abi == GS_STW_PAIR &&
+	    layout_func_offset(t->bin, GS_FN_STW_STOP, &off.stw_stop, err))
 		return -1;
 	t->slot = slot;
-	if (probes__attach_gc(p, slot, t->pid, t->exe_path, start_off, end_off, &t->gc_layout, err))
+	if (probes__attach(p, slot, t->pid, t->exe_path, &off, &t->cfg, err))
 		return -1;
 	t->attached = true;
 	/* Read after attaching: any cycle that ends from here on is caught by the probes. */
-	if (proc_read_mem(t->pid, t->gc_layout.numgc, &t->numgc_at_attach,
+	if (proc_read_mem(t->pid, t->cfg.gc.numgc, &t->numgc_at_attach,
 			  sizeof(t->numgc_at_attach)))
 		t->numgc_at_attach = 0;
 	return 0;

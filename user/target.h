@@ -23,7 +23,7 @@ struct target {
 	struct gobin *bin;
 	uint64_t bias;			/* load bias, 0 unless PIE */
 	struct rt_layout rt;		/* every runtime field, resolved */
-	struct gs_gc_layout gc_layout;
+	struct gs_target_cfg cfg;	/* what the BPF side gets */
 	int pidfd;
 	bool attached;
 	bool exited;
@@ -46,8 +46,13 @@ struct target {
 struct target *target__open(pid_t pid, struct gs_err *err);
 void target__free(struct target *t);
 
-/* Attach the GC probes; on success t->attached is set and numgc_at_attach read. */
-int target__attach(struct target *t, struct probes *p, unsigned int slot, struct gs_err *err);
+/*
+ * Attach the GC probes and, with stw, the stop/start-the-world probes (which run while the world
+ * is stopped, so each adds its cost to a pause). On success t->attached is set and
+ * numgc_at_attach read.
+ */
+int target__attach(struct target *t, struct probes *p, unsigned int slot, bool stw,
+		   struct gs_err *err);
 void target__detach(struct target *t, struct probes *p);
 
 /* A one-line description: "PID 1234 (name, go1.24.4, pie)". */

@@ -158,7 +158,8 @@ static int parse_inline(struct gobin *b, const unsigned char *d, size_t size, st
 	pos += n + len;
 	go_version_parse(vers, &b->version);
 	n = uvarint(d + pos, size - pos, &len);
-	if (!n || pos + n + len > size)
+	/* len is any 64-bit value: compare it with what is left, never add it to an offset. */
+	if (!n || len > size - pos - n)
 		return 0;	/* no module info: settings unknown, version is enough */
 	return parse_modinfo(b, (const char *)d + pos + n, len);
 }

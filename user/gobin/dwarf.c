@@ -56,7 +56,9 @@ static int load_dwarf(struct gobin *b)
 			return -1;
 		off = next;
 	}
-	qsort(b->structs, b->nstructs, sizeof(*b->structs), cmp_struct);
+	/* Without struct types, structs is still NULL, which qsort must not be given. */
+	if (b->nstructs)
+		qsort(b->structs, b->nstructs, sizeof(*b->structs), cmp_struct);
 	return 0;
 }
 
@@ -70,15 +72,21 @@ void gobin_free_dwarf(struct gobin *b)
 	b->dwarf = NULL;
 }
 
+/* Longest typedef/qualifier chain followed; a corrupt file can make one that loops. */
+#define MAX_TYPE_CHAIN	32
+
 /* Follow DW_AT_type through typedefs and qualifiers to the underlying type. */
 static int member_type(Dwarf_Die *member, Dwarf_Die *type)
 {
 	Dwarf_Attribute attr;
+	int hops = 0;
 
 	if (!dwarf_attr_integrate(member, DW_AT_type, &attr) || !dwarf_formref_die(&attr, type))
 		return -1;
 	while (dwarf_tag(type) == DW_TAG_typedef || dwarf_tag(type) == DW_TAG_const_type ||
 	       dwarf_tag(type) == DW_TAG_volatile_type) {
+		if (++hops > MAX_TYPE_CHAIN)
+			return -1;
 		if (!dwarf_attr_integrate(type, DW_AT_type, &attr) || !dwarf_formref_die(&attr, type))
 			return -1;
 	}

@@ -105,6 +105,8 @@ static const struct field_spec specs[] = {
 	{ RT_CLASS_TO_SIZE, GLOBAL, "internal/runtime/gc.SizeClassToSize", NULL, NULL, 25, 0 },
 	{ RT_WAIT_REASON_STRINGS, GLOBAL, "runtime.waitReasonStrings", NULL, NULL, 0, 0 },
 	{ RT_WAIT_REASON_STRINGS_BYTES, GLOBAL_BYTES, "runtime.waitReasonStrings", NULL, NULL, 0, 0 },
+	{ RT_STW_REASON_STRINGS, GLOBAL, "runtime.stwReasonStrings", NULL, NULL, 21, 0 },
+	{ RT_STW_REASON_STRINGS_BYTES, GLOBAL_BYTES, "runtime.stwReasonStrings", NULL, NULL, 21, 0 },
 
 	{ RT_HSD_SIZE, TYPE_SIZE, NULL, "runtime.heapStatsDelta", NULL, 0, 0 },
 	HSD(RT_HSD_IN_STACKS, "inStacks"),
@@ -240,6 +242,16 @@ void layout_gc(const struct rt_layout *rt, struct gs_gc_layout *lay)
 	for (i = 0; i < sizeof(gc_slots) / sizeof(gc_slots[0]); i++)
 		if (rt->have[gc_slots[i].id])
 			*(__u64 *)((char *)lay + gc_slots[i].slot) = rt->v[gc_slots[i].id];
+}
+
+enum gs_stw_abi layout_stw_abi(int minor)
+{
+	/* 1.21 added stwReason to stopTheWorldWithSema; 1.22 passes the worldStop to the start. */
+	if (minor >= 22)
+		return GS_STW_ARGS;
+	if (minor == 21)
+		return GS_STW_PAIR;
+	return GS_STW_NONE;
 }
 
 int layout_func_offset(const struct gobin *b, const char *fn, uint64_t *off, struct gs_err *err)

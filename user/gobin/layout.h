@@ -17,6 +17,8 @@
 /* Probed functions, by the name the Go runtime gives them. */
 #define GS_FN_GC_START	"runtime.(*gcControllerState).startCycle"
 #define GS_FN_GC_END	"runtime.freeStackSpans"
+#define GS_FN_STW_START	"runtime.startTheWorldWithSema"
+#define GS_FN_STW_STOP	"runtime.stopTheWorldWithSema"
 
 enum rt_field {
 	/* memstats */
@@ -84,6 +86,8 @@ enum rt_field {
 	RT_CLASS_TO_SIZE,		/* [68]uint16 */
 	RT_WAIT_REASON_STRINGS,		/* [N]string */
 	RT_WAIT_REASON_STRINGS_BYTES,	/* its size from .symtab */
+	RT_STW_REASON_STRINGS,		/* [N]string, 1.21+ */
+	RT_STW_REASON_STRINGS_BYTES,
 	/* struct layouts: offsets, not addresses */
 	RT_HSD_SIZE,			/* sizeof(heapStatsDelta) */
 	RT_HSD_IN_STACKS,
@@ -125,6 +129,9 @@ int layout_resolve(struct gobin *b, uint64_t bias, struct rt_layout *rt, struct 
 
 /* The addresses the GC probes read, for the BPF side. */
 void layout_gc(const struct rt_layout *rt, struct gs_gc_layout *lay);
+
+/* How this release's stop/start-the-world functions expose pause reasons (enum gs_stw_abi). */
+enum gs_stw_abi layout_stw_abi(int minor);
 
 /* File offset of a function's entry, for attaching a uprobe to it. */
 int layout_func_offset(const struct gobin *b, const char *fn, uint64_t *off, struct gs_err *err);
