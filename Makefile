@@ -48,7 +48,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ii
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean deps test-deps targets unit test run install uninstall
+.PHONY: all clean deps test-deps targets unit bench test run install uninstall
 
 all: $(O)/goscope
 
@@ -76,6 +76,13 @@ $(O)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJS)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 unit: $(UNIT_BINS)
+
+$(O)/bench/%: bench/%.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+bench: all $(O)/bench/sampler_bench
 
 deps:
 	$(Q)scripts/install-deps.sh

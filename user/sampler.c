@@ -30,8 +30,13 @@ struct sampler {
 	int nstw_reasons;
 
 	unsigned char *hs_buf;		/* the three heapStatsDelta slots */
-	uint64_t *gptrs;		/* allgs[] copy */
+	uint64_t *gptrs;		/* allgs[] copy, sorted by address */
+	uint64_t *goffs;		/* where each g's window landed in gbuf */
 	size_t gptrs_cap;
+	unsigned char *gbuf;		/* one batch of g windows */
+	struct batch *gbatch;
+	/* Start PC -> system goroutine?, direct-mapped: goroutines share a few start functions. */
+	struct { uint64_t pc; int8_t sys; } sys_cache[4096];
 };
 
 /* A batch of remote reads issued as one process_vm_readv. */
@@ -197,6 +202,9 @@ void sampler__free(struct sampler *s)
 	}
 	free(s->hs_buf);
 	free(s->gptrs);
+	free(s->goffs);
+	free(s->gbuf);
+	free(s->gbatch);
 	free(s);
 }
 
@@ -491,16 +499,20 @@ static int read_procs(struct sampler *s, const struct scalars *v, struct rt_samp
  */
 static bool is_system_goroutine(struct sampler *s, uint64_t startpc, uint32_t status)
 {
-	const char *fn = gobin__func_name_at(s->bin, startpc - s->bias);
+	size_t slot = (startpc >> 4) % (sizeof(s->sys_cache) / sizeof(s->sys_cache[0]));
+	const char *fn;
 
-	if (!fn || strncmp(fn, "runtime.", 8))
-		return false;
-	if (!strcmp(fn, "runtime.main") || !strcmp(fn, "runtime.corostart"))
-		return false;
-	if (!strcmp(fn, "runtime.runfinq") || !strcmp(fn, "runtime.runFinalizers") ||
-	    !strcmp(fn, "runtime.runCleanups"))
+	/* Only the finalizer and cleanup goroutines depend on the status: never cached. */
+	if (s->sys_cache[slot].pc == startpc && s->sys_cache[slot].sys >= 0)
+		return s->sys_cache[slot].sys;
+	fn = gobin__func_name_at(s->bin, startpc - s->bias);
+	if (fn && (!strcmp(fn, "runtime.runfinq") || !strcmp(fn, "runtime.runFinalizers") ||
+		   !strcmp(fn, "runtime.runCleanups")))
 		return status != 2 && status != 1;
-	return true;
+	s->sys_cache[slot].pc = startpc;
+	s->sys_cache[slot].sys = fn && !strncmp(fn, "runtime.", 8) && strcmp(fn, "runtime.main") &&
+				 strcmp(fn, "runtime.corostart");
+	return s->sys_cache[slot].sys;
 }
 
 static enum gstate fold_status(uint32_t status)
@@ -515,21 +527,99 @@ static enum gstate fold_status(uint32_t status)
 	}
 }
 
-struct gfields {
-	uint32_t status;
-	uint8_t waitreason;
-	uint64_t startpc;
-};
+/* The part of a g the walk reads: from the lowest to the highest field it needs. */
+#define GWINDOW_MAX	512
+/* g structs sit side by side in heap spans: reads merge neighbours closer than this. */
+#define GMERGE_GAP	1024
+#define GRANGE_MAX	(64 * 1024)
+#define GBUF_BYTES	(4 * 1024 * 1024)
 
-/* Walk allgs[0:allglen] in batches, within the time budget. */
+static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+	return a < b ? (a < c ? a : c) : (b < c ? b : c);
+}
+
+static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
+{
+	return a > b ? (a > c ? a : c) : (b > c ? b : c);
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void count_g(struct sampler *s, struct rt_sample *o, const unsigned char *g, uint64_t lo)
+{
+	const struct rt_layout *rt = s->rt;
+	uint32_t st;
+	uint64_t startpc;
+
+	memcpy(&st, g + rt->v[RT_G_ATOMICSTATUS] - lo, 4);
+	memcpy(&startpc, g + rt->v[RT_G_STARTPC] - lo, 8);
+	st &= ~G_STATUS_SCAN;
+	if (st == 6 || st == 11)	/* _Gdead, _Gdeadextra */
+		return;
+	if (is_system_goroutine(s, startpc, st)) {
+		o->gstate_sys++;
+		return;
+	}
+	o->gstate[fold_status(st)]++;
+	if (st == 4)
+		o->wait_reason[g[rt->v[RT_G_WAITREASON] - lo]]++;
+}
+
+/*
+ * Read the windows of gs[first, *next) into s->gbuf with as few iovecs as possible: gs is
+ * sorted, and neighbours closer than GMERGE_GAP share one read. Stops when the iovecs or the
+ * buffer run out. offs[k] receives where g k's window starts in the buffer.
+ */
+static int read_g_windows(struct sampler *s, const uint64_t *gs, uint64_t first, uint64_t n,
+			  uint64_t lo, uint64_t win, uint64_t *offs, uint64_t *next)
+{
+	struct batch *b = s->gbatch;
+	uint64_t used = 0, k = first, rstart = 0, rend = 0;
+	bool open_range = false;
+
+	batch_init(b, s->pid);
+	for (; k < n; k++) {
+		uint64_t a = gs[k] + lo;
+
+		if (open_range && a <= rend + GMERGE_GAP && a + win - rstart <= GRANGE_MAX) {
+			offs[k - first] = used + (a - rstart);
+			rend = a + win;
+			continue;
+		}
+		if (open_range) {
+			batch_add(b, rstart, s->gbuf + used, rend - rstart);
+			used += rend - rstart;
+		}
+		if (b->n == BATCH_MAX - 1 || used + GRANGE_MAX > GBUF_BYTES) {
+			open_range = false;
+			break;
+		}
+		rstart = a;
+		rend = a + win;
+		offs[k - first] = used;
+		open_range = true;
+	}
+	if (open_range)
+		batch_add(b, rstart, s->gbuf + used, rend - rstart);
+	*next = k;
+	return batch_flush(b);
+}
+
+/* Walk allgs[0:allglen] within the time budget. */
 static int walk_goroutines(struct sampler *s, const struct scalars *v, struct rt_sample *o)
 {
 	const struct rt_layout *rt = s->rt;
 	uint64_t n = v->allglen < v->allgs[1] ? v->allglen : v->allgs[1];
-	uint64_t start = mono_now(), i, j;
-	struct gfields gf[BATCH_MAX / 3];
-	struct batch *b;
-	int ret = 0;
+	uint64_t lo = min3(rt->v[RT_G_ATOMICSTATUS], rt->v[RT_G_WAITREASON], rt->v[RT_G_STARTPC]);
+	uint64_t win = max3(rt->v[RT_G_ATOMICSTATUS] + 4, rt->v[RT_G_WAITREASON] + 1,
+			    rt->v[RT_G_STARTPC] + 8) - lo;
+	uint64_t start = mono_now(), i, next, k;
 
 	memset(o->gstate, 0, sizeof(o->gstate));
 	memset(o->wait_reason, 0, sizeof(o->wait_reason));
@@ -538,57 +628,44 @@ static int walk_goroutines(struct sampler *s, const struct scalars *v, struct rt
 	o->gwalk_partial = false;
 	if (!s->gwalk_budget_ns || !n)
 		return 0;
+	if (win > GWINDOW_MAX)
+		return -EINVAL;
 	if (n > s->gptrs_cap) {
 		uint64_t *p = realloc(s->gptrs, n * sizeof(*p));
+		uint64_t *q = realloc(s->goffs, n * sizeof(*q));
 
-		if (!p)
+		if (p)
+			s->gptrs = p;
+		if (q)
+			s->goffs = q;
+		if (!p || !q)
 			return -ENOMEM;
-		s->gptrs = p;
 		s->gptrs_cap = n;
 	}
-	b = malloc(sizeof(*b));
-	if (!b)
+	if (!s->gbatch)
+		s->gbatch = malloc(sizeof(*s->gbatch));
+	if (!s->gbuf)
+		s->gbuf = malloc(GBUF_BYTES);
+	if (!s->gbatch || !s->gbuf)
 		return -ENOMEM;
-	batch_init(b, s->pid);
-	batch_add(b, v->allgs[0], s->gptrs, n * 8);
-	if (batch_flush(b)) {
-		free(b);
+	batch_init(s->gbatch, s->pid);
+	batch_add(s->gbatch, v->allgs[0], s->gptrs, n * 8);
+	if (batch_flush(s->gbatch))
 		return -EFAULT;
-	}
-	for (i = 0; i < n; i += BATCH_MAX / 3) {
-		uint64_t m = n - i < BATCH_MAX / 3 ? n - i : BATCH_MAX / 3;
-
+	qsort(s->gptrs, n, sizeof(*s->gptrs), cmp_ptr);
+	for (i = 0; i < n; i = next) {
 		if (mono_now() - start > s->gwalk_budget_ns) {
 			o->gwalk_partial = true;
 			break;
 		}
-		for (j = 0; j < m; j++) {
-			uint64_t g = s->gptrs[i + j];
-
-			batch_add(b, g + rt->v[RT_G_ATOMICSTATUS], &gf[j].status, 4);
-			batch_add(b, g + rt->v[RT_G_WAITREASON], &gf[j].waitreason, 1);
-			batch_add(b, g + rt->v[RT_G_STARTPC], &gf[j].startpc, 8);
-		}
-		/* A g freed under us reads as zeros: counted as idle, never as garbage. */
-		batch_flush(b);
-		for (j = 0; j < m; j++) {
-			uint32_t st = gf[j].status & ~G_STATUS_SCAN;
-
-			if (st == 6 || st == 11)	/* _Gdead, _Gdeadextra */
-				continue;
-			if (is_system_goroutine(s, gf[j].startpc, st)) {
-				o->gstate_sys++;
-				continue;
-			}
-			o->gstate[fold_status(st)]++;
-			if (st == 4)
-				o->wait_reason[gf[j].waitreason]++;
-		}
-		o->gwalk_seen += m;
+		/* A g freed under us, or a gap that is not mapped, reads as zeros: never garbage. */
+		read_g_windows(s, s->gptrs, i, n, lo, win, s->goffs, &next);
+		for (k = i; k < next; k++)
+			count_g(s, o, s->gbuf + s->goffs[k - i], lo);
+		o->gwalk_seen += next - i;
 	}
 	o->gwalk_ns = mono_now() - start;
-	free(b);
-	return ret;
+	return 0;
 }
 
 int sampler__sample(struct sampler *s, struct rt_sample *o)
