@@ -32,6 +32,7 @@ struct rates {
 	double alloc_bytes_per_s;
 	double alloc_objects_per_s;
 	double gc_per_s;
+	double gc_cpu_percent;	/* GC CPU time of the cycles in the window / (window x GOMAXPROCS); <0: unknown */
 };
 
 static void usage(FILE *out)
@@ -135,6 +136,28 @@ static void compute_rates(const struct rt_sample *a, const struct rt_sample *b, 
 	r->alloc_bytes_per_s = (double)(b->total_alloc - a->total_alloc) / r->window_s;
 	r->alloc_objects_per_s = (double)(b->mallocs - a->mallocs) / r->window_s;
 	r->gc_per_s = (double)(b->num_gc - a->num_gc) / r->window_s;
+	r->gc_cpu_percent = -1;
+}
+
+/*
+ * GC CPU over the window, from the cycles the probes saw end in it: the same components gctrace
+ * prints as "ms cpu" (stop-the-world CPU, assists, background marking), idle marking excluded as
+ * GCCPUFraction excludes it, over the CPU time GOMAXPROCS Ps had in the window.
+ */
+static void window_gc_cpu(const struct window_probes *w, const struct rt_sample *s, struct rates *r)
+{
+	double cpu = 0;
+	uint64_t i;
+
+	if (!w->events || r->window_s <= 0 || s->gomaxprocs <= 0)
+		return;
+	for (i = 0; model__gc_recent(w->model, i); i++) {
+		const struct gs_gc_end *e = &model__gc_recent(w->model, i)->ev;
+
+		cpu += (double)e->stwprocs * (double)(e->t_mark - e->t_sweep_term + e->t_end - e->t_mark_term);
+		cpu += (double)(e->assist_time + e->dedicated_mark_time + e->fractional_mark_time);
+	}
+	r->gc_cpu_percent = 100 * cpu / (r->window_s * 1e9 * s->gomaxprocs);
 }
 
 static const struct rt_sample *sort_sample;
@@ -259,8 +282,11 @@ static void print_json(const struct target *t, const struct sampler *sm, const s
 		metric_print_exact(stdout, &metric_defs[m], s);
 	}
 	printf("}, \"rates\": {\"window_seconds\": %.3f, \"alloc_bytes_per_second\": %.0f, "
-	       "\"alloc_objects_per_second\": %.0f, \"gc_cycles_per_second\": %.3f}",
+	       "\"alloc_objects_per_second\": %.0f, \"gc_cycles_per_second\": %.3f",
 	       r->window_s, r->alloc_bytes_per_s, r->alloc_objects_per_s, r->gc_per_s);
+	if (r->gc_cpu_percent >= 0)
+		printf(", \"gc_cpu_percent\": %.3f", r->gc_cpu_percent);
+	printf("}");
 	printf(", \"goroutines\": {\"by_state\": {");
 	for (i = 0; i < GSTATE_NR; i++)
 		printf("%s\"%s\": %llu", i ? ", " : "", gstate_name(i), (unsigned long long)s->gstate[i]);
@@ -395,6 +421,8 @@ static void print_table(const struct target *t, const struct sampler *sm, const 
 		printf("  %-30s %s\n", "allocation", buf);
 		printf("  %-30s %.0f objects/s\n", "", r->alloc_objects_per_s);
 		printf("  %-30s %.2f cycles/s\n", "GC", r->gc_per_s);
+		if (r->gc_cpu_percent >= 0)
+			printf("  %-30s %.1f %% of GOMAXPROCS\n", "GC CPU", r->gc_cpu_percent);
 	}
 	print_pauses_table(w, sm, r->window_s);
 }
@@ -448,9 +476,10 @@ int cmd_stat(int argc, char **argv)
 	}
 	if (interval)
 		window_open(&w, t);
-	if (interval && !window_wait(&w, interval) && sampler__sample(sm, &b) == 0)
+	if (interval && !window_wait(&w, interval) && sampler__sample(sm, &b) == 0) {
 		compute_rates(&a, &b, &r);
-	else
+		window_gc_cpu(&w, &b, &r);
+	} else
 		b = a, a = (struct rt_sample){ 0 };
 	if (json)
 		print_json(t, sm, &b, &r, &w);
