@@ -31,9 +31,8 @@ int main(int argc, char **argv)
 	struct sampler *sm;
 	struct target *t;
 	double rate, secs;
-	pid_t pid;
 
-	if (argc != 4 || proc_parse_pid(argv[1], &pid, &err)) {
+	if (argc != 4) {
 		fprintf(stderr, "usage: sampler_bench PID RATE_HZ SECONDS\n");
 		return 2;
 	}
@@ -41,9 +40,7 @@ int main(int argc, char **argv)
 	secs = atof(argv[3]);
 	if (rate <= 0 || secs <= 0)
 		return 2;
-	t = target__open(pid, &err);
-	sm = t ? sampler__new(pid, t->bin, t->bias, &t->rt, &err) : NULL;
-	if (!sm)
+	if (cli_open_sampled(argv[1], &t, &sm, &err))
 		return cli_report(&err);
 	cli_setup_signals();
 	period = (uint64_t)(1e9 / rate);

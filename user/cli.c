@@ -5,6 +5,9 @@
 #include <time.h>
 #include "cli.h"
 #include "log.h"
+#include "proc.h"
+#include "sampler.h"
+#include "target.h"
 
 volatile sig_atomic_t cli_stop;
 
@@ -108,4 +111,20 @@ bool cli_sleep(uint64_t ns)
 	while (!cli_stop && nanosleep(&ts, &ts))
 		;
 	return cli_stop;
+}
+
+int cli_open_sampled(const char *pid_arg, struct target **t, struct sampler **sm,
+		     struct gs_err *err)
+{
+	pid_t pid;
+
+	*t = NULL;
+	*sm = NULL;
+	if (proc_parse_pid(pid_arg, &pid, err))
+		return -1;
+	*t = target__open(pid, err);
+	if (!*t)
+		return -1;
+	*sm = sampler__new(pid, (*t)->bin, (*t)->bias, &(*t)->rt, err);
+	return *sm ? 0 : -1;
 }

@@ -35,8 +35,15 @@ int cli_parse_duration(const char *s, uint64_t *ns);
 /* Sleep up to ns, returning early (true) when cli_stop is set. */
 bool cli_sleep(uint64_t ns);
 
-/* Print a failure the way every command does: "goscope: <msg>", return its exit code. */
+struct target;
+struct sampler;
 struct gs_err;
+
+/* Parse a PID argument, resolve the target and prepare sampling it (stat, schedtrace). */
+int cli_open_sampled(const char *pid_arg, struct target **t, struct sampler **sm,
+		     struct gs_err *err);
+
+/* Print a failure the way every command does: "goscope: <msg>", return its exit code. */
 int cli_report(const struct gs_err *err);
 
 #endif

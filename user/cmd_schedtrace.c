@@ -59,11 +59,11 @@ int cmd_schedtrace(int argc, char **argv)
 		return GS_EXIT_USAGE;
 	}
 	cli_setup_signals();
-	if (proc_parse_pid(argv[optind], &pid, &err) || !(t = target__open(pid, &err)) ||
-	    !(sm = sampler__new(t->pid, t->bin, t->bias, &t->rt, &err))) {
+	if (cli_open_sampled(argv[optind], &t, &sm, &err)) {
 		ret = cli_report(&err);
 		goto out;
 	}
+	pid = t->pid;
 	/* The per-line walk of allgs is not needed here. */
 	sampler__set_gwalk_budget(sm, 0);
 	start = 0;

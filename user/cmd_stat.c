@@ -464,11 +464,11 @@ int cmd_stat(int argc, char **argv)
 		return GS_EXIT_USAGE;
 	}
 	cli_setup_signals();
-	if (proc_parse_pid(argv[optind], &pid, &err) || !(t = target__open(pid, &err)) ||
-	    !(sm = sampler__new(t->pid, t->bin, t->bias, &t->rt, &err))) {
+	if (cli_open_sampled(argv[optind], &t, &sm, &err)) {
 		ret = cli_report(&err);
 		goto out;
 	}
+	pid = t->pid;
 	if (sampler__sample(sm, &a)) {
 		fprintf(stderr, "goscope: PID %d: reading the runtime's memory failed\n", pid);
 		ret = proc_check_alive(pid, NULL) ? GS_EXIT_NO_PROCESS : GS_EXIT_ERROR;

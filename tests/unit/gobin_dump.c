@@ -3,13 +3,17 @@
  * Print what goscope's own readers (user/gobin) see in a Go binary, as JSON, so the tests can
  * compare it with tests/oracle/gobininfo, which reads the same binary with Go's standard library.
  *
- *   gobin_dump [--sym NAME]... [--field TYPE:PATH]... [--setting KEY]... BINARY
+ *   gobin_dump [--sym NAME]... [--func NAME]... [--func-count] [--field TYPE:PATH]...
+ *              [--setting KEY]... BINARY
+ *
+ * --func looks NAME up in .gopclntab ("funcs"), --func-count prints the size of that index.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gobin/gobin.h"
+#include "gobin/pclntab.h"
 
 static void json_str(const char *s)
 {
@@ -31,10 +35,13 @@ int main(int argc, char **argv)
 		{ "sym", required_argument, NULL, 's' },
 		{ "field", required_argument, NULL, 'f' },
 		{ "setting", required_argument, NULL, 'k' },
+		{ "func", required_argument, NULL, 'F' },
+		{ "func-count", no_argument, NULL, 'C' },
 		{ 0 },
 	};
-	const char *syms[64], *fields[64], *keys[64];
-	int nsyms = 0, nfields = 0, nkeys = 0, c, i;
+	const char *syms[64], *fields[64], *keys[64], *funcs[64];
+	int nsyms = 0, nfields = 0, nkeys = 0, nfuncs = 0, c, i;
+	bool func_count = false;
 	struct gs_err err = { 0 };
 	struct gobin *b;
 
@@ -45,11 +52,16 @@ int main(int argc, char **argv)
 			fields[nfields++] = optarg;
 		else if (c == 'k' && nkeys < 64)
 			keys[nkeys++] = optarg;
+		else if (c == 'F' && nfuncs < 64)
+			funcs[nfuncs++] = optarg;
+		else if (c == 'C')
+			func_count = true;
 		else
 			return 2;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: gobin_dump [--sym N]... [--field T:P]... [--setting K]... BINARY\n");
+		fprintf(stderr, "usage: gobin_dump [--sym N]... [--func N]... [--func-count] "
+			"[--field T:P]... [--setting K]... BINARY\n");
 		return 2;
 	}
 	b = gobin__open(argv[optind], &err);
@@ -90,7 +102,23 @@ int main(int argc, char **argv)
 			printf(": {\"addr\": %llu, \"size\": %llu}", (unsigned long long)addr,
 			       (unsigned long long)size);
 	}
-	printf("}, \"fields\": {");
+	printf("}, \"funcs\": {");
+	for (i = 0; i < nfuncs; i++) {
+		uint64_t entry, end;
+
+		printf("%s", i ? ", " : "");
+		json_str(funcs[i]);
+		if (gobin__func(b, funcs[i], &entry, &end))
+			printf(": null");
+		else
+			printf(": {\"entry\": %llu, \"end\": %llu}", (unsigned long long)entry,
+			       (unsigned long long)end);
+	}
+	if (func_count)
+		printf("}, \"func_count\": %zu", gobin__func_count(b));
+	else
+		printf("}");
+	printf(", \"fields\": {");
 	for (i = 0; i < nfields; i++) {
 		char type[256];
 		const char *colon = strchr(fields[i], ':');

@@ -43,9 +43,9 @@ enum {
 };
 
 /*
- * runtime.moduledata starts the same way in Go 1.19 through 1.27: pcHeader, six slices (funcnametab,
- * cutab, filetab, pctab, pclntable, ftab), findfunctab, minpc, maxpc, text, etext. These are word
- * indexes into it.
+ * runtime.moduledata starts the same way in Go 1.19 through 1.27: pcHeader, six slices
+ * (funcnametab, cutab, filetab, pctab, pclntable, ftab), findfunctab, minpc, maxpc, text, etext.
+ * These are word indexes into it.
  */
 enum {
 	MD_PCHEADER = 0,

@@ -1,0 +1,119 @@
+"""Root-free: goscope's .gopclntab reader against Go's debug/gosym, on every matrix binary.
+
+tests/oracle/gobininfo resolves function names through debug/gosym (its "pcln_funcs"); goscope's C
+reader (build/tests/gobin_dump --func) must give the same entry and end addresses, in every build
+mode, stripped binaries included. Where .symtab exists it must agree with that too.
+"""
+import json
+import subprocess
+
+import pytest
+
+from conftest import BUILD, GO_MINORS, target_path, tool_path
+
+DUMP = BUILD / "tests" / "gobin_dump"
+
+# Functions goscope probes or may probe, and a few the runtime always links.
+FUNCS = [
+    "runtime.freeStackSpans", "runtime.(*gcControllerState).startCycle", "runtime.newproc1",
+    "runtime.gdestroy", "runtime.goexit0", "runtime.schedtrace", "runtime.startTheWorldWithSema",
+    "runtime.stopTheWorldWithSema", "runtime.profilealloc", "runtime.mallocgc",
+    "runtime.ReadMemStats", "runtime.readmemstats_m", "main.main", "runtime.main",
+    "runtime.gcStart", "runtime.gcMarkTermination", "runtime.gcBgMarkWorker", "runtime.bgsweep",
+    "runtime.GC", "runtime.goexit", "runtime.morestack", "runtime.rt0_go", "runtime.mstart",
+    "runtime.findRunnable",
+]
+# The churn target never calls runtime.ReadMemStats, so the linker drops it (and what only it
+# reaches); both readers must agree that it is absent. gdestroy was split out of goexit0 in 1.22.
+NOT_LINKED = {"runtime.ReadMemStats", "runtime.readmemstats_m"}
+ABSENT = ["runtime.noSuchFunction", "runtime.text"]
+# .symtab names assembly functions with their ABI ("runtime.goexit.abi0"); .gopclntab does not.
+ABI0 = ".abi0"
+# amd64 aligns functions to 32 bytes; the pclntab's end is the next function's entry.
+FUNC_ALIGN = 32
+
+
+def must_exist(name, minor):
+    if name in NOT_LINKED:
+        return False
+    if name == "runtime.gdestroy":
+        return minor >= 22
+    return True
+
+
+def dump(path, names):
+    args = ["--func-count"]
+    for n in names:
+        args += ["--func", n, "--sym", n, "--sym", n + ABI0]
+    out = subprocess.run([DUMP] + args + [str(path)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def oracle(path, names):
+    args = []
+    for n in names:
+        args += ["-sym", n]
+    out = subprocess.run([tool_path("gobininfo")] + args + [str(path)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("mode", ["default", "pie", "cgo", "stripped"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_funcs_agree_with_debug_gosym(minor, mode):
+    path = target_path(minor, mode)
+    names = FUNCS + ABSENT
+    ours, theirs = dump(path, names), oracle(path, names)
+    assert "error" not in ours, ours
+    assert "pclntab_error" not in theirs, theirs
+    assert ours["has_symtab"] == (mode != "stripped")
+    for n in names:
+        assert ours["funcs"][n] == theirs["pcln_funcs"][n], n
+    for n in FUNCS:
+        if must_exist(n, minor):
+            assert ours["funcs"][n] is not None, n
+        elif n != "runtime.gdestroy":
+            assert ours["funcs"][n] is None, n
+    assert ours["funcs"]["runtime.gdestroy"] is None or minor >= 22
+    for n in ABSENT:
+        assert ours["funcs"][n] is None, n
+
+
+@pytest.mark.parametrize("mode", ["default", "pie", "cgo"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_funcs_agree_with_symtab(minor, mode):
+    ours = dump(target_path(minor, mode), FUNCS)
+    for n in FUNCS:
+        f, s = ours["funcs"][n], ours["symbols"][n] or ours["symbols"][n + ABI0]
+        assert (f is None) == (s is None), n
+        if f is None:
+            continue
+        assert f["entry"] == s["addr"], n
+        # .symtab's size is the code alone; the table's end also covers the alignment padding.
+        assert s["addr"] + s["size"] <= f["end"] < s["addr"] + s["size"] + FUNC_ALIGN, n
+
+
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_stripped_matches_unstripped(minor):
+    """-s -w drops symbols and DWARF only: the same functions sit at the same addresses."""
+    full = dump(target_path(minor, "default"), FUNCS)
+    stripped = dump(target_path(minor, "stripped"), FUNCS)
+    assert not stripped["has_symtab"]
+    assert stripped["func_count"] == full["func_count"] > 1000
+    for n in FUNCS:
+        assert stripped["funcs"][n] == full["funcs"][n], n
+        s = full["symbols"][n] or full["symbols"][n + ABI0]
+        if s is not None:
+            assert stripped["funcs"][n]["entry"] == s["addr"], n
+
+
+@pytest.mark.parametrize("mode", ["default", "pie", "cgo", "stripped"])
+def test_every_mode_has_a_full_table(mode):
+    for minor in GO_MINORS:
+        assert dump(target_path(minor, mode), [])["func_count"] > 1000, (minor, mode)
+
+
+def test_not_go(tmp_path):
+    res = json.loads(subprocess.run([DUMP, "--func", "main.main", "/bin/sh"], capture_output=True,
+                                    text=True).stdout)
+    assert res["code"] == 4
