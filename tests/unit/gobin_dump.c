@@ -4,16 +4,23 @@
  * compare it with tests/oracle/gobininfo, which reads the same binary with Go's standard library.
  *
  *   gobin_dump [--sym NAME]... [--func NAME]... [--func-count] [--field TYPE:PATH]...
- *              [--setting KEY]... BINARY
+ *              [--setting KEY]... [--layout-needs] [--no-dwarf] [--resolve] BINARY
  *
  * --func looks NAME up in .gopclntab ("funcs"), --func-count prints the size of that index.
+ * --field gives a member's offset from DWARF, or with an empty PATH ("TYPE:") the type's size.
+ * --layout-needs lists the struct offsets and sizes layout.c needs for the binary's release.
+ * --no-dwarf resolves --field and --resolve through the built-in layout tables instead of DWARF,
+ * exactly as goscope does for a binary without DWARF. --resolve runs layout_resolve (bias 0).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gobin/gobin.h"
+#include "gobin/layout.h"
 #include "gobin/pclntab.h"
+
+#define MAX_ARGS	256
 
 static void json_str(const char *s)
 {
@@ -29,6 +36,107 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/*
+ * "fields": offsets (or, for "TYPE:", sizes) by key; null when not found. With no_dwarf they come
+ * through layout_type_offset with the tables forced, and a failure's message goes to
+ * "field_errors".
+ */
+static void print_fields(struct gobin *b, const char **fields, int n, bool no_dwarf)
+{
+	static struct gs_err errv[MAX_ARGS];
+	bool failed[MAX_ARGS] = { 0 };
+	int i, nerr = 0;
+
+	printf(", \"fields\": {");
+	for (i = 0; i < n; i++) {
+		char type[256];
+		const char *colon = strchr(fields[i], ':');
+		const char *member;
+		uint64_t off;
+		int ret;
+
+		printf("%s", i ? ", " : "");
+		json_str(fields[i]);
+		if (!colon || (size_t)(colon - fields[i]) >= sizeof(type)) {
+			printf(": null");
+			continue;
+		}
+		snprintf(type, sizeof(type), "%.*s", (int)(colon - fields[i]), fields[i]);
+		member = colon[1] ? colon + 1 : NULL;
+		if (no_dwarf) {
+			ret = layout_type_offset(b, type, member, &off, &errv[i]);
+			failed[i] = ret;
+		} else if (member) {
+			ret = gobin__field_offset(b, type, member, &off);
+		} else {
+			ret = gobin__type_size(b, type, &off);
+		}
+		if (ret)
+			printf(": null");
+		else
+			printf(": %llu", (unsigned long long)off);
+	}
+	printf("}, \"field_errors\": {");
+	for (i = 0; i < n; i++) {
+		if (!failed[i])
+			continue;
+		printf("%s", nerr++ ? ", " : "");
+		json_str(fields[i]);
+		printf(": {\"code\": %d, \"message\": ", errv[i].code);
+		json_str(errv[i].msg);
+		printf("}");
+	}
+	printf("}");
+}
+
+/* "layout_needs": what layout.c needs from struct types for this release. */
+static void print_needs(int minor)
+{
+	struct layout_need need[MAX_ARGS];
+	size_t i, n = layout_needs(minor, need, MAX_ARGS);
+
+	if (n > MAX_ARGS) {
+		fprintf(stderr, "gobin_dump: layout needs %zu entries, more than %d\n", n, MAX_ARGS);
+		exit(1);
+	}
+	printf(", \"layout_needs\": [");
+	for (i = 0; i < n; i++) {
+		printf("%s{\"kind\": \"%s\", \"type\": ", i ? ", " : "",
+		       need[i].member ? "field" : "size");
+		json_str(need[i].type);
+		printf(", \"member\": ");
+		if (need[i].member)
+			json_str(need[i].member);
+		else
+			printf("null");
+		printf("}");
+	}
+	printf("]");
+}
+
+/* "resolve": layout_resolve's result at load bias 0, values by enum rt_field. */
+static void print_resolve(struct gobin *b)
+{
+	static struct rt_layout rt;
+	struct gs_err err = { 0 };
+	int i, first = 1;
+
+	printf(", \"resolve\": {\"error\": ");
+	if (layout_resolve(b, 0, &rt, &err)) {
+		json_str(err.msg);
+		printf(", \"code\": %d, \"values\": {}}", err.code);
+		return;
+	}
+	printf("null, \"code\": 0, \"values\": {");
+	for (i = 0; i < RT_NR_FIELDS; i++) {
+		if (!rt.have[i])
+			continue;
+		printf("%s\"%d\": %llu", first ? "" : ", ", i, (unsigned long long)rt.v[i]);
+		first = 0;
+	}
+	printf("}}");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -37,33 +145,46 @@ int main(int argc, char **argv)
 		{ "setting", required_argument, NULL, 'k' },
 		{ "func", required_argument, NULL, 'F' },
 		{ "func-count", no_argument, NULL, 'C' },
+		{ "layout-needs", no_argument, NULL, 'L' },
+		{ "no-dwarf", no_argument, NULL, 'N' },
+		{ "resolve", no_argument, NULL, 'R' },
 		{ 0 },
 	};
-	const char *syms[64], *fields[64], *keys[64], *funcs[64];
+	const char *syms[MAX_ARGS], *fields[MAX_ARGS], *keys[MAX_ARGS], *funcs[MAX_ARGS];
 	int nsyms = 0, nfields = 0, nkeys = 0, nfuncs = 0, c, i;
-	bool func_count = false;
+	bool func_count = false, needs = false, no_dwarf = false, resolve = false;
+	const char *table_version;
+	uint64_t unused;
 	struct gs_err err = { 0 };
 	struct gobin *b;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's' && nsyms < 64)
+		if (c == 's' && nsyms < MAX_ARGS)
 			syms[nsyms++] = optarg;
-		else if (c == 'f' && nfields < 64)
+		else if (c == 'f' && nfields < MAX_ARGS)
 			fields[nfields++] = optarg;
-		else if (c == 'k' && nkeys < 64)
+		else if (c == 'k' && nkeys < MAX_ARGS)
 			keys[nkeys++] = optarg;
-		else if (c == 'F' && nfuncs < 64)
+		else if (c == 'F' && nfuncs < MAX_ARGS)
 			funcs[nfuncs++] = optarg;
 		else if (c == 'C')
 			func_count = true;
+		else if (c == 'L')
+			needs = true;
+		else if (c == 'N')
+			no_dwarf = true;
+		else if (c == 'R')
+			resolve = true;
 		else
 			return 2;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "usage: gobin_dump [--sym N]... [--func N]... [--func-count] "
-			"[--field T:P]... [--setting K]... BINARY\n");
+			"[--field T:P]... [--setting K]... [--layout-needs] [--no-dwarf] "
+			"[--resolve] BINARY\n");
 		return 2;
 	}
+	layout_test_force_tables(no_dwarf);
 	b = gobin__open(argv[optind], &err);
 	if (!b) {
 		printf("{\"error\": ");
@@ -118,25 +239,18 @@ int main(int argc, char **argv)
 		printf("}, \"func_count\": %zu", gobin__func_count(b));
 	else
 		printf("}");
-	printf(", \"fields\": {");
-	for (i = 0; i < nfields; i++) {
-		char type[256];
-		const char *colon = strchr(fields[i], ':');
-		uint64_t off;
-
-		printf("%s", i ? ", " : "");
-		json_str(fields[i]);
-		if (!colon || (size_t)(colon - fields[i]) >= sizeof(type)) {
-			printf(": null");
-			continue;
-		}
-		snprintf(type, sizeof(type), "%.*s", (int)(colon - fields[i]), fields[i]);
-		if (gobin__field_offset(b, type, colon + 1, &off))
-			printf(": null");
-		else
-			printf(": %llu", (unsigned long long)off);
-	}
-	printf("}}\n");
+	layout_table_lookup(gobin__version(b)->minor, "", NULL, &unused, &table_version);
+	printf(", \"layout_table\": ");
+	if (table_version)
+		json_str(table_version);
+	else
+		printf("null");
+	print_fields(b, fields, nfields, no_dwarf);
+	if (needs)
+		print_needs(gobin__version(b)->minor);
+	if (resolve)
+		print_resolve(b);
+	printf("}\n");
 	gobin__free(b);
 	return 0;
 }

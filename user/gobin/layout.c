@@ -185,6 +185,125 @@ static bool spec_applies(const struct field_spec *s, int minor)
 	return minor >= s->min_minor && (!s->max_minor || minor <= s->max_minor);
 }
 
+static bool force_tables;
+
+void layout_test_force_tables(bool on)
+{
+	force_tables = on;
+}
+
+static bool spec_needs_layout(const struct field_spec *s)
+{
+	return s->kind == GLOBAL_FIELD || s->kind == TYPE_FIELD || s->kind == TYPE_SIZE;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+size_t layout_needs(int minor, struct layout_need *out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		const struct field_spec *s = &specs[i];
+		const char *member = s->kind == TYPE_SIZE ? NULL : s->member;
+		bool dup = false;
+
+		if (!spec_applies(s, minor) || !spec_needs_layout(s))
+			continue;
+		/* An earlier row of the same release may need the same thing. */
+		for (j = 0; j < i && !dup; j++)
+			dup = spec_applies(&specs[j], minor) && spec_needs_layout(&specs[j]) &&
+			      str_eq(specs[j].type, s->type) &&
+			      str_eq(specs[j].kind == TYPE_SIZE ? NULL : specs[j].member, member);
+		if (dup)
+			continue;
+		if (n < max) {
+			out[n].type = s->type;
+			out[n].member = member;
+		}
+		n++;
+	}
+	return n;
+}
+
+static const struct layout_table *table_for(int minor)
+{
+	size_t i;
+
+	for (i = 0; i < layout_nr_tables; i++)
+		if (layout_tables[i].minor == minor)
+			return &layout_tables[i];
+	return NULL;
+}
+
+int layout_table_lookup(int minor, const char *type, const char *member, uint64_t *value,
+			const char **table_version)
+{
+	const struct layout_table *t = table_for(minor);
+	size_t i;
+
+	if (table_version)
+		*table_version = t ? t->go_version : NULL;
+	if (!t)
+		return -1;
+	for (i = 0; i < t->nr_entries; i++) {
+		const struct layout_table_entry *e = &t->entries[i];
+
+		if (!strcmp(e->type, type) && str_eq(e->member, member)) {
+			*value = e->value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int table_offset(const struct go_version *v, const char *type, const char *member,
+			uint64_t *value, struct gs_err *err)
+{
+	const struct layout_table *newest;
+	char have[256] = "";
+	const char *tv;
+	size_t i, n = 0;
+
+	if (!layout_table_lookup(v->minor, type, member, value, &tv))
+		return 0;
+	if (tv)
+		return gs_fail(err, GS_EXIT_GO_VERSION,
+			       "%s%s%s is not in the built-in %s layout and this %s binary has no DWARF",
+			       type, member ? "." : "", member ? member : "", tv, v->str);
+	if (!layout_nr_tables)
+		return gs_fail(err, GS_EXIT_GO_VERSION,
+			       "%s binary has no DWARF and goscope has no built-in layouts", v->str);
+	newest = &layout_tables[layout_nr_tables - 1];
+	if (v->major == 1 && v->minor > newest->minor)
+		return gs_fail(err, GS_EXIT_GO_VERSION,
+			       "%s is newer than the newest built-in layout (%s) and the binary has no "
+			       "DWARF; goscope cannot read it safely", v->str, newest->go_version);
+	for (i = 0; i < layout_nr_tables && n < sizeof(have); i++)
+		n += snprintf(have + n, sizeof(have) - n, "%s%s", i ? " " : "",
+			      layout_tables[i].go_version);
+	return gs_fail(err, GS_EXIT_GO_VERSION,
+		       "no built-in layout for %s (built-in: %s) and the binary has no DWARF; "
+		       "goscope cannot read it safely", v->str, have);
+}
+
+int layout_type_offset(struct gobin *b, const char *type, const char *member, uint64_t *value,
+		       struct gs_err *err)
+{
+	int ret;
+
+	if (force_tables || !gobin__has_dwarf(b))
+		return table_offset(gobin__version(b), type, member, value, err);
+	ret = member ? gobin__field_offset(b, type, member, value) : gobin__type_size(b, type, value);
+	if (ret)
+		return gs_fail(err, GS_EXIT_GO_VERSION, "%s%s%s not found in the DWARF of this %s binary",
+			       type, member ? "." : "", member ? member : "", gobin__version(b)->str);
+	return 0;
+}
+
 static int resolve_one(struct gobin *b, uint64_t bias, const struct field_spec *s, uint64_t *v,
 		       struct gs_err *err)
 {
@@ -201,19 +320,15 @@ static int resolve_one(struct gobin *b, uint64_t bias, const struct field_spec *
 		*v = size;
 		return 0;
 	case TYPE_SIZE:
-		if (gobin__type_size(b, s->type, v))
-			break;
-		return 0;
+		return layout_type_offset(b, s->type, NULL, v, err);
 	case GLOBAL_FIELD:
 	case TYPE_FIELD:
-		if (gobin__field_offset(b, s->type, s->member, &off))
-			break;
+		if (layout_type_offset(b, s->type, s->member, &off, err))
+			return -1;
 		*v = s->kind == GLOBAL_FIELD ? base + bias + off : off;
 		return 0;
 	}
-	return gs_fail(err, GS_EXIT_GO_VERSION, "%s%s%s not found in the DWARF of this %s binary",
-		       s->type, s->member ? "." : "", s->member ? s->member : "",
-		       gobin__version(b)->str);
+	return gs_fail(err, GS_EXIT_ERROR, "bad layout row for %s", s->type ? s->type : s->global);
 }
 
 int layout_resolve(struct gobin *b, uint64_t bias, struct rt_layout *rt, struct gs_err *err)
