@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# build-targets.sh OUTDIR [MINOR|demo|tools...]
+# build-targets.sh OUTDIR [MINOR|demo|tools|manyg...]
 #
 # Builds goscope's Go test targets with Debian's Go toolchains
 # (/usr/lib/go-1.MINOR/bin/go):
 #
-#   OUTDIR/targets/go1.MINOR/MODE/churn   churn target, for every toolchain and
-#                                         MODE in: default pie cgo stripped
-#   OUTDIR/targets/demo                   demo workload  (newest toolchain)
-#   OUTDIR/tools/gobininfo                test oracle    (newest toolchain)
-#   OUTDIR/tools/fmtns                    test oracle    (Go 1.19: go:linkname)
+#   OUTDIR/targets/go1.MINOR/MODE/churn      churn target, for every toolchain
+#                                            and MODE in: default pie cgo stripped
+#   OUTDIR/targets/go1.MINOR/MODE/quiescent  quiescent target (runtime-state
+#                                            oracle), every toolchain, MODE in:
+#                                            default pie
+#   OUTDIR/targets/demo                      demo workload       (newest toolchain)
+#   OUTDIR/targets/manyg                     benchmark workload  (newest toolchain)
+#   OUTDIR/tools/gobininfo                   test oracle         (newest toolchain)
+#   OUTDIR/tools/fmtns                       test oracle         (Go 1.19: go:linkname)
 #
 # With no MINOR arguments every installed toolchain of the matrix is built
 # (missing ones are skipped with a note); listed MINORs must be installed.
-# The demo and the oracle are built along with any matrix build; arguments
-# made only of the words "demo" and/or "tools" build just those
-# ("tests/build-targets.sh build demo" is what make run uses).
+# The demo, manyg and the oracle are built along with any matrix build;
+# arguments made only of the words "demo", "manyg" and/or "tools" build just
+# those ("tests/build-targets.sh build demo" is what make run uses).
 #
 # Incremental: a binary is rebuilt only when a source file, this script or the
 # toolchain is newer than it (toolchains are compared by ctime, because dpkg
@@ -28,11 +32,12 @@ set -euo pipefail
 
 MATRIX="19 21 22 23 24 25 26 27"
 MODES="default stripped pie cgo"
+QUIESCENT_MODES="default pie"
 
 die() { echo "build-targets: error: $*" >&2; exit 1; }
 
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-    echo "usage: $0 OUTDIR [MINOR|demo|tools...]   (MINOR from: $MATRIX)" >&2
+    echo "usage: $0 OUTDIR [MINOR|demo|tools|manyg...]   (MINOR from: $MATRIX)" >&2
     exit 2
 fi
 
@@ -40,6 +45,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 self="$here/$(basename "${BASH_SOURCE[0]}")"
 churn_src="$here/targets/churn"
 demo_src="$here/targets/demo"
+quiescent_src="$here/targets/quiescent"
+manyg_src="$here/targets/manyg"
 oracle_src="$here/oracle/gobininfo"
 
 mkdir -p "$1" || die "cannot create OUTDIR $1"
@@ -48,31 +55,34 @@ shift
 
 toolchain() { echo "/usr/lib/go-1.$1/bin/go"; }
 
-# What to build. Words "demo" and "tools" (the oracle) may stand among the
-# MINORs; given only such words, only those are built (make run: "demo").
+# What to build. Words "demo", "manyg" and "tools" (the oracle) may stand
+# among the MINORs; given only such words, only those are built (make run:
+# "demo").
 minors=()
 want_demo=0
 want_tools=0
+want_manyg=0
 if [ $# -gt 0 ]; then
     words_only=1
     for m in "$@"; do
         case $m in
             demo) want_demo=1; continue ;;
+            manyg) want_manyg=1; continue ;;
             tools|gobininfo|oracle) want_tools=1; continue ;;
         esac
         words_only=0
         m=${m#go}; m=${m#1.}
-        [[ "$m" =~ ^[0-9]+$ ]] || die "bad argument '$m': want a Go minor version such as 24, or demo, or tools"
+        [[ "$m" =~ ^[0-9]+$ ]] || die "bad argument '$m': want a Go minor version such as 24, or demo, manyg, tools"
         if [ ! -x "$(toolchain "$m")" ]; then
             die "golang-1.$m-go is not installed; run scripts/install-deps.sh --test"
         fi
         minors+=("$m")
     done
     if [ "$words_only" = 0 ]; then
-        want_demo=1; want_tools=1
+        want_demo=1; want_tools=1; want_manyg=1
     fi
 else
-    want_demo=1; want_tools=1
+    want_demo=1; want_tools=1; want_manyg=1
     for m in $MATRIX; do
         if [ -x "$(toolchain "$m")" ]; then
             minors+=("$m")
@@ -83,7 +93,8 @@ else
     [ ${#minors[@]} -gt 0 ] || die "no Go toolchain of the matrix ($MATRIX) is installed; run scripts/install-deps.sh --test"
 fi
 
-# Newest installed toolchain (of any /usr/lib/go-1.N) for the demo and oracle.
+# Newest installed toolchain (of any /usr/lib/go-1.N) for the demo, manyg and
+# the oracle.
 newest=""
 for d in /usr/lib/go-1.*/bin/go; do
     [ -x "$d" ] || continue
@@ -159,12 +170,16 @@ build_one() {
     printf '  %-24s built %5ss  %s\n' "$label" "$(elapsed "$s")" "${out#"$OUT"/}"
 }
 
-# One job per toolchain: its modes in sequence (default and stripped share
-# compiled packages; pie and cgo need their own).
+# One job per toolchain: its targets and modes in sequence (default and
+# stripped share compiled packages; pie and cgo need their own; quiescent
+# reuses what churn compiled and adds a few packages).
 build_toolchain() {
     local m=$1 mode rc=0
     for mode in $MODES; do
         build_one "$m" "$mode" "$churn_src" "$OUT/targets/go1.$m/$mode/churn" "go1.$m/$mode" || rc=1
+    done
+    for mode in $QUIESCENT_MODES; do
+        build_one "$m" "$mode" "$quiescent_src" "$OUT/targets/go1.$m/$mode/quiescent" "go1.$m/$mode/quiescent" || rc=1
     done
     return $rc
 }
@@ -181,6 +196,9 @@ build_tools() {
     if [ "$want_demo" = 1 ]; then
         build_one "$newest" default "$demo_src" "$OUT/targets/demo" "demo(go1.$newest)" || rc=1
     fi
+    if [ "$want_manyg" = 1 ]; then
+        build_one "$newest" default "$manyg_src" "$OUT/targets/manyg" "manyg(go1.$newest)" || rc=1
+    fi
     return $rc
 }
 
@@ -190,8 +208,9 @@ jobs_max=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 extra=""
 [ "$want_tools" = 1 ] && extra="$extra tools"
 [ "$want_demo" = 1 ] && extra="$extra demo"
+[ "$want_manyg" = 1 ] && extra="$extra manyg"
 if [ ${#minors[@]} -gt 0 ]; then
-    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES] +$extra -> $OUT (jobs=$jobs_max)"
+    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES] +$extra -> $OUT (jobs=$jobs_max)"
 else
     echo "build-targets:$extra -> $OUT"
 fi

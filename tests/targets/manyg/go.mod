@@ -1,0 +1,3 @@
+module manyg
+
+go 1.19

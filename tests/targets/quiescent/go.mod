@@ -1,0 +1,3 @@
+module quiescent
+
+go 1.19
