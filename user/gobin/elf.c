@@ -113,8 +113,7 @@ static int read_symtab(struct gobin *b)
 			name = elf_strptr(b->elf, shdr.sh_link, s.st_name);
 			if (!name || !*name)
 				continue;
-			b->syms[b->nsyms++] = (struct gobin_sym){ name, s.st_value, s.st_size,
-								  type == STT_FUNC };
+			b->syms[b->nsyms++] = (struct gobin_sym){ name, s.st_value, s.st_size };
 		}
 		qsort(b->syms, b->nsyms, sizeof(*b->syms), cmp_sym);
 		return 0;
@@ -185,7 +184,6 @@ void gobin__free(struct gobin *b)
 	}
 	free(b->settings);
 	free(b->syms);
-	free(b->funcs);
 	free(b->segs);
 	if (b->elf)
 		elf_end(b->elf);
@@ -281,40 +279,3 @@ void gobin__file_id(const struct gobin *b, uint64_t *dev, uint64_t *ino)
 	*ino = b->ino;
 }
 
-static int cmp_addr(const void *a, const void *b)
-{
-	uint64_t x = ((const struct gobin_sym *)a)->addr, y = ((const struct gobin_sym *)b)->addr;
-
-	return x < y ? -1 : x > y;
-}
-
-const char *gobin__func_name_at(struct gobin *b, uint64_t addr)
-{
-	size_t lo = 0, hi, i;
-
-	if (!b->funcs && b->nsyms) {
-		b->funcs = calloc(b->nsyms, sizeof(*b->funcs));
-		if (!b->funcs)
-			return NULL;
-		for (i = 0; i < b->nsyms; i++)
-			if (b->syms[i].func)
-				b->funcs[b->nfuncs++] = b->syms[i];
-		qsort(b->funcs, b->nfuncs, sizeof(*b->funcs), cmp_addr);
-	}
-	/* Last function starting at or below addr. */
-	hi = b->nfuncs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (b->funcs[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	i = lo - 1;
-	if (b->funcs[i].size && addr >= b->funcs[i].addr + b->funcs[i].size)
-		return NULL;
-	return b->funcs[i].name;
-}

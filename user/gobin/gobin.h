@@ -65,7 +65,10 @@ int gobin__field_offset(struct gobin *b, const char *type, const char *path, uin
 /* Size in bytes of a named struct type, from DWARF. Returns 0, or -1. */
 int gobin__type_size(struct gobin *b, const char *type, uint64_t *size);
 
-/* Name of the function that contains addr (a link-time address), from .symtab; NULL if none. */
+/*
+ * Name of the function that contains addr (a link-time address), from .gopclntab as the runtime's
+ * findfunc would say; NULL if none. Works on stripped binaries.
+ */
 const char *gobin__func_name_at(struct gobin *b, uint64_t addr);
 
 #endif

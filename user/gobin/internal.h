@@ -11,7 +11,6 @@ struct gobin_sym {
 	const char *name;	/* points into the ELF string table */
 	uint64_t addr;
 	uint64_t size;
-	bool func;
 };
 
 struct gobin_seg {
@@ -41,8 +40,6 @@ struct gobin {
 
 	struct gobin_sym *syms;		/* sorted by name */
 	size_t nsyms;
-	struct gobin_sym *funcs;	/* functions only, sorted by address; built on first use */
-	size_t nfuncs;
 
 	struct go_version version;
 	struct gobin_setting *settings;

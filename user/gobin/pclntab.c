@@ -66,6 +66,7 @@ struct gobin_func {
 struct gobin_pcln {
 	struct gobin_func *funcs;	/* sorted by name, then entry */
 	size_t nfuncs;
+	const struct gobin_func **by_entry;	/* the same, sorted by entry; built on first use */
 };
 
 /* The table as found in the file, its header checked. */
@@ -333,6 +334,47 @@ int gobin__func(const struct gobin *b, const char *name, uint64_t *entry, uint64
 	return 0;
 }
 
+static int cmp_entry(const void *a, const void *b)
+{
+	uint64_t x = (*(const struct gobin_func *const *)a)->entry;
+	uint64_t y = (*(const struct gobin_func *const *)b)->entry;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The function whose code holds addr, as the runtime's own findfunc sees it: the last entry at
+ * or below addr, if addr is before that function's end.
+ */
+const char *gobin__func_name_at(struct gobin *b, uint64_t addr)
+{
+	struct gobin_pcln *pcln = (struct gobin_pcln *)pcln_index(b);
+	size_t lo = 0, hi, i;
+
+	if (!pcln || !pcln->nfuncs)
+		return NULL;
+	if (!pcln->by_entry) {
+		pcln->by_entry = calloc(pcln->nfuncs, sizeof(*pcln->by_entry));
+		if (!pcln->by_entry)
+			return NULL;
+		for (i = 0; i < pcln->nfuncs; i++)
+			pcln->by_entry[i] = &pcln->funcs[i];
+		qsort(pcln->by_entry, pcln->nfuncs, sizeof(*pcln->by_entry), cmp_entry);
+	}
+	hi = pcln->nfuncs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pcln->by_entry[mid]->entry <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || addr >= pcln->by_entry[lo - 1]->end)
+		return NULL;
+	return pcln->by_entry[lo - 1]->name;
+}
+
 size_t gobin__func_count(const struct gobin *b)
 {
 	const struct gobin_pcln *pcln = pcln_index(b);
@@ -344,6 +386,7 @@ void gobin_free_pclntab(struct gobin *b)
 {
 	if (!b->pcln)
 		return;
+	free(b->pcln->by_entry);
 	free(b->pcln->funcs);
 	free(b->pcln);
 	b->pcln = NULL;
