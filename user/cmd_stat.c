@@ -88,10 +88,10 @@ static void window_open(struct window_probes *w, struct target *t)
 		w->events = events__new(w->probes, &sink, &err);
 	if (w->events) {
 		events__set_target(w->events, 0, t);
-		if (target__attach(t, w->probes, 0, true, &err) == 0) {
-			w->start_ns = ktime_now();
+		/* Before attaching: every event the probes send falls inside the window. */
+		w->start_ns = ktime_now();
+		if (target__attach(t, w->probes, 0, true, &err) == 0)
 			return;
-		}
 	}
 	log_note("no pause details: %s", err.msg);
 	events__free(w->events);
