@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "gobin/layout.h"
+#include "gobin/pclntab.h"
 
 /* How a row is resolved. */
 enum spec_kind {
@@ -373,7 +374,8 @@ int layout_func_offset(const struct gobin *b, const char *fn, uint64_t *off, str
 {
 	uint64_t addr;
 
-	if (gobin__sym(b, fn, &addr, NULL))
+	/* .gopclntab is in every Go binary, stripped or not, and agrees with .symtab (tested). */
+	if (gobin__func(b, fn, &addr, NULL) && gobin__sym(b, fn, &addr, NULL))
 		return gs_fail(err, GS_EXIT_GO_VERSION, "function %s not found in this %s binary", fn,
 			       gobin__version(b)->str);
 	if (gobin__vaddr_to_offset(b, addr, off))
