@@ -526,5 +526,11 @@ int cmd_metrics(int argc, char **argv)
 	       "gauge", "", "Mallocs growth over the window");
 	printf("%-30s %-17s %-8s %-44s %s\n", "rates.gc_cycles_per_second", "cycles/second", "gauge",
 	       "", "NumGC growth over the window");
+	printf("%-30s %-17s %-8s %-44s %s\n", "rates.gc_cpu_percent", "percent", "gauge", "",
+	       "GC CPU of the cycles in the window over GOMAXPROCS x window (root: probes)");
+	printf("%-30s %-17s %-8s %-44s %s\n", "pauses.gc", "nanoseconds", "gauge",
+	       "/gc/pauses:seconds", "GC stop-the-world pauses in the window: count, p50, p99, max");
+	printf("%-30s %-17s %-8s %-44s %s\n", "pauses.other", "nanoseconds", "gauge",
+	       "/sched/pauses/total/other:seconds", "other stop-the-world pauses with reasons (1.21+)");
 	return GS_EXIT_OK;
 }

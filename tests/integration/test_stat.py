@@ -278,3 +278,19 @@ def test_other_stop_the_world_pauses_are_named(minor, quiescent, goscope):
         reasons = [p["reason"] for p in other]
         assert "read mem stats" in reasons, other  # runtime.stwReasonStrings[stwReadMemStats]
         assert all(p["duration_ns"] > 0 and p["approximate"] for p in other)
+
+
+def test_metrics_catalog_covers_stat(quiescent):
+    # Every value stat reports is described, with a unit and a kind, in the catalog.
+    q = quiescent(GO_MINORS[-1])
+    got = stat_json(q.pid)
+    res = run_goscope(["metrics"])
+    assert res.returncode == 0
+    rows = {line.split()[0]: line.split() for line in res.stdout.splitlines()[1:]}
+    for name in got["metrics"]:
+        assert name in rows, name
+        assert rows[name][2] in ("gauge", "counter"), rows[name]
+    for name in got["rates"]:
+        if name != "window_seconds":
+            assert f"rates.{name}" in rows, name
+    assert "goroutines.by_state" in rows and "goroutines.wait_reasons" in rows
