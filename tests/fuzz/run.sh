@@ -30,7 +30,7 @@ mkdir -p "$out/obj" "$out/artifacts" "$out/logs"
 cflags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=all -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE
 	-Iinclude -Iuser "-I$build/bpf")
-libs=(-lbpf -lelf -ldw -lz)
+libs=(-lbpf -lelf -ldw -lz -lcapstone)
 cd "$repo"
 srcs=(user/gobin/*.c user/log.c)
 

@@ -131,9 +131,11 @@ def test_goroutine_states(minor, quiescent):
     assert not g["walk"]["partial"] and g["walk"]["seen"] == g["walk"]["total"]
 
 
-@pytest.mark.parametrize("minor", [GO_MINORS[0], 22, GO_MINORS[-1]])
-def test_stat_pie(minor, quiescent):
-    q = quiescent(minor, "pie")
+@pytest.mark.parametrize("mode", ["pie", "stripped"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_stat_other_build_modes(minor, mode, quiescent):
+    # Stripped: globals recovered from the code, layouts from the built-in tables.
+    q = quiescent(minor, mode)
     want = q.snapshot()
     check_against_oracle(minor, stat_json(q.pid), want)
 

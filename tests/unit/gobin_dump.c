@@ -4,18 +4,24 @@
  * compare it with tests/oracle/gobininfo, which reads the same binary with Go's standard library.
  *
  *   gobin_dump [--sym NAME]... [--func NAME]... [--func-count] [--field TYPE:PATH]...
- *              [--setting KEY]... [--layout-needs] [--no-dwarf] [--resolve] BINARY
+ *              [--setting KEY]... [--layout-needs] [--no-dwarf] [--resolve] [--rets FN]...
+ *              [--global NAME]... [--recover-only] BINARY
  *
  * --func looks NAME up in .gopclntab ("funcs"), --func-count prints the size of that index.
  * --field gives a member's offset from DWARF, or with an empty PATH ("TYPE:") the type's size.
  * --layout-needs lists the struct offsets and sizes layout.c needs for the binary's release.
  * --no-dwarf resolves --field and --resolve through the built-in layout tables instead of DWARF,
  * exactly as goscope does for a binary without DWARF. --resolve runs layout_resolve (bias 0).
+ * --rets lists the offsets of FN's RET instructions ("rets"). --global looks NAME up with
+ * gobin__global ("globals"); --recover-only recovers it from code even when .symtab has it, and
+ * adds how many recipe rows applied and agreed. "globals_us" is the time the lookups took.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "gobin/disasm.h"
 #include "gobin/gobin.h"
 #include "gobin/layout.h"
 #include "gobin/pclntab.h"
@@ -137,6 +143,67 @@ static void print_resolve(struct gobin *b)
 	printf("}}");
 }
 
+/* "rets": RET offsets by function; null when it is missing or does not decode. */
+static void print_rets(struct gobin *b, const char **fns, int n)
+{
+	static uint64_t offs[4096];
+	int i;
+
+	printf(", \"rets\": {");
+	for (i = 0; i < n; i++) {
+		size_t j, nrets;
+
+		printf("%s", i ? ", " : "");
+		json_str(fns[i]);
+		if (gobin__rets(b, fns[i], offs, sizeof(offs) / sizeof(offs[0]), &nrets)) {
+			printf(": null");
+			continue;
+		}
+		printf(": [");
+		for (j = 0; j < nrets; j++)
+			printf("%s%llu", j ? ", " : "", (unsigned long long)offs[j]);
+		printf("]");
+	}
+	printf("}");
+}
+
+/* "globals": address and size by name, null when not found; timed as a whole. */
+static void print_globals(struct gobin *b, const char **names, int n, bool recover_only)
+{
+	struct timespec t0, t1;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	printf(", \"globals\": {");
+	for (i = 0; i < n; i++) {
+		struct gobin_recovered r = { 0 };
+		uint64_t addr, size;
+		int ret;
+
+		printf("%s", i ? ", " : "");
+		json_str(names[i]);
+		if (recover_only) {
+			ret = gobin__global_recover(b, names[i], &r);
+			addr = r.addr;
+			size = r.size;
+		} else {
+			ret = gobin__global(b, names[i], &addr, &size);
+		}
+		if (ret) {
+			printf(": null");
+			continue;
+		}
+		printf(": {\"addr\": %llu, \"size\": %llu", (unsigned long long)addr,
+		       (unsigned long long)size);
+		if (recover_only)
+			printf(", \"recipes\": %u, \"agreed\": %u", r.recipes, r.agreed);
+		printf("}");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("}, \"globals_us\": %lld",
+	       (long long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -148,11 +215,16 @@ int main(int argc, char **argv)
 		{ "layout-needs", no_argument, NULL, 'L' },
 		{ "no-dwarf", no_argument, NULL, 'N' },
 		{ "resolve", no_argument, NULL, 'R' },
+		{ "rets", required_argument, NULL, 'T' },
+		{ "global", required_argument, NULL, 'G' },
+		{ "recover-only", no_argument, NULL, 'O' },
 		{ 0 },
 	};
 	const char *syms[MAX_ARGS], *fields[MAX_ARGS], *keys[MAX_ARGS], *funcs[MAX_ARGS];
-	int nsyms = 0, nfields = 0, nkeys = 0, nfuncs = 0, c, i;
+	const char *rets[MAX_ARGS], *globals[MAX_ARGS];
+	int nsyms = 0, nfields = 0, nkeys = 0, nfuncs = 0, nrets = 0, nglobals = 0, c, i;
 	bool func_count = false, needs = false, no_dwarf = false, resolve = false;
+	bool recover_only = false;
 	const char *table_version;
 	uint64_t unused;
 	struct gs_err err = { 0 };
@@ -175,13 +247,19 @@ int main(int argc, char **argv)
 			no_dwarf = true;
 		else if (c == 'R')
 			resolve = true;
+		else if (c == 'T' && nrets < MAX_ARGS)
+			rets[nrets++] = optarg;
+		else if (c == 'G' && nglobals < MAX_ARGS)
+			globals[nglobals++] = optarg;
+		else if (c == 'O')
+			recover_only = true;
 		else
 			return 2;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "usage: gobin_dump [--sym N]... [--func N]... [--func-count] "
 			"[--field T:P]... [--setting K]... [--layout-needs] [--no-dwarf] "
-			"[--resolve] BINARY\n");
+			"[--resolve] [--rets FN]... [--global N]... [--recover-only] BINARY\n");
 		return 2;
 	}
 	layout_test_force_tables(no_dwarf);
@@ -250,6 +328,10 @@ int main(int argc, char **argv)
 		print_needs(gobin__version(b)->minor);
 	if (resolve)
 		print_resolve(b);
+	if (nrets)
+		print_rets(b, rets, nrets);
+	if (nglobals)
+		print_globals(b, globals, nglobals, recover_only);
 	printf("}\n");
 	gobin__free(b);
 	return 0;

@@ -77,6 +77,28 @@ static int read_segments(struct gobin *b)
 	return 0;
 }
 
+static void read_dynamic(struct gobin *b)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(b->elf, scn))) {
+		GElf_Shdr shdr;
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_DYNAMIC || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		n = shdr.sh_size / shdr.sh_entsize;
+		for (i = 0; data && i < n; i++) {
+			GElf_Dyn dyn;
+
+			if (gelf_getdyn(data, (int)i, &dyn) && dyn.d_tag == DT_NEEDED)
+				b->has_needed = true;
+		}
+	}
+}
+
 static int cmp_sym(const void *a, const void *b)
 {
 	return strcmp(((const struct gobin_sym *)a)->name, ((const struct gobin_sym *)b)->name);
@@ -156,6 +178,7 @@ struct gobin *gobin__open(const char *path, struct gs_err *err)
 		goto fail;
 	}
 	b->e_type = eh.e_type;
+	read_dynamic(b);
 	if (read_segments(b) || read_symtab(b)) {
 		gs_fail(err, GS_EXIT_ERROR, "cannot read the ELF headers of %s", path);
 		goto fail;
@@ -178,6 +201,7 @@ void gobin__free(struct gobin *b)
 		return;
 	gobin_free_dwarf(b);
 	gobin_free_pclntab(b);
+	gobin_free_disasm(b);
 	for (i = 0; i < b->nsettings; i++) {
 		free(b->settings[i].key);
 		free(b->settings[i].value);
@@ -224,7 +248,11 @@ bool gobin__has_dwarf(const struct gobin *b)
 
 bool gobin__is_cgo(const struct gobin *b)
 {
-	return b->has_pkg_runtime_cgo;
+	/*
+	 * runtime/cgo's C entry point when symbols are there; otherwise a needed shared library: Go
+	 * links none itself (a PIE has an interpreter but no DT_NEEDED); only C code through cgo does.
+	 */
+	return b->has_pkg_runtime_cgo || b->has_needed;
 }
 
 int gobin__sym(const struct gobin *b, const char *name, uint64_t *addr, uint64_t *size)

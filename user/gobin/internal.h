@@ -45,6 +45,7 @@ struct gobin {
 	struct gobin_setting *settings;
 	size_t nsettings;
 	bool has_pkg_runtime_cgo;
+	bool has_needed;		/* DT_NEEDED: links shared libraries (libc) */
 
 	bool has_dwarf_sections;
 	bool dwarf_tried;
@@ -53,6 +54,7 @@ struct gobin {
 	size_t nstructs;
 
 	struct gobin_pcln *pcln;	/* .gopclntab function index (pclntab.c), built on first use */
+	struct gobin_globals *globals;	/* globals recovered from code (disasm.c), cached */
 };
 
 /* Section data by name, or NULL. */
@@ -63,5 +65,6 @@ int gobin_read_vaddr(const struct gobin *b, uint64_t vaddr, void *buf, size_t le
 int gobin_read_buildinfo(struct gobin *b, struct gs_err *err);
 void gobin_free_dwarf(struct gobin *b);
 void gobin_free_pclntab(struct gobin *b);
+void gobin_free_disasm(struct gobin *b);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "gobin/layout.h"
+#include "gobin/disasm.h"
 #include "gobin/pclntab.h"
 
 /* How a row is resolved. */
@@ -162,24 +163,6 @@ static const struct {
 #undef S
 };
 
-int layout_check_supported(const struct gobin *b, struct gs_err *err)
-{
-	const struct go_version *v = gobin__version(b);
-
-	if (v->major != 1 || v->minor < GS_GO_MIN_MINOR)
-		return gs_fail(err, GS_EXIT_GO_VERSION,
-			       "built with %s; goscope supports Go 1.%d and newer", v->str,
-			       GS_GO_MIN_MINOR);
-	if (!gobin__has_symtab(b))
-		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO,
-			       "binary is stripped (no symbol table, e.g. built with -ldflags=-s); "
-			       "goscope needs an unstripped build for now");
-	if (!gobin__has_dwarf(b))
-		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO,
-			       "binary has no DWARF debug info (built with -ldflags=-w or stripped); "
-			       "goscope needs an unstripped build for now");
-	return 0;
-}
 
 static bool spec_applies(const struct field_spec *s, int minor)
 {
@@ -261,20 +244,15 @@ int layout_table_lookup(int minor, const char *type, const char *member, uint64_
 	return -1;
 }
 
-static int table_offset(const struct go_version *v, const char *type, const char *member,
-			uint64_t *value, struct gs_err *err)
+/* A built-in layout exists for this release; otherwise say which releases have one. */
+static int check_table(const struct go_version *v, struct gs_err *err)
 {
 	const struct layout_table *newest;
 	char have[256] = "";
-	const char *tv;
 	size_t i, n = 0;
 
-	if (!layout_table_lookup(v->minor, type, member, value, &tv))
+	if (table_for(v->minor))
 		return 0;
-	if (tv)
-		return gs_fail(err, GS_EXIT_GO_VERSION,
-			       "%s%s%s is not in the built-in %s layout and this %s binary has no DWARF",
-			       type, member ? "." : "", member ? member : "", tv, v->str);
 	if (!layout_nr_tables)
 		return gs_fail(err, GS_EXIT_GO_VERSION,
 			       "%s binary has no DWARF and goscope has no built-in layouts", v->str);
@@ -289,6 +267,38 @@ static int table_offset(const struct go_version *v, const char *type, const char
 	return gs_fail(err, GS_EXIT_GO_VERSION,
 		       "no built-in layout for %s (built-in: %s) and the binary has no DWARF; "
 		       "goscope cannot read it safely", v->str, have);
+}
+
+static int table_offset(const struct go_version *v, const char *type, const char *member,
+			uint64_t *value, struct gs_err *err)
+{
+	const char *tv;
+
+	if (!layout_table_lookup(v->minor, type, member, value, &tv))
+		return 0;
+	if (tv)
+		return gs_fail(err, GS_EXIT_GO_VERSION,
+			       "%s%s%s is not in the built-in %s layout and this %s binary has no DWARF",
+			       type, member ? "." : "", member ? member : "", tv, v->str);
+	return check_table(v, err);
+}
+
+int layout_check_supported(const struct gobin *b, struct gs_err *err)
+{
+	const struct go_version *v = gobin__version(b);
+
+	if (v->major != 1 || v->minor < GS_GO_MIN_MINOR)
+		return gs_fail(err, GS_EXIT_GO_VERSION,
+			       "built with %s; goscope supports Go 1.%d and newer", v->str,
+			       GS_GO_MIN_MINOR);
+	/* Without DWARF the struct layouts come from the built-in table of this release. */
+	if (!gobin__has_dwarf(b) && check_table(v, err))
+		return -1;
+	/* Without .symtab, functions come from .gopclntab and globals from the code using them. */
+	if (!gobin__has_symtab(b) && !gobin__func_count(b))
+		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO,
+			       "binary has neither a symbol table nor a readable .gopclntab");
+	return 0;
 }
 
 int layout_type_offset(struct gobin *b, const char *type, const char *member, uint64_t *value,
@@ -310,9 +320,11 @@ static int resolve_one(struct gobin *b, uint64_t bias, const struct field_spec *
 {
 	uint64_t base = 0, size = 0, off = 0;
 
-	if (s->global && gobin__sym(b, s->global, &base, &size))
-		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO, "symbol %s not found in the binary",
-			       s->global);
+	if (s->global && gobin__global(b, s->global, &base, &size))
+		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO,
+			       gobin__has_symtab(b) ? "symbol %s not found in the binary" :
+			       "cannot locate %s in this stripped binary: the code that uses it does "
+			       "not match what goscope knows of this Go release", s->global);
 	switch (s->kind) {
 	case GLOBAL:
 		*v = base + bias;

@@ -1,0 +1,385 @@
+"""Root-free: goscope's x86-64 decoding (user/gobin/disasm.c) on every matrix binary.
+
+RET offsets (where return probes go) must equal what `go tool objdump` and GNU objdump decode.
+
+Globals recovered from code alone (for binaries built with -ldflags=-s, which have no .symtab)
+must equal the .symtab answer, as Go's debug/elf reads it (tests/oracle/gobininfo):
+
+  * default, pie, cgo: gobin_dump --recover-only ignores the binary's own .symtab, so the
+    recovery is checked against the symbol table of the very same file;
+  * stripped: -s -w drops only symbols and DWARF, but the build settings recorded in the binary
+    ("-ldflags=-s -w") are longer than a default build's, which moves the data sections of some
+    releases (Go 1.27: 0x20 bytes). So each stripped binary is compared with a copy built here
+    from the same source and toolchain with "-ldflags=-w -w", a string of the same length that
+    keeps .symtab; the test first checks that its code and data sections sit exactly where the
+    stripped binary's do.
+
+Every recipe row that applies must have agreed, and recovery must refuse (null), not guess, when
+the file's contents or code are tampered with.
+"""
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD, GO_MINORS, REPO, target_path, tool_path
+
+DUMP = BUILD / "tests" / "gobin_dump"
+CHURN_SRC = REPO / "tests" / "targets" / "churn"
+
+# Present in every release of the matrix, with a size fixed by the declaration or from DWARF.
+STRUCTS = ["runtime.memstats", "runtime.work", "runtime.gcController", "runtime.sched"]
+SCALARS = ["runtime.runtimeInitTime", "runtime.allp", "runtime.allgs", "runtime.allglen",
+           "runtime.gomaxprocs"]
+ALL_NAMES = STRUCTS + SCALARS + [
+    "runtime.ncpu", "runtime.numCPUStartup", "runtime.class_to_size",
+    "internal/runtime/gc.SizeClassToSize", "runtime.waitReasonStrings", "runtime.stwReasonStrings",
+]
+# Only .symtab knows these (no recipe): gobin__global must still find them there.
+SYMTAB_ONLY = ["runtime.mheap_", "runtime.allm"]
+ABSENT = ["runtime.noSuchGlobal"]
+
+RET_FUNCS = ["runtime.newproc1", "runtime.freeStackSpans"]
+# More functions for GNU objdump, including hand-written AVX2 assembly (memeqbody, indexbytebody)
+# whose VZEROUPPER Go 1.27's objdump misdecodes.
+GNU_RET_FUNCS = RET_FUNCS + ["runtime.gcStart", "runtime.casgstatus", "runtime.mallocgc",
+                             "runtime.gcMarkTermination", "runtime.schedule", "memeqbody",
+                             "indexbytebody"]
+MAX_SMALL_SIZE = 32768
+
+
+def names_for(minor):
+    """The globals goscope needs in this release (they all exist in the churn target)."""
+    return STRUCTS + SCALARS + [
+        "runtime.ncpu" if minor <= 24 else "runtime.numCPUStartup",
+        "runtime.class_to_size" if minor <= 24 else "internal/runtime/gc.SizeClassToSize",
+        "runtime.waitReasonStrings",
+    ] + (["runtime.stwReasonStrings"] if minor >= 21 else [])
+
+
+def dump(path, args):
+    out = subprocess.run([DUMP] + args + [str(path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert "error" not in res, res
+    return res
+
+
+def dump_globals(path, names, recover_only):
+    args = ["--recover-only"] if recover_only else []
+    for n in names:
+        args += ["--global", n]
+    return dump(path, args)
+
+
+def symtab(path, names):
+    args = []
+    for n in names:
+        args += ["-sym", n]
+    out = subprocess.run([tool_path("gobininfo")] + args + [str(path)], capture_output=True,
+                         text=True, check=True, timeout=120)
+    return json.loads(out.stdout)["symbols"]
+
+
+# ---- ELF, read directly: section and segment headers only ----
+
+def elf_sections(path):
+    """{name: (addr, size, type)} of every section."""
+    data = Path(path).read_bytes()
+    assert data[:4] == b"\x7fELF" and data[4] == 2
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
+    hdrs = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    strtab_off = hdrs[shstrndx][4]
+    out = {}
+    for h in hdrs:
+        name = data[strtab_off + h[0]:data.index(b"\0", strtab_off + h[0])].decode()
+        out[name] = (h[3], h[5], h[1])
+    return out
+
+
+def vaddr_to_offset(path, vaddr):
+    data = Path(path).read_bytes()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        p_type, _, p_offset, p_vaddr, _, p_filesz, _, _ = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + i * phentsize)
+        if p_type == 1 and p_vaddr <= vaddr < p_vaddr + p_filesz:
+            return vaddr - p_vaddr + p_offset
+    raise AssertionError(f"0x{vaddr:x} is in no loadable segment of {path}")
+
+
+# ---- the unstripped twin of each stripped build ----
+
+def go_env():
+    """The hermetic environment of tests/build-targets.sh, sharing its build cache."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GOROOT", "GOPATH", "GOBIN", "GOOS", "GOARCH", "GOAMD64", "GOEXPERIMENT",
+                        "GOFLAGS", "GODEBUG")}
+    env.update(GOTOOLCHAIN="local", GOPROXY="off", GOSUMDB="off", GOFLAGS="-buildvcs=false",
+               GO111MODULE="on", GOWORK="off", GOENV="off", GOTELEMETRY="off", CGO_ENABLED="0",
+               GOCACHE=str(BUILD / "gocache"), GOPATH=str(BUILD / "gopath"),
+               GOMODCACHE=str(BUILD / "gopath" / "pkg" / "mod"))
+    return env
+
+
+@pytest.fixture(scope="session")
+def twins(tmp_path_factory):
+    """twins(minor): churn built like the stripped target, but with .symtab ("-w -w")."""
+    made = {}
+
+    def get(minor):
+        if minor not in made:
+            go = Path(f"/usr/lib/go-1.{minor}/bin/go")
+            assert go.exists(), f"{go} missing: run scripts/install-deps.sh --test"
+            out = tmp_path_factory.mktemp(f"twin{minor}") / "churn"
+            res = subprocess.run([str(go), "build", "-ldflags=-w -w", "-o", str(out), "."],
+                                 cwd=CHURN_SRC, env=go_env(), capture_output=True, text=True,
+                                 timeout=600)
+            assert res.returncode == 0, res.stderr
+            made[minor] = out
+        return made[minor]
+
+    return get
+
+
+def twin_of_stripped(twins, minor):
+    stripped = target_path(minor, "stripped")
+    twin = twins(minor)
+    a, b = elf_sections(stripped), elf_sections(twin)
+    assert ".symtab" not in a and ".symtab" in b
+    # Where the recovered globals and the code that addresses them live.
+    for sec in [".text", ".noptrdata", ".data", ".bss", ".noptrbss"]:
+        assert a[sec][:2] == b[sec][:2], \
+            f"go1.{minor}: {sec} differs between {stripped} and its -w twin " \
+            f"(is the stripped target stale? run tests/build-targets.sh {BUILD})"
+    return stripped, twin
+
+
+# ---- globals ----
+
+def check_against_symtab(res, syms, minor, have_dwarf):
+    wanted = names_for(minor)
+    for n in ALL_NAMES:
+        got, want = res["globals"][n], syms[n]
+        if n not in wanted:
+            assert want is None and got is None, (n, got, want)
+            continue
+        assert want is not None, f"{n} missing from .symtab of the go1.{minor} build"
+        assert got is not None, f"{n} not recovered (go1.{minor})"
+        assert got["addr"] == want["addr"], (n, hex(got["addr"]), hex(want["addr"]))
+        assert got["recipes"] >= 1 and got["agreed"] == got["recipes"], (n, got)
+        if n in STRUCTS and not have_dwarf:
+            # Nothing in a binary without DWARF gives a struct's size.
+            assert got["size"] == 0, (n, got)
+        else:
+            assert got["size"] == want["size"], (n, got["size"], want["size"])
+
+
+@pytest.mark.parametrize("mode", ["default", "pie", "cgo"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_recovery_equals_own_symtab(minor, mode):
+    path = target_path(minor, mode)
+    res = dump_globals(path, ALL_NAMES, recover_only=True)
+    assert res["has_symtab"] and res["has_dwarf"]
+    check_against_symtab(res, symtab(path, ALL_NAMES), minor, have_dwarf=True)
+
+
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_stripped_recovery_equals_twin_symtab(minor, twins):
+    stripped, twin = twin_of_stripped(twins, minor)
+    res = dump_globals(stripped, ALL_NAMES, recover_only=True)
+    assert not res["has_symtab"] and not res["has_dwarf"]
+    check_against_symtab(res, symtab(twin, ALL_NAMES), minor, have_dwarf=False)
+    # Without .symtab, gobin__global is the recovery.
+    plain = dump_globals(stripped, ALL_NAMES, recover_only=False)
+    for n in ALL_NAMES:
+        r = res["globals"][n]
+        assert plain["globals"][n] == (r and {"addr": r["addr"], "size": r["size"]}), n
+    # The twin's own code gives the same answers as the stripped binary's.
+    twin_res = dump_globals(twin, ALL_NAMES, recover_only=True)
+    for n in names_for(minor):
+        assert twin_res["globals"][n]["addr"] == res["globals"][n]["addr"], n
+
+
+@pytest.mark.parametrize("mode", ["default", "stripped"])
+def test_global_uses_symtab_first(mode):
+    """gobin__global answers from .symtab when it can, so it can stand in for gobin__sym."""
+    for minor in GO_MINORS:
+        path = target_path(minor, mode)
+        names = names_for(minor) + SYMTAB_ONLY + ABSENT
+        res = dump_globals(path, names, recover_only=False)
+        if mode == "default":
+            syms = symtab(path, names)
+            for n in names:
+                assert res["globals"][n] == syms[n], (minor, n)
+        else:
+            for n in SYMTAB_ONLY + ABSENT:
+                assert res["globals"][n] is None, (minor, n)
+        recovered = dump_globals(path, SYMTAB_ONLY + ABSENT, recover_only=True)
+        assert all(v is None for v in recovered["globals"].values()), (minor, recovered)
+
+
+def test_tables_by_contents():
+    """The recovered tables hold what the Go sources declare; sizes agree with the bounds."""
+    for minor in GO_MINORS:
+        path = target_path(minor, "stripped")
+        res = dump_globals(path, names_for(minor), recover_only=False)
+        data = Path(path).read_bytes()
+        sizes = "runtime.class_to_size" if minor <= 24 else "internal/runtime/gc.SizeClassToSize"
+        g = res["globals"][sizes]
+        assert g["size"] == 68 * 2, (minor, g)
+        off = vaddr_to_offset(path, g["addr"])
+        table = struct.unpack_from("<68H", data, off)
+        assert table[:4] == (0, 8, 16, 24) and table[-1] == MAX_SMALL_SIZE, (minor, table)
+        g = res["globals"]["runtime.waitReasonStrings"]
+        off = vaddr_to_offset(path, g["addr"])
+        assert struct.unpack_from("<QQ", data, off)[1] == 0, minor
+        ptr, length = struct.unpack_from("<QQ", data, off + 16)
+        s_off = vaddr_to_offset(path, ptr)
+        assert data[s_off:s_off + length] == b"GC assist marking", minor
+
+
+# ---- refusing rather than guessing ----
+
+def patched_copy(tmp_path, path, edits):
+    """A copy of path with bytes replaced at file offsets: edits is [(offset, bytes)]."""
+    data = bytearray(Path(path).read_bytes())
+    for off, new in edits:
+        data[off:off + len(new)] = new
+    out = tmp_path / "patched"
+    out.write_bytes(bytes(data))
+    return out
+
+
+def find_lea(path, fn_entry, fn_end, target):
+    """File offset of the disp32 of a 7-byte RIP-relative LEA in [entry, end) aimed at target."""
+    data = Path(path).read_bytes()
+    start = vaddr_to_offset(path, fn_entry)
+    for i in range(fn_end - fn_entry - 7):
+        b = data[start + i:start + i + 7]
+        if (b[0] & 0xf8) == 0x48 and b[1] == 0x8d and (b[2] & 0xc7) == 0x05:
+            disp, = struct.unpack_from("<i", b, 3)
+            if fn_entry + i + 7 + disp == target:
+                return start + i + 3, disp
+    raise AssertionError(f"no LEA of 0x{target:x} in 0x{fn_entry:x}")
+
+
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_refuses_tampered_binaries(minor, tmp_path):
+    path = target_path(minor, "stripped")
+    names = names_for(minor)
+    sizes = "runtime.class_to_size" if minor <= 24 else "internal/runtime/gc.SizeClassToSize"
+    res = dump(path, sum((["--global", n] for n in names), []) +
+               ["--func", "runtime.putfull", "--func", "runtime.waitReason.String"])
+    glob, funcs = res["globals"], res["funcs"]
+
+    def recovered(edits):
+        return dump_globals(patched_copy(tmp_path, path, edits), names, False)["globals"]
+
+    # A size class table that does not read {0, 8, 16, ...}.
+    off = vaddr_to_offset(path, glob[sizes]["addr"])
+    got = recovered([(off + 2, struct.pack("<H", 9))])
+    assert got[sizes] is None and got["runtime.memstats"] == glob["runtime.memstats"]
+
+    # waitReasonStrings[1] no longer "GC assist marking".
+    off = vaddr_to_offset(path, glob["runtime.waitReasonStrings"]["addr"])
+    got = recovered([(off + 24, struct.pack("<Q", 16))])
+    assert got["runtime.waitReasonStrings"] is None
+    assert got["runtime.work"] == glob["runtime.work"]
+
+    # One bounds check says one entry fewer than the others: the recipes disagree on the size.
+    count = glob["runtime.waitReasonStrings"]["size"] // 16
+    fn = funcs["runtime.waitReason.String"]
+    start = vaddr_to_offset(path, fn["entry"])
+    code = Path(path).read_bytes()[start:start + 32]
+    at = code.find(bytes([0x3c, count]))		# cmp al, imm8
+    assert at >= 0, (minor, code.hex())
+    got = recovered([(start + at + 1, bytes([count - 1]))])
+    assert got["runtime.waitReasonStrings"] is None
+
+    # putfull's LEA moved 8 bytes into runtime.work: it disagrees with trygetfull.
+    fn = funcs["runtime.putfull"]
+    disp_off, disp = find_lea(path, fn["entry"], fn["end"], glob["runtime.work"]["addr"])
+    got = recovered([(disp_off, struct.pack("<i", disp + 8))])
+    assert got["runtime.work"] is None
+    assert got["runtime.sched"] == glob["runtime.sched"]
+
+
+# ---- RET offsets ----
+
+def go_objdump_rets(minor, path, fn):
+    out = subprocess.run([f"/usr/lib/go-1.{minor}/bin/go", "tool", "objdump", "-s",
+                          "^" + re.escape(fn) + "$", str(path)],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    addrs, rets = [], []
+    for line in out.splitlines()[1:]:
+        cols = re.split(r"\t+", line.strip())
+        if len(cols) < 4:
+            continue
+        addrs.append(int(cols[1], 16))
+        if cols[3].split()[0] == "RET":
+            rets.append(addrs[-1])
+    assert addrs, f"go tool objdump found no {fn} in {path}"
+    return [a - addrs[0] for a in rets]
+
+
+def gnu_objdump_rets(path, entry, end):
+    objdump = shutil.which("objdump")
+    assert objdump, "GNU objdump (binutils) missing"
+    out = subprocess.run([objdump, "-d", "-w", "--no-show-raw-insn", f"--start-address={entry}",
+                          f"--stop-address={end}", str(path)],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    rets = []
+    for line in out.splitlines():
+        m = re.match(r"^\s*([0-9a-f]+):\s+(?:(?:rep|repz|bnd)\s+)?(ret[qw]?)\b", line)
+        if m:
+            rets.append(int(m.group(1), 16) - entry)
+        assert "(bad)" not in line, line
+    return rets
+
+
+@pytest.mark.parametrize("mode", ["default", "pie", "cgo", "stripped"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_rets_match_go_objdump(minor, mode, twins):
+    path = target_path(minor, mode)
+    # go tool objdump needs symbols: for the stripped build, read its twin's identical code.
+    listing = twin_of_stripped(twins, minor)[1] if mode == "stripped" else path
+    res = dump(path, sum((["--rets", f] for f in RET_FUNCS), []))
+    for fn in RET_FUNCS:
+        want = go_objdump_rets(minor, listing, fn)
+        assert want, fn
+        assert res["rets"][fn] == want, (fn, res["rets"][fn], want)
+
+
+@pytest.mark.parametrize("mode", ["default", "stripped"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_rets_match_gnu_objdump(minor, mode):
+    path = target_path(minor, mode)
+    args = []
+    for fn in GNU_RET_FUNCS:
+        args += ["--rets", fn, "--func", fn]
+    res = dump(path, args)
+    for fn in GNU_RET_FUNCS:
+        f = res["funcs"][fn]
+        assert f is not None, fn
+        want = gnu_objdump_rets(path, f["entry"], f["end"])
+        assert want, fn
+        assert res["rets"][fn] == want, (fn, res["rets"][fn], want)
+
+
+def test_rets_of_missing_function():
+    res = dump(target_path(GO_MINORS[-1], "default"), ["--rets", "runtime.noSuchFunction"])
+    assert res["rets"]["runtime.noSuchFunction"] is None
+
+
+def test_not_go():
+    out = subprocess.run([DUMP, "--global", "runtime.sched", "--rets", "main.main", "/bin/sh"],
+                         capture_output=True, text=True)
+    assert json.loads(out.stdout)["code"] == 4
