@@ -6,6 +6,8 @@
 #
 #   OUTDIR/targets/go1.MINOR/MODE/churn      churn target, for every toolchain
 #                                            and MODE in: default pie cgo stripped
+#                                            (-ldflags=-s -w) and strip (the default
+#                                            build run through binutils strip)
 #   OUTDIR/targets/go1.MINOR/MODE/quiescent  quiescent target (runtime-state
 #                                            oracle), every toolchain, MODE in:
 #                                            default pie
@@ -173,11 +175,27 @@ build_one() {
 # One job per toolchain: its targets and modes in sequence (default and
 # stripped share compiled packages; pie and cgo need their own; quiescent
 # reuses what churn compiled and adds a few packages).
+# strip_one IN OUT LABEL : the binutils way of stripping, after the build (mode "strip").
+strip_one() {
+    local in=$1 out=$2 label=$3
+    if [ -x "$out" ] && [ "$out" -nt "$in" ]; then
+        printf '  %-24s up to date   %s\n' "$label" "${out#"$OUT"/}"
+        return 0
+    fi
+    mkdir -p "$(dirname "$out")"
+    strip -o "$out.tmp.$$" "$in" && mv -f "$out.tmp.$$" "$out" || {
+        echo "FAILED: strip $in" >&2
+        return 1
+    }
+    printf '  %-24s stripped      %s\n' "$label" "${out#"$OUT"/}"
+}
+
 build_toolchain() {
     local m=$1 mode rc=0
     for mode in $MODES; do
         build_one "$m" "$mode" "$churn_src" "$OUT/targets/go1.$m/$mode/churn" "go1.$m/$mode" || rc=1
     done
+    strip_one "$OUT/targets/go1.$m/default/churn" "$OUT/targets/go1.$m/strip/churn" "go1.$m/strip" || rc=1
     for mode in $QUIESCENT_MODES; do
         build_one "$m" "$mode" "$quiescent_src" "$OUT/targets/go1.$m/$mode/quiescent" "go1.$m/$mode/quiescent" || rc=1
     done

@@ -1,7 +1,7 @@
 """gctrace parity: every line goscope prints equals the runtime's own GODEBUG=gctrace=1 line.
 
 For each Go release of the matrix and each build mode (default, PIE, cgo with external linking,
-and stripped with -ldflags=-s -w, where symbols and offsets come from .gopclntab, the code and the
+stripped with -ldflags=-s -w, and the default build run through binutils strip, where symbols and offsets come from .gopclntab, the code and the
 built-in layout tables instead of .symtab and DWARF) a
 GC-heavy workload runs with GODEBUG=gctrace=1; goscope attaches after it has been running a while,
 stays for at least MIN_CYCLES cycles, and every line it printed must appear verbatim in the
@@ -17,7 +17,7 @@ from conftest import BUILD, GO_MINORS, MODES, check_parity, target_path
 MIN_CYCLES = 100
 
 
-@pytest.mark.parametrize("mode", MODES + ["stripped"])
+@pytest.mark.parametrize("mode", MODES + ["stripped", "strip"])
 @pytest.mark.parametrize("minor", GO_MINORS)
 def test_gctrace_lines_equal_runtime(minor, mode, go_target, goscope):
     target = go_target(target_path(minor, mode))

@@ -180,9 +180,10 @@ def shape(line):
     return names, brackets
 
 
+@pytest.mark.parametrize("mode", ["default", "stripped"])
 @pytest.mark.parametrize("minor", GO_MINORS)
-def test_schedtrace_format_matches_runtime(minor, tmp_path, goscope):
-    path = target_path(minor, "default", "quiescent")
+def test_schedtrace_format_matches_runtime(minor, mode, tmp_path, goscope):
+    path = target_path(minor, mode, "quiescent")
     err = tmp_path / "schedtrace.stderr"
     with open(err, "w") as f:
         proc = subprocess.Popen([str(path), "-out", str(tmp_path / "o.json"), "-chan", "3"],

@@ -383,3 +383,21 @@ def test_not_go():
     out = subprocess.run([DUMP, "--global", "runtime.sched", "--rets", "main.main", "/bin/sh"],
                          capture_output=True, text=True)
     assert json.loads(out.stdout)["code"] == 4
+
+
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_binutils_stripped_build_recovers_the_default_builds_addresses(minor):
+    # `strip` removes .symtab and DWARF from the very same file, so every recovered global must
+    # equal the unstripped default build's .symtab address, and every function its entry.
+    names = names_for(minor)
+    stripped = target_path(minor, "strip")
+    got = dump_globals(stripped, names, recover_only=False)
+    assert not got["has_symtab"] and not got["has_dwarf"]
+    want = symtab(target_path(minor, "default"), names)
+    for n in names:
+        assert got["globals"][n] is not None, n
+        assert got["globals"][n]["addr"] == want[n]["addr"], n
+    funcs = dump(stripped, ["--func", "runtime.freeStackSpans", "--func", "runtime.main"])["funcs"]
+    syms = symtab(target_path(minor, "default"), ["runtime.freeStackSpans", "runtime.main"])
+    for f in ("runtime.freeStackSpans", "runtime.main"):
+        assert funcs[f]["entry"] == syms[f]["addr"], f
