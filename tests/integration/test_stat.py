@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import GO_MINORS, GOSCOPE, run_goscope, target_path, wait_for
+from conftest import GO_MINORS, GOSCOPE, loaded_goscope_progs, run_goscope, target_path, wait_for
 
 COUNTS = {"chan": 10, "sleep": 5, "syscall": 3, "spin": 2, "mutex": 4}
 
@@ -268,8 +268,10 @@ def test_gc_pauses_add_up_to_the_runtimes_pause_ns(minor, go_target):
 @pytest.mark.parametrize("minor", GO_MINORS)
 def test_other_stop_the_world_pauses_are_named(minor, quiescent, goscope):
     q = quiescent(minor)
-    g = goscope(["stat", "--json", "-i", "2s", q.pid])
-    time.sleep(0.7)
+    g = goscope(["stat", "--json", "-i", "3s", q.pid])
+    # Stop the world only once the probes are in (attaching takes a moment on a loaded machine).
+    assert wait_for(lambda: loaded_goscope_progs() != [], 10)
+    time.sleep(0.5)
     q.snapshot()  # ReadMemStats stops the world
     assert g.proc.wait(timeout=10) == 0
     g.finish()

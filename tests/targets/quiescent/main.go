@@ -15,9 +15,11 @@
 //
 // and a heap: -alloc MiB of live heap retained in 64 KiB chunks, then -gc K
 // calls of runtime.GC(). It waits until every blocker has reached its blocking
-// state (checked in runtime.Stack's goroutine headers) and until the heap
-// counters stop moving, prints "<pid> ready" on stdout and from then on
-// allocates nothing: the main goroutine only waits for signals.
+// state (checked in runtime.Stack's goroutine headers), warms the runtime's
+// caches that would otherwise allocate later (idle threads, sudogs, see
+// warmThreads and warmSudogs) and waits until the heap counters stop moving.
+// Then it prints "<pid> ready" on stdout and from then on allocates nothing:
+// the main goroutine only waits for signals.
 //
 // SIGUSR1 writes an oracle snapshot, one JSON object, to the -out file
 // (truncated and rewritten in place, then fsynced; the descriptor stays open)
@@ -28,14 +30,35 @@
 // last. Everything the snapshot needs (the MemStats, the metrics samples, the
 // output buffers, the file descriptor) is allocated at start and formatting
 // uses only strconv.Append*, so nothing is allocated between ReadMemStats and
-// the end of the write; -check verifies it on every snapshot (a second
-// ReadMemStats after the write; the difference goes to stderr).
+// the end of the write: main_test.go checks it with testing.AllocsPerRun, and
+// -check on every snapshot (a second ReadMemStats after the write; the
+// difference goes to stderr as "<pid> check: snapshot N: format+write
+// allocated B bytes in K objects").
+//
+// The snapshot: {"pid", "seq" (= N), "num_goroutine", "gomaxprocs",
+// "num_cpu", "gogc" (the last value given to debug.SetGCPercent, learnt at
+// start), "memory_limit" (debug.SetMemoryLimit(-1)), "memstats": {NumGC,
+// NumForcedGC, TotalAlloc, Mallocs, Frees, HeapAlloc, HeapSys, HeapIdle,
+// HeapInuse, HeapReleased, HeapObjects, StackInuse, StackSys, PauseTotalNs,
+// LastPauseNs (= PauseNs[(NumGC+255)%256]), GCCPUFraction, NextGC, LastGC,
+// Sys}, "metrics": {every runtime/metrics metric of this Go version whose
+// kind is uint64 or float64, by name; histograms are left out},
+// "counts": {"chan", "sleep", "syscall", "spin", "mutex": the flags}}.
+// Metrics that a Go version lacks are absent: /gc/gogc:percent and
+// /gc/gomemlimit:bytes appeared in Go 1.21, hence "gogc" and
+// "memory_limit" above.
 //
 // SIGUSR2 first applies runtime.GOMAXPROCS(-maxprocs2), debug.SetGCPercent
 // (-gogc2) and debug.SetMemoryLimit(-memlimit2), then writes a snapshot the
-// same way. SIGINT and SIGTERM exit with status 0. Send the next signal only
-// after the previous one's "snapshot N" line: the kernel merges a signal that
-// is still pending with a new one of the same number.
+// same way. Applying them may itself allocate a little: when GOMAXPROCS
+// shrinks, the runtime moves the timers of the Ps it destroys (those of the
+// -sleep goroutines, say) into a surviving P's timer heap, which may grow
+// (seen: 0 to 4 objects, at most 240 bytes); when it grows, the new Ps are
+// heap objects. The snapshot that follows still allocates nothing, and the
+// process is quiescent again after it. SIGINT and SIGTERM exit with status
+// 0. Send the next signal only after the previous one's "snapshot N" line:
+// the kernel merges a signal that is still pending with a new one of the
+// same number.
 //
 // Goroutines counted by runtime.NumGoroutine once ready:
 //
@@ -46,20 +69,32 @@
 //	+ chan + sleep + syscall + spin + mutex
 //
 // Nothing else: the mutex is locked by main, not by a holder goroutine, and
-// the runtime's own goroutines (GC workers, sweeper, scavenger, finalizer and
-// cleanup goroutines, ...) are system goroutines that NumGoroutine excludes.
-// The expected states are therefore: chan receive = chan+1, sleep = sleep,
-// syscall = syscall+1, semacquire (Go 1.19; "sync.Mutex.Lock" since Go 1.20)
-// = mutex, running or runnable = spin.
+// the runtime's own goroutines are system goroutines that NumGoroutine
+// excludes. The expected user goroutine states are therefore: chan receive
+// = chan+1, sleep = sleep, syscall = syscall+1, semacquire (Go 1.19;
+// "sync.Mutex.Lock" since Go 1.20) = mutex, running or runnable = spin (all
+// running if spin <= GOMAXPROCS).
+//
+// For an observer that walks allgs: the system goroutines present are
+// forcegc ("force gc (idle)"), bgsweep ("GC sweep wait"), bgscavenge ("GC
+// scavenge wait"), the finalizer goroutine ("finalizer wait"), the signal
+// mask goroutine of runtime.ensureSigM ("select", locked to its thread) and
+// one GC mark worker per P ("GC worker (idle)"; started at the first GC, so
+// present as soon as any GC ran). Since Go 1.26 /sched/goroutines:goroutines
+// counts them too (gcount(true)): with GOMAXPROCS 2 it reads NumGoroutine+7.
+// allgs also holds several hundred _Gdead goroutines, the exited warm-up
+// goroutines, which any goroutine census must skip.
 //
 // Caveats for tests: if no GC has run for two minutes the runtime forces one
 // (sysmon's forcegc; it is not counted in NumForcedGC), which changes NumGC,
-// Frees and the heap numbers; the background scavenger may return memory to
-// the OS at any time (HeapReleased, HeapIdle); the spinners keep /cpu/classes
-// moving. TotalAlloc, Mallocs, Frees and NumGC are otherwise fixed once ready.
+// Frees and the heap numbers (take a new snapshot as the baseline after it);
+// the background scavenger may return memory to the OS at any time
+// (HeapReleased, HeapIdle); the spinners keep /cpu/classes moving. TotalAlloc,
+// Mallocs, Frees and NumGC are otherwise fixed once ready.
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"math"
@@ -69,7 +104,6 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -90,8 +124,8 @@ var (
 	check     = flag.Bool("check", false, "after each snapshot, report on stderr what formatting and writing it allocated")
 )
 
-// The population. Package variables so that nothing escapes analysis or is
-// collected: they stay reachable for the life of the process.
+// The population, in package variables so that it stays reachable for the
+// life of the process.
 var (
 	blockCh  = make(chan struct{})
 	heldMu   sync.Mutex
@@ -240,7 +274,6 @@ func main() {
 		go spin(i)
 	}
 
-	warmSudogs()
 	n := runtime.GOMAXPROCS(0)
 	if *maxProcs2 > n {
 		n = *maxProcs2
@@ -254,8 +287,22 @@ func main() {
 		readRuntime()
 		formatSnapshot()
 	}
-	if err := settle(5*time.Second, 5, 20*time.Millisecond); err != nil {
-		die("%v", err)
+	// Every GC empties the central sudog cache: warm it last, and again if
+	// a GC (triggered by the setup's own garbage) ran in the meantime.
+	for try := 0; ; try++ {
+		runtime.ReadMemStats(&memCheck)
+		gcs := memCheck.NumGC
+		warmSudogs()
+		if err := settle(5*time.Second, 5, 20*time.Millisecond); err != nil {
+			die("%v", err)
+		}
+		runtime.ReadMemStats(&memCheck)
+		if memCheck.NumGC == gcs {
+			break
+		}
+		if try == 4 {
+			die("setup: a GC ran during each of %d attempts to warm the sudog cache", try+1)
+		}
 	}
 
 	lineBuf = strconv.AppendInt(lineBuf[:0], int64(pid), 10)
@@ -312,31 +359,39 @@ func waitStates(timeout time.Duration) error {
 
 // countStates counts user goroutines by the state runtime.Stack shows in
 // their headers ("goroutine 7 [chan receive]:" -> "chan receive").
-// Allocates (setup only).
+// Setup only: it allocates, though little garbage (the dump buffer is kept).
 func countStates() map[string]int {
-	buf := make([]byte, 1<<20)
-	n := runtime.Stack(buf, true)
-	for n == len(buf) {
-		buf = make([]byte, 2*len(buf))
-		n = runtime.Stack(buf, true)
+	n := runtime.Stack(stackBuf, true)
+	for n == len(stackBuf) {
+		stackBuf = make([]byte, 2*len(stackBuf))
+		n = runtime.Stack(stackBuf, true)
 	}
 	got := map[string]int{}
-	for _, line := range strings.Split(string(buf[:n]), "\n") {
-		if !strings.HasPrefix(line, "goroutine ") {
+	for rest := stackBuf[:n]; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		if !bytes.HasPrefix(line, []byte("goroutine ")) {
 			continue
 		}
-		i := strings.IndexByte(line, '[')
+		i := bytes.IndexByte(line, '[')
 		if i < 0 {
 			continue
 		}
 		st := line[i+1:]
-		if j := strings.IndexAny(st, ",]"); j >= 0 {
+		if j := bytes.IndexAny(st, ",]"); j >= 0 {
 			st = st[:j]
 		}
-		got[st]++
+		got[string(st)]++
 	}
 	return got
 }
+
+// stackBuf holds countStates' goroutine dumps.
+var stackBuf = make([]byte, 1<<20)
 
 // warmSudogs fills the per-P and central sudog caches: a goroutine that parks
 // on a channel needs a sudog, and one missing from the caches is allocated on
