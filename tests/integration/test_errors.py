@@ -22,6 +22,19 @@ def assert_one_line_error(res, code, *words):
     assert loaded_goscope_progs() == [], "BPF programs left loaded"
 
 
+def relabel(src, old, new, dest):
+    """A copy of a Go binary whose build info names another release (same length, same layout)."""
+    assert len(old) == len(new)
+    data = bytearray(src.read_bytes())
+    at = data.index(b"\xff Go buildinf:")
+    version = data.index(old.encode() + b".", at)
+    assert version - at < 64, "version string not inline in .go.buildinfo"
+    data[version:version + len(new)] = new.encode()
+    dest.write_bytes(bytes(data))
+    dest.chmod(0o755)
+    return dest
+
+
 def free_pid():
     pid_max = int(open("/proc/sys/kernel/pid_max").read())
     for pid in range(pid_max - 1, 1, -1):
@@ -59,15 +72,7 @@ def test_unknown_future_release_without_dwarf_is_refused(tmp_path, go_target):
     # A stripped binary carries no struct layouts; goscope reads it with its built-in table for
     # that release. A release newer than every table must be refused, not read with a guess.
     minor = GO_MINORS[-1]
-    src = target_path(minor, "stripped")
-    data = bytearray(src.read_bytes())
-    at = data.index(b"\xff Go buildinf:")
-    version = data.index(f"go1.{minor}.".encode(), at)
-    assert version - at < 64, "version string not inline in .go.buildinfo"
-    data[version:version + 6] = b"go1.99"
-    future = tmp_path / "churn-go1.99"
-    future.write_bytes(bytes(data))
-    future.chmod(0o755)
+    future = relabel(target_path(minor, "stripped"), f"go1.{minor}", "go1.99", tmp_path / "churn-go1.99")
     t = go_target(future)
     assert_one_line_error(run_goscope(["gctrace", t.pid]), 5, "go1.99", f"go1.{minor}.", "no DWARF")
 
@@ -93,16 +98,7 @@ def test_binary_without_dwarf_but_with_symbols(tmp_path, go_target, goscope):
 def test_go_older_than_1_19(tmp_path, go_target):
     # No Debian package ships a Go older than 1.19, so take a 1.19 build and make its build info
     # say 1.18 (same length, same layout): the version gate must refuse it before anything else.
-    src = target_path(19, "default")
-    data = bytearray(src.read_bytes())
-    magic = b"\xff Go buildinf:"
-    at = data.index(magic)
-    version = data.index(b"go1.19", at)
-    assert version - at < 64, "version string not inline in .go.buildinfo"
-    data[version:version + 6] = b"go1.18"
-    old = tmp_path / "churn-go1.18"
-    old.write_bytes(bytes(data))
-    old.chmod(0o755)
+    old = relabel(target_path(19, "default"), "go1.19", "go1.18", tmp_path / "churn-go1.18")
     t = go_target(old)
     assert_one_line_error(run_goscope(["gctrace", t.pid]), 5, "go1.18", "Go 1.19 and newer")
 
