@@ -66,7 +66,9 @@ static bool inspect(pid_t pid, struct ps_row *row, bool privileged)
 	row->cgo = gobin__is_cgo(b);
 	if (layout_check_supported(b, &err))
 		snprintf(row->attach, sizeof(row->attach), "no: %s",
-			 err.code == GS_EXIT_NO_DEBUG_INFO ? "stripped binary" : "Go release too old");
+			 gobin__version(b)->minor < GS_GO_MIN_MINOR ? "Go release too old" :
+			 err.code == GS_EXIT_GO_VERSION ? "stripped, Go release newer than goscope" :
+			 "no symbols and no .gopclntab");
 	else if (!privileged)
 		snprintf(row->attach, sizeof(row->attach), "no: needs root");
 	else

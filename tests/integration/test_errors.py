@@ -75,6 +75,8 @@ def test_unknown_future_release_without_dwarf_is_refused(tmp_path, go_target):
     future = relabel(target_path(minor, "stripped"), f"go1.{minor}", "go1.99", tmp_path / "churn-go1.99")
     t = go_target(future)
     assert_one_line_error(run_goscope(["gctrace", t.pid]), 5, "go1.99", f"go1.{minor}.", "no DWARF")
+    row = [line for line in run_goscope(["ps"]).stdout.splitlines() if line.split()[0] == str(t.pid)]
+    assert row and row[0].endswith("no: stripped, Go release newer than goscope"), row
 
 
 def test_binary_without_dwarf_but_with_symbols(tmp_path, go_target, goscope):
