@@ -328,24 +328,6 @@ static void print_group(const struct target *t, const struct rt_sample *s, const
 	}
 }
 
-static void human_rate(char *buf, size_t len, double bytes_per_s)
-{
-	if (bytes_per_s >= 1024 * 1024)
-		snprintf(buf, len, "%.1f MiB/s", bytes_per_s / (1024 * 1024));
-	else if (bytes_per_s >= 1024)
-		snprintf(buf, len, "%.1f KiB/s", bytes_per_s / 1024);
-	else
-		snprintf(buf, len, "%.0f B/s", bytes_per_s);
-}
-
-static void human_ns(char *buf, size_t len, uint64_t ns)
-{
-	if (ns >= 1000000)
-		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
-	else
-		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
-}
-
 static void print_pause_line(const char *what, const struct pause_stats *p)
 {
 	char a[32], b[32], c[32];
@@ -354,9 +336,9 @@ static void print_pause_line(const char *what, const struct pause_stats *p)
 		printf("  %-30s none\n", what);
 		return;
 	}
-	human_ns(a, sizeof(a), p->p50_ns);
-	human_ns(b, sizeof(b), p->p99_ns);
-	human_ns(c, sizeof(c), p->max_ns);
+	metric_fmt_ns(a, sizeof(a), (double)p->p50_ns);
+	metric_fmt_ns(b, sizeof(b), (double)p->p99_ns);
+	metric_fmt_ns(c, sizeof(c), (double)p->max_ns);
 	printf("  %-30s %llu pauses, p50 %s, p99 %s, max %s\n", what, (unsigned long long)p->count,
 	       a, b, c);
 }
@@ -381,7 +363,7 @@ static void print_pauses_table(const struct window_probes *w, const struct sampl
 
 		if (p->gc)
 			continue;
-		human_ns(d, sizeof(d), p->duration_ns);
+		metric_fmt_ns(d, sizeof(d), (double)p->duration_ns);
 		printf("  %-30s %s%s (%s)\n", "", p->approximate ? "~" : "", d,
 		       stw_reason(sm, p->reason, buf, sizeof(buf)));
 	}
@@ -417,8 +399,8 @@ static void print_table(const struct target *t, const struct sampler *sm, const 
 	}
 	if (r->window_s > 0) {
 		printf("\nRates over %.2f s\n", r->window_s);
-		human_rate(buf, sizeof(buf), r->alloc_bytes_per_s);
-		printf("  %-30s %s\n", "allocation", buf);
+		metric_fmt_bytes(buf, sizeof(buf), r->alloc_bytes_per_s);
+		printf("  %-30s %s/s\n", "allocation", buf);
 		printf("  %-30s %.0f objects/s\n", "", r->alloc_objects_per_s);
 		printf("  %-30s %.2f cycles/s\n", "GC", r->gc_per_s);
 		if (r->gc_cpu_percent >= 0)

@@ -115,7 +115,7 @@ void metric_print_exact(FILE *f, const struct metric_def *m, const struct rt_sam
 	}
 }
 
-static void human_bytes(char *buf, size_t len, double v)
+void metric_fmt_bytes(char *buf, size_t len, double v)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	int i = 0;
@@ -127,7 +127,7 @@ static void human_bytes(char *buf, size_t len, double v)
 	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, units[i]);
 }
 
-static void human_ns(char *buf, size_t len, double v)
+void metric_fmt_ns(char *buf, size_t len, double v)
 {
 	if (v >= 1e9)
 		snprintf(buf, len, "%.2f s", v / 1e9);
@@ -148,10 +148,10 @@ void metric_format_human(char *buf, size_t len, const struct metric_def *m, cons
 		if (m->type == MT_I64 && v >= 9.2e18)
 			snprintf(buf, len, "off (math.MaxInt64)");
 		else
-			human_bytes(buf, len, v);
+			metric_fmt_bytes(buf, len, v);
 		break;
 	case MU_NS:
-		human_ns(buf, len, v);
+		metric_fmt_ns(buf, len, v);
 		break;
 	case MU_FRACTION:
 		snprintf(buf, len, "%.4f (%.2f %%)", v, v * 100);

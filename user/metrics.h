@@ -38,4 +38,8 @@ void metric_print_exact(FILE *f, const struct metric_def *m, const struct rt_sam
 /* Human form with unit: "23.4 MiB", "1.2 ms", "42". */
 void metric_format_human(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s);
 
+/* "23.4 MiB" (binary units) and "1.23 ms", for tables. */
+void metric_fmt_bytes(char *buf, size_t len, double v);
+void metric_fmt_ns(char *buf, size_t len, double v);
+
 #endif

@@ -12,7 +12,6 @@
 #include "gobin/gobin.h"
 
 #define GS_GO_MIN_MINOR		19	/* oldest Go release goscope supports */
-#define GS_GO_MAX_TESTED_MINOR	27	/* newest release the project tests against */
 
 /* Probed functions, by the name the Go runtime gives them. */
 #define GS_FN_GC_START	"runtime.(*gcControllerState).startCycle"
