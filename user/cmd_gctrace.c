@@ -132,7 +132,7 @@ static int parse_args(int argc, char **argv, struct gctrace_session *s, struct g
 
 static int attach_all(struct gctrace_session *s, struct gs_err *err)
 {
-	const struct event_sink sink = { s, on_gc_start, on_gc_end, NULL };
+	const struct event_sink sink = { .ctx = s, .gc_start = on_gc_start, .gc_end = on_gc_end };
 	char desc[128];
 	int i;
 

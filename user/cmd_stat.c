@@ -76,7 +76,7 @@ static uint64_t ktime_now(void)
 /* Attach the GC and stop-the-world probes for the window; without privileges, say so and go on. */
 static void window_open(struct window_probes *w, struct target *t)
 {
-	const struct event_sink sink = { w, NULL, on_gc_end, on_stw };
+	const struct event_sink sink = { .ctx = w, .gc_end = on_gc_end, .stw = on_stw };
 	struct gs_err err = { 0 };
 
 	w->model = calloc(1, sizeof(*w->model));
@@ -146,18 +146,9 @@ static void compute_rates(const struct rt_sample *a, const struct rt_sample *b, 
  */
 static void window_gc_cpu(const struct window_probes *w, const struct rt_sample *s, struct rates *r)
 {
-	double cpu = 0;
-	uint64_t i;
-
-	if (!w->events || r->window_s <= 0 || s->gomaxprocs <= 0)
+	if (!w->events || r->window_s <= 0)
 		return;
-	for (i = 0; model__gc_recent(w->model, i); i++) {
-		const struct gs_gc_end *e = &model__gc_recent(w->model, i)->ev;
-
-		cpu += (double)e->stwprocs * (double)(e->t_mark - e->t_sweep_term + e->t_end - e->t_mark_term);
-		cpu += (double)(e->assist_time + e->dedicated_mark_time + e->fractional_mark_time);
-	}
-	r->gc_cpu_percent = 100 * cpu / (r->window_s * 1e9 * s->gomaxprocs);
+	r->gc_cpu_percent = model__gc_cpu_percent(w->model, w->start_ns, s->mono_ns, s->gomaxprocs);
 }
 
 static const struct rt_sample *sort_sample;

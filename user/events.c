@@ -14,7 +14,13 @@ struct events {
 	struct target *slots[GS_MAX_TARGETS];
 };
 
-static void account_gap(struct target *t, uint32_t numgc)
+static void report_lost(struct events *ev, struct target *t, uint64_t missed, uint64_t dropped)
+{
+	if (ev->sink.lost)
+		ev->sink.lost(ev->sink.ctx, t, missed, dropped);
+}
+
+static void account_gap(struct events *ev, struct target *t, uint32_t numgc)
 {
 	if (t->seen_gc_end && numgc > t->last_numgc + 1) {
 		uint32_t missed = numgc - t->last_numgc - 1;
@@ -22,6 +28,7 @@ static void account_gap(struct target *t, uint32_t numgc)
 		t->missed_cycles += missed;
 		log_warn("PID %d: missed %u GC cycle%s (gc %u to gc %u)", t->pid, missed,
 			 missed == 1 ? "" : "s", t->last_numgc + 1, numgc - 1);
+		report_lost(ev, t, missed, 0);
 	}
 	if (!t->seen_gc_end || numgc > t->last_numgc)
 		t->last_numgc = numgc;
@@ -51,12 +58,13 @@ static void handle_gc_end(struct events *ev, struct target *t, const struct gs_g
 	 */
 	if (t->start_seen && t->start_numgc + 1 == e->numgc)
 		e->user_forced = t->start_forced;
-	account_gap(t, e->numgc);
+	account_gap(ev, t, e->numgc);
 	if (e->read_errors) {
 		/* A line built from unread fields would be wrong; say so instead of printing it. */
 		log_warn("PID %d: gc %u: could not read the runtime's GC state (fields 0x%x); "
 			 "this cycle's line is missing", t->pid, e->numgc, e->read_errors);
 		t->missed_cycles++;
+		report_lost(ev, t, 1, 0);
 		return;
 	}
 	if (ev->sink.gc_end)
@@ -144,6 +152,7 @@ void events__check_drops(struct events *ev, struct target *t)
 		log_warn("PID %d: lost %llu event%s: the BPF ring buffer was full", t->pid,
 			 (unsigned long long)(drops - t->drops_reported),
 			 drops - t->drops_reported == 1 ? "" : "s");
+		report_lost(ev, t, 0, drops - t->drops_reported);
 		t->drops_reported = drops;
 	}
 }

@@ -19,6 +19,8 @@ struct event_sink {
 	void (*gc_end)(void *ctx, struct target *t, const struct gs_gc_end *e);
 	/* A stop-the-world pause outside GC (GC pauses come with gc_end). */
 	void (*stw)(void *ctx, struct target *t, const struct gs_stw *e);
+	/* Data lost (also logged): GC cycles never reported, events the full ring buffer dropped. */
+	void (*lost)(void *ctx, struct target *t, uint64_t missed_cycles, uint64_t dropped_events);
 };
 
 struct events;

@@ -5,6 +5,8 @@
 #include "log.h"
 
 static int verbosity;
+static void (*sink_fn)(void *ctx, int level, const char *msg);
+static void *sink_ctx;
 
 int gs_fail(struct gs_err *err, enum gs_exit code, const char *fmt, ...)
 {
@@ -37,18 +39,36 @@ int log_verbosity(void)
 	return verbosity;
 }
 
+void log_set_sink(void (*fn)(void *ctx, int level, const char *msg), void *ctx)
+{
+	sink_fn = fn;
+	sink_ctx = ctx;
+}
+
+static void emit(int level, const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (sink_fn)
+		sink_fn(sink_ctx, level, msg);
+	else
+		fprintf(stderr, "%s%s\n", prefix, msg);
+}
+
 void log_msg(int level, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (level > verbosity)
 		return;
-	fputs("goscope: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	emit(level, "goscope: ", fmt, ap);
 	va_end(ap);
-	if (fmt[0] && fmt[strlen(fmt) - 1] != '\n')
-		fputc('\n', stderr);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -57,8 +77,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 	if (want > verbosity)
 		return 0;
-	fputs("libbpf: ", stderr);
-	return vfprintf(stderr, fmt, ap);
+	emit(want, "libbpf: ", fmt, ap);
+	return 0;
 }
 
 void log_setup_libbpf(void)

@@ -48,6 +48,12 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 #define log_info(...)	log_msg(1, __VA_ARGS__)
 #define log_debug(...)	log_msg(2, __VA_ARGS__)
 
+/*
+ * Send messages that pass the verbosity filter to fn instead of stderr (the dashboard shows them
+ * in its status line); NULL restores stderr. msg has no "goscope: " prefix and no newline.
+ */
+void log_set_sink(void (*fn)(void *ctx, int level, const char *msg), void *ctx);
+
 /* Route libbpf's own messages through log_msg, filtered by verbosity. */
 void log_setup_libbpf(void);
 

@@ -107,3 +107,135 @@ void model__pause_stats(const struct model *m, uint64_t since_ns, bool gc, struc
 	out->p99_ns = percentile(v, n, 99);
 	out->max_ns = v[n - 1];
 }
+
+void model__add_sample(struct model *m, const struct rt_sample *s)
+{
+	struct model_point *p = &m->hist[m->nhist++ % MODEL_HIST];
+
+	*p = (struct model_point){
+		.mono_ns = s->mono_ns,
+		.heap_alloc = s->heap_alloc,
+		.heap_goal = s->next_gc,
+		.total_alloc = s->total_alloc,
+		.goroutines = s->num_goroutine,
+		.num_gc = s->num_gc,
+		.gomaxprocs = s->gomaxprocs,
+		.last_pause_ns = s->last_pause_ns,
+	};
+}
+
+const struct model_point *model__point(const struct model *m, uint64_t i)
+{
+	if (i >= m->nhist || i >= MODEL_HIST)
+		return NULL;
+	return &m->hist[(m->nhist - 1 - i) % MODEL_HIST];
+}
+
+double model__gc_cpu_percent(const struct model *m, uint64_t since_ns, uint64_t until_ns,
+			     int gomaxprocs)
+{
+	const struct gc_cycle *c;
+	double cpu = 0;
+	uint64_t i;
+
+	if (until_ns <= since_ns || gomaxprocs <= 0)
+		return -1;
+	for (i = 0; (c = model__gc_recent(m, i)); i++) {
+		const struct gs_gc_end *e = &c->ev;
+
+		if (c->ktime_ns < since_ns)
+			break;
+		if (c->ktime_ns > until_ns)
+			continue;
+		cpu += (double)e->stwprocs *
+		       (double)(e->t_mark - e->t_sweep_term + e->t_end - e->t_mark_term);
+		cpu += (double)(e->assist_time + e->dedicated_mark_time + e->fractional_mark_time);
+	}
+	return 100 * cpu / ((double)(until_ns - since_ns) * gomaxprocs);
+}
+
+/* The oldest point no older than span_ns before the newest one. */
+static const struct model_point *point_at(const struct model *m, uint64_t span_ns)
+{
+	const struct model_point *now = model__point(m, 0), *p, *best = now;
+	uint64_t i;
+
+	for (i = 1; (p = model__point(m, i)) && now->mono_ns - p->mono_ns <= span_ns; i++)
+		best = p;
+	return best;
+}
+
+/* Split the last minute into quarters; growing when each quarter's minimum beats the last. */
+static bool goroutines_growing(const struct model *m)
+{
+	const uint64_t minute = 60000000000ull, quarter = minute / 4;
+	const struct model_point *now = model__point(m, 0), *p;
+	int64_t floor[4] = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+	bool covered = false;
+	uint64_t i;
+	int q;
+
+	for (i = 0; (p = model__point(m, i)); i++) {
+		uint64_t age = now->mono_ns - p->mono_ns;
+
+		if (age >= minute) {
+			covered = true;
+			break;
+		}
+		q = 3 - (int)(age / quarter);
+		if (p->goroutines < floor[q])
+			floor[q] = p->goroutines;
+	}
+	if (!covered)
+		return false;
+	for (q = 1; q < 4; q++)
+		if (floor[q] == INT64_MAX || floor[q - 1] == INT64_MAX || floor[q] <= floor[q - 1])
+			return false;
+	return true;
+}
+
+/* The longest cycle pause in the window: from the probes' cycles, else from the samples. */
+static void window_pauses(const struct model *m, uint64_t pause_ns, struct model_window *out)
+{
+	const struct model_point *now = model__point(m, 0), *p;
+	const struct gc_cycle *c;
+	uint64_t i;
+
+	if (m->ngc) {
+		out->have_pause = true;
+		out->last_pause_ns = (uint64_t)model__gc_recent(m, 0)->ev.pause_ns;
+		for (i = 0; (c = model__gc_recent(m, i)) && c->ktime_ns + pause_ns >= now->mono_ns; i++)
+			if ((uint64_t)c->ev.pause_ns > out->max_pause_ns)
+				out->max_pause_ns = (uint64_t)c->ev.pause_ns;
+		return;
+	}
+	if (!now->num_gc)
+		return;
+	out->have_pause = true;
+	out->last_pause_ns = now->last_pause_ns;
+	for (i = 0; (p = model__point(m, i)) && p->mono_ns + pause_ns >= now->mono_ns; i++)
+		if (p->num_gc && p->last_pause_ns > out->max_pause_ns)
+			out->max_pause_ns = p->last_pause_ns;
+}
+
+void model__window(const struct model *m, uint64_t rate_ns, uint64_t pause_ns,
+		   struct model_window *out)
+{
+	const struct model_point *now = model__point(m, 0), *then;
+
+	memset(out, 0, sizeof(*out));
+	out->gc_cpu_percent = -1;
+	if (!now)
+		return;
+	window_pauses(m, pause_ns, out);
+	out->goroutines_growing = goroutines_growing(m);
+	then = point_at(m, rate_ns);
+	if (then == now)
+		return;
+	out->span_s = (double)(now->mono_ns - then->mono_ns) / 1e9;
+	out->alloc_bytes_per_s = (double)(now->total_alloc - then->total_alloc) / out->span_s;
+	out->gc_per_s = (double)(now->num_gc - then->num_gc) / out->span_s;
+	if (m->probed)
+		out->gc_cpu_percent = model__gc_cpu_percent(m, then->mono_ns, now->mono_ns,
+							    now->gomaxprocs);
+}

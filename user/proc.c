@@ -27,21 +27,47 @@ int proc_parse_pid(const char *s, pid_t *pid, struct gs_err *err)
 	return 0;
 }
 
-static char proc_state(pid_t pid)
+/* /proc/PID/stat after the command name: "S 1 1234 …" (field 3 on); NULL when unreadable. */
+static const char *stat_fields(pid_t pid, char *buf, size_t len)
 {
-	char path[64], buf[512], *p;
+	char path[64], *p;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+		return NULL;
+	n = fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+static char proc_state(pid_t pid)
+{
+	char buf[512];
+	const char *f = stat_fields(pid, buf, sizeof(buf));
+
+	return f ? f[0] : 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *ticks)
+{
+	char buf[1024];
+	const char *f = stat_fields(pid, buf, sizeof(buf));
+	int field;
+
+	/* starttime is field 22; f points at field 3. */
+	for (field = 3; f && field < 22; field++) {
+		f = strchr(f, ' ');
+		if (f)
+			f++;
+	}
+	if (!f || sscanf(f, "%" SCNu64, ticks) != 1)
+		return -ENOENT;
+	return 0;
 }
 
 int proc_check_alive(pid_t pid, struct gs_err *err)

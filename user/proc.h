@@ -16,6 +16,12 @@ int proc_parse_pid(const char *s, pid_t *pid, struct gs_err *err);
 /* Fails with GS_EXIT_NO_PROCESS when pid does not exist (or is a zombie). */
 int proc_check_alive(pid_t pid, struct gs_err *err);
 
+/*
+ * When the process started, in clock ticks since boot (/proc/PID/stat field 22): with the PID, it
+ * names one process even after the PID is reused. Returns 0, or -ENOENT.
+ */
+int proc_start_time(pid_t pid, uint64_t *ticks);
+
 /* The path to open the target's executable: /proc/PID/exe, valid across mount namespaces. */
 void proc_exe_path(pid_t pid, char *buf, size_t len);
 
@@ -36,8 +42,6 @@ int proc_pidfd(pid_t pid);
 
 /* Non-blocking: has the process behind pidfd exited? */
 bool proc_pidfd_exited(int pidfd);
-
-
 
 /* Copy len bytes at addr in pid's memory (process_vm_readv). Returns 0, or -errno. */
 int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);

@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "watch.h"
+#include "events.h"
+#include "probes.h"
+#include "proc.h"
+#include "target.h"
+#include "gobin/gobin.h"
+
+#define DEFAULT_INTERVAL_NS	1000000000ull
+
+/* The public part first, so a struct watched * is also a struct entry *. */
+struct entry {
+	struct watched pub;
+	struct rt_sample scratch;	/* the next sample, swapped with pub.cur on success */
+	uint64_t start_ticks;		/* with the PID, names the process across PID reuse */
+	int slot;			/* BPF slot, -1 when none */
+	bool listed;			/* the outputs know it (attach was called) */
+};
+
+/* A process found not to be a Go program (or not ours to read): not looked at again. */
+struct ignored {
+	pid_t pid;
+	uint64_t start_ticks;
+};
+
+struct watch {
+	struct watch_opts o;
+	struct watch_sink sink;
+	struct probes *probes;
+	struct events *events;
+	char probe_note[512];
+	struct entry **v;
+	size_t n, cap;
+	struct entry *slots[GS_MAX_TARGETS];
+	struct ignored *ign;
+	size_t nign;
+	uint64_t next_due;
+};
+
+uint64_t watch_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *watched_state_name(enum watched_state st)
+{
+	switch (st) {
+	case WS_UNSUPPORTED: return "unsupported";
+	case WS_WAITING: return "waiting for first GC";
+	case WS_LIVE: return "live";
+	case WS_EXITED: return "exited";
+	}
+	return "?";
+}
+
+/* ---- probe events ---- */
+
+static struct entry *by_target(struct watch *w, const struct target *t)
+{
+	return t->slot < GS_MAX_TARGETS ? w->slots[t->slot] : NULL;
+}
+
+static void on_gc_end(void *ctx, struct target *t, const struct gs_gc_end *e)
+{
+	struct watch *w = ctx;
+	struct entry *x = by_target(w, t);
+	const struct gc_cycle *c;
+
+	if (!x)
+		return;
+	c = model__add_gc(x->pub.model, e);
+	if (x->pub.state == WS_WAITING)
+		x->pub.state = WS_LIVE;
+	if (w->sink.gc)
+		w->sink.gc(w->sink.ctx, &x->pub, c);
+}
+
+static void on_stw(void *ctx, struct target *t, const struct gs_stw *e)
+{
+	struct watch *w = ctx;
+	struct entry *x = by_target(w, t);
+	struct model *m;
+
+	if (!x)
+		return;
+	m = x->pub.model;
+	model__add_stw(m, e);
+	if (w->sink.stw)
+		w->sink.stw(w->sink.ctx, &x->pub, &m->stw[(m->nstw - 1) % MODEL_STW_RING]);
+}
+
+static void on_lost(void *ctx, struct target *t, uint64_t missed, uint64_t dropped)
+{
+	struct watch *w = ctx;
+	struct entry *x = by_target(w, t);
+
+	if (!x)
+		return;
+	x->pub.missed_cycles += missed;
+	x->pub.lost_events += dropped;
+	if (w->sink.lost)
+		w->sink.lost(w->sink.ctx, &x->pub, missed, dropped);
+}
+
+static void open_probes(struct watch *w)
+{
+	const struct event_sink sink = {
+		.ctx = w, .gc_end = on_gc_end, .stw = on_stw, .lost = on_lost,
+	};
+	struct gs_err err = { 0 };
+
+	if (w->o.no_probes) {
+		snprintf(w->probe_note, sizeof(w->probe_note), "probes turned off (--no-probes)");
+		return;
+	}
+	w->probes = probes__open(&err);
+	if (w->probes)
+		w->events = events__new(w->probes, &sink, &err);
+	if (w->events)
+		return;
+	probes__free(w->probes);
+	w->probes = NULL;
+	snprintf(w->probe_note, sizeof(w->probe_note), "%s", err.msg);
+}
+
+/* ---- adding and removing processes ---- */
+
+static int alloc_slot(struct watch *w)
+{
+	int i;
+
+	for (i = 0; i < GS_MAX_TARGETS; i++)
+		if (!w->slots[i])
+			return i;
+	return -1;
+}
+
+static void release_slot(struct watch *w, struct entry *x)
+{
+	if (x->slot < 0)
+		return;
+	if (x->pub.t->attached)
+		target__detach(x->pub.t, w->probes);
+	events__set_target(w->events, (unsigned int)x->slot, NULL);
+	w->slots[x->slot] = NULL;
+	x->slot = -1;
+	x->pub.probed = false;
+}
+
+/* Attach the GC probes; a failure leaves the process sampled only. */
+static int attach_probes(struct watch *w, struct entry *x, struct gs_err *err)
+{
+	struct target *t = x->pub.t;
+	int slot = alloc_slot(w);
+
+	if (slot < 0)
+		return gs_fail(err, GS_EXIT_ATTACH, "more than %d processes watched", GS_MAX_TARGETS);
+	x->slot = slot;
+	w->slots[slot] = x;
+	t->slot = (unsigned int)slot;
+	events__set_target(w->events, (unsigned int)slot, t);
+	/* Drops are counted per slot since load; start from what earlier users of it left. */
+	t->drops_reported = probes__drops(w->probes, (unsigned int)slot);
+	if (target__attach(t, w->probes, (unsigned int)slot, w->o.stw, err)) {
+		release_slot(w, x);
+		return -1;
+	}
+	x->pub.probed = true;
+	x->pub.model->probed = true;
+	x->pub.numgc_at_attach = t->numgc_at_attach;
+	return 0;
+}
+
+static bool push(struct watch *w, struct entry *x)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		struct entry **v = realloc(w->v, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		w->v = v;
+		w->cap = cap;
+	}
+	w->v[w->n++] = x;
+	x->listed = true;
+	return true;
+}
+
+static void entry_free(struct watch *w, struct entry *x)
+{
+	if (!x)
+		return;
+	if (x->listed && w->sink.remove)
+		w->sink.remove(w->sink.ctx, &x->pub);
+	if (x->pub.t)
+		release_slot(w, x);
+	rt_sample__release(&x->pub.cur);
+	rt_sample__release(&x->scratch);
+	sampler__free(x->pub.sm);
+	target__free(x->pub.t);
+	free(x->pub.model);
+	free(x);
+}
+
+static void sample(struct watch *w, struct entry *x);
+
+/* A Go process goscope can watch: sampler, model, probes, first snapshot. */
+static int setup(struct watch *w, struct entry *x, struct gs_err *err)
+{
+	struct target *t = x->pub.t;
+	struct gs_err perr = { 0 };
+
+	snprintf(x->pub.comm, sizeof(x->pub.comm), "%s", t->comm);
+	snprintf(x->pub.version, sizeof(x->pub.version), "%s", gobin__version(t->bin)->str);
+	x->pub.exe = t->exe;
+	x->pub.model = calloc(1, sizeof(*x->pub.model));
+	if (!x->pub.model)
+		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
+	model__init(x->pub.model, t->rt.minor);
+	x->pub.sm = sampler__new(t->pid, t->bin, t->bias, &t->rt, err);
+	if (!x->pub.sm)
+		return -1;
+	if (w->o.gwalk_budget_ns)
+		sampler__set_gwalk_budget(x->pub.sm, w->o.gwalk_budget_ns);
+	x->pub.state = WS_WAITING;
+	if (w->probes && attach_probes(w, x, &perr)) {
+		/* Named processes must be attached; found ones fall back to sampling. */
+		if (!w->o.all) {
+			*err = perr;
+			return -1;
+		}
+		log_warn("PID %d: sampling only: %s", t->pid, perr.msg);
+	}
+	return 0;
+}
+
+/*
+ * Start watching pid. A named process that cannot be watched fails the whole watch; a found one
+ * that is a Go program goscope cannot watch is listed as unsupported, and anything else (not Go,
+ * gone, not ours to read) is ignored (returns 1).
+ */
+static int add(struct watch *w, pid_t pid, uint64_t start_ticks, struct gs_err *err)
+{
+	struct entry *x = calloc(1, sizeof(*x));
+	struct gs_err e = { 0 };
+
+	if (!x)
+		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
+	x->slot = -1;
+	x->start_ticks = start_ticks;
+	x->pub.pid = pid;
+	x->pub.seen_ns = watch_now_ns();
+	x->pub.t = target__open(pid, &e);
+	if (x->pub.t && setup(w, x, &e) == 0) {
+		if (!push(w, x))
+			goto oom;
+		if (w->sink.attach)
+			w->sink.attach(w->sink.ctx, &x->pub);
+		sample(w, x);
+		return 0;
+	}
+	if (!w->o.all) {
+		char who[32];
+
+		*err = e;
+		snprintf(who, sizeof(who), "PID %d", pid);
+		gs_err_prefix(err, who);
+		entry_free(w, x);
+		return -1;
+	}
+	if (e.code == GS_EXIT_NOT_GO || e.code == GS_EXIT_NO_PROCESS ||
+	    e.code == GS_EXIT_PERMISSION) {
+		entry_free(w, x);
+		return 1;
+	}
+	/* A Go program we cannot watch: list it, saying why. */
+	release_slot(w, x);
+	proc_comm(pid, x->pub.comm, sizeof(x->pub.comm));
+	snprintf(x->pub.version, sizeof(x->pub.version), "%s",
+		 x->pub.t ? gobin__version(x->pub.t->bin)->str : "?");
+	snprintf(x->pub.why, sizeof(x->pub.why), "%s", e.msg);
+	sampler__free(x->pub.sm);
+	x->pub.sm = NULL;
+	target__free(x->pub.t);
+	x->pub.t = NULL;
+	free(x->pub.model);
+	x->pub.model = NULL;
+	x->pub.state = WS_UNSUPPORTED;
+	if (!push(w, x))
+		goto oom;
+	if (w->sink.attach)
+		w->sink.attach(w->sink.ctx, &x->pub);
+	return 0;
+oom:
+	entry_free(w, x);
+	return gs_fail(err, GS_EXIT_ERROR, "out of memory");
+}
+
+/* ---- the periodic work ---- */
+
+static bool target_gone(const struct target *t)
+{
+	if (t->pidfd >= 0)
+		return proc_pidfd_exited(t->pidfd);
+	return proc_check_alive(t->pid, NULL) != 0;
+}
+
+static void mark_exited(struct watch *w, struct entry *x)
+{
+	if (x->pub.state == WS_EXITED)
+		return;
+	if (w->events && x->pub.probed) {
+		/* What the process left in the ring buffer still belongs to it. */
+		events__drain(w->events);
+		events__check_drops(w->events, x->pub.t);
+	}
+	release_slot(w, x);
+	x->pub.state = WS_EXITED;
+	x->pub.exited_ns = watch_now_ns();
+	if (w->sink.exit)
+		w->sink.exit(w->sink.ctx, &x->pub);
+}
+
+static void sample(struct watch *w, struct entry *x)
+{
+	struct rt_sample tmp;
+	int rc;
+
+	if (x->pub.state == WS_UNSUPPORTED || x->pub.state == WS_EXITED)
+		return;
+	if (x->pub.probed)
+		events__check_drops(w->events, x->pub.t);
+	if (target_gone(x->pub.t)) {
+		mark_exited(w, x);
+		return;
+	}
+	rc = sampler__sample(x->pub.sm, &x->scratch);
+	/*
+	 * Checked again after reading: had the process exited during the read, its PID could already
+	 * name another process, whose memory must never pass for the old one's.
+	 */
+	if (target_gone(x->pub.t)) {
+		mark_exited(w, x);
+		return;
+	}
+	if (rc || !x->scratch.ok)
+		return;
+	tmp = x->pub.cur;
+	x->pub.cur = x->scratch;
+	x->scratch = tmp;
+	x->pub.nsamples++;
+	model__add_sample(x->pub.model, &x->pub.cur);
+	if (w->sink.sample)
+		w->sink.sample(w->sink.ctx, &x->pub);
+}
+
+static bool watching(const struct watch *w, pid_t pid, uint64_t start_ticks)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->v[i]->pub.pid == pid && w->v[i]->start_ticks == start_ticks)
+			return true;
+	return false;
+}
+
+static int cmp_ignored(const void *a, const void *b)
+{
+	const struct ignored *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start_ticks < y->start_ticks ? -1 : x->start_ticks > y->start_ticks;
+}
+
+/* Find Go processes that started since the last scan; forget ignored ones that are gone. */
+static int discover(struct watch *w, struct gs_err *err)
+{
+	struct ignored *keep = NULL;
+	size_t nkeep = 0, capkeep = 0;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct ignored key;
+		int rc;
+
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    proc_parse_pid(de->d_name, &key.pid, NULL) || key.pid == getpid() ||
+		    proc_start_time(key.pid, &key.start_ticks))
+			continue;
+		if (watching(w, key.pid, key.start_ticks))
+			continue;
+		if (!bsearch(&key, w->ign, w->nign, sizeof(key), cmp_ignored)) {
+			rc = add(w, key.pid, key.start_ticks, err);
+			if (rc < 0)
+				break;
+			if (rc == 0)
+				continue;
+		}
+		if (nkeep == capkeep) {
+			struct ignored *k = realloc(keep, (capkeep = capkeep ? capkeep * 2 : 256) * sizeof(*k));
+
+			if (!k)
+				break;
+			keep = k;
+		}
+		keep[nkeep++] = key;
+	}
+	closedir(d);
+	qsort(keep, nkeep, sizeof(*keep), cmp_ignored);
+	free(w->ign);
+	w->ign = keep;
+	w->nign = nkeep;
+	return 0;
+}
+
+/* Drop exited processes past their linger time, and unsupported ones that are gone. */
+static void reap(struct watch *w, uint64_t now)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < w->n; i++) {
+		struct entry *x = w->v[i];
+		uint64_t st;
+		bool drop = false;
+
+		if (x->pub.state == WS_EXITED)
+			drop = w->o.linger_ns && now - x->pub.exited_ns >= w->o.linger_ns;
+		else if (x->pub.state == WS_UNSUPPORTED)
+			drop = proc_start_time(x->pub.pid, &st) || st != x->start_ticks;
+		if (drop)
+			entry_free(w, x);
+		else
+			w->v[j++] = x;
+	}
+	w->n = j;
+}
+
+static void periodic(struct watch *w, struct gs_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		sample(w, w->v[i]);
+	reap(w, watch_now_ns());
+	if (w->o.all)
+		discover(w, err);
+}
+
+/* ---- the API ---- */
+
+struct watch *watch__new(const struct watch_opts *o, const struct watch_sink *sink,
+			 struct gs_err *err)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	int i;
+
+	if (!w) {
+		gs_fail(err, GS_EXIT_ERROR, "out of memory");
+		return NULL;
+	}
+	w->o = *o;
+	if (!w->o.interval_ns)
+		w->o.interval_ns = DEFAULT_INTERVAL_NS;
+	if (sink)
+		w->sink = *sink;
+	/* Each named PID must exist before anything is loaded. */
+	for (i = 0; i < o->npids; i++)
+		if (proc_check_alive(o->pids[i], err))
+			goto fail;
+	open_probes(w);
+	for (i = 0; i < o->npids; i++) {
+		uint64_t st = 0;
+
+		proc_start_time(o->pids[i], &st);
+		if (watching(w, o->pids[i], st))
+			continue;
+		if (add(w, o->pids[i], st, err))
+			goto fail;
+	}
+	if (o->all && discover(w, err))
+		goto fail;
+	w->next_due = watch_now_ns() + w->o.interval_ns;
+	return w;
+fail:
+	watch__free(w);
+	return NULL;
+}
+
+void watch__free(struct watch *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	/* Detach first: the processes run on, un-instrumented, whatever happens next. */
+	for (i = 0; i < w->n; i++) {
+		struct entry *x = w->v[i];
+
+		if (x->pub.t)
+			release_slot(w, x);
+	}
+	if (w->events)
+		events__drain(w->events);
+	for (i = 0; i < w->n; i++) {
+		struct entry *x = w->v[i];
+
+		if (w->sink.detach && (x->pub.state == WS_WAITING || x->pub.state == WS_LIVE))
+			w->sink.detach(w->sink.ctx, &x->pub);
+		entry_free(w, x);
+	}
+	events__free(w->events);
+	probes__free(w->probes);
+	free(w->v);
+	free(w->ign);
+	free(w);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+int watch__step(struct watch *w, int timeout_ms, struct gs_err *err)
+{
+	uint64_t now = watch_now_ns();
+	int wait = timeout_ms;
+
+	if (w->next_due > now && (w->next_due - now) / 1000000 < (uint64_t)wait)
+		wait = (int)((w->next_due - now) / 1000000) + 1;
+	if (w->next_due <= now)
+		wait = 0;
+	if (w->events) {
+		int n = events__poll(w->events, wait);
+
+		if (n < 0)
+			return gs_fail(err, GS_EXIT_ERROR, "reading the BPF ring buffer failed: %s",
+				       strerror(-n));
+	} else if (wait > 0) {
+		sleep_ms(wait);
+	}
+	now = watch_now_ns();
+	if (now >= w->next_due) {
+		periodic(w, err);
+		w->next_due += w->o.interval_ns;
+		if (w->next_due <= now)
+			w->next_due = now + w->o.interval_ns;
+	}
+	return 0;
+}
+
+size_t watch__count(const struct watch *w)
+{
+	return w->n;
+}
+
+struct watched *watch__get(const struct watch *w, size_t i)
+{
+	return i < w->n ? &w->v[i]->pub : NULL;
+}
+
+int watch__live(const struct watch *w)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < w->n; i++)
+		n += w->v[i]->pub.state == WS_WAITING || w->v[i]->pub.state == WS_LIVE;
+	return n;
+}
+
+const char *watch__probe_note(const struct watch *w)
+{
+	return w->probes ? NULL : w->probe_note;
+}
+
+const char *watched__wait_reason(const struct watched *w, unsigned int reason)
+{
+	return w->sm ? sampler__wait_reason(w->sm, reason) : NULL;
+}
