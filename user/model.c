@@ -108,11 +108,34 @@ void model__pause_stats(const struct model *m, uint64_t since_ns, bool gc, struc
 	out->max_ns = v[n - 1];
 }
 
+/*
+ * The longest cycle pause since the previous point: from the probes' cycles when they feed the
+ * model, else the sampled last pause when cycles ended in between (shorter ones are not seen).
+ */
+static uint64_t interval_pause(const struct model *m, const struct rt_sample *s)
+{
+	const struct model_point *prev = model__point(m, 0);
+	const struct gc_cycle *c;
+	uint64_t i, max = 0;
+
+	if (!m->probed)
+		return prev && s->num_gc != prev->num_gc ? s->last_pause_ns : 0;
+	for (i = 0; (c = model__gc_recent(m, i)); i++) {
+		if (prev && c->ktime_ns <= prev->mono_ns)
+			break;
+		if ((uint64_t)c->ev.pause_ns > max)
+			max = (uint64_t)c->ev.pause_ns;
+	}
+	return max;
+}
+
 void model__add_sample(struct model *m, const struct rt_sample *s)
 {
+	uint64_t pause = interval_pause(m, s);
 	struct model_point *p = &m->hist[m->nhist++ % MODEL_HIST];
 
 	*p = (struct model_point){
+		.max_pause_ns = pause,
 		.mono_ns = s->mono_ns,
 		.heap_alloc = s->heap_alloc,
 		.heap_goal = s->next_gc,

@@ -45,6 +45,7 @@ struct model_point {
 	uint32_t num_gc;
 	int32_t gomaxprocs;
 	uint64_t last_pause_ns;		/* the runtime's PauseNs of its last cycle, as sampled */
+	uint64_t max_pause_ns;		/* longest cycle pause since the previous point; 0: none */
 };
 
 /* Rates and pauses over a window ending now, for the overview. */
