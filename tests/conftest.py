@@ -172,6 +172,51 @@ def goscope(tmp_path):
             g.proc.wait()
 
 
+# The goroutines the quiescent workload parks, by how they block (see tests/targets/quiescent).
+COUNTS = {"chan": 10, "sleep": 5, "syscall": 3, "spin": 2, "mutex": 4}
+
+
+class Quiescent:
+    """The quiescent workload: holds still and writes its own runtime readings on SIGUSR1."""
+
+    def __init__(self, path, tmp_path, extra=()):
+        self.out = tmp_path / f"oracle-{time.monotonic_ns()}.json"
+        args = [str(path), "-out", str(self.out), "-alloc", "32", "-gc", "3"]
+        for k, v in COUNTS.items():
+            args += [f"-{k}", str(v)]
+        self.proc = subprocess.Popen(args + list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        assert line.strip().endswith("ready"), f"quiescent did not start: {line!r} {self.proc.stderr.read()}"
+        self.pid = self.proc.pid
+        self.snapshots = 0
+
+    def snapshot(self, sig=signal.SIGUSR1):
+        self.proc.send_signal(sig)
+        self.snapshots += 1
+        line = self.proc.stdout.readline()
+        assert line.strip().endswith(f"snapshot {self.snapshots}"), line
+        return json.loads(self.out.read_text())
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def quiescent(tmp_path):
+    started = []
+
+    def start(minor, mode="default", extra=()):
+        q = Quiescent(target_path(minor, mode, "quiescent"), tmp_path, extra)
+        started.append(q)
+        return q
+
+    yield start
+    for q in started:
+        q.stop()
+
+
 def run_goscope(args, timeout=60, user=None):
     cmd = [str(GOSCOPE)] + [str(a) for a in args]
     if user is not None:

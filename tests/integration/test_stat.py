@@ -15,9 +15,8 @@ import time
 
 import pytest
 
-from conftest import GO_MINORS, GOSCOPE, loaded_goscope_progs, run_goscope, target_path, wait_for
-
-COUNTS = {"chan": 10, "sleep": 5, "syscall": 3, "spin": 2, "mutex": 4}
+from conftest import (COUNTS, GO_MINORS, GOSCOPE, loaded_goscope_progs, run_goscope, target_path,
+                      wait_for)
 
 # Values the runtime holds still in a quiescent process: compared exactly.
 EXACT = ["NumGC", "NumForcedGC", "TotalAlloc", "Mallocs", "Frees", "HeapObjects", "PauseTotalNs",
@@ -28,45 +27,6 @@ EXACT = ["NumGC", "NumForcedGC", "TotalAlloc", "Mallocs", "Frees", "HeapObjects"
 # ReadMemStats releases first: up to 12 % apart. The scavenger may return memory to the OS at any
 # time, which moves HeapIdle/HeapReleased between the two reads but not HeapSys or HeapInuse much.
 BOUNDS = {"HeapAlloc": 0.005, "StackInuse": 0.12, "HeapSys": 0.01, "HeapInuse": 0.01}
-
-
-class Quiescent:
-    def __init__(self, path, tmp_path, extra=()):
-        self.out = tmp_path / f"oracle-{time.monotonic_ns()}.json"
-        args = [str(path), "-out", str(self.out), "-alloc", "32", "-gc", "3"]
-        for k, v in COUNTS.items():
-            args += [f"-{k}", str(v)]
-        self.proc = subprocess.Popen(args + list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        line = self.proc.stdout.readline()
-        assert line.strip().endswith("ready"), f"quiescent did not start: {line!r} {self.proc.stderr.read()}"
-        self.pid = self.proc.pid
-        self.snapshots = 0
-
-    def snapshot(self, sig=signal.SIGUSR1):
-        self.proc.send_signal(sig)
-        self.snapshots += 1
-        line = self.proc.stdout.readline()
-        assert line.strip().endswith(f"snapshot {self.snapshots}"), line
-        return json.loads(self.out.read_text())
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
-@pytest.fixture
-def quiescent(tmp_path):
-    started = []
-
-    def start(minor, mode="default", extra=()):
-        q = Quiescent(target_path(minor, mode, "quiescent"), tmp_path, extra)
-        started.append(q)
-        return q
-
-    yield start
-    for q in started:
-        q.stop()
 
 
 def stat_json(pid):
