@@ -42,7 +42,7 @@ HEADERS := $(wildcard include/*.h user/*.h user/gobin/*.h user/out/*.h)
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE
 CPPFLAGS += -Iinclude -Iuser -I$(O)/bpf -DGOSCOPE_VERSION='"$(VERSION)"'
-LDLIBS += -lbpf -lelf -ldw -lz -lm -lcapstone
+LDLIBS += -lbpf -lelf -ldw -lz -lm -lcapstone -lncursesw -ltinfo
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
 

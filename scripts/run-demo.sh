@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start the bundled demo Go workload and attach goscope to it (what `make run` does).
-# Ctrl-C stops both. Usage: scripts/run-demo.sh [BUILD_DIR]
+# Start the bundled demo Go workload and open goscope's dashboard on it (what `make run` does).
+# q or Ctrl-C stops both. Usage: scripts/run-demo.sh [BUILD_DIR]
 set -euo pipefail
 
 build=${1:-build}
@@ -28,5 +28,10 @@ trap 'exit 0' INT TERM
 
 sleep 1
 echo "run-demo: demo workload running as PID $demo_pid (its phase log: $log)" >&2
-echo "run-demo: goscope gctrace $demo_pid — Ctrl-C to stop" >&2
-"$goscope" gctrace "$demo_pid" || true
+if [ -t 0 ] && [ -t 1 ]; then
+	# The dashboard on the demo; Esc shows the overview, q quits.
+	"$goscope" top "$demo_pid" || true
+else
+	echo "run-demo: no terminal for the dashboard; goscope gctrace $demo_pid instead (Ctrl-C stops)" >&2
+	"$goscope" gctrace "$demo_pid" || true
+fi

@@ -29,8 +29,19 @@ void cli_setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+void cli_stop_on_hangup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static const struct command commands[] = {
 	{ "gctrace", "per-GC lines, byte-identical to GODEBUG=gctrace=1", cmd_gctrace },
+	{ "top", "live dashboard of every Go process on the machine, or of the PIDs given", cmd_top },
 	{ "ps", "list Go processes: PID, Go version, PIE/stripped/cgo, attachable?", cmd_ps },
 	{ "stat", "one snapshot of heap, GC, scheduler and goroutine gauges", cmd_stat },
 	{ "schedtrace", "scheduler lines in the target's GODEBUG=schedtrace format", cmd_schedtrace },

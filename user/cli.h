@@ -20,6 +20,9 @@ extern volatile sig_atomic_t cli_stop;
 /* Install SIGINT/SIGTERM handlers (no SA_RESTART, so blocking calls return EINTR). */
 void cli_setup_signals(void);
 
+/* Also stop on SIGHUP: the terminal went away (top). */
+void cli_stop_on_hangup(void);
+
 const struct command *cli_find(const char *name);
 void cli_usage(FILE *out);
 
@@ -28,6 +31,7 @@ int cmd_ps(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_schedtrace(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 /* Parse "1s", "500ms", "2.5s", "100us" or a bare number of seconds into nanoseconds. */
 int cli_parse_duration(const char *s, uint64_t *ns);

@@ -235,6 +235,8 @@ static int setup(struct watch *w, struct entry *x, struct gs_err *err)
 	if (w->o.gwalk_budget_ns)
 		sampler__set_gwalk_budget(x->pub.sm, w->o.gwalk_budget_ns);
 	x->pub.state = WS_WAITING;
+	if (!w->probes)
+		snprintf(x->pub.probe_note, sizeof(x->pub.probe_note), "%s", w->probe_note);
 	if (w->probes && attach_probes(w, x, &perr)) {
 		/* Named processes must be attached; found ones fall back to sampling. */
 		if (!w->o.all) {
@@ -242,6 +244,7 @@ static int setup(struct watch *w, struct entry *x, struct gs_err *err)
 			return -1;
 		}
 		log_warn("PID %d: sampling only: %s", t->pid, perr.msg);
+		snprintf(x->pub.probe_note, sizeof(x->pub.probe_note), "%s", perr.msg);
 	}
 	return 0;
 }
@@ -508,15 +511,16 @@ void watch__free(struct watch *w)
 
 	if (!w)
 		return;
-	/* Detach first: the processes run on, un-instrumented, whatever happens next. */
+	/* What already sits in the ring buffer still reaches the outputs … */
+	if (w->events)
+		events__drain(w->events);
+	/* … then detach: the processes run on, un-instrumented, whatever happens next. */
 	for (i = 0; i < w->n; i++) {
 		struct entry *x = w->v[i];
 
 		if (x->pub.t)
 			release_slot(w, x);
 	}
-	if (w->events)
-		events__drain(w->events);
 	for (i = 0; i < w->n; i++) {
 		struct entry *x = w->v[i];
 
@@ -564,6 +568,13 @@ int watch__step(struct watch *w, int timeout_ms, struct gs_err *err)
 			w->next_due = now + w->o.interval_ns;
 	}
 	return 0;
+}
+
+void watch__set_sink(struct watch *w, const struct watch_sink *sink)
+{
+	memset(&w->sink, 0, sizeof(w->sink));
+	if (sink)
+		w->sink = *sink;
 }
 
 size_t watch__count(const struct watch *w)

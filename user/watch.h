@@ -38,6 +38,7 @@ struct watched {
 	struct rt_sample cur;		/* the newest successful sample; cur.ok once there is one */
 	uint64_t nsamples;
 	bool probed;			/* the GC probes are attached */
+	char probe_note[512];		/* why they are not, when not */
 	uint32_t numgc_at_attach;	/* cycles completed before goscope attached */
 	uint64_t seen_ns;		/* CLOCK_MONOTONIC when found */
 	uint64_t exited_ns;		/* when the exit was noticed */
@@ -77,6 +78,9 @@ struct watch;
  */
 struct watch *watch__new(const struct watch_opts *o, const struct watch_sink *sink,
 			 struct gs_err *err);
+
+/* Replace the callbacks (e.g. once the output exists: watch__new may fail before it should). */
+void watch__set_sink(struct watch *w, const struct watch_sink *sink);
 
 /* Detach everything (the detach callback for each live process), then free. NULL is fine. */
 void watch__free(struct watch *w);

@@ -1,0 +1,371 @@
+"""goscope top: the real dashboard, driven inside tmux against real Go processes.
+
+tmux gives the dashboard a real terminal; the tests type keys with send-keys and read the screen
+with capture-pane, as a user would. The oracles are the targets' own readings (the quiescent
+workload's runtime/metrics and MemStats snapshot, Go's debug/buildinfo through gobininfo) and the
+runtime's own GODEBUG=gctrace=1 lines. Each test runs its own tmux server on a private socket.
+"""
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (GCTRACE_RE, GO_MINORS, GOSCOPE, loaded_goscope_progs, target_path, tool_path,
+                      wait_for)
+
+UNITS = {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+class Tmux:
+    """One tmux server (private socket) with one window running a shell command."""
+
+    def __init__(self, tmp_path, cmd, width=120, height=40, env=None):
+        self.sock = f"goscope-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.rc_file = tmp_path / f"rc-{time.monotonic_ns()}"
+        environ = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+        environ.update(env or {})
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in environ.items())
+        # The shell stays after goscope exits, so the restored screen can be inspected.
+        shell = f"env {exports} {cmd}; echo $? > {self.rc_file}; echo GOSCOPE-DONE; exec sleep 600"
+        self._tmux("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height), shell)
+
+    def _tmux(self, *args, check=True):
+        return subprocess.run(["tmux", "-L", self.sock] + list(args), capture_output=True,
+                              text=True, check=check)
+
+    def screen(self, escapes=False):
+        args = ["capture-pane", "-p", "-t", "t"] + (["-e"] if escapes else [])
+        return self._tmux(*args).stdout
+
+    def lines(self):
+        return self.screen().splitlines()
+
+    def keys(self, *keys):
+        self._tmux("send-keys", "-t", "t", *keys)
+
+    def resize(self, width, height):
+        self._tmux("resize-window", "-t", "t", "-x", str(width), "-y", str(height))
+
+    def display(self, fmt):
+        return self._tmux("display", "-p", "-t", "t", fmt).stdout.strip()
+
+    def wait_screen(self, pred, timeout):
+        """Wait until pred(screen text) is true; returns the last screen seen."""
+        seen = [""]
+
+        def check():
+            seen[0] = self.screen()
+            return pred(seen[0])
+        assert wait_for(check, timeout, step=0.2), f"screen never matched; last screen:\n{seen[0]}"
+        return seen[0]
+
+    def exit_code(self, timeout=10):
+        assert wait_for(lambda: self.rc_file.exists() and self.rc_file.read_text().strip(), timeout), \
+            f"goscope did not exit; screen:\n{self.screen()}"
+        return int(self.rc_file.read_text())
+
+    def kill(self):
+        self._tmux("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux(tmp_path):
+    started = []
+
+    def start(args, **kw):
+        t = Tmux(tmp_path, " ".join([str(GOSCOPE)] + [shlex.quote(str(a)) for a in args]), **kw)
+        started.append(t)
+        return t
+
+    yield start
+    for t in started:
+        t.kill()
+    # Nothing of goscope's may stay loaded once its terminal is gone.
+    assert wait_for(lambda: not loaded_goscope_progs(), 10), "BPF programs left behind"
+
+
+def parse_bytes(s):
+    m = re.fullmatch(r"([\d.]+)([BKMGT])", s)
+    assert m, f"not a size: {s!r}"
+    return float(m.group(1)) * UNITS[m.group(2)]
+
+
+def size_close(shown, want):
+    """A size as the table prints it (one decimal below 100 units, none above) matches want."""
+    m = re.fullmatch(r"([\d.]+)([BKMGT])", shown)
+    step = 0.1 if "." in m.group(1) else 1
+    return abs(parse_bytes(shown) - want) <= (step / 2) * UNITS[m.group(2)] + 0.005 * want
+
+
+def overview_row(screen, pid):
+    """The overview's cells for pid: flag, then the columns by title."""
+    header = None
+    for line in screen.splitlines():
+        if re.match(r"^\s+.?\s*PID\s+COMM", line):
+            header = line
+        cells = line[1:].split()
+        if header and cells and cells[0] == str(pid):
+            titles = ["PID", "COMM", "GO", "PROCS", "GOROUT", "HEAP", "GOAL", "ALLOC/s", "GC/s",
+                      "GC CPU", "PAUSE", "MAX 60s"]
+            if " GO " not in header:
+                titles.remove("GO")
+            row = dict(zip(titles, cells))
+            row["flag"] = line[0]
+            return row
+    return None
+
+
+def go_version(path):
+    out = subprocess.run([tool_path("gobininfo"), str(path)], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout)["go_version"]
+
+
+def quit_and_check_restored(t):
+    t.keys("q")
+    assert t.exit_code() == 0
+    t.wait_screen(lambda s: "GOSCOPE-DONE" in s, 5)
+    # Back on the normal screen with a visible cursor: what a shell needs.
+    assert t.display("#{alternate_on}") == "0", "alternate screen still on"
+    assert t.display("#{cursor_flag}") == "1", "cursor left hidden"
+
+
+def test_overview_lists_targets_with_their_own_readings(quiescent, tmux):
+    minors = [GO_MINORS[0], 23, GO_MINORS[-1]]
+    targets = {m: quiescent(m) for m in minors}
+    t = tmux(["top", "-i", "250ms"])
+    t.wait_screen(lambda s: all(overview_row(s, q.pid) and overview_row(s, q.pid)["HEAP"] != "-"
+                                for q in targets.values()), 20)
+    for minor, q in targets.items():
+        want = q.snapshot()
+        screen = t.wait_screen(lambda s: overview_row(s, q.pid) is not None, 5)
+        row = overview_row(screen, q.pid)
+        assert row["COMM"] == "quiescent"
+        assert "go" + row["GO"] == go_version(target_path(minor, "default", "quiescent"))
+        assert int(row["PROCS"]) == want["gomaxprocs"], row
+        assert int(row["GOROUT"]) == want["num_goroutine"], row
+        assert size_close(row["HEAP"], want["memstats"]["HeapAlloc"]), (row, want["memstats"])
+        assert size_close(row["GOAL"], want["memstats"]["NextGC"]), (row, want["memstats"])
+        # A quiescent process allocates nothing and runs no GC.
+        wait_for(lambda: overview_row(t.screen(), q.pid)["ALLOC/s"] == "0B", 8)
+        row = overview_row(t.screen(), q.pid)
+        assert row["ALLOC/s"] == "0B" and row["GC/s"] == "0.0", row
+        assert row["flag"] == " ", row
+    quit_and_check_restored(t)
+
+
+@pytest.mark.parametrize("minor", [GO_MINORS[0], GO_MINORS[-1]])
+def test_detail_gctrace_lines_are_the_runtimes(minor, go_target, tmux):
+    g = go_target(target_path(minor, "default"))
+    t = tmux(["top", str(g.pid)], width=250, height=50)
+    screen = t.wait_screen(lambda s: len([l for l in s.splitlines() if GCTRACE_RE.match(l)]) >= 8, 20)
+    assert f"PID {g.pid} churn" in screen
+    shown = [l.rstrip() for l in screen.splitlines() if GCTRACE_RE.match(l)]
+    time.sleep(0.5)  # let the runtime finish writing those lines to its stderr
+    runtime = g.runtime_lines()
+    for line in shown:
+        n = int(GCTRACE_RE.match(line).group(1))
+        want = runtime[n]
+        # Go 1.19's own "(forced)" can describe the next cycle (see conftest.check_parity);
+        # churn only forces GC when told to, so there is nothing to excuse here.
+        assert line == want, f"gc {n}:\n top:     {line}\n runtime: {want}"
+    numbers = [int(GCTRACE_RE.match(l).group(1)) for l in shown]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), numbers
+    quit_and_check_restored(t)
+
+
+def test_enter_opens_detail_and_escape_returns(quiescent, go_target, tmux):
+    q = quiescent(GO_MINORS[-1])
+    g = go_target(target_path(GO_MINORS[-1], "default"))
+    t = tmux(["top", "-i", "250ms", str(q.pid), str(g.pid)])
+    t.wait_screen(lambda s: overview_row(s, q.pid) and overview_row(s, g.pid), 15)
+    # Select the churn row whatever the sort order, then open it.
+    for _ in range(3):
+        if f"PID {g.pid} churn" in t.lines()[-3]:
+            break
+        t.keys("j")
+        time.sleep(0.3)
+        if f"PID {g.pid} churn" in t.lines()[-3]:
+            break
+        t.keys("k", "k")
+        time.sleep(0.3)
+    t.keys("Enter")
+    screen = t.wait_screen(lambda s: "GC cycles, as GODEBUG=gctrace=1 prints them" in s, 5)
+    assert re.search(rf"^PID {g.pid} churn go", screen, re.M), screen
+    assert "goroutines" in screen and "run queues: global" in screen
+    t.keys("Escape")
+    t.wait_screen(lambda s: "overview" in s.splitlines()[0], 5)
+    t.keys("BSpace")
+    quit_and_check_restored(t)
+
+
+def rows_in_order(screen, pids):
+    order = []
+    for line in screen.splitlines():
+        cells = line[1:].split()
+        if cells and cells[0].isdigit() and int(cells[0]) in pids:
+            order.append(int(cells[0]))
+    return order
+
+
+def test_sorting_by_column_and_reverse(quiescent, tmux):
+    # Three processes with different goroutine counts: 1, 11 and 41 blocked receivers more.
+    qs = [quiescent(GO_MINORS[-1], extra=["-chan", str(n)]) for n in (1, 11, 41)]
+    pids = [q.pid for q in qs]
+    counts = {q.pid: q.snapshot()["num_goroutine"] for q in qs}
+    t = tmux(["top", "-i", "250ms"] + pids)
+    t.wait_screen(lambda s: all(overview_row(s, p) and overview_row(s, p)["GOROUT"] != "-"
+                                for p in pids), 15)
+    # PID is the first column: 's' from the default (GC CPU) walks right to it and on to GOROUT.
+    for _ in range(12):
+        header = next(l for l in t.lines() if "PID" in l and "COMM" in l)
+        if re.search(r"[▼v]GOROUT", header):
+            break
+        t.keys("s")
+        time.sleep(0.2)
+    by_count = sorted(pids, key=lambda p: -counts[p])
+    t.wait_screen(lambda s: rows_in_order(s, set(pids)) == by_count, 5)
+    t.keys("r")
+    t.wait_screen(lambda s: rows_in_order(s, set(pids)) == by_count[::-1], 5)
+    quit_and_check_restored(t)
+
+
+def test_resize_to_80x24_and_back(quiescent, tmux):
+    q = quiescent(GO_MINORS[-1])
+    t = tmux(["top", "-i", "250ms", str(q.pid), str(q.pid)], width=140, height=40)
+    t.wait_screen(lambda s: overview_row(s, q.pid) is not None, 15)
+    assert overview_row(t.screen(), q.pid)["GO"].startswith("1.")
+    t.resize(80, 24)
+    screen = t.wait_screen(lambda s: len(s.splitlines()[0].rstrip()) <= 80 and
+                           "q quit" in s and overview_row(s, q.pid) is not None, 5)
+    lines = screen.splitlines()
+    assert len(lines) == 24 and all(len(l) <= 80 for l in lines), screen
+    row = overview_row(screen, q.pid)
+    assert row["PID"] == str(q.pid) and row["PROCS"].isdigit(), row
+    t.resize(60, 20)
+    t.wait_screen(lambda s: "terminal too small" in s, 5)
+    t.resize(140, 40)
+    screen = t.wait_screen(lambda s: (overview_row(s, q.pid) or {}).get("GO", "").startswith("1."), 5)
+    quit_and_check_restored(t)
+
+
+def test_target_exit_is_marked_not_a_crash(go_target, tmux):
+    g = go_target(target_path(GO_MINORS[-1], "default"))
+    t = tmux(["top", "-i", "250ms", str(g.pid)])
+    t.wait_screen(lambda s: re.search(r"^gc \d+ @", s, re.M), 15)
+    g.proc.kill()
+    g.proc.wait()
+    screen = t.wait_screen(lambda s: "TARGET EXITED" in s, 5)
+    assert f"PID {g.pid} churn" in screen
+    t.keys("Escape")
+    screen = t.wait_screen(lambda s: overview_row(s, g.pid) is not None, 5)
+    row = overview_row(screen, g.pid)
+    assert row["flag"] == "x" and "exited" in screen, screen
+    quit_and_check_restored(t)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_signals_restore_the_terminal(sig, quiescent, tmux):
+    q = quiescent(GO_MINORS[-1])
+    t = tmux(["top", str(q.pid)])
+    t.wait_screen(lambda s: f"PID {q.pid} quiescent" in s, 15)
+    pid = int(subprocess.run(["pgrep", "-f", f"goscope top {q.pid}", "-n"], capture_output=True,
+                             text=True).stdout.split()[0])
+    os.kill(pid, sig)
+    assert t.exit_code() == 0
+    assert t.display("#{alternate_on}") == "0" and t.display("#{cursor_flag}") == "1"
+
+
+def test_ascii_fallback_and_no_color(quiescent, go_target, tmux):
+    g = go_target(target_path(GO_MINORS[-1], "default"))
+    t = tmux(["top", "-i", "250ms", str(g.pid)], env={"LANG": "C", "LC_ALL": "C", "NO_COLOR": "1"})
+    screen = t.wait_screen(lambda s: "#" in s and re.search(r"^gc \d+ @", s, re.M), 20)
+    assert all(ord(c) < 128 for c in screen), "non-ASCII on a C locale screen"
+    colored = re.findall(r"\x1b\[[0-9;]*(?:3[0-7]|38;5;\d+|9[0-7])m", t.screen(escapes=True))
+    assert not colored, f"colors despite NO_COLOR: {colored[:3]}"
+    quit_and_check_restored(t)
+
+
+def test_colors_and_unicode_by_default(go_target, tmux):
+    g = go_target(target_path(GO_MINORS[-1], "default"))
+    t = tmux(["top", "-i", "250ms", str(g.pid)])
+    screen = t.wait_screen(lambda s: any(c in s for c in "▁▂▃▄▅▆▇█"), 20)
+    assert re.search(r"\x1b\[[0-9;]*3[0-7]m", t.screen(escapes=True)), "no colors"
+    quit_and_check_restored(t)
+
+
+def test_help_screen_and_pause(quiescent, tmux):
+    q = quiescent(GO_MINORS[-1])
+    t = tmux(["top", "-i", "250ms", str(q.pid), str(q.pid)])
+    t.wait_screen(lambda s: overview_row(s, q.pid) is not None, 15)
+    t.keys("?")
+    t.wait_screen(lambda s: "goscope top - keys" in s and "Esc, Backspace" in s, 5)
+    t.keys("x")
+    t.wait_screen(lambda s: "goscope top - keys" not in s, 5)
+    t.keys("p")
+    screen = t.wait_screen(lambda s: "[PAUSED]" in s, 5)
+    clock = screen.splitlines()[0].split()[-1]
+    time.sleep(2.5)
+    assert t.lines()[0].split()[-1] == clock, "the display moved while paused"
+    t.keys("p")
+    t.wait_screen(lambda s: "[PAUSED]" not in s and s.splitlines()[0].split()[-1] != clock, 5)
+    quit_and_check_restored(t)
+
+
+def test_gc_heavy_target_is_highlighted(go_target, tmux):
+    # GOGC=1 makes churn spend most of its CPU in GC: far above the 25 % threshold.
+    g = go_target(target_path(GO_MINORS[-1], "default"), env={"GOGC": "1"})
+    t = tmux(["top", "-i", "250ms", str(g.pid), str(g.pid)])
+    screen = t.wait_screen(lambda s: (overview_row(s, g.pid) or {}).get("flag") == "!", 20)
+    row = overview_row(screen, g.pid)
+    assert float(row["GC CPU"].rstrip("%")) > 25, row
+    assert re.search(r"GC CPU \d+% > 25%", screen), screen
+    quit_and_check_restored(t)
+
+
+def test_without_a_terminal_it_says_so():
+    res = subprocess.run([str(GOSCOPE), "top"], capture_output=True, text=True, timeout=20,
+                         stdin=subprocess.DEVNULL)
+    assert res.returncode == 2, res
+    assert res.stderr.count("\n") == 1 and "needs a terminal" in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("arg", ["-i0", "-i10ms", "-inope", "notapid"])
+def test_bad_arguments(arg):
+    res = subprocess.run([str(GOSCOPE), "top", arg], capture_output=True, text=True, timeout=20)
+    assert res.returncode == 2, res
+    assert res.stderr.startswith("goscope: ") and res.stderr.count("\n") == 1, res.stderr
+
+
+def test_all_finds_new_processes_and_drops_exited_ones(go_target, tmux):
+    t = tmux(["top", "-i", "250ms"])
+    t.wait_screen(lambda s: "goscope top - overview" in s, 10)
+    # Started after goscope: found by the continuous scan.
+    g = go_target(target_path(GO_MINORS[0], "pie"))
+    t.wait_screen(lambda s: (overview_row(s, g.pid) or {}).get("HEAP", "-") != "-", 10)
+    g.proc.kill()
+    g.proc.wait()
+    screen = t.wait_screen(lambda s: (overview_row(s, g.pid) or {}).get("flag") == "x", 5)
+    assert re.search(rf"^x\s+{g.pid} .*exited", screen, re.M), screen
+    # Marked for a while, then gone.
+    t.wait_screen(lambda s: overview_row(s, g.pid) is None, 20)
+    quit_and_check_restored(t)
+
+
+def test_not_a_go_program_is_one_line_before_the_screen(tmp_path, tmux):
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        t = tmux(["top", str(sleeper.pid)])
+        assert t.exit_code() == 4
+        screen = t.wait_screen(lambda s: "GOSCOPE-DONE" in s, 5)
+        msg = [l for l in screen.splitlines() if l.startswith("goscope:")]
+        assert len(msg) == 1 and "not a Go program" in msg[0], screen
+        assert t.display("#{alternate_on}") == "0"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
