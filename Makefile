@@ -107,9 +107,12 @@ test: test-deps
 install: $(O)/goscope
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/goscope)
 	$(Q)install -D -m 0755 $(O)/goscope $(DESTDIR)$(PREFIX)/bin/goscope
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/man/man1/goscope.1)
+	$(Q)install -D -m 0644 docs/goscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/goscope.1
 
 uninstall:
 	$(Q)rm -f $(DESTDIR)$(PREFIX)/bin/goscope
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/share/man/man1/goscope.1
 
 clean:
 	$(call msg,CLEAN,$(O))
