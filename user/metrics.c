@@ -115,6 +115,20 @@ void metric_print_exact(FILE *f, const struct metric_def *m, const struct rt_sam
 	}
 }
 
+int metric_format_exact(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s)
+{
+	const char *p = (const char *)s + m->off;
+
+	switch (m->type) {
+	case MT_U64: return snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)p);
+	case MT_U32: return snprintf(buf, len, "%u", *(const uint32_t *)p);
+	case MT_I64: return snprintf(buf, len, "%lld", (long long)*(const int64_t *)p);
+	case MT_I32: return snprintf(buf, len, "%d", *(const int32_t *)p);
+	case MT_F64: return snprintf(buf, len, "%.17g", *(const double *)p);
+	}
+	return snprintf(buf, len, "0");
+}
+
 void metric_fmt_bytes(char *buf, size_t len, double v)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };

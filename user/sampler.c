@@ -672,7 +672,6 @@ int sampler__sample(struct sampler *s, struct rt_sample *o)
 {
 	struct scalars v;
 	int64_t pfree = 0;
-	uint64_t pause[1];
 	struct batch b;
 	int ret;
 
@@ -687,10 +686,11 @@ int sampler__sample(struct sampler *s, struct rt_sample *o)
 		return ret;
 	o->stack_sys = o->stack_inuse + v.stacks_sys;
 	batch_init(&b, s->pid);
-	batch_add(&b, s->rt->v[RT_MS_PAUSE_NS] + 8 * ((v.numgc + 255) % 256), pause, 8);
+	/* The whole ring (2 KiB): go_gc_duration_seconds summarises it as ReadGCStats does. */
+	batch_add(&b, s->rt->v[RT_MS_PAUSE_NS], o->pause_ring, sizeof(o->pause_ring));
 	if (batch_flush(&b))
 		return -EFAULT;
-	o->last_pause_ns = v.numgc ? pause[0] : 0;
+	o->last_pause_ns = v.numgc ? o->pause_ring[(v.numgc + 255) % SAMPLER_PAUSE_RING] : 0;
 	ret = read_procs(s, &v, o, &pfree);
 	if (ret)
 		return ret;

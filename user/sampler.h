@@ -26,6 +26,7 @@ enum gstate {
 };
 
 #define SAMPLER_MAX_WAIT_REASONS 256
+#define SAMPLER_PAUSE_RING	256	/* len(memstats.pause_ns), fixed since Go 1.0 */
 
 struct rt_sample {
 	uint64_t mono_ns;		/* CLOCK_MONOTONIC when the sample was taken */
@@ -36,6 +37,8 @@ struct rt_sample {
 	uint64_t heap_sys, heap_idle, heap_inuse, heap_released, stack_inuse, stack_sys;
 	uint32_t num_gc, num_forced_gc;
 	uint64_t pause_total_ns, last_pause_ns, last_gc_unix_ns;
+	/* memstats.pause_ns as is: cycle n's pause at [(n-1) % 256], the last min(num_gc, 256) set */
+	uint64_t pause_ring[SAMPLER_PAUSE_RING];
 	double gc_cpu_fraction;
 	uint64_t next_gc;		/* the heap goal, as runtime's heapGoal() computes it */
 	uint64_t heap_live, heap_marked, mapped_ready;
