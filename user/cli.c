@@ -45,6 +45,8 @@ static const struct command commands[] = {
 	{ "ps", "list Go processes: PID, Go version, PIE/stripped/cgo, attachable?", cmd_ps },
 	{ "stat", "one snapshot of heap, GC, scheduler and goroutine gauges", cmd_stat },
 	{ "schedtrace", "scheduler lines in the target's GODEBUG=schedtrace format", cmd_schedtrace },
+	{ "record", "JSON lines of every event and periodic samples, for log collectors", cmd_record },
+	{ "serve", "Prometheus exporter (text exposition on 127.0.0.1:9464)", cmd_serve },
 	{ "metrics", "catalog of every metric: name, unit, kind, description", cmd_metrics },
 };
 

@@ -31,6 +31,8 @@ int cmd_ps(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_schedtrace(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 
 /* Parse "1s", "500ms", "2.5s", "100us" or a bare number of seconds into nanoseconds. */
