@@ -11,7 +11,8 @@ want_tests=0
 
 build_pkgs=(make clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
 	libncurses-dev libcapstone-dev gcc libc6-dev golang-1.19-go)
-test_pkgs=(python3 python3-pytest python3-jsonschema tmux procps util-linux libclang-rt-14-dev)
+test_pkgs=(python3 python3-pytest python3-jsonschema tmux procps util-linux libclang-rt-14-dev
+	prometheus logrotate groff-base)
 go_minors=(19 21 22 23 24 25 26 27)
 
 pkgs=("${build_pkgs[@]}")
@@ -59,5 +60,13 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 echo "install-deps: installing ${missing[*]}" >&2
+# Packaged services (prometheus) must not start: the tests run their own instances, and a machine
+# without a running init must not fail the install. policy-rc.d 101 is Debian's "do not start".
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
