@@ -25,18 +25,9 @@ void cli_setup_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	/* A closed stdout (goscope … | head) shows up as a write error, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-}
-
-void cli_stop_on_hangup(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGHUP, &sa, NULL);
 }
 
 static const struct command commands[] = {
@@ -85,7 +76,7 @@ void cli_usage(FILE *out)
 		"  3  no such process\n"
 		"  4  not a Go program\n"
 		"  5  unsupported Go release\n"
-		"  6  stripped binary (no symbol table or no DWARF)\n"
+		"  6  the runtime cannot be located (no symbols and no usable .gopclntab)\n"
 		"  7  insufficient privileges (not root, or missing CAP_BPF/CAP_PERFMON/CAP_SYS_PTRACE)\n"
 		"  8  kernel lacks uprobes or BPF ring buffers\n"
 		"  9  attaching a probe failed\n");

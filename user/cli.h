@@ -14,14 +14,17 @@ struct command {
 	int (*run)(int argc, char **argv);
 };
 
-/* Set by SIGINT and SIGTERM; every loop checks it. */
+/* Set by SIGINT, SIGTERM and SIGHUP; every loop checks it. */
 extern volatile sig_atomic_t cli_stop;
 
-/* Install SIGINT/SIGTERM handlers (no SA_RESTART, so blocking calls return EINTR). */
+/*
+ * Stop cleanly on SIGINT, SIGTERM and SIGHUP (the terminal or ssh session went away); no
+ * SA_RESTART, so blocking calls return EINTR. Ignore SIGPIPE: a closed stdout is a write error.
+ */
 void cli_setup_signals(void);
 
-/* Also stop on SIGHUP: the terminal went away (top). */
-void cli_stop_on_hangup(void);
+/* The shortest sampling interval the periodic commands accept. */
+#define CLI_MIN_INTERVAL_NS 100000000ull
 
 const struct command *cli_find(const char *name);
 void cli_usage(FILE *out);

@@ -461,8 +461,10 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 		case 'o': a->path = optarg; break;
 		case 'a': a->wo.all = true; break;
 		case 'i':
-			if (cli_parse_duration(optarg, &a->wo.interval_ns) || !a->wo.interval_ns)
-				return gs_fail(err, GS_EXIT_USAGE, "bad interval '%s' (e.g. 1s, 500ms)",
+			if (cli_parse_duration(optarg, &a->wo.interval_ns) ||
+			    a->wo.interval_ns < CLI_MIN_INTERVAL_NS)
+				return gs_fail(err, GS_EXIT_USAGE, "bad interval '%s': give a duration "
+					       "of at least 100ms (e.g. 1s, 500ms)",
 					       optarg);
 			break;
 		case 'S': a->wo.stw = false; break;
@@ -535,7 +537,9 @@ int cmd_record(int argc, char **argv)
 	/* The file first: a path we cannot write fails before anything is attached. */
 	if (r.path && open_output(r.path, &r.fd, &err))
 		goto fail;
-	setup_sighup();
+	/* Into a file, SIGHUP means "reopen" (logrotate); on stdout it stops, as everywhere. */
+	if (r.path)
+		setup_sighup();
 	w = watch__new(&a.wo, &sink, &err);
 	if (!w)
 		goto fail;

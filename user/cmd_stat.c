@@ -473,8 +473,9 @@ int cmd_metrics(int argc, char **argv)
 
 	if (argc > 1) {
 		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-			printf("Usage: goscope metrics\n\nList every metric goscope reports: name, unit, "
-			       "kind, the runtime's own name for it, and what it means.\n");
+			printf("Usage: goscope metrics [OPTIONS]\n\nList every metric goscope reports: "
+			       "name, unit, kind, the runtime's own name for it, and what it means.\n"
+			       "\nOptions:\n  -h, --help      show this help\n");
 			return GS_EXIT_OK;
 		}
 		fprintf(stderr, "goscope: metrics takes no arguments\n");

@@ -12,7 +12,6 @@
 #include "out/tui.h"
 
 #define STEP_MS 100			/* key presses are handled at least this often */
-#define MIN_INTERVAL_NS 100000000ull
 #define EXITED_LINGER_NS 10000000000ull	/* overview of all: exited rows stay this long */
 
 struct top_opts {
@@ -41,11 +40,11 @@ static void usage(FILE *out)
 		"r reverse, p pause, ? help, q quit.\n"
 		"\n"
 		"Options:\n"
-		"  -i, --interval DUR   refresh and sampling period (default 1s, at least 100ms)\n"
-		"      --ascii          draw graphs with ASCII only (automatic when the locale is not\n"
-		"                       UTF-8, e.g. LANG=C)\n"
-		"      --no-color       no colors (also when NO_COLOR is set)\n"
-		"  -h, --help           show this help\n"
+		"  -i, --interval DUR    refresh and sampling period (default 1s, at least 100ms)\n"
+		"      --ascii           draw graphs with ASCII only (automatic when the locale is\n"
+		"                        not UTF-8, e.g. LANG=C)\n"
+		"      --no-color        no colors (also when NO_COLOR is set)\n"
+		"  -h, --help            show this help\n"
 		"\n"
 		"Cost to each process: the two GC uprobes (one hit each per GC cycle, about 12 us) and\n"
 		"a process_vm_readv snapshot per interval; nothing on any allocation path. Without root\n"
@@ -70,7 +69,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o, struct gs_err *
 		switch (c) {
 		case 'i':
 			if (cli_parse_duration(optarg, &o->w.interval_ns) ||
-			    o->w.interval_ns < MIN_INTERVAL_NS)
+			    o->w.interval_ns < CLI_MIN_INTERVAL_NS)
 				return gs_fail(err, GS_EXIT_USAGE, "bad interval '%s': give a duration "
 					       "of at least 100ms (e.g. 1s, 500ms)", optarg);
 			break;
@@ -147,7 +146,6 @@ int cmd_top(int argc, char **argv)
 	int ret = GS_EXIT_OK;
 
 	cli_setup_signals();
-	cli_stop_on_hangup();
 	if (parse_args(argc, argv, &o, &err))
 		goto fail;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

@@ -16,7 +16,7 @@ enum gs_exit {
 	GS_EXIT_NO_PROCESS	= 3,	/* no such PID */
 	GS_EXIT_NOT_GO		= 4,	/* the process is not a Go program */
 	GS_EXIT_GO_VERSION	= 5,	/* Go release goscope does not support */
-	GS_EXIT_NO_DEBUG_INFO	= 6,	/* stripped binary: no symbols or no DWARF */
+	GS_EXIT_NO_DEBUG_INFO	= 6,	/* runtime not locatable: no symbols, no usable .gopclntab */
 	GS_EXIT_PERMISSION	= 7,	/* not root / missing CAP_BPF, CAP_PERFMON, ptrace access */
 	GS_EXIT_KERNEL		= 8,	/* kernel lacks BPF ring buffers or uprobes */
 	GS_EXIT_ATTACH		= 9,	/* attaching a probe failed */

@@ -217,28 +217,30 @@ static bool goroutines_growing(const struct model *m)
 	return true;
 }
 
-/* The longest cycle pause in the window: from the probes' cycles, else from the samples. */
+/*
+ * The last cycle's pause, and the longest in the window: from the history points (each keeps its
+ * interval's longest, so a GC rate that cycles the GC ring in seconds loses nothing), plus the
+ * cycles that ended after the newest point.
+ */
 static void window_pauses(const struct model *m, uint64_t pause_ns, struct model_window *out)
 {
 	const struct model_point *now = model__point(m, 0), *p;
 	const struct gc_cycle *c;
 	uint64_t i;
 
-	if (m->ngc) {
-		out->have_pause = true;
+	if (m->probed && m->ngc)
 		out->last_pause_ns = (uint64_t)model__gc_recent(m, 0)->ev.pause_ns;
-		for (i = 0; (c = model__gc_recent(m, i)) && c->ktime_ns + pause_ns >= now->mono_ns; i++)
-			if ((uint64_t)c->ev.pause_ns > out->max_pause_ns)
-				out->max_pause_ns = (uint64_t)c->ev.pause_ns;
-		return;
-	}
-	if (!now->num_gc)
+	else if (now->num_gc)
+		out->last_pause_ns = now->last_pause_ns;
+	else
 		return;
 	out->have_pause = true;
-	out->last_pause_ns = now->last_pause_ns;
 	for (i = 0; (p = model__point(m, i)) && p->mono_ns + pause_ns >= now->mono_ns; i++)
-		if (p->num_gc && p->last_pause_ns > out->max_pause_ns)
-			out->max_pause_ns = p->last_pause_ns;
+		if (p->max_pause_ns > out->max_pause_ns)
+			out->max_pause_ns = p->max_pause_ns;
+	for (i = 0; m->probed && (c = model__gc_recent(m, i)) && c->ktime_ns > now->mono_ns; i++)
+		if ((uint64_t)c->ev.pause_ns > out->max_pause_ns)
+			out->max_pause_ns = (uint64_t)c->ev.pause_ns;
 }
 
 void model__window(const struct model *m, uint64_t rate_ns, uint64_t pause_ns,

@@ -55,7 +55,8 @@ struct model_window {
 	double gc_per_s;
 	double gc_cpu_percent;		/* <0: unknown (needs the GC probes) */
 	uint64_t last_pause_ns;		/* the last cycle's stop-the-world pauses (work.pauseNS) */
-	uint64_t max_pause_ns;		/* the longest of any cycle that ended in the pause window */
+	uint64_t max_pause_ns;		/* the longest of any cycle that ended in the pause window;
+					   0: no cycle ended in it */
 	bool have_pause;
 	bool goroutines_growing;	/* the floor rose quarter over quarter for a whole minute */
 };

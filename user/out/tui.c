@@ -281,7 +281,7 @@ static void cell_text(const struct tui *t, const struct row *r, int c, char *buf
 			tui_fmt_ns(t, buf, len, (double)r->mw.last_pause_ns);
 		break;
 	case C_MAX:
-		if (r->mw.have_pause)
+		if (r->mw.max_pause_ns)
 			tui_fmt_ns(t, buf, len, (double)r->mw.max_pause_ns);
 		break;
 	}

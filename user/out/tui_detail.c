@@ -188,7 +188,7 @@ static void draw_summary(const struct tui *t, const struct watched *w, int y)
 	fmt_limit(limit, sizeof(limit), s->gomemlimit);
 	snprintf(gogc, sizeof(gogc), s->gogc < 0 ? "off" : "%d", s->gogc);
 	snprintf(line, sizeof(line), "pause %s, max 60s %s | GOGC %s  GOMEMLIMIT %s  GOMAXPROCS %d"
-		 "  threads %d", mw.have_pause ? last : "-", mw.have_pause ? max : "-", gogc, limit,
+		 "  threads %d", mw.have_pause ? last : "-", mw.max_pause_ns ? max : "-", gogc, limit,
 		 s->gomaxprocs, s->threads);
 	tui_put(y + 2, 0, COLS, line);
 }
