@@ -48,30 +48,6 @@ def of(recs, kind, pid=None):
     return [r for r in recs if r["kind"] == kind and (pid is None or r["pid"] == pid)]
 
 
-class Quiescent:
-    """The quiescent workload: ReadMemStats on SIGUSR1 is a stop-the-world pause with a reason."""
-
-    def __init__(self, minor, tmp_path):
-        self.out = tmp_path / f"oracle-{time.monotonic_ns()}.json"
-        self.proc = subprocess.Popen([str(target_path(minor, "default", "quiescent")), "-out",
-                                      str(self.out), "-chan", "3", "-alloc", "4", "-gc", "2"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        assert self.proc.stdout.readline().strip().endswith("ready")
-        self.pid = self.proc.pid
-        self.n = 0
-
-    def snapshot(self):
-        self.proc.send_signal(signal.SIGUSR1)
-        self.n += 1
-        assert self.proc.stdout.readline().strip().endswith(f"snapshot {self.n}")
-        return json.loads(self.out.read_text())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-
 def count_in(path, pattern):
     try:
         return path.read_bytes().count(pattern.encode())
@@ -101,21 +77,19 @@ def check_gc_values(gc):
 
 
 @pytest.mark.parametrize("minor", GO_MINORS)
-def test_every_kind_validates_and_gc_lines_match_runtime(minor, go_target, goscope, tmp_path):
+def test_every_kind_validates_and_gc_lines_match_runtime(minor, go_target, goscope, quiescent,
+                                                         tmp_path):
     churn = go_target(target_path(minor, "default"))
-    q = Quiescent(minor, tmp_path)
+    q = quiescent(minor, extra=["-alloc", "4"])
     out = tmp_path / "record.jsonl"
-    try:
-        g = goscope(["record", "-o", out, "-i", "500ms", churn.pid, q.pid])
-        assert wait_for(lambda: count_in(out, '"kind":"gc"') >= 30 and
-                        count_in(out, '"kind":"sample"') >= 4, 30), g.stderr()
-        q.snapshot()            # ReadMemStats stops the world: a pause with its reason (1.21+)
-        if minor >= 21:
-            assert wait_for(lambda: count_in(out, '"reason":"read mem stats"') >= 1, 10), g.stderr()
-        q.stop()
-        assert wait_for(lambda: count_in(out, '"kind":"exit"') >= 1, 10), g.stderr()
-    finally:
-        q.stop()
+    g = goscope(["record", "-o", out, "-i", "500ms", churn.pid, q.pid])
+    assert wait_for(lambda: count_in(out, '"kind":"gc"') >= 30 and
+                    count_in(out, '"kind":"sample"') >= 4, 30), g.stderr()
+    want = q.snapshot()     # ReadMemStats stops the world: a pause with its reason (1.21+)
+    if minor >= 21:
+        assert wait_for(lambda: count_in(out, '"reason":"read mem stats"') >= 1, 10), g.stderr()
+    q.stop()
+    assert wait_for(lambda: count_in(out, '"kind":"exit"') >= 1, 10), g.stderr()
     assert g.finish() == 0, g.stderr()
     recs = records(out)
     kinds = {r["kind"] for r in recs}
@@ -137,9 +111,9 @@ def test_every_kind_validates_and_gc_lines_match_runtime(minor, go_target, gosco
     assert len(exact) >= len(gcs) - 2, "pauses missing for most cycles"
     for gc in exact:
         assert sum(pauses[gc["num"]]) == gc["pause_ns"], gc["num"]
-    # The samples are the process's own readings: NumGoroutine of quiescent is 1 + 1 + chan.
+    # The samples are the process's own readings: quiescent's goroutine count never moves.
     qs = of(recs, "sample", q.pid)
-    assert qs and all(s["metrics"]["NumGoroutine"] == 5 for s in qs)
+    assert qs and all(s["metrics"]["NumGoroutine"] == want["num_goroutine"] for s in qs)
     assert all(len(s["p_runqueue"]) == s["gomaxprocs"] for s in of(recs, "sched"))
 
 
