@@ -16,6 +16,7 @@
 #include "sampler.h"
 #include "target.h"
 #include "gobin/gobin.h"
+#include "out/json.h"
 
 #define TOP_WAIT_REASONS 5
 
@@ -177,18 +178,15 @@ static int top_wait_reasons(const struct rt_sample *s, int *idx, int max)
 	return n;
 }
 
+/* A JSON string literal, escaped (and made valid UTF-8) by the one JSON writer. */
 static void json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
+	struct json j = { 0 };
+
+	json_put_string(&j, s);
+	if (!j.oom && j.buf)
+		fwrite(j.buf, 1, j.len, f);
+	json_free(&j);
 }
 
 static const char *stw_reason(const struct sampler *sm, uint32_t reason, char *buf, size_t len)
