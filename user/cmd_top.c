@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "caps.h"
 #include "cli.h"
 #include "log.h"
 #include "proc.h"
@@ -96,25 +97,9 @@ static int parse_args(int argc, char **argv, struct top_opts *o, struct gs_err *
 
 /* ---- what the dashboard hears from the engine ---- */
 
-static void on_attach(void *ctx, struct watched *w)
-{
-	tui__touch(ctx);
-}
-
-static void on_sample(void *ctx, struct watched *w)
-{
-	tui__touch(ctx);
-}
-
-static void on_gc(void *ctx, struct watched *w, const struct gc_cycle *c)
-{
-	tui__touch(ctx);
-}
-
 static void on_target_exit(void *ctx, struct watched *w)
 {
 	log_note("PID %d (%s) exited", w->pid, w->comm);
-	tui__touch(ctx);
 }
 
 static void on_log(void *ctx, int level, const char *msg)
@@ -140,9 +125,7 @@ int cmd_top(int argc, char **argv)
 	struct gs_err err = { 0 };
 	struct watch *w = NULL;
 	struct tui *tui = NULL;
-	struct watch_sink sink = {
-		.attach = on_attach, .sample = on_sample, .gc = on_gc, .exit = on_target_exit,
-	};
+	struct watch_sink sink = { .exit = on_target_exit };
 	int ret = GS_EXIT_OK;
 
 	cli_setup_signals();
@@ -159,10 +142,10 @@ int cmd_top(int argc, char **argv)
 	w = watch__new(&o.w, NULL, &err);
 	if (!w)
 		goto fail;
+	caps_keep_only(o.w.all ? CAPS_ATTACHING : CAPS_SAMPLING);
 	tui = tui__new(&o.t, &err);
 	if (!tui)
 		goto fail;
-	sink.ctx = tui;
 	watch__set_sink(w, &sink);
 	log_set_sink(on_log, tui);
 	if (watch__probe_note(w))
@@ -178,6 +161,9 @@ fail:
 out:
 	log_set_sink(NULL, NULL);
 	tui__free(tui);
+	/* The kernel takes about 0.1 s per probe to remove, one after the other: say why we wait. */
+	if (w && watch__live(w) > 4)
+		log_note("detaching from %d processes…", watch__live(w));
 	watch__free(w);
 	free(o.pids);
 	return ret;

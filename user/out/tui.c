@@ -16,7 +16,6 @@
 #define MIN_COLS 80
 #define MIN_LINES 24
 #define KEY_ESCAPE 27
-#define REDRAW_NS 1000000000ull	/* the clock in the header moves even when no data does */
 
 /* ---- formatting ---- */
 
@@ -509,9 +508,14 @@ void tui__draw(struct tui *t, struct watch *wt)
 
 	if (!t->active)
 		return;
-	if (!t->keyed && (t->paused || (!t->dirty && now - t->last_draw_ns < REDRAW_NS)))
+	/*
+	 * Once per refresh period, whatever arrives in between (a busy host delivers hundreds of GC
+	 * events a second, and redrawing for each cost more than everything else together), and at
+	 * once after a key press.
+	 */
+	if (!t->keyed && (t->paused || now - t->last_draw_ns < t->o.interval_ns))
 		return;
-	t->dirty = t->keyed = false;
+	t->keyed = false;
 	t->last_draw_ns = now;
 	erase();
 	if (COLS < MIN_COLS || LINES < MIN_LINES) {
@@ -544,12 +548,6 @@ void tui__draw(struct tui *t, struct watch *wt)
 		draw_help(t);
 	free(rows);
 	refresh();
-}
-
-void tui__touch(struct tui *t)
-{
-	if (!t->paused)
-		t->dirty = true;
 }
 
 /* Move the selection by delta rows in the current sort order. */
@@ -625,7 +623,6 @@ void tui__message(struct tui *t, int level, const char *msg)
 	t->msgs[i].level = level;
 	t->msgs[i].mono_ns = watch_now_ns();
 	snprintf(t->msgs[i].text, sizeof(t->msgs[i].text), "%s", msg);
-	tui__touch(t);
 }
 
 static void print_warnings(const struct tui *t)
@@ -695,7 +692,7 @@ struct tui *tui__new(const struct tui_opts *o, struct gs_err *err)
 	t->selected = o->detail_pid;
 	t->detail = o->detail_pid > 0;
 	t->started_ns = watch_now_ns();
-	t->dirty = true;
+	t->keyed = true;	/* the first frame at once */
 	return t;
 }
 

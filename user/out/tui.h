@@ -35,11 +35,8 @@ void tui__free(struct tui *t);
 /* Handle every pending key press; returns false when the user asked to quit. */
 bool tui__input(struct tui *t, struct watch *w);
 
-/* Redraw the screen if anything changed (or the display is not paused and data arrived). */
+/* Redraw once per refresh period (unless paused), and at once after a key press. */
 void tui__draw(struct tui *t, struct watch *w);
-
-/* New data arrived: redraw on the next tui__draw. */
-void tui__touch(struct tui *t);
 
 /* A status message (log output while the screen is ours); the newest shows in the footer. */
 void tui__message(struct tui *t, int level, const char *msg);

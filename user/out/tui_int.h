@@ -25,7 +25,6 @@ struct tui {
 	struct tui_opts o;
 	void *screen;			/* ncurses' SCREEN */
 	bool active;			/* the terminal is ours */
-	bool dirty;			/* new data: redraw unless paused */
 	bool keyed;			/* a key changed the view: redraw now, paused or not */
 	bool paused;
 	bool help;
