@@ -44,13 +44,13 @@ def tool_path(name):
 class GoTarget:
     """A Go workload started with GODEBUG=gctrace=1; its stderr (the runtime's own lines) goes to a file."""
 
-    def __init__(self, path, tmp_path, env=None, user=None):
+    def __init__(self, path, tmp_path, env=None, user=None, args=()):
         self.path = Path(path)
         self.trace_file = tmp_path / f"{self.path.parent.name}-{os.getpid()}-{time.monotonic_ns()}.gctrace"
         environ = dict(os.environ)
         environ["GODEBUG"] = "gctrace=1"
         environ.update(env or {})
-        cmd = [str(self.path)]
+        cmd = [str(self.path)] + [str(a) for a in args]
         if user is not None:
             cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
         self._err = open(self.trace_file, "wb")

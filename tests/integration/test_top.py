@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from conftest import (GCTRACE_RE, GO_MINORS, GOSCOPE, check_parity, target_path, tool_path,
-                      wait_for)
+from conftest import (GCTRACE_RE, GO_MINORS, GOSCOPE, TARGETS, check_parity, target_path,
+                      tool_path, wait_for)
 
 UNITS = {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -410,3 +410,18 @@ def test_not_a_go_program_is_one_line_before_the_screen(tmp_path, tmux):
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_goroutines_growing_for_a_minute_is_highlighted(go_target, tmux):
+    # The demo's leak phase alone, 120 s long: 3000 goroutines pile up in 20 steps over 72 s.
+    g = go_target(TARGETS / "demo", args=["-only", "2", "-cycle", "600s", "-quiet"])
+    t = tmux(["top", "-i", "500ms", str(g.pid), str(g.pid)])
+    t.wait_screen(lambda s: (overview_row(s, g.pid) or {}).get("GOROUT", "-") != "-", 15)
+    started = time.monotonic()
+    # Not before a minute of growth has been seen …
+    screen = t.wait_screen(lambda s: (overview_row(s, g.pid) or {}).get("flag") == "!", 90)
+    assert time.monotonic() - started >= 55, "marked before a minute of growth"
+    assert "goroutines growing for a minute" in screen, screen
+    row = overview_row(screen, g.pid)
+    assert int(row["GOROUT"]) > 1000, row
+    quit_and_check_restored(t)

@@ -14,7 +14,7 @@
 //	5/5 forced GC           runtime.GC() a few times
 //
 // A gentle background allocator runs during every phase so GC cycles keep
-// happening. stdout carries one line, "<pid> ready", at start. SIGINT and
+// happening. -only N repeats phase N alone (the tests use the leak phase). stdout carries one line, "<pid> ready", at start. SIGINT and
 // SIGTERM end the program with exit status 0.
 package main
 
@@ -41,6 +41,7 @@ var (
 	steadyRate = flag.Int("steady-rate", 48, "allocation rate in MiB/s during the steady phase")
 	quietRate  = flag.Int("background-rate", 12, "background allocation rate in MiB/s in the other phases")
 	quiet      = flag.Bool("quiet", false, "do not announce phases on stderr")
+	only       = flag.Int("only", 0, "run only this phase (1-5), over and over")
 )
 
 // allocRate is the background allocator's current rate in bytes per second.
@@ -239,12 +240,14 @@ func main() {
 	fmt.Fprintf(os.Stdout, "%d ready\n", os.Getpid())
 
 	pl := *cycleLen / numPhases
+	phases := []func(time.Duration){steadyPhase, leakPhase, burstPhase, gomaxprocsPhase, forcedGCPhase}
+	if *only >= 1 && *only <= numPhases {
+		phases = phases[*only-1 : *only]
+	}
 	for cycle := 1; ; cycle++ {
 		say("cycle %d", cycle)
-		steadyPhase(pl)
-		leakPhase(pl)
-		burstPhase(pl)
-		gomaxprocsPhase(pl)
-		forcedGCPhase(pl)
+		for _, p := range phases {
+			p(pl)
+		}
 	}
 }
