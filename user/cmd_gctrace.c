@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "caps.h"
 #include "cli.h"
 #include "events.h"
 #include "log.h"
@@ -152,6 +153,8 @@ static int attach_all(struct gctrace_session *s, struct gs_err *err)
 		log_note("attached to %s: %u GC cycles so far; waiting for the next one",
 			 target__describe(t, desc, sizeof(desc)), t->numgc_at_attach);
 	}
+	/* Everything is attached: reading the targets is all that is left to do. */
+	caps_keep_only(CAPS_SAMPLING);
 	return 0;
 }
 
@@ -166,12 +169,12 @@ static void check_exits(struct gctrace_session *s)
 		if (!t->attached)
 			continue;
 		events__check_drops(s->events, t);
-		if (!proc_pidfd_exited(t->pidfd) &&
-		    (t->pidfd >= 0 || proc_check_alive(t->pid, NULL) == 0))
+		if (!target__gone(t))
 			continue;
 		events__drain(s->events);
 		events__check_drops(s->events, t);
-		log_note("PID %d exited after gc %u", t->pid, t->last_numgc);
+		if (!t->execed)
+			log_note("PID %d exited after gc %u", t->pid, t->last_numgc);
 		target__detach(t, s->probes);
 		t->exited = true;
 		s->live--;

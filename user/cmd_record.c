@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "caps.h"
 #include "cli.h"
 #include "log.h"
 #include "metrics.h"
@@ -121,8 +122,13 @@ static void emit(struct recorder *r)
 	while (off < r->j.len) {
 		ssize_t n = write(r->fd, r->j.buf + off, r->j.len - off);
 
-		if (n < 0 && errno == EINTR)
+		/* Stopping while a stalled reader blocks the write: give the line up, not the stop. */
+		if (n < 0 && errno == EINTR && !cli_stop)
 			continue;
+		if (n < 0 && errno == EINTR) {
+			r->done = true;
+			return;
+		}
 		if (n < 0) {
 			r->done = true;
 			/* A reader that went away (| head) ends the recording; it is no error. */
@@ -543,6 +549,7 @@ int cmd_record(int argc, char **argv)
 	w = watch__new(&a.wo, &sink, &err);
 	if (!w)
 		goto fail;
+	caps_keep_only(a.wo.all ? CAPS_ATTACHING : CAPS_SAMPLING);
 	if (watch__probe_note(w))
 		log_note("sampling only (no gc or pause records): %s", watch__probe_note(w));
 	if (run(&r, w, a.wo.all, &err))

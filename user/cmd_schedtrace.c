@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "caps.h"
 #include "cli.h"
 #include "log.h"
 #include "proc.h"
@@ -64,15 +65,20 @@ int cmd_schedtrace(int argc, char **argv)
 		goto out;
 	}
 	pid = t->pid;
+	caps_keep_only(CAPS_SAMPLING);
 	/* The per-line walk of allgs is not needed here. */
 	sampler__set_gwalk_budget(sm, 0);
 	start = 0;
 	while (!cli_stop) {
-		if (sampler__sample(sm, &smp)) {
-			if (proc_check_alive(pid, NULL)) {
+		int rc = target__gone(t) ? -1 : sampler__sample(sm, &smp);
+
+		/* Checked after reading too: a reused PID's memory must never pass for the old one's. */
+		if (target__gone(t)) {
+			if (!t->execed)
 				log_note("PID %d exited", pid);
-				break;
-			}
+			break;
+		}
+		if (rc) {
 			log_warn("PID %d: reading the runtime's memory failed; skipping this line", pid);
 		} else {
 			if (!start)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "caps.h"
 #include "cli.h"
 #include "httpd.h"
 #include "log.h"
@@ -224,6 +225,8 @@ int cmd_serve(int argc, char **argv)
 	s.w = watch__new(&a.wo, &sink, &err);
 	if (!s.w)
 		goto fail;
+	/* Bound and attached: before the HTTP thread starts, which inherits what is left. */
+	caps_keep_only(a.wo.all ? CAPS_ATTACHING : CAPS_SAMPLING);
 	if (watch__probe_note(s.w))
 		log_note("sampling only (no pause histogram): %s", watch__probe_note(s.w));
 	if (httpd__start(s.h, &err))

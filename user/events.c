@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "probes.h"
@@ -56,6 +57,13 @@ static void handle_gc_end(struct events *ev, struct target *t, const struct gs_g
 	 * cycle's gcStart can overwrite it while this cycle ends. The trigger kind that startCycle
 	 * received for this very cycle is exact in every version, so it wins when we saw the start.
 	 */
+	/*
+	 * A cycle number going back (or fields that no longer read) can mean the process replaced
+	 * its program by exec(2) of the same file, whose uprobes still fire: never print that as
+	 * the old program's cycle.
+	 */
+	if (((t->seen_gc_end && e->numgc <= t->last_numgc) || e->read_errors) && target__gone(t))
+		return;
 	if (t->start_seen && t->start_numgc + 1 == e->numgc)
 		e->user_forced = t->start_forced;
 	account_gap(ev, t, e->numgc);
@@ -71,6 +79,17 @@ static void handle_gc_end(struct events *ev, struct target *t, const struct gs_g
 		ev->sink.gc_end(ev->sink.ctx, t, e);
 }
 
+/* Events carry the PID as the initial PID namespace sees it: comparable only from there. */
+static bool in_init_pidns(void)
+{
+	static int known = -1;
+	struct stat st;
+
+	if (known < 0)
+		known = !stat("/proc/self/ns/pid", &st) && st.st_ino == 0xEFFFFFFCu;
+	return known;
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct events *ev = ctx;
@@ -80,8 +99,15 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(*h) || h->target >= GS_MAX_TARGETS)
 		return 0;
 	t = ev->slots[h->target];
-	if (!t)
+	/*
+	 * A uprobe is set on the file, and the kernel may run the program for another process of
+	 * the same executable: its event is not this target's (its memory was read, not ours).
+	 */
+	if (!t || (in_init_pidns() && h->pid != (__u32)t->pid)) {
+		if (t)
+			log_debug("PID %d: ignored an event of PID %u", t->pid, h->pid);
 		return 0;
+	}
 	switch (h->kind) {
 	case GS_EV_GC_START:
 		if (len >= sizeof(struct gs_gc_start))

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "caps.h"
 #include "probes.h"
 #include "gc.skel.h"
 
@@ -38,16 +39,22 @@ static bool have_cap(int cap)
 static int check_privileges(struct gs_err *err)
 {
 	bool admin = have_cap(CAP_SYS_ADMIN);
+	uint64_t missing = 0;
+	char names[128];
 
 	if (geteuid() == 0 && admin)
 		return 0;
-	if (!admin && !(have_cap(CAP_BPF) && have_cap(CAP_PERFMON)))
-		return gs_fail(err, GS_EXIT_PERMISSION,
-			       "loading BPF programs needs root (or CAP_BPF and CAP_PERFMON); "
-			       "run goscope with sudo");
+	if (!admin && !have_cap(CAP_BPF))
+		missing |= CAPS_BIT(CAP_BPF);
+	if (!admin && !have_cap(CAP_PERFMON))
+		missing |= CAPS_BIT(CAP_PERFMON);
 	if (!have_cap(CAP_SYS_PTRACE))
+		missing |= CAPS_BIT(CAP_SYS_PTRACE);
+	if (missing)
 		return gs_fail(err, GS_EXIT_PERMISSION,
-			       "reading another process needs root (or CAP_SYS_PTRACE); run goscope with sudo");
+			       "missing %s: loading BPF programs needs root (or CAP_BPF and "
+			       "CAP_PERFMON), reading another process CAP_SYS_PTRACE; run goscope "
+			       "with sudo", caps_names(missing, names, sizeof(names)));
 	return 0;
 }
 
@@ -60,6 +67,23 @@ static int check_kernel(struct gs_err *err)
 		return gs_fail(err, GS_EXIT_KERNEL,
 			       "this kernel has no BPF ring buffer (needs Linux 5.8 or newer)");
 	return 0;
+}
+
+/*
+ * Testing aid: GOSCOPE_TEST_RINGBUF_BYTES (a power of two, at least a page) shrinks the ring
+ * buffer so the tests can force it to overflow and check that every drop is reported.
+ */
+static void set_test_ringbuf_size(struct gc_bpf *skel)
+{
+	const char *s = getenv("GOSCOPE_TEST_RINGBUF_BYTES");
+	unsigned long v = s ? strtoul(s, NULL, 0) : 0;
+
+	if (!v)
+		return;
+	if (bpf_map__set_max_entries(skel->maps.events, (__u32)v))
+		log_warn("GOSCOPE_TEST_RINGBUF_BYTES=%s ignored", s);
+	else
+		log_warn("testing: the BPF ring buffer holds %lu bytes (GOSCOPE_TEST_RINGBUF_BYTES)", v);
 }
 
 struct probes *probes__open(struct gs_err *err)
@@ -84,6 +108,7 @@ struct probes *probes__open(struct gs_err *err)
 	bpf_program__set_autoattach(p->skel->progs.gc_end, false);
 	bpf_program__set_autoattach(p->skel->progs.stw_start, false);
 	bpf_program__set_autoattach(p->skel->progs.stw_stop, false);
+	set_test_ringbuf_size(p->skel);
 	ret = gc_bpf__load(p->skel);
 	if (ret) {
 		gs_fail(err, ret == -EPERM ? GS_EXIT_PERMISSION : GS_EXIT_KERNEL,

@@ -53,21 +53,62 @@ static char proc_state(pid_t pid)
 	return f ? f[0] : 0;
 }
 
-int proc_start_time(pid_t pid, uint64_t *ticks)
+/* Numeric fields first..first+n-1 of /proc/PID/stat (first >= 3). */
+static int stat_numbers(pid_t pid, int first, uint64_t *v, int n)
 {
 	char buf[1024];
 	const char *f = stat_fields(pid, buf, sizeof(buf));
-	int field;
+	int field, i;
 
-	/* starttime is field 22; f points at field 3. */
-	for (field = 3; f && field < 22; field++) {
+	/* f points at field 3. */
+	for (field = 3; f && field < first; field++) {
 		f = strchr(f, ' ');
 		if (f)
 			f++;
 	}
-	if (!f || sscanf(f, "%" SCNu64, ticks) != 1)
-		return -ENOENT;
+	for (i = 0; i < n; i++) {
+		char *end;
+
+		if (!f)
+			return -ENOENT;
+		v[i] = strtoull(f, &end, 10);
+		if (end == f)
+			return -ENOENT;
+		f = *end == ' ' ? end + 1 : NULL;
+	}
 	return 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *ticks)
+{
+	return stat_numbers(pid, 22, ticks, 1);
+}
+
+int proc_image(pid_t pid, struct proc_image *img)
+{
+	uint64_t v[5];
+	char path[64];
+	struct stat st;
+
+	memset(img, 0, sizeof(*img));
+	proc_exe_path(pid, path, sizeof(path));
+	if (stat(path, &st) == 0) {
+		img->dev = st.st_dev;
+		img->ino = st.st_ino;
+	}
+	/* start_brk (47), arg_start (48), arg_end, env_start, env_end (51). */
+	if (stat_numbers(pid, 47, v, 5))
+		return -ENOENT;
+	img->start_brk = v[0];
+	img->arg_start = v[1];
+	img->env_end = v[4];
+	return 0;
+}
+
+bool proc_image_same(const struct proc_image *a, const struct proc_image *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->start_brk == b->start_brk &&
+	       a->arg_start == b->arg_start && a->env_end == b->env_end;
 }
 
 int proc_check_alive(pid_t pid, struct gs_err *err)

@@ -22,6 +22,21 @@ int proc_check_alive(pid_t pid, struct gs_err *err);
  */
 int proc_start_time(pid_t pid, uint64_t *ticks);
 
+/*
+ * What a process is running, beyond its PID and start time, which exec(2) keeps: the executable
+ * (device, inode) and where the kernel put its heap and its argument and environment strings
+ * (/proc/PID/stat fields 47, 48 and 51), which every exec chooses anew (randomized). After an
+ * exec, even of the same file, the old addresses no longer describe the process.
+ */
+struct proc_image {
+	uint64_t dev, ino;
+	uint64_t start_brk, arg_start, env_end;
+};
+
+/* Returns 0, or -ENOENT when the process is gone. */
+int proc_image(pid_t pid, struct proc_image *img);
+bool proc_image_same(const struct proc_image *a, const struct proc_image *b);
+
 /* The path to open the target's executable: /proc/PID/exe, valid across mount namespaces. */
 void proc_exe_path(pid_t pid, char *buf, size_t len);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include "caps.h"
 #include "target.h"
 #include "proc.h"
 #include "probes.h"
@@ -22,7 +24,12 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 		return NULL;
 	}
 	t->pid = pid;
-	t->pidfd = -1;
+	/* The pidfd first: if the PID is reused after this, the pidfd still names this process. */
+	t->pidfd = proc_pidfd(pid);
+	if (proc_image(pid, &t->image)) {
+		gs_fail(err, GS_EXIT_NO_PROCESS, "no process with PID %d", pid);
+		goto fail;
+	}
 	proc_comm(pid, t->comm, sizeof(t->comm));
 	proc_exe_name(pid, t->exe, sizeof(t->exe));
 	proc_exe_path(pid, t->exe_path, sizeof(t->exe_path));
@@ -35,6 +42,10 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 	if (!t->bin) {
 		if (err && err->code == GS_EXIT_NOT_GO)
 			gs_fail(err, GS_EXIT_NOT_GO, "%s (%s) is not a Go program", t->comm, t->exe);
+		else if (err && err->code == GS_EXIT_PERMISSION && !caps_have(CAP_SYS_PTRACE))
+			gs_fail(err, GS_EXIT_PERMISSION,
+				"no permission to read the executable of %s: missing CAP_SYS_PTRACE "
+				"(ptrace access rules apply); run goscope as root (sudo)", t->comm);
 		else if (err && err->code == GS_EXIT_PERMISSION)
 			gs_fail(err, GS_EXIT_PERMISSION,
 				"no permission to read the executable of %s; run goscope as root (sudo)",
@@ -49,7 +60,12 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 		goto fail;
 	layout_gc(&t->rt, &t->cfg.gc);
 	t->cfg.stw_abi = layout_stw_abi(t->rt.minor);
-	t->pidfd = proc_pidfd(pid);
+	/* What was read above must describe one program: no exec and no exit in between. */
+	if (target__gone(t)) {
+		gs_fail(err, GS_EXIT_NO_PROCESS, "process %d %s while goscope was reading it", pid,
+			t->execed ? "executed another program" : "exited");
+		goto fail;
+	}
 	return t;
 fail:
 	target__free(t);
@@ -64,6 +80,25 @@ void target__free(struct target *t)
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	free(t);
+}
+
+bool target__gone(struct target *t)
+{
+	struct proc_image now;
+
+	if (t->pidfd >= 0 ? proc_pidfd_exited(t->pidfd) : proc_check_alive(t->pid, NULL) != 0)
+		return true;
+	if (t->execed)
+		return true;
+	/* A dying process (a zombie leader while its threads exit) has no memory left to show. */
+	if (proc_image(t->pid, &now) || proc_check_alive(t->pid, NULL) || !now.arg_start)
+		return true;
+	if (proc_image_same(&now, &t->image))
+		return false;
+	t->execed = true;
+	proc_exe_name(t->pid, t->exe, sizeof(t->exe));
+	log_note("PID %d executed another program (%s); no longer watching it", t->pid, t->exe);
+	return true;
 }
 
 int target__attach(struct target *t, struct probes *p, unsigned int slot, bool stw,

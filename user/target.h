@@ -10,6 +10,7 @@
 #include "goscope.h"
 #include "log.h"
 #include "gobin/layout.h"
+#include "proc.h"
 
 struct gobin;
 struct probes;
@@ -25,8 +26,10 @@ struct target {
 	struct rt_layout rt;		/* every runtime field, resolved */
 	struct gs_target_cfg cfg;	/* what the BPF side gets */
 	int pidfd;
+	struct proc_image image;	/* what the process ran when opened */
 	bool attached;
 	bool exited;
+	bool execed;			/* it called exec(2): same PID, another program */
 
 	/* Event accounting. */
 	bool seen_gc_end;
@@ -54,6 +57,12 @@ void target__free(struct target *t);
 int target__attach(struct target *t, struct probes *p, unsigned int slot, bool stw,
 		   struct gs_err *err);
 void target__detach(struct target *t, struct probes *p);
+
+/*
+ * Has the process gone, or replaced its program by exec(2)? Either way its memory no longer is
+ * the one described by t and must not be read as such. An exec is noted (once) when first seen.
+ */
+bool target__gone(struct target *t);
 
 /* A one-line description: "PID 1234 (name, go1.24.4, pie)". */
 const char *target__describe(const struct target *t, char *buf, size_t len);

@@ -313,11 +313,9 @@ oom:
 
 /* ---- the periodic work ---- */
 
-static bool target_gone(const struct target *t)
+static bool target_gone(struct target *t)
 {
-	if (t->pidfd >= 0)
-		return proc_pidfd_exited(t->pidfd);
-	return proc_check_alive(t->pid, NULL) != 0;
+	return target__gone(t);
 }
 
 static void mark_exited(struct watch *w, struct entry *x)
@@ -373,8 +371,10 @@ static bool watching(const struct watch *w, pid_t pid, uint64_t start_ticks)
 {
 	size_t i;
 
+	/* After an exec the same PID and start time name a new program, watched anew. */
 	for (i = 0; i < w->n; i++)
-		if (w->v[i]->pub.pid == pid && w->v[i]->start_ticks == start_ticks)
+		if (w->v[i]->pub.pid == pid && w->v[i]->start_ticks == start_ticks &&
+		    !(w->v[i]->pub.t && w->v[i]->pub.t->execed))
 			return true;
 	return false;
 }
