@@ -13,6 +13,7 @@
 #                                            default pie
 #   OUTDIR/targets/demo                      demo workload       (newest toolchain)
 #   OUTDIR/targets/manyg                     benchmark workload  (newest toolchain)
+#   OUTDIR/targets/execer                    exec(2)s on SIGUSR1 (newest toolchain, with the tools)
 #   OUTDIR/tools/gobininfo                   test oracle         (newest toolchain)
 #   OUTDIR/tools/fmtns                       test oracle         (Go 1.19: go:linkname)
 #
@@ -50,6 +51,7 @@ demo_src="$here/targets/demo"
 quiescent_src="$here/targets/quiescent"
 manyg_src="$here/targets/manyg"
 oracle_src="$here/oracle/gobininfo"
+execer_src="$here/targets/execer"
 
 mkdir -p "$1" || die "cannot create OUTDIR $1"
 OUT=$(cd "$1" && pwd)
@@ -206,6 +208,7 @@ build_tools() {
     local rc=0
     if [ "$want_tools" = 1 ]; then
         build_one "$newest" default "$oracle_src" "$OUT/tools/gobininfo" "tools/gobininfo(go1.$newest)" || rc=1
+        build_one "$newest" default "$execer_src" "$OUT/targets/execer" "execer(go1.$newest)" || rc=1
         # fmtns reaches unexported runtime functions with go:linkname, which only Go 1.19 allows.
         if [ -x "$(toolchain 19)" ]; then
             build_one 19 default "$here/oracle/fmtns" "$OUT/tools/fmtns" "tools/fmtns(go1.19)" || rc=1
