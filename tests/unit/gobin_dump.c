@@ -5,7 +5,7 @@
  *
  *   gobin_dump [--sym NAME]... [--func NAME]... [--func-count] [--field TYPE:PATH]...
  *              [--setting KEY]... [--layout-needs] [--no-dwarf] [--resolve] [--rets FN]...
- *              [--global NAME]... [--recover-only] BINARY
+ *              [--global NAME]... [--recover-only] [--pcline ADDR]... BINARY
  *
  * --func looks NAME up in .gopclntab ("funcs"), --func-count prints the size of that index.
  * --field gives a member's offset from DWARF, or with an empty PATH ("TYPE:") the type's size.
@@ -15,6 +15,7 @@
  * --rets lists the offsets of FN's RET instructions ("rets"). --global looks NAME up with
  * gobin__global ("globals"); --recover-only recovers it from code even when .symtab has it, and
  * adds how many recipe rows applied and agreed. "globals_us" is the time the lookups took.
+ * --pcline gives the source file and line of the instruction at ADDR (link-time) ("pclines").
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "gobin/pclntab.h"
 
 #define MAX_ARGS	256
+#define MAX_PCS		4096
 
 static void json_str(const char *s)
 {
@@ -204,6 +206,27 @@ static void print_globals(struct gobin *b, const char **names, int n, bool recov
 	       (long long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
 }
 
+static void print_pclines(struct gobin *b, const uint64_t *pcs, int n)
+{
+	int i;
+
+	printf(", \"pclines\": {");
+	for (i = 0; i < n; i++) {
+		const char *file;
+		int line;
+
+		printf("%s\"%llu\": ", i ? ", " : "", (unsigned long long)pcs[i]);
+		if (gobin__pc_line(b, pcs[i], &file, &line)) {
+			printf("null");
+			continue;
+		}
+		printf("{\"file\": ");
+		json_str(file);
+		printf(", \"line\": %d}", line);
+	}
+	printf("}");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -218,8 +241,11 @@ int main(int argc, char **argv)
 		{ "rets", required_argument, NULL, 'T' },
 		{ "global", required_argument, NULL, 'G' },
 		{ "recover-only", no_argument, NULL, 'O' },
+		{ "pcline", required_argument, NULL, 'P' },
 		{ 0 },
 	};
+	static uint64_t pcs[MAX_PCS];
+	int npcs = 0;
 	const char *syms[MAX_ARGS], *fields[MAX_ARGS], *keys[MAX_ARGS], *funcs[MAX_ARGS];
 	const char *rets[MAX_ARGS], *globals[MAX_ARGS];
 	int nsyms = 0, nfields = 0, nkeys = 0, nfuncs = 0, nrets = 0, nglobals = 0, c, i;
@@ -253,13 +279,16 @@ int main(int argc, char **argv)
 			globals[nglobals++] = optarg;
 		else if (c == 'O')
 			recover_only = true;
+		else if (c == 'P' && npcs < MAX_PCS)
+			pcs[npcs++] = strtoull(optarg, NULL, 0);
 		else
 			return 2;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "usage: gobin_dump [--sym N]... [--func N]... [--func-count] "
 			"[--field T:P]... [--setting K]... [--layout-needs] [--no-dwarf] "
-			"[--resolve] [--rets FN]... [--global N]... [--recover-only] BINARY\n");
+			"[--resolve] [--rets FN]... [--global N]... [--recover-only] "
+			"[--pcline ADDR]... BINARY\n");
 		return 2;
 	}
 	layout_test_force_tables(no_dwarf);
@@ -332,6 +361,8 @@ int main(int argc, char **argv)
 		print_rets(b, rets, nrets);
 	if (nglobals)
 		print_globals(b, globals, nglobals, recover_only);
+	if (npcs)
+		print_pclines(b, pcs, npcs);
 	printf("}\n");
 	gobin__free(b);
 	return 0;

@@ -117,3 +117,29 @@ def test_not_go(tmp_path):
     res = json.loads(subprocess.run([DUMP, "--func", "main.main", "/bin/sh"], capture_output=True,
                                     text=True).stdout)
     assert res["code"] == 4
+
+
+@pytest.mark.parametrize("mode", ["default", "pie", "cgo", "stripped"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_source_lines_agree_with_debug_gosym(minor, mode):
+    """File and line of ~600 PCs spread over the binary, as debug/gosym's PCToLine gives them."""
+    path = target_path(minor, mode)
+    out = subprocess.run([tool_path("gobininfo"), "-lines", "200", str(path)], capture_output=True,
+                         text=True, check=True)
+    want = json.loads(out.stdout)["pc_lines"]
+    assert len(want) >= 500
+    args = []
+    for w in want:
+        args += ["--pcline", str(w["pc"])]
+    got = json.loads(subprocess.run([DUMP] + args + [str(path)], capture_output=True, text=True,
+                                    check=True).stdout)["pclines"]
+    known = 0
+    for w in want:
+        ours = got[str(w["pc"])]
+        if w["line"] < 0:
+            # Alignment padding after a function's code: no line there, for either reader.
+            assert ours is None, (hex(w["pc"]), ours)
+            continue
+        assert ours == {"file": w["file"], "line": w["line"]}, (hex(w["pc"]), ours, w)
+        known += 1
+    assert known >= len(want) // 2

@@ -71,4 +71,12 @@ int gobin__type_size(struct gobin *b, const char *type, uint64_t *size);
  */
 const char *gobin__func_name_at(struct gobin *b, uint64_t addr);
 
+/*
+ * Source file and line of the instruction at addr (a link-time address), from .gopclntab's
+ * line tables as the runtime's funcline reports them. For a return address (a goroutine's
+ * creation point, g.gopc), ask for addr - 1, as the runtime's tracebacks do. Returns 0, or
+ * -ENOENT. file points into the binary's data (valid while b is open).
+ */
+int gobin__pc_line(struct gobin *b, uint64_t addr, const char **file, int *line);
+
 #endif

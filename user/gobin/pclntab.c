@@ -11,6 +11,13 @@
  *                more entryoff where the last function ends; funcoff counts from pclnOffset and
  *                locates the function's _func record, which starts {entryoff u32, nameoff u32}
  *   funcnameOff  NUL-terminated names; a _func's nameoff counts from here
+ *   _func        from byte 20: pcfile u32, pcln u32 (offsets into pctab), npcdata u32, cuOffset
+ *                u32 (the function's first entry in cutab)
+ *   pctabOffset  pc-value tables: pairs of varints (value delta, zig-zag; pc delta, in units of
+ *                minLC) starting from value -1 at the function's entry, ended by a zero value
+ *                delta; pcfile yields a file number, pcln a line
+ *   cuOffset     cutab: u32 offsets into filetab, by the function's cuOffset plus file number
+ *   filetabOff   NUL-terminated file names
  *
  * Entry offsets count from runtime.text (the runtime's moduledata.text). Go 1.18-1.25 also write
  * that address into the header's textStart; Go 1.26 stopped (it needed a dynamic relocation) and
@@ -29,6 +36,11 @@
 #define PCLN_PTR_SIZE		8
 #define PCLN_HDR_SIZE		(8 + 8 * PCLN_PTR_SIZE)
 #define PCLN_FUNC_MIN		8		/* the _func fields read: entryoff, nameoff */
+#define PCLN_FUNC_LINES		36		/* … and up to cuOffset, for source lines */
+#define PCLN_FUNC_PCFILE	20
+#define PCLN_FUNC_PCLN		24
+#define PCLN_FUNC_CUOFF		32
+#define PCVALUE_MAX_STEPS	1000000		/* no real table comes near; a crafted one stops */
 
 /* Header words, by index after the first 8 bytes. */
 enum {
@@ -61,12 +73,17 @@ struct gobin_func {
 	const char *name;	/* points into the section data */
 	uint64_t entry;
 	uint64_t end;
+	const unsigned char *rec;	/* its _func record; NULL when too short for line tables */
 };
 
 struct gobin_pcln {
 	struct gobin_func *funcs;	/* sorted by name, then entry */
 	size_t nfuncs;
 	const struct gobin_func **by_entry;	/* the same, sorted by entry; built on first use */
+	const unsigned char *d;		/* the section, for the line tables */
+	size_t size;
+	uint64_t pctab_off, cu_off, filetab_off;
+	unsigned int min_lc;		/* pc quantum */
 };
 
 /* The table as found in the file, its header checked. */
@@ -249,6 +266,7 @@ static bool pcln_read_func(const struct pcln_tab *t, uint64_t text, uint64_t i,
 	f->name = name;
 	f->entry = text + entryoff;
 	f->end = text + endoff;
+	f->rec = (uint64_t)funcoff + PCLN_FUNC_LINES <= t->size - t->pcln_off ? rec : NULL;
 	return true;
 }
 
@@ -273,6 +291,12 @@ static int pcln_build(const struct gobin *b, struct gobin_pcln *pcln)
 	pcln->funcs = calloc(t.nfunc, sizeof(*pcln->funcs));
 	if (!pcln->funcs)
 		return -ENOMEM;
+	pcln->d = t.d;
+	pcln->size = t.size;
+	pcln->pctab_off = hdr_word(&t, HDR_PCTAB_OFF);
+	pcln->cu_off = hdr_word(&t, HDR_CU_OFF);
+	pcln->filetab_off = hdr_word(&t, HDR_FILETAB_OFF);
+	pcln->min_lc = t.d[6];
 	for (i = 0; i < t.nfunc; i++)
 		if (pcln_read_func(&t, text, i, &pcln->funcs[pcln->nfuncs]))
 			pcln->nfuncs++;
@@ -346,7 +370,7 @@ static int cmp_entry(const void *a, const void *b)
  * The function whose code holds addr, as the runtime's own findfunc sees it: the last entry at
  * or below addr, if addr is before that function's end.
  */
-const char *gobin__func_name_at(struct gobin *b, uint64_t addr)
+static const struct gobin_func *func_at(struct gobin *b, uint64_t addr)
 {
 	struct gobin_pcln *pcln = (struct gobin_pcln *)pcln_index(b);
 	size_t lo = 0, hi, i;
@@ -372,7 +396,93 @@ const char *gobin__func_name_at(struct gobin *b, uint64_t addr)
 	}
 	if (!lo || addr >= pcln->by_entry[lo - 1]->end)
 		return NULL;
-	return pcln->by_entry[lo - 1]->name;
+	return pcln->by_entry[lo - 1];
+}
+
+const char *gobin__func_name_at(struct gobin *b, uint64_t addr)
+{
+	const struct gobin_func *f = func_at(b, addr);
+
+	return f ? f->name : NULL;
+}
+
+/* An unsigned LEB128 varint at *off, as the runtime's readvarint reads it. */
+static bool read_varint(const struct gobin_pcln *p, uint64_t *off, uint32_t *v)
+{
+	uint32_t shift = 0, val = 0;
+
+	while (*off < p->size && shift < 32) {
+		unsigned char c = p->d[(*off)++];
+
+		val |= (uint32_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = val;
+			return true;
+		}
+		shift += 7;
+	}
+	return false;
+}
+
+/* The value a pc-value table gives at addr (the runtime's pcvalue); false if it has none. */
+static bool pcvalue(const struct gobin_pcln *p, const struct gobin_func *f, uint32_t tab,
+		    uint64_t addr, int32_t *out)
+{
+	uint64_t off = p->pctab_off + tab, pc = f->entry;
+	int32_t val = -1;
+	int step;
+
+	if (!tab || p->pctab_off >= p->size)
+		return false;
+	for (step = 0; step < PCVALUE_MAX_STEPS; step++) {
+		uint32_t uv, pcdelta;
+
+		if (!read_varint(p, &off, &uv) || (uv == 0 && step))
+			return false;
+		val += (uv & 1) ? (int32_t)~(uv >> 1) : (int32_t)(uv >> 1);
+		if (!read_varint(p, &off, &pcdelta))
+			return false;
+		pc += (uint64_t)pcdelta * p->min_lc;
+		if (addr < pc) {
+			*out = val;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* File number fileno of f's compilation unit, through cutab into filetab. */
+static const char *file_name(const struct gobin_pcln *p, const struct gobin_func *f, int32_t fileno)
+{
+	uint64_t cu = rd32(f->rec + PCLN_FUNC_CUOFF), slot, name;
+
+	if (fileno < 0 || cu == UINT32_MAX)
+		return NULL;
+	slot = p->cu_off + (cu + (uint64_t)fileno) * 4;
+	if (slot + 4 > p->size)
+		return NULL;
+	name = p->filetab_off + rd32(p->d + slot);
+	if (name >= p->size || !memchr(p->d + name, 0, p->size - name))
+		return NULL;
+	return (const char *)p->d + name;
+}
+
+int gobin__pc_line(struct gobin *b, uint64_t addr, const char **file, int *line)
+{
+	const struct gobin_func *f = func_at(b, addr);
+	const struct gobin_pcln *p = b->pcln;
+	int32_t fileno, ln;
+	const char *name;
+
+	if (!f || !f->rec)
+		return -ENOENT;
+	if (!pcvalue(p, f, rd32(f->rec + PCLN_FUNC_PCFILE), addr, &fileno) ||
+	    !pcvalue(p, f, rd32(f->rec + PCLN_FUNC_PCLN), addr, &ln) ||
+	    !(name = file_name(p, f, fileno)))
+		return -ENOENT;
+	*file = name;
+	*line = ln;
+	return 0;
 }
 
 size_t gobin__func_count(const struct gobin *b)

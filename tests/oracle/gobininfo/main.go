@@ -56,6 +56,13 @@ type funcInfo struct {
 	End   int64 `json:"end"`
 }
 
+// pcLine is one instruction's source position as debug/gosym's PCToLine gives it.
+type pcLine struct {
+	PC   int64  `json:"pc"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
 type report struct {
 	Path           string               `json:"path"`
 	GoVersion      *string              `json:"go_version"`
@@ -75,6 +82,7 @@ type report struct {
 	Needed         []string             `json:"needed"`
 	Symbols        map[string]*symInfo  `json:"symbols"`
 	PclnFuncs      map[string]*funcInfo `json:"pcln_funcs"`
+	PCLines        []pcLine             `json:"pc_lines,omitempty"`
 	Fields         map[string]*int64    `json:"fields"`
 	FieldErrors    map[string]string    `json:"field_errors,omitempty"`
 	DWARFErr       string               `json:"dwarf_error,omitempty"`
@@ -106,10 +114,11 @@ func elfTypeName(t elf.Type) string {
 
 func main() {
 	var syms, fields listFlag
+	lines := flag.Int("lines", 0, "source lines of three PCs (entry, middle, last byte) in each of N functions spread over the table")
 	flag.Var(&syms, "sym", "ELF symbol to look up (repeatable)")
 	flag.Var(&fields, "field", "TYPE:PATH struct member offset to resolve from DWARF (repeatable)")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: gobininfo [-sym NAME]... [-field TYPE:PATH]... BINARY\n")
+		fmt.Fprintf(os.Stderr, "usage: gobininfo [-sym NAME]... [-field TYPE:PATH]... [-lines N] BINARY\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -182,7 +191,7 @@ func main() {
 
 	r.HasPclntab = pclntabSection(f) != nil
 	lookupSymbols(f, r, syms)
-	lookupPcln(f, r, syms)
+	lookupPcln(f, r, syms, *lines)
 	lookupFields(f, r, fields)
 
 	enc := json.NewEncoder(os.Stdout)
@@ -222,8 +231,8 @@ func lookupSymbols(f *elf.File, r *report, names []string) {
 
 // lookupPcln resolves function names through .gopclntab, which Go keeps even
 // in binaries linked with -s -w.
-func lookupPcln(f *elf.File, r *report, names []string) {
-	if len(names) == 0 {
+func lookupPcln(f *elf.File, r *report, names []string, lines int) {
+	if len(names) == 0 && lines == 0 {
 		return
 	}
 	for _, n := range names {
@@ -273,6 +282,29 @@ func lookupPcln(f *elf.File, r *report, names []string) {
 	for _, n := range names {
 		if fn := tab.LookupFunc(n); fn != nil {
 			r.PclnFuncs[n] = &funcInfo{Entry: int64(fn.Entry), End: int64(fn.End)}
+		}
+	}
+	sampleLines(tab, r, lines)
+}
+
+// sampleLines records the source position of the first, a middle and the last
+// byte of n functions spread evenly over the table.
+func sampleLines(tab *gosym.Table, r *report, n int) {
+	if n <= 0 || len(tab.Funcs) == 0 {
+		return
+	}
+	step := len(tab.Funcs) / n
+	if step == 0 {
+		step = 1
+	}
+	for i := 0; i < len(tab.Funcs); i += step {
+		fn := &tab.Funcs[i]
+		if fn.End <= fn.Entry {
+			continue
+		}
+		for _, pc := range []uint64{fn.Entry, fn.Entry + (fn.End-fn.Entry)/2, fn.End - 1} {
+			file, line, _ := tab.PCToLine(pc)
+			r.PCLines = append(r.PCLines, pcLine{PC: int64(pc), File: file, Line: line})
 		}
 	}
 }
