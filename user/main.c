@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* goscope: what a running Go program's runtime is doing, from outside. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
@@ -27,5 +28,7 @@ int main(int argc, char **argv)
 		return GS_EXIT_USAGE;
 	}
 	log_setup_libbpf();
+	/* A closed stdout (goscope ps | head) ends a command quietly, never kills it. */
+	signal(SIGPIPE, SIG_IGN);
 	return cmd->run(argc - 1, argv + 1);
 }
