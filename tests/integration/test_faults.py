@@ -118,7 +118,7 @@ def test_target_killed(go_target, goscope):
     g.finish()
     assert f"PID {t.pid} exited" in g.stderr()
     check_parity(g.lines, t.runtime_lines())
-    assert leftover_progs() == []
+    assert wait_for(lambda: leftover_progs() == [], 5), leftover_progs()
 
 
 def test_target_exits_normally(go_target, goscope):
@@ -131,7 +131,7 @@ def test_target_exits_normally(go_target, goscope):
     assert g.proc.wait(timeout=10) == 0
     g.finish()
     assert f"PID {p.pid} exited" in g.stderr() and len(g.lines) > 0
-    assert leftover_progs() == []
+    assert wait_for(lambda: leftover_progs() == [], 5), leftover_progs()
 
 
 def runtime_lines_before_exec(t):
@@ -170,7 +170,7 @@ def test_target_execs_itself(cmd, go_target, goscope):
         old = runtime_lines_before_exec(t)
         check_parity(g.lines, old)
         assert max(int(line.split()[1]) for line in g.lines) <= max(old)
-    assert leftover_progs() == []
+    assert wait_for(lambda: leftover_progs() == [], 5), leftover_progs()
 
 
 def test_record_all_sees_exec_as_exit_and_new_program(go_target, goscope, tmp_path):
@@ -243,7 +243,7 @@ def test_pid_reused_by_another_go_program(cmd, go_target, goscope, tmp_path):
     finally:
         b.kill()
         b.wait()
-    assert leftover_progs() == []
+    assert wait_for(lambda: leftover_progs() == [], 5), leftover_progs()
 
 
 # ---- ring buffer overflow, counted exactly ----
