@@ -269,7 +269,7 @@ static void cell_text(const struct tui *t, const struct row *r, int c, char *buf
 		break;
 	case C_GCS:
 		if (r->mw.span_s)
-			snprintf(buf, len, "%.1f", r->mw.gc_per_s);
+			snprintf(buf, len, r->mw.gc_per_s < 99.95 ? "%.1f" : "%.0f", r->mw.gc_per_s);
 		break;
 	case C_GCCPU:
 		if (r->mw.gc_cpu_percent >= 0)
