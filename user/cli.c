@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <getopt.h>
 #include "cli.h"
 #include "log.h"
 #include "proc.h"
@@ -41,14 +45,60 @@ static const struct command commands[] = {
 	{ "metrics", "catalog of every metric: name, unit, kind, description", cmd_metrics },
 };
 
+/* The command being run, for the usage hint of a bad command line. */
+static const char *current = "COMMAND";
+
 const struct command *cli_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, name))
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(commands[i].name, name)) {
+			current = commands[i].name;
 			return &commands[i];
+		}
+	}
 	return NULL;
+}
+
+/* "; see 'goscope CMD --help'" unless the message already points somewhere. */
+static const char *usage_hint(const char *msg, char *buf, size_t len)
+{
+	if (strstr(msg, "--help"))
+		return "";
+	snprintf(buf, len, "; see 'goscope %s --help'", current);
+	return buf;
+}
+
+int cli_bad_usage(const char *fmt, ...)
+{
+	char msg[512], hint[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "goscope: %s%s\n", msg, usage_hint(msg, hint, sizeof(hint)));
+	return GS_EXIT_USAGE;
+}
+
+int cli_bad_option(int c, char **argv)
+{
+	/* getopt leaves a long option's text at argv[optind - 1]; a short one is named by optopt. */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	int n = strcspn(arg, "=");
+
+	if (!strncmp(arg, "--", 2) && n > 2) {
+		if (c == ':')
+			return cli_bad_usage("%s: option '%.*s' needs a value", current, n, arg);
+		return cli_bad_usage("%s: unknown option '%.*s'%s", current, n, arg,
+				     strchr(arg, '=') ? " (or it takes no value)" : "");
+	}
+	if (c == ':')
+		return cli_bad_usage("%s: option '-%c' needs a value", current, optopt);
+	if (optopt > ' ' && optopt < 127)
+		return cli_bad_usage("%s: unknown option '-%c'", current, optopt);
+	return cli_bad_usage("%s: unknown option '%s'", current, arg);
 }
 
 void cli_usage(FILE *out)
@@ -84,6 +134,12 @@ void cli_usage(FILE *out)
 
 int cli_report(const struct gs_err *err)
 {
+	char hint[64];
+
+	if (err->code == GS_EXIT_USAGE) {
+		fprintf(stderr, "goscope: %s%s\n", err->msg, usage_hint(err->msg, hint, sizeof(hint)));
+		return GS_EXIT_USAGE;
+	}
 	fprintf(stderr, "goscope: %s\n", err->msg);
 	return err->code ? (int)err->code : GS_EXIT_ERROR;
 }
@@ -94,14 +150,24 @@ int cli_parse_duration(const char *s, uint64_t *ns)
 		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "", 1e9 },
 	};
 	char *end;
-	double v = strtod(s, &end);
+	double v;
 	size_t i;
 
-	if (end == s || v < 0)
+	/* Decimal only: strtod also takes "nan", "inf", hex and leading blanks. */
+	if (!(*s >= '0' && *s <= '9') && !(*s == '.' && s[1] >= '0' && s[1] <= '9'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno == ERANGE || !isfinite(v) || v < 0 ||
+	    strspn(s, "0123456789.eE+-") < (size_t)(end - s))
 		return -1;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (!strcmp(end, units[i].suffix)) {
-			*ns = (uint64_t)(v * units[i].scale);
+			v *= units[i].scale;
+			/* Converting a double at or past 2^64 to uint64_t is undefined. */
+			if (v >= 18446744073709551616.0)
+				return -1;
+			*ns = (uint64_t)v;
 			return 0;
 		}
 	}

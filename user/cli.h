@@ -52,7 +52,16 @@ struct gs_err;
 int cli_open_sampled(const char *pid_arg, struct target **t, struct sampler **sm,
 		     struct gs_err *err);
 
-/* Print a failure the way every command does: "goscope: <msg>", return its exit code. */
+/*
+ * A bad command line: print "goscope: MSG; see 'goscope CMD --help'" (one line, nothing else) and
+ * return GS_EXIT_USAGE. cli_bad_option does it for what getopt_long just returned ('?' or ':'),
+ * which needs opterr = 0 and an optstring starting with ':'.
+ */
+int cli_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_bad_option(int c, char **argv);
+
+/* Print a failure the way every command does: "goscope: <msg>" (a bad command line with the
+ * usage hint), return its exit code. */
 int cli_report(const struct gs_err *err);
 
 #endif

@@ -98,12 +98,13 @@ static int parse_args(int argc, char **argv, struct gctrace_session *s, struct g
 	};
 	int c, verbosity = 0, i;
 
-	while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q': verbosity = -1; break;
 		case 'v': verbosity++; break;
 		case 'h': usage(stdout); exit(GS_EXIT_OK);
-		default: usage(stderr); exit(GS_EXIT_USAGE);
+		default: exit(cli_bad_option(c, argv));
 		}
 	}
 	log_set_verbosity(verbosity);

@@ -86,14 +86,17 @@ int cmd_ps(int argc, char **argv)
 	DIR *d;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return GS_EXIT_OK;
 		}
-		usage(stderr);
-		return GS_EXIT_USAGE;
+		return cli_bad_option(c, argv);
 	}
+	if (optind < argc)
+		return cli_bad_usage("ps takes no arguments, it lists every Go process ('%s')",
+				     argv[optind]);
 	d = opendir("/proc");
 	if (!d) {
 		fprintf(stderr, "goscope: cannot read /proc\n");

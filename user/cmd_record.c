@@ -458,13 +458,22 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	struct stat st;
 	int c, verbosity = 0, i;
 
 	/* Pause records need the stop-the-world probe (on Go 1.22+ for GC pauses too). */
 	a->wo.stw = true;
-	while ((c = getopt_long(argc, argv, "o:ai:qvh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:ai:qvh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': a->path = optarg; break;
+		case 'o':
+			if (a->path)
+				return gs_fail(err, GS_EXIT_USAGE, "-o given twice ('%s' and '%s')",
+					       a->path, optarg);
+			if (!*optarg || (!stat(optarg, &st) && S_ISDIR(st.st_mode)))
+				return gs_fail(err, GS_EXIT_USAGE, "-o '%s' is not a file name", optarg);
+			a->path = optarg;
+			break;
 		case 'a': a->wo.all = true; break;
 		case 'i':
 			if (cli_parse_duration(optarg, &a->wo.interval_ns) ||
@@ -477,7 +486,7 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 		case 'q': verbosity = -1; break;
 		case 'v': verbosity++; break;
 		case 'h': usage(stdout); exit(GS_EXIT_OK);
-		default: usage(stderr); exit(GS_EXIT_USAGE);
+		default: exit(cli_bad_option(c, argv));
 		}
 	}
 	log_set_verbosity(verbosity);

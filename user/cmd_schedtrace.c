@@ -42,23 +42,19 @@ int cmd_schedtrace(int argc, char **argv)
 	int c, ret = GS_EXIT_OK;
 	pid_t pid;
 
-	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (cli_parse_duration(optarg, &interval) || interval < 1000000) {
-				fprintf(stderr, "goscope: bad interval '%s' (at least 1ms, e.g. 1s)\n",
-					optarg);
-				return GS_EXIT_USAGE;
-			}
+			if (cli_parse_duration(optarg, &interval) || interval < 1000000)
+				return cli_bad_usage("bad interval '%s' (at least 1ms, e.g. 1s)", optarg);
 			break;
 		case 'h': usage(stdout); return GS_EXIT_OK;
-		default: usage(stderr); return GS_EXIT_USAGE;
+		default: return cli_bad_option(c, argv);
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "goscope: schedtrace needs exactly one PID (see 'goscope ps')\n");
-		return GS_EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return cli_bad_usage("schedtrace needs exactly one PID (see 'goscope ps')");
 	cli_setup_signals();
 	if (cli_open_sampled(argv[optind], &t, &sm, &err)) {
 		ret = cli_report(&err);

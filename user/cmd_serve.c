@@ -162,7 +162,8 @@ static int parse_args(int argc, char **argv, struct serve_args *a, struct gs_err
 	int c, verbosity = 0, i;
 
 	a->listen = DEFAULT_LISTEN;
-	while ((c = getopt_long(argc, argv, "l:ai:qvh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:ai:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': a->listen = optarg; break;
 		case 'a': a->wo.all = true; break;
@@ -176,7 +177,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a, struct gs_err
 		case 'q': verbosity = -1; break;
 		case 'v': verbosity++; break;
 		case 'h': usage(stdout); exit(GS_EXIT_OK);
-		default: usage(stderr); exit(GS_EXIT_USAGE);
+		default: exit(cli_bad_option(c, argv));
 		}
 	}
 	log_set_verbosity(verbosity);

@@ -417,23 +417,20 @@ int cmd_stat(int argc, char **argv)
 	int c, ret = GS_EXIT_OK;
 	pid_t pid;
 
-	while ((c = getopt_long(argc, argv, "ji:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":ji:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'i':
-			if (cli_parse_duration(optarg, &interval)) {
-				fprintf(stderr, "goscope: bad interval '%s' (e.g. 1s, 500ms)\n", optarg);
-				return GS_EXIT_USAGE;
-			}
+			if (cli_parse_duration(optarg, &interval))
+				return cli_bad_usage("bad interval '%s' (e.g. 1s, 500ms)", optarg);
 			break;
 		case 'h': usage(stdout); return GS_EXIT_OK;
-		default: usage(stderr); return GS_EXIT_USAGE;
+		default: return cli_bad_option(c, argv);
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "goscope: stat needs exactly one PID (see 'goscope ps')\n");
-		return GS_EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return cli_bad_usage("stat needs exactly one PID (see 'goscope ps')");
 	cli_setup_signals();
 	if (cli_open_sampled(argv[optind], &t, &sm, &err)) {
 		ret = cli_report(&err);
@@ -476,8 +473,10 @@ int cmd_metrics(int argc, char **argv)
 			       "\nOptions:\n  -h, --help      show this help\n");
 			return GS_EXIT_OK;
 		}
-		fprintf(stderr, "goscope: metrics takes no arguments\n");
-		return GS_EXIT_USAGE;
+		if (argv[1][0] == '-' && argv[1][1])
+			return cli_bad_usage("metrics: unknown option '%.*s'",
+					     (int)strcspn(argv[1], "="), argv[1]);
+		return cli_bad_usage("metrics takes no arguments");
 	}
 	printf("%-30s %-17s %-8s %-44s %s\n", "NAME", "UNIT", "KIND", "RUNTIME EQUIVALENT",
 	       "DESCRIPTION");

@@ -66,7 +66,8 @@ static int parse_args(int argc, char **argv, struct top_opts *o, struct gs_err *
 
 	o->w.interval_ns = 1000000000ull;
 	o->t.color = !(nc && nc[0]);
-	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (cli_parse_duration(optarg, &o->w.interval_ns) ||
@@ -77,7 +78,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o, struct gs_err *
 		case 'A': o->t.ascii = true; break;
 		case 'C': o->t.color = false; break;
 		case 'h': usage(stdout); exit(GS_EXIT_OK);
-		default: usage(stderr); exit(GS_EXIT_USAGE);
+		default: exit(cli_bad_option(c, argv));
 		}
 	}
 	o->w.npids = argc - optind;

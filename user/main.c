@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 
 	if (argc < 2) {
-		cli_usage(stderr);
+		fprintf(stderr, "goscope: no command given; see 'goscope --help'\n");
 		return GS_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 	}
 	cmd = cli_find(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "goscope: unknown command '%s'; run 'goscope --help'\n", argv[1]);
+		fprintf(stderr, "goscope: unknown command '%s'; see 'goscope --help'\n", argv[1]);
 		return GS_EXIT_USAGE;
 	}
 	log_setup_libbpf();

@@ -21,7 +21,8 @@ int proc_parse_pid(const char *s, pid_t *pid, struct gs_err *err)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > INT_MAX)
+	/* Digits only: strtol also skips blanks and takes a sign. */
+	if (*s < '0' || *s > '9' || errno || end == s || *end || v <= 0 || v > INT_MAX)
 		return gs_fail(err, GS_EXIT_USAGE, "'%s' is not a process ID", s);
 	*pid = (pid_t)v;
 	return 0;
