@@ -4,7 +4,9 @@
 # Fuzzes goscope's Go binary readers (user/gobin) with libFuzzer: builds fuzz_pclntab,
 # fuzz_buildinfo and fuzz_elf with clang (-fsanitize=fuzzer,address,undefined) into
 # $GOSCOPE_BUILD/fuzz (default build/fuzz), seeds them with small synthetic Go binaries and a
-# few real matrix builds (tests/fuzz/make_seeds.py; nothing binary is committed), and runs each
+# few real matrix builds (tests/fuzz/make_seeds.py) and the committed hostile files of
+# tests/fuzz/corpus-hostile/ (make_hostile.py; libFuzzer adds new inputs to the first corpus
+# directory only, so the committed files never change), and runs each
 # for SECONDS (default 20). Exits non-zero on any crash, leak, timeout or sanitizer report; the
 # input that triggered it is kept as $OUT/artifacts/NAME-crash-*.
 #
@@ -64,7 +66,8 @@ for f in $fuzzers; do
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	"$out/$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-		-artifact_prefix="$out/artifacts/$f-" ${FUZZ_ARGS:-} "$corpus" "$seeds" >"$log" 2>&1
+		-artifact_prefix="$out/artifacts/$f-" ${FUZZ_ARGS:-} "$corpus" "$seeds" \
+		"$here/corpus-hostile" >"$log" 2>&1
 	status=$?
 	set -e
 	stats=$(grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb):' "$log" |
