@@ -46,9 +46,15 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 			gs_fail(err, GS_EXIT_PERMISSION,
 				"no permission to read the executable of %s: missing CAP_SYS_PTRACE "
 				"(ptrace access rules apply); run goscope as root (sudo)", t->comm);
-		else if (err && err->code == GS_EXIT_PERMISSION)
+		else if (err && err->code == GS_EXIT_PERMISSION && geteuid())
 			gs_fail(err, GS_EXIT_PERMISSION,
 				"no permission to read the executable of %s; run goscope as root (sudo)",
+				t->comm);
+		else if (err && err->code == GS_EXIT_PERMISSION)
+			/* Root with CAP_SYS_PTRACE: "run as root" would send the user in circles. */
+			gs_fail(err, GS_EXIT_PERMISSION,
+				"no permission to read the executable of %s even as root: the kernel's "
+				"ptrace access rules refuse it (another user namespace, Yama or an LSM)",
 				t->comm);
 		goto fail;
 	}

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from conftest import GO_MINORS, GOSCOPE, check_parity, loaded_goscope_progs, run_goscope, target_path
+from conftest import (GO_MINORS, GOSCOPE, check_parity, loaded_goscope_progs, run_goscope, target_path,
+                      wait_for)
 
 NOBODY = 65534
 
@@ -59,6 +60,44 @@ def test_not_a_go_program():
 
 def test_kernel_thread():
     assert_one_line_error(run_goscope(["gctrace", 2]), 4, "kernel thread")
+    assert_one_line_error(run_goscope(["stat", 2]), 4, "kernel thread", "kthreadd")
+
+
+@pytest.fixture
+def zombie():
+    """A child that has exited and is not reaped yet: /proc/PID exists, in state Z."""
+    child = subprocess.Popen(["sh", "-c", "sleep 0.1"])
+    try:
+        def state():
+            return open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        wait_for(lambda: state() == "Z", timeout=10)
+        yield child.pid
+        assert state() == "Z", "the child was reaped during the test"
+    finally:
+        child.wait()
+
+
+@pytest.mark.parametrize("cmd", ["stat", "gctrace"])
+def test_zombie(zombie, cmd):
+    assert_one_line_error(run_goscope([cmd, zombie]), 3, f"process {zombie} has exited (zombie)")
+
+
+@pytest.mark.parametrize("cmd", ["stat", "gctrace"])
+def test_pid_1(cmd):
+    # Whatever PID 1 is here: a sandbox's init whose executable even root may not read (the
+    # ptrace rules refuse it), an init that is not Go, or a Go program, which stat reads.
+    try:
+        exe = os.readlink("/proc/1/exe")
+    except PermissionError:
+        assert_one_line_error(run_goscope([cmd, 1]), 7, "no permission", "even as root")
+        return
+    res = run_goscope([cmd, 1])
+    if res.returncode == 4:
+        assert_one_line_error(res, 4, "not a Go program", os.path.basename(exe.split(" (")[0]))
+    elif cmd == "stat":
+        assert res.returncode == 0 and res.stdout, f"PID 1 ({exe}): {res.stderr!r}"
+    else:
+        pytest.skip(f"PID 1 ({exe}) is a Go program; gctrace on it is tested like any other")
 
 
 def test_usage_errors():
