@@ -458,7 +458,6 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct stat st;
 	int c, verbosity = 0, i;
 
 	/* Pause records need the stop-the-world probe (on Go 1.22+ for GC pauses too). */
@@ -470,8 +469,9 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 			if (a->path)
 				return gs_fail(err, GS_EXIT_USAGE, "-o given twice ('%s' and '%s')",
 					       a->path, optarg);
-			if (!*optarg || (!stat(optarg, &st) && S_ISDIR(st.st_mode)))
-				return gs_fail(err, GS_EXIT_USAGE, "-o '%s' is not a file name", optarg);
+			/* A directory or an unwritable path is found by open_output: exit 1. */
+			if (!*optarg)
+				return gs_fail(err, GS_EXIT_USAGE, "-o needs a file name, not ''");
 			a->path = optarg;
 			break;
 		case 'a': a->wo.all = true; break;
