@@ -84,15 +84,21 @@ int cli_bad_usage(const char *fmt, ...)
 
 int cli_bad_option(int c, char **argv)
 {
-	/* getopt leaves a long option's text at argv[optind - 1]; a short one is named by optopt. */
+	/*
+	 * getopt leaves a long option's text at argv[optind - 1]; a short one is named by optopt
+	 * (0 for an unknown long option), and argv[optind - 1] may then be an earlier argument.
+	 */
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
 	int n = strcspn(arg, "=");
+	bool is_long = !strncmp(arg, "--", 2) && n > 2 &&
+		       (c == ':' || !optopt || arg[n] == '=');
 
-	if (!strncmp(arg, "--", 2) && n > 2) {
+	if (is_long) {
 		if (c == ':')
 			return cli_bad_usage("%s: option '%.*s' needs a value", current, n, arg);
-		return cli_bad_usage("%s: unknown option '%.*s'%s", current, n, arg,
-				     strchr(arg, '=') ? " (or it takes no value)" : "");
+		if (optopt)
+			return cli_bad_usage("%s: option '%.*s' takes no value", current, n, arg);
+		return cli_bad_usage("%s: unknown option '%.*s'", current, n, arg);
 	}
 	if (c == ':')
 		return cli_bad_usage("%s: option '-%c' needs a value", current, optopt);

@@ -49,6 +49,10 @@ def cases(cmd):
         ([cmd, "--nope=1"] + pid, "'--nope'"),
         ([cmd, "-"] + pid, ""),
     ]
+    if cmd in ("gctrace", "record", "serve"):
+        # An unknown short option in a group, after a good long one: named by its letter.
+        out.append(([cmd, "--quiet", "-Zq"] + pid, "'-Z'"))
+        out.append(([cmd, "--quiet=1"] + pid, "'--quiet'"))
     if cmd in TAKES_INTERVAL:
         out.append(([cmd] + pid + ["-i"], "'-i' needs a value"))
         out.append(([cmd] + pid + ["--interval"], "'--interval' needs a value"))
