@@ -120,7 +120,8 @@ int cmd_ps(int argc, char **argv)
 			n++;
 	}
 	closedir(d);
-	qsort(rows, n, sizeof(*rows), cmp_pid);
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_pid);
 	printf("%7s  %-16s %-12s %-4s %-8s %-4s %s\n", "PID", "COMM", "GO", "PIE", "STRIPPED",
 	       "CGO", "ATTACH");
 	for (i = 0; i < n; i++)

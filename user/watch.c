@@ -408,7 +408,7 @@ static int discover(struct watch *w, struct gs_err *err)
 			continue;
 		if (watching(w, key.pid, key.start_ticks))
 			continue;
-		if (!bsearch(&key, w->ign, w->nign, sizeof(key), cmp_ignored)) {
+		if (!w->nign || !bsearch(&key, w->ign, w->nign, sizeof(key), cmp_ignored)) {
 			rc = add(w, key.pid, key.start_ticks, err);
 			if (rc < 0)
 				break;
@@ -425,7 +425,8 @@ static int discover(struct watch *w, struct gs_err *err)
 		keep[nkeep++] = key;
 	}
 	closedir(d);
-	qsort(keep, nkeep, sizeof(*keep), cmp_ignored);
+	if (nkeep)
+		qsort(keep, nkeep, sizeof(*keep), cmp_ignored);
 	free(w->ign);
 	w->ign = keep;
 	w->nign = nkeep;
