@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include "caps.h"
@@ -88,22 +89,39 @@ void target__free(struct target *t)
 	free(t);
 }
 
+/*
+ * While a multithreaded process exec()s, its leader is briefly a zombie and its image is being
+ * replaced; the same is seen while a dying process's threads exit. The pidfd settles which one it
+ * was (it turns readable only once every thread is gone), so wait for a settled state this long.
+ */
+#define SETTLE_TRIES	40
+#define SETTLE_NS	5000000L
+
 bool target__gone(struct target *t)
 {
 	struct proc_image now;
+	int i;
 
-	if (t->pidfd >= 0 ? proc_pidfd_exited(t->pidfd) : proc_check_alive(t->pid, NULL) != 0)
-		return true;
-	if (t->execed)
-		return true;
-	/* A dying process (a zombie leader while its threads exit) has no memory left to show. */
-	if (proc_image(t->pid, &now) || proc_check_alive(t->pid, NULL) || !now.arg_start)
-		return true;
-	if (proc_image_same(&now, &t->image))
-		return false;
-	t->execed = true;
-	proc_exe_name(t->pid, t->exe, sizeof(t->exe));
-	log_note("PID %d executed another program (%s); no longer watching it", t->pid, t->exe);
+	for (i = 0; i < SETTLE_TRIES; i++) {
+		if (t->pidfd >= 0 ? proc_pidfd_exited(t->pidfd) :
+				    proc_check_alive(t->pid, NULL) != 0)
+			return true;
+		if (t->execed)
+			return true;
+		if (!proc_image(t->pid, &now) && !proc_check_alive(t->pid, NULL) && now.arg_start) {
+			if (proc_image_same(&now, &t->image))
+				return false;
+			t->execed = true;
+			proc_exe_name(t->pid, t->exe, sizeof(t->exe));
+			log_note("PID %d executed another program (%s); no longer watching it", t->pid,
+				 t->exe);
+			return true;
+		}
+		/* Without a pidfd nothing settles it: a process in that state is going away. */
+		if (t->pidfd < 0)
+			return true;
+		nanosleep(&(struct timespec){ 0, SETTLE_NS }, NULL);
+	}
 	return true;
 }
 

@@ -400,3 +400,31 @@ def test_closed_pipe_ends_quietly(args, go_target):
     assert res.returncode == 0, f"{args}: exit {res.returncode}: {res.stderr}"
     assert "error" not in res.stderr.lower() and "Broken pipe" not in res.stderr, res.stderr
     assert wait_for(lambda: leftover_progs() == [], 5)
+
+
+# ---- memory over a long run ----
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(l for l in f if l.startswith("VmRSS:")).split()[1])
+
+
+def test_record_memory_stays_flat(go_target, goscope, tmp_path):
+    """A long record run of a GC-heavy target: goscope's memory does not grow with the events."""
+    t = go_target(target_path(NEWEST, "default"))
+    out = tmp_path / "long.jsonl"
+    g = goscope(["record", "-i", "100ms", "-o", out, t.pid])
+    warmup, length = 5, (600 if SOAK else 30)
+    time.sleep(warmup)
+    start = rss_kib(g.proc.pid)
+    samples = []
+    for _ in range(length):
+        time.sleep(1)
+        samples.append(rss_kib(g.proc.pid))
+    assert g.finish() == 0, g.stderr()
+    gcs = sum(1 for r in recs(out) if r["kind"] == "gc")
+    figure("record_memory", seconds=length, gc_records=gcs, rss_start_kib=start,
+           rss_end_kib=samples[-1], rss_max_kib=max(samples))
+    assert gcs > 20 * length, "the target was not GC-heavy enough to tell"
+    # Everything goscope keeps per process is fixed-size rings; only allocator noise may move.
+    assert max(samples) - start <= 1024, (start, samples)
