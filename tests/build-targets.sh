@@ -11,6 +11,11 @@
 #   OUTDIR/targets/go1.MINOR/MODE/quiescent  quiescent target (runtime-state
 #                                            oracle), every toolchain, MODE in:
 #                                            default pie
+#   OUTDIR/targets/go1.MINOR/MODE/lifecycle  lifecycle target (goroutine-lifecycle
+#                                            and allocation-sampling probes), every
+#                                            toolchain, MODE in: default noprof
+#                                            (-tags noprof: no runtime/pprof, so the
+#                                            linker disables memory profiling)
 #   OUTDIR/targets/demo                      demo workload       (newest toolchain)
 #   OUTDIR/targets/manyg                     benchmark workload  (newest toolchain)
 #   OUTDIR/targets/execer                    exec(2)s on SIGUSR1 (newest toolchain, with the tools)
@@ -36,6 +41,7 @@ set -euo pipefail
 MATRIX="19 21 22 23 24 25 26 27"
 MODES="default stripped pie cgo"
 QUIESCENT_MODES="default pie stripped"
+LIFECYCLE_MODES="default noprof"
 
 die() { echo "build-targets: error: $*" >&2; exit 1; }
 
@@ -49,6 +55,7 @@ self="$here/$(basename "${BASH_SOURCE[0]}")"
 churn_src="$here/targets/churn"
 demo_src="$here/targets/demo"
 quiescent_src="$here/targets/quiescent"
+lifecycle_src="$here/targets/lifecycle"
 manyg_src="$here/targets/manyg"
 oracle_src="$here/oracle/gobininfo"
 execer_src="$here/targets/execer"
@@ -154,6 +161,7 @@ build_one() {
         pie)      args=(-buildmode=pie) ;;
         cgo)      env=(CGO_ENABLED=1); args=(-ldflags=-linkmode=external) ;;
         stripped) args=("-ldflags=-s -w") ;;
+        noprof)   args=(-tags noprof) ;;
         *) echo "build-targets: unknown mode $mode" >&2; return 1 ;;
     esac
     if [ "$mode" = cgo ] && ! command -v "${CC:-gcc}" >/dev/null 2>&1; then
@@ -176,7 +184,7 @@ build_one() {
 
 # One job per toolchain: its targets and modes in sequence (default and
 # stripped share compiled packages; pie and cgo need their own; quiescent
-# reuses what churn compiled and adds a few packages).
+# and lifecycle reuse what churn compiled and add a few packages).
 # strip_one IN OUT LABEL : the binutils way of stripping, after the build (mode "strip").
 strip_one() {
     local in=$1 out=$2 label=$3
@@ -200,6 +208,9 @@ build_toolchain() {
     strip_one "$OUT/targets/go1.$m/default/churn" "$OUT/targets/go1.$m/strip/churn" "go1.$m/strip" || rc=1
     for mode in $QUIESCENT_MODES; do
         build_one "$m" "$mode" "$quiescent_src" "$OUT/targets/go1.$m/$mode/quiescent" "go1.$m/$mode/quiescent" || rc=1
+    done
+    for mode in $LIFECYCLE_MODES; do
+        build_one "$m" "$mode" "$lifecycle_src" "$OUT/targets/go1.$m/$mode/lifecycle" "go1.$m/$mode/lifecycle" || rc=1
     done
     return $rc
 }
@@ -231,7 +242,7 @@ extra=""
 [ "$want_demo" = 1 ] && extra="$extra demo"
 [ "$want_manyg" = 1 ] && extra="$extra manyg"
 if [ ${#minors[@]} -gt 0 ]; then
-    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES] +$extra -> $OUT (jobs=$jobs_max)"
+    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES] +$extra -> $OUT (jobs=$jobs_max)"
 else
     echo "build-targets:$extra -> $OUT"
 fi
