@@ -2,7 +2,8 @@
 /*
  * GC cycle and stop-the-world probes. Each fires a few times per GC cycle (and on the rare
  * stop-the-world of ReadMemStats, GOMAXPROCS and the like), so they cost the target a few
- * microseconds per cycle whatever it does between cycles. Every address comes from user space
+ * microseconds per cycle whatever it does between cycles. The opt-in goroutine and allocation
+ * probes at the end fire as often as the target creates goroutines or samples allocations. Every address comes from user space
  * through the configuration map, keyed by the attach cookie: one loaded object serves any number
  * of targets, each with its own Go version.
  */
@@ -35,6 +36,9 @@ struct {
 /* Events that did not fit in the ring buffer, per target slot. Read back by user space. */
 __u64 ringbuf_drops[GS_MAX_TARGETS];
 
+/* Hits of each opt-in probe, per target slot: what the circuit breaker in user space measures. */
+__u64 probe_hits[GS_MAX_TARGETS * GS_PROBE_NR];
+
 /* Read one target value of the size of dst; on failure zero it and flag the layout field. */
 #define READ_FIELD(dst, lay, field, errs)						\
 	do {										\
@@ -56,10 +60,21 @@ static __always_inline void fill_hdr(struct gs_event_hdr *h, __u32 kind, __u32 s
 	h->ktime_ns = bpf_ktime_get_ns();
 }
 
+/*
+ * Keep an index below a power of two in a way the verifier sees: the compiler, knowing a range
+ * check already passed, would drop a plain mask and index with a register the verifier cannot
+ * bound; the mask written in assembly stays.
+ */
+#define BOUND_POW2(idx, n) asm volatile("%0 &= %1" : "+r"(idx) : "i"((n) - 1))
+
 static __always_inline void count_drop(__u32 slot)
 {
-	if (slot < GS_MAX_TARGETS)
-		__sync_fetch_and_add(&ringbuf_drops[slot], 1);
+	__u64 i = slot;
+
+	if (slot >= GS_MAX_TARGETS)
+		return;
+	BOUND_POW2(i, GS_MAX_TARGETS);
+	__sync_fetch_and_add(&ringbuf_drops[i], 1);
 }
 
 SEC("uprobe")
@@ -209,4 +224,184 @@ int stw_start(struct pt_regs *ctx)
 		emit_stw(slot, now - started, reason, 1);
 	}
 	return 0;
+}
+
+/*
+ * The opt-in probes. Their rate follows the target's own activity, so user space counts every hit
+ * (probe_hits) and detaches a probe whose estimated cost goes over budget.
+ */
+static __always_inline struct gs_target_cfg *optin_hit(struct pt_regs *ctx, __u32 *slot,
+							enum gs_optin_probe probe)
+{
+	__u32 s = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 idx;
+
+	*slot = s;
+	if (s >= GS_MAX_TARGETS)
+		return NULL;
+	idx = (__u64)s * GS_PROBE_NR + probe;
+	BOUND_POW2(idx, GS_MAX_TARGETS * GS_PROBE_NR);
+	__sync_fetch_and_add(&probe_hits[idx], 1);
+	return bpf_map_lookup_elem(&target_cfgs, &s);
+}
+
+static __always_inline __u64 read_u64(__u64 addr, __u32 *errs, __u32 bit)
+{
+	__u64 v = 0;
+
+	if (!addr || bpf_probe_read_user(&v, sizeof(v), (void *)addr)) {
+		*errs |= bit;
+		return 0;
+	}
+	return v;
+}
+
+/*
+ * At a RET of runtime.newproc1: RAX is the new g, every field set (goid is assigned before the
+ * return in every release). newproc1 runs on the system stack, so R14 is the M's g0 and the
+ * goroutine that executed the go statement is g0.m.curg.
+ */
+SEC("uprobe")
+int g_create(struct pt_regs *ctx)
+{
+	__u32 slot, errs = 0, status = 0;
+	struct gs_target_cfg *cfg = optin_hit(ctx, &slot, GS_PROBE_G_CREATE);
+	struct gs_g_layout *l;
+	struct gs_g_create *e;
+	__u64 g, m, curg;
+
+	if (!cfg)
+		return 0;
+	l = &cfg->g;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(slot);
+		return 0;
+	}
+	fill_hdr(&e->hdr, GS_EV_G_CREATE, slot);
+	g = ctx->ax;
+	e->goid = read_u64(g + l->g_goid, &errs, 1);
+	e->gopc = read_u64(g + l->g_gopc, &errs, 2);
+	e->startpc = read_u64(g + l->g_startpc, &errs, 4);
+	if (bpf_probe_read_user(&status, sizeof(status), (void *)(g + l->g_status)))
+		errs |= 8;
+	e->status = status;
+	m = read_u64(ctx->r14 + l->g_m, &errs, 16);
+	curg = m ? read_u64(m + l->m_curg, &errs, 16) : 0;
+	e->parent_goid = curg ? read_u64(curg + l->g_goid, &errs, 16) : 0;
+	e->read_errors = errs;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* runtime.gdestroy (1.22+) / runtime.goexit0 entry: RAX is the exiting g, its goid still set. */
+SEC("uprobe")
+int g_exit(struct pt_regs *ctx)
+{
+	__u32 slot, errs = 0;
+	struct gs_target_cfg *cfg = optin_hit(ctx, &slot, GS_PROBE_G_EXIT);
+	struct gs_g_exit *e;
+
+	if (!cfg)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(slot);
+		return 0;
+	}
+	fill_hdr(&e->hdr, GS_EV_G_EXIT, slot);
+	e->goid = read_u64(ctx->ax + cfg->g.g_goid, &errs, 1);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * The allocating goroutine's stack, at the entry of a function called by the allocator: the
+ * return address on top of the stack, then the frame-pointer chain (saved BP at [BP], return
+ * address at [BP+8]) until it ends (a goroutine's first frame has BP 0) or reads fail.
+ */
+static __always_inline void walk_stack(struct pt_regs *ctx, struct gs_alloc *e)
+{
+	__u64 fp = ctx->bp, pc = 0;
+	__u32 n = 0;
+	int i;
+
+	if (!bpf_probe_read_user(&pc, sizeof(pc), (void *)ctx->sp) && pc)
+		e->pcs[n++] = pc;
+	for (i = 0; i < GS_MAX_FRAMES - 1; i++) {
+		__u64 frame[2];
+
+		if (!fp || bpf_probe_read_user(frame, sizeof(frame), (void *)fp) || !frame[1])
+			break;
+		if (n < GS_MAX_FRAMES)
+			e->pcs[n++] = frame[1];
+		if (frame[0] <= fp)	/* stacks grow down: callers' frames lie above */
+			break;
+		fp = frame[0];
+	}
+	e->nframes = n;
+}
+
+static __always_inline int emit_alloc(struct pt_regs *ctx, __u32 slot, __u64 size, __s64 rate,
+				      __u32 large)
+{
+	struct gs_alloc *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_drop(slot);
+		return 0;
+	}
+	fill_hdr(&e->hdr, GS_EV_ALLOC, slot);
+	e->size = size;
+	e->rate = rate;
+	e->large = large;
+	walk_stack(ctx, e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * runtime.profilealloc(mp, x, size) entry: RCX is the sampled object's size. Since 1.24 the
+ * allocator also calls it once per mcache when MemProfileRate changes, even to 0: no sample then.
+ */
+SEC("uprobe")
+int alloc_sample(struct pt_regs *ctx)
+{
+	__u32 slot;
+	struct gs_target_cfg *cfg = optin_hit(ctx, &slot, GS_PROBE_ALLOC);
+	__s64 rate = 0;
+
+	if (!cfg)
+		return 0;
+	if (cfg->g.mem_profile_rate) {
+		if (bpf_probe_read_user(&rate, sizeof(rate), (void *)cfg->g.mem_profile_rate))
+			rate = 0;
+		if (rate <= 0)
+			return 0;
+	}
+	return emit_alloc(ctx, slot, ctx->cx, rate, 0);
+}
+
+/* runtime.mallocgcLarge(size, …) (1.24+) entry: RAX is the size. */
+SEC("uprobe")
+int alloc_large(struct pt_regs *ctx)
+{
+	__u32 slot;
+	struct gs_target_cfg *cfg = optin_hit(ctx, &slot, GS_PROBE_ALLOC_LARGE);
+
+	if (!cfg)
+		return 0;
+	return emit_alloc(ctx, slot, ctx->ax, 0, 1);
+}
+
+/* runtime.(*mcache).allocLarge(c, size, noscan) (≤1.23) entry: RBX is the size. */
+SEC("uprobe")
+int alloc_large_mcache(struct pt_regs *ctx)
+{
+	__u32 slot;
+	struct gs_target_cfg *cfg = optin_hit(ctx, &slot, GS_PROBE_ALLOC_LARGE);
+
+	if (!cfg)
+		return 0;
+	return emit_alloc(ctx, slot, ctx->bx, 0, 1);
 }

@@ -11,12 +11,29 @@
 #endif
 
 #define GS_MAX_TARGETS		1024
-#define GS_RINGBUF_BYTES	(256 * 1024)
+#define GS_RINGBUF_BYTES	(1024 * 1024)
+#define GS_MAX_FRAMES		32	/* user stack depth of an allocation sample */
 
 enum gs_event_kind {
 	GS_EV_GC_START	= 1,	/* runtime.(*gcControllerState).startCycle entry (world stopped) */
 	GS_EV_GC_END	= 2,	/* runtime.freeStackSpans entry: every gctrace value is final */
 	GS_EV_STW	= 3,	/* a stop-the-world pause that is not part of a GC cycle */
+	GS_EV_G_CREATE	= 4,	/* opt-in: a RET of runtime.newproc1 (a goroutine was created) */
+	GS_EV_G_EXIT	= 5,	/* opt-in: runtime.gdestroy (1.22+) / goexit0 entry */
+	GS_EV_ALLOC	= 6,	/* opt-in: runtime.profilealloc or a large-allocation entry */
+};
+
+/*
+ * The opt-in probes, whose rate follows what the target does (goroutines created, bytes
+ * allocated) rather than its GC cycles. Each hit is counted per target so that user space can
+ * estimate what they cost the target and detach them when over budget.
+ */
+enum gs_optin_probe {
+	GS_PROBE_G_CREATE = 0,
+	GS_PROBE_G_EXIT,
+	GS_PROBE_ALLOC,		/* profilealloc: one hit per sampled allocation */
+	GS_PROBE_ALLOC_LARGE,	/* mallocgcLarge / (*mcache).allocLarge: every large allocation */
+	GS_PROBE_NR
 };
 
 /* How the stop/start-the-world functions pass what goscope needs, by Go release. */
@@ -59,9 +76,24 @@ struct gs_gc_layout {
 	__u64 globals_scan;		/* gcController.globalsScan */
 };
 
+/*
+ * What the goroutine and allocation probes read: offsets inside runtime.g and runtime.m, and the
+ * address of runtime.MemProfileRate (0: not known; samples are then taken as they come).
+ */
+struct gs_g_layout {
+	__u64 g_goid;			/* offsetof(g, goid) */
+	__u64 g_gopc;			/* offsetof(g, gopc): PC of the go statement */
+	__u64 g_startpc;		/* offsetof(g, startpc) */
+	__u64 g_status;			/* offsetof(g, atomicstatus) */
+	__u64 g_m;			/* offsetof(g, m) */
+	__u64 m_curg;			/* offsetof(m, curg) */
+	__u64 mem_profile_rate;		/* &runtime.MemProfileRate, an int */
+};
+
 /* Per-target configuration of the BPF side, keyed by the attach cookie. */
 struct gs_target_cfg {
 	struct gs_gc_layout gc;
+	struct gs_g_layout g;
 	__u32 stw_abi;			/* enum gs_stw_abi */
 	__u32 pad;
 };
@@ -135,6 +167,40 @@ struct gs_stw {
 	__u64 duration_ns;	/* from the start of stopping to the world running again */
 	__u32 reason;		/* stwReason (1.21+) */
 	__u32 approximate;	/* 1: measured from probe entry, slightly short */
+};
+
+/*
+ * A goroutine was created. The creator is the goroutine running on the M that ran newproc1
+ * (R14 is g0 there: g0.m.curg), which is what the runtime records as parentGoid (1.21+).
+ */
+struct gs_g_create {
+	struct gs_event_hdr hdr;
+	__u64 goid;
+	__u64 parent_goid;		/* 0: not readable */
+	__u64 gopc;			/* return address of the go statement's call (runtime address) */
+	__u64 startpc;			/* entry of the goroutine's function */
+	__u32 status;			/* 1 runnable; 4 waiting (a parked coroutine, 1.23+) */
+	__u32 read_errors;
+};
+
+struct gs_g_exit {
+	struct gs_event_hdr hdr;
+	__u64 goid;
+};
+
+/*
+ * An allocation: from profilealloc, a sampled one of size bytes taken when the target's
+ * MemProfileRate was rate; from the large-allocation probes, every large one (rate 0). The stack
+ * is return addresses from the probed function's caller outwards, found through frame pointers
+ * (which Go keeps on amd64); pcs[0] is the return address into the allocator.
+ */
+struct gs_alloc {
+	struct gs_event_hdr hdr;
+	__u64 size;
+	__s64 rate;
+	__u32 nframes;
+	__u32 large;			/* 1: a large-allocation probe, not a profiling sample */
+	__u64 pcs[GS_MAX_FRAMES];
 };
 
 #endif /* GOSCOPE_H */

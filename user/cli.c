@@ -8,6 +8,7 @@
 #include <time.h>
 #include <getopt.h>
 #include "cli.h"
+#include "watch.h"
 #include "log.h"
 #include "proc.h"
 #include "sampler.h"
@@ -42,6 +43,7 @@ static const struct command commands[] = {
 	{ "schedtrace", "scheduler lines in the target's GODEBUG=schedtrace format", cmd_schedtrace },
 	{ "record", "JSON lines of every event and periodic samples, for log collectors", cmd_record },
 	{ "serve", "Prometheus exporter (text exposition on 127.0.0.1:9464)", cmd_serve },
+	{ "profile", "allocation sites or goroutine creation sites (opt-in probes), as a table or pprof", cmd_profile },
 	{ "metrics", "catalog of every metric: name, unit, kind, description", cmd_metrics },
 };
 
@@ -203,4 +205,36 @@ int cli_open_sampled(const char *pid_arg, struct target **t, struct sampler **sm
 		return -1;
 	*sm = sampler__new(pid, (*t)->bin, (*t)->bias, &(*t)->rt, err);
 	return *sm ? 0 : -1;
+}
+
+int cli_parse_budget(const char *s, double *fraction)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || (*end && strcmp(end, "%")) || !(v > 0) || v > 100)
+		return -1;
+	*fraction = v / 100;
+	return 0;
+}
+
+int cli_optin_option(int c, const char *arg, struct watch_opts *wo, struct gs_err *err)
+{
+	switch (c) {
+	case CLI_OPT_GOROUTINES:
+		wo->goroutines = true;
+		return 1;
+	case CLI_OPT_ALLOCS:
+		wo->allocs = true;
+		return 1;
+	case CLI_OPT_BUDGET:
+		if (cli_parse_budget(arg, &wo->budget))
+			return gs_fail(err, GS_EXIT_USAGE, "bad budget '%s': give a percentage of one "
+				       "CPU above 0 and at most 100, e.g. 1 or 0.5", arg);
+		return 1;
+	}
+	return 0;
 }

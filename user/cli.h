@@ -37,9 +37,33 @@ int cmd_metrics(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 /* Parse "1s", "500ms", "2.5s", "100us" or a bare number of seconds into nanoseconds. */
 int cli_parse_duration(const char *s, uint64_t *ns);
+
+/* Long options of the opt-in probes, shared by top, record, serve and profile. */
+enum { CLI_OPT_GOROUTINES = 0x200, CLI_OPT_ALLOCS, CLI_OPT_BUDGET };
+#define CLI_OPTIN_LONG_OPTIONS \
+	{ "goroutines", no_argument, NULL, CLI_OPT_GOROUTINES }, \
+	{ "allocs", no_argument, NULL, CLI_OPT_ALLOCS }, \
+	{ "budget", required_argument, NULL, CLI_OPT_BUDGET }
+#define CLI_OPTIN_HELP \
+	"      --goroutines     opt-in: probe goroutine creation and exit (live goroutines\n" \
+	"                       by the go statement that created them)\n" \
+	"      --allocs         opt-in: probe the runtime's allocation sampling (bytes and\n" \
+	"                       objects by allocation site)\n" \
+	"      --budget PCT     what the opt-in probes may cost each process, in percent of\n" \
+	"                       one CPU (default 1); above it they are detached\n"
+
+struct watch_opts;
+struct gs_err;
+
+/* Handle one of those: 1 when c was one (0 when not), -1 with err on a bad value. */
+int cli_optin_option(int c, const char *arg, struct watch_opts *wo, struct gs_err *err);
+
+/* Parse a budget in percent of one CPU ("1", "0.5", "2%") into a fraction in (0, 1]. */
+int cli_parse_budget(const char *s, double *fraction);
 
 /* Sleep up to ns, returning early (true) when cli_stop is set. */
 bool cli_sleep(uint64_t ns);

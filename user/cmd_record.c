@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "proc.h"
+#include "sites.h"
+#include "target.h"
 #include "watch.h"
 #include "out/gctrace.h"
 #include "out/json.h"
@@ -24,6 +27,8 @@
 
 #define RECORD_SCHEMA	"goscope.record/1"
 #define POLL_MS		200
+#define SITES_EVERY_NS	10000000000ull	/* goroutine_sites / alloc_sites records this often */
+#define SITES_MAX	20		/* sites per record, the busiest first */
 
 struct recorder {
 	const char *path;		/* NULL: stdout */
@@ -65,6 +70,7 @@ static void usage(FILE *out)
 		"                       none for pauses that are not GC's (see below)\n"
 		"  -q, --quiet          no status messages on stderr\n"
 		"  -v, --verbose        more detail on stderr\n"
+		CLI_OPTIN_HELP
 		"  -h, --help           show this help\n"
 		"\n"
 		"Cost to the target: the GC probes (two hits per GC cycle) and a probe on\n"
@@ -383,6 +389,121 @@ static void sched_record(struct recorder *r, struct watched *w)
 	emit(r);
 }
 
+static void put_loc(struct json *j, const char *fkey, const struct site_loc *l)
+{
+	json_str(j, fkey, l->func);
+	json_str(j, "file", l->file);
+	json_i64(j, "line", l->line);
+}
+
+static void put_optin(struct json *j, const struct watched *w, enum optin_mode m)
+{
+	const struct optin_state *o = &w->optin[m];
+
+	json_bool(j, "probes_attached", o->on);
+	json_bool(j, "breaker_tripped", o->tripped);
+	json_f64(j, "probe_cpu_ratio", o->on ? o->cpu : 0);
+	json_str(j, "note", o->note[0] ? o->note : NULL);
+}
+
+static void goroutine_sites(struct recorder *r, struct watched *w)
+{
+	const struct gsite *g;
+	size_t n = sites__gsites(w->sites, &g), i;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	begin(r, "goroutine_sites", w, 0);
+	put_optin(&r->j, w, OPTIN_GOROUTINES);
+	json_u64(&r->j, "live", sites__g_live(w->sites));
+	json_u64(&r->j, "sites_total", n);
+	json_arr_open(&r->j, "sites");
+	for (i = 0; i < n && i < SITES_MAX; i++) {
+		json_obj_open(&r->j, NULL);
+		put_loc(&r->j, "created_by", &g[i].where);
+		json_str(&r->j, "function", g[i].start.func);
+		json_bool(&r->j, "runtime", g[i].system);
+		json_u64(&r->j, "live", g[i].live);
+		json_u64(&r->j, "created", g[i].created);
+		json_u64(&r->j, "exited", g[i].exited);
+		json_u64(&r->j, "alive_at_attach", g[i].seeded);
+		json_i64(&r->j, "growth", g[i].growth);
+		json_u64(&r->j, "growth_window_ns", g[i].growth_ns);
+		if (g[i].oldest_ns)
+			json_u64(&r->j, "oldest_age_ns", now - g[i].oldest_ns);
+		else
+			json_null(&r->j, "oldest_age_ns");
+		json_obj_close(&r->j);
+	}
+	json_arr_close(&r->j);
+	emit(r);
+}
+
+static void alloc_sites(struct recorder *r, struct watched *w)
+{
+	const struct asite *a;
+	size_t n = sites__asites(w->sites, &a), i;
+	double bytes = 0, objects = 0;
+
+	for (i = 0; i < n; i++) {
+		bytes += a[i].bytes;
+		objects += a[i].objects;
+	}
+	begin(r, "alloc_sites", w, 0);
+	put_optin(&r->j, w, OPTIN_ALLOCS);
+	json_str(&r->j, "mode", w->alloc_mode == ALLOC_SAMPLED ? "sampled" :
+		 w->alloc_mode == ALLOC_LARGE ? "large" : "off");
+	json_i64(&r->j, "mem_profile_rate", w->mem_profile_rate);
+	json_u64(&r->j, "samples", sites__alloc_samples(w->sites));
+	json_f64(&r->j, "bytes", floor(bytes));
+	json_f64(&r->j, "objects", floor(objects));
+	json_u64(&r->j, "sites_total", n);
+	json_arr_open(&r->j, "sites");
+	for (i = 0; i < n && i < SITES_MAX; i++) {
+		json_obj_open(&r->j, NULL);
+		put_loc(&r->j, "function", &a[i].where);
+		json_f64(&r->j, "bytes", floor(a[i].bytes));
+		json_f64(&r->j, "objects", floor(a[i].objects));
+		json_u64(&r->j, "samples", a[i].samples);
+		json_obj_close(&r->j);
+	}
+	json_arr_close(&r->j);
+	emit(r);
+}
+
+/* The opt-in probes' findings, every SITES_EVERY_NS and when the process goes (now: force). */
+static void sites_records(struct recorder *r, struct watched *w, bool force)
+{
+	uint64_t *last = w->user, now = clock_ns(CLOCK_MONOTONIC);
+
+	if (!w->sites || !last)
+		return;
+	if (!force && *last && now - *last < SITES_EVERY_NS)
+		return;
+	*last = now;
+	if (w->optin[OPTIN_GOROUTINES].wanted)
+		goroutine_sites(r, w);
+	if (w->optin[OPTIN_ALLOCS].wanted)
+		alloc_sites(r, w);
+}
+
+static void on_tripped(void *ctx, struct watched *w, enum optin_mode m)
+{
+	struct recorder *r = ctx;
+
+	begin(r, "breaker", w, 0);
+	json_str(&r->j, "probes", m == OPTIN_GOROUTINES ? "goroutines" : "allocs");
+	json_f64(&r->j, "probe_cpu_ratio", w->optin[m].cpu);
+	json_u64(&r->j, "probe_hits", w->optin[m].hits);
+	json_str(&r->j, "note", w->optin[m].note);
+	emit(r);
+}
+
+static void on_remove(void *ctx, struct watched *w)
+{
+	free(w->user);
+	w->user = NULL;
+}
+
 static void on_sample(void *ctx, struct watched *w)
 {
 	struct recorder *r = ctx;
@@ -394,6 +515,9 @@ static void on_sample(void *ctx, struct watched *w)
 	sample_goroutines(&r->j, w);
 	emit(r);
 	sched_record(r, w);
+	if (w->sites && !w->user)
+		w->user = calloc(1, sizeof(uint64_t));
+	sites_records(r, w, false);
 }
 
 static void on_lost(void *ctx, struct watched *w, uint64_t missed, uint64_t lost)
@@ -424,6 +548,7 @@ static void on_exit_(void *ctx, struct watched *w)
 {
 	struct recorder *r = ctx;
 
+	sites_records(r, w, true);
 	begin(r, "exit", w, w->exited_ns);
 	put_last_gc(&r->j, w);
 	emit(r);
@@ -433,6 +558,7 @@ static void on_detach(void *ctx, struct watched *w)
 {
 	struct recorder *r = ctx;
 
+	sites_records(r, w, true);
 	begin(r, "detach", w, 0);
 	put_last_gc(&r->j, w);
 	emit(r);
@@ -455,15 +581,21 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 		{ "no-stw", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		CLI_OPTIN_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c, verbosity = 0, i;
+	int c, verbosity = 0, i, rc;
 
 	/* Pause records need the stop-the-world probe (on Go 1.22+ for GC pauses too). */
 	a->wo.stw = true;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:ai:qvh", opts, NULL)) != -1) {
+		rc = cli_optin_option(c, optarg, &a->wo, err);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			continue;
 		switch (c) {
 		case 'o':
 			if (a->path)
@@ -534,7 +666,8 @@ int cmd_record(int argc, char **argv)
 	struct recorder r = { .fd = STDOUT_FILENO };
 	const struct watch_sink sink = {
 		.ctx = &r, .attach = on_attach, .gc = on_gc, .stw = on_stw, .sample = on_sample,
-		.lost = on_lost, .exit = on_exit_, .detach = on_detach,
+		.lost = on_lost, .exit = on_exit_, .detach = on_detach, .remove = on_remove,
+		.tripped = on_tripped,
 	};
 	struct gs_err err = { 0 };
 	struct watch *w = NULL;

@@ -48,6 +48,12 @@ static void usage(FILE *out)
 		"  -i, --interval DUR      sample every DUR (default 1s)\n"
 		"  -q, --quiet             no status messages on stderr\n"
 		"  -v, --verbose           more detail on stderr\n"
+		"      --goroutines        opt-in: probe goroutine creation and exit (live\n"
+		"                          goroutines by creation site)\n"
+		"      --allocs            opt-in: probe the runtime's allocation sampling (bytes\n"
+		"                          and objects by allocation site)\n"
+		"      --budget PCT        what the opt-in probes may cost each process, in\n"
+		"                          percent of one CPU (default 1); above it they are detached\n"
 		"  -h, --help              show this help\n"
 		"\n"
 		"Without root, processes are sampled only: no goscope_gc_pause_seconds.\n");
@@ -156,14 +162,20 @@ static int parse_args(int argc, char **argv, struct serve_args *a, struct gs_err
 		{ "interval", required_argument, NULL, 'i' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		CLI_OPTIN_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c, verbosity = 0, i;
+	int c, verbosity = 0, i, rc;
 
 	a->listen = DEFAULT_LISTEN;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:ai:qvh", opts, NULL)) != -1) {
+		rc = cli_optin_option(c, optarg, &a->wo, err);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			continue;
 		switch (c) {
 		case 'l': a->listen = optarg; break;
 		case 'a': a->wo.all = true; break;

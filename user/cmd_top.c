@@ -45,6 +45,12 @@ static void usage(FILE *out)
 		"      --ascii           draw graphs with ASCII only (automatic when the locale is\n"
 		"                        not UTF-8, e.g. LANG=C)\n"
 		"      --no-color        no colors (also when NO_COLOR is set)\n"
+		"      --goroutines      opt-in: probe goroutine creation and exit; the detail view\n"
+		"                        lists live goroutines by creation site\n"
+		"      --allocs          opt-in: probe the runtime's allocation sampling; the detail\n"
+		"                        view lists the top allocation sites\n"
+		"      --budget PCT      what the opt-in probes may cost each process, in percent of\n"
+		"                        one CPU (default 1); above it they are detached\n"
 		"  -h, --help            show this help\n"
 		"\n"
 		"Cost to each process: the two GC uprobes (one hit each per GC cycle, about 12 us) and\n"
@@ -58,16 +64,22 @@ static int parse_args(int argc, char **argv, struct top_opts *o, struct gs_err *
 		{ "interval", required_argument, NULL, 'i' },
 		{ "ascii", no_argument, NULL, 'A' },
 		{ "no-color", no_argument, NULL, 'C' },
+		CLI_OPTIN_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *nc = getenv("NO_COLOR");
-	int c, i;
+	int c, i, rc;
 
 	o->w.interval_ns = 1000000000ull;
 	o->t.color = !(nc && nc[0]);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:h", opts, NULL)) != -1) {
+		rc = cli_optin_option(c, optarg, &o->w, err);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			continue;
 		switch (c) {
 		case 'i':
 			if (cli_parse_duration(optarg, &o->w.interval_ns) ||

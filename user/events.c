@@ -121,6 +121,18 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (len >= sizeof(struct gs_stw) && ev->sink.stw)
 			ev->sink.stw(ev->sink.ctx, t, data);
 		break;
+	case GS_EV_G_CREATE:
+		if (len >= sizeof(struct gs_g_create) && ev->sink.g_create)
+			ev->sink.g_create(ev->sink.ctx, t, data);
+		break;
+	case GS_EV_G_EXIT:
+		if (len >= sizeof(struct gs_g_exit) && ev->sink.g_exit)
+			ev->sink.g_exit(ev->sink.ctx, t, data);
+		break;
+	case GS_EV_ALLOC:
+		if (len >= sizeof(struct gs_alloc) && ev->sink.alloc)
+			ev->sink.alloc(ev->sink.ctx, t, data);
+		break;
 	}
 	return 0;
 }

@@ -21,6 +21,10 @@ struct event_sink {
 	void (*stw)(void *ctx, struct target *t, const struct gs_stw *e);
 	/* Data lost (also logged): GC cycles never reported, events the full ring buffer dropped. */
 	void (*lost)(void *ctx, struct target *t, uint64_t missed_cycles, uint64_t dropped_events);
+	/* The opt-in probes. */
+	void (*g_create)(void *ctx, struct target *t, const struct gs_g_create *e);
+	void (*g_exit)(void *ctx, struct target *t, const struct gs_g_exit *e);
+	void (*alloc)(void *ctx, struct target *t, const struct gs_alloc *e);
 };
 
 struct events;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -20,9 +21,15 @@
 
 enum { LINK_GC_START, LINK_GC_END, LINK_STW_START, LINK_STW_STOP, NR_LINKS };
 
+/* The last slot is never a target's: the hit-cost measurement uses it. */
+#define CALIB_SLOT	(GS_MAX_TARGETS - 1)
+
 struct probes {
 	struct gc_bpf *skel;
 	struct bpf_link *links[GS_MAX_TARGETS][NR_LINKS];
+	struct bpf_link *optin[GS_MAX_TARGETS][OPTIN_NR][PROBES_MAX_OFFSETS];
+	uint64_t hit_cost_ns;
+	bool hit_cost_done;
 };
 
 static bool have_cap(int cap)
@@ -108,6 +115,11 @@ struct probes *probes__open(struct gs_err *err)
 	bpf_program__set_autoattach(p->skel->progs.gc_end, false);
 	bpf_program__set_autoattach(p->skel->progs.stw_start, false);
 	bpf_program__set_autoattach(p->skel->progs.stw_stop, false);
+	bpf_program__set_autoattach(p->skel->progs.g_create, false);
+	bpf_program__set_autoattach(p->skel->progs.g_exit, false);
+	bpf_program__set_autoattach(p->skel->progs.alloc_sample, false);
+	bpf_program__set_autoattach(p->skel->progs.alloc_large, false);
+	bpf_program__set_autoattach(p->skel->progs.alloc_large_mcache, false);
 	set_test_ringbuf_size(p->skel);
 	ret = gc_bpf__load(p->skel);
 	if (ret) {
@@ -171,8 +183,8 @@ int probes__attach(struct probes *p, unsigned int slot, pid_t pid, const char *e
 	struct gs_stw_state zero = { 0 };
 	int i;
 
-	if (slot >= GS_MAX_TARGETS)
-		return gs_fail(err, GS_EXIT_ERROR, "too many targets (at most %d)", GS_MAX_TARGETS);
+	if (slot >= CALIB_SLOT)
+		return gs_fail(err, GS_EXIT_ERROR, "too many targets (at most %d)", CALIB_SLOT);
 	if (bpf_map__update_elem(p->skel->maps.target_cfgs, &slot, sizeof(slot), cfg, sizeof(*cfg),
 				 BPF_ANY) ||
 	    bpf_map__update_elem(p->skel->maps.stw_states, &slot, sizeof(slot), &zero,
@@ -198,6 +210,8 @@ void probes__detach(struct probes *p, unsigned int slot)
 
 	if (slot >= GS_MAX_TARGETS)
 		return;
+	for (i = 0; i < OPTIN_NR; i++)
+		probes__detach_optin(p, slot, (enum optin_prog)i);
 	for (i = 0; i < NR_LINKS; i++) {
 		bpf_link__destroy(p->links[slot][i]);
 		p->links[slot][i] = NULL;
@@ -215,4 +229,137 @@ uint64_t probes__drops(const struct probes *p, unsigned int slot)
 	if (slot >= GS_MAX_TARGETS)
 		return 0;
 	return __atomic_load_n(&p->skel->bss->ringbuf_drops[slot], __ATOMIC_RELAXED);
+}
+
+static struct bpf_program *optin_program(struct probes *p, enum optin_prog prog, const char **fn)
+{
+	switch (prog) {
+	case OPTIN_G_CREATE:
+		*fn = "runtime.newproc1";
+		return p->skel->progs.g_create;
+	case OPTIN_G_EXIT:
+		*fn = "the goroutine exit";
+		return p->skel->progs.g_exit;
+	case OPTIN_ALLOC_SAMPLE:
+		*fn = "runtime.profilealloc";
+		return p->skel->progs.alloc_sample;
+	case OPTIN_ALLOC_LARGE:
+		*fn = "runtime.mallocgcLarge";
+		return p->skel->progs.alloc_large;
+	case OPTIN_ALLOC_LARGE_MCACHE:
+		*fn = "runtime.(*mcache).allocLarge";
+		return p->skel->progs.alloc_large_mcache;
+	case OPTIN_NR:
+		break;
+	}
+	*fn = "?";
+	return NULL;
+}
+
+int probes__attach_optin(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
+			 enum optin_prog prog, const uint64_t *offs, size_t n, struct gs_err *err)
+{
+	const char *fn;
+	struct bpf_program *bp = optin_program(p, prog, &fn);
+	size_t i;
+
+	if (!bp || slot >= GS_MAX_TARGETS || n > PROBES_MAX_OFFSETS)
+		return gs_fail(err, GS_EXIT_ERROR, "bad opt-in probe request for PID %d", pid);
+	probes__detach_optin(p, slot, prog);
+	for (i = 0; i < n; i++) {
+		p->optin[slot][prog][i] = attach_one(bp, slot, pid, exe, offs[i], fn, err);
+		if (!p->optin[slot][prog][i]) {
+			probes__detach_optin(p, slot, prog);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void probes__detach_optin(struct probes *p, unsigned int slot, enum optin_prog prog)
+{
+	int i;
+
+	if (slot >= GS_MAX_TARGETS || prog >= OPTIN_NR)
+		return;
+	for (i = 0; i < PROBES_MAX_OFFSETS; i++) {
+		bpf_link__destroy(p->optin[slot][prog][i]);
+		p->optin[slot][prog][i] = NULL;
+	}
+}
+
+bool probes__optin_attached(const struct probes *p, unsigned int slot, enum optin_prog prog)
+{
+	return slot < GS_MAX_TARGETS && prog < OPTIN_NR && p->optin[slot][prog][0];
+}
+
+uint64_t probes__hits(const struct probes *p, unsigned int slot, enum gs_optin_probe probe)
+{
+	if (slot >= GS_MAX_TARGETS || probe >= GS_PROBE_NR)
+		return 0;
+	return __atomic_load_n(&p->skel->bss->probe_hits[slot * GS_PROBE_NR + probe],
+			       __ATOMIC_RELAXED);
+}
+
+/* What the hit-cost measurement probes: a function of goscope's own that does nothing. */
+__attribute__((noinline, used)) void goscope_calib_target(void);
+__attribute__((noinline, used)) void goscope_calib_target(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+static uint64_t calib_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Fastest of a few rounds of calls: ns per call. */
+static uint64_t calib_time(int calls)
+{
+	uint64_t best = UINT64_MAX;
+	int r, i;
+
+	for (r = 0; r < 5; r++) {
+		uint64_t t0 = calib_now(), d;
+
+		for (i = 0; i < calls; i++)
+			goscope_calib_target();
+		d = calib_now() - t0;
+		if (d < best)
+			best = d;
+	}
+	return best / (uint64_t)calls;
+}
+
+uint64_t probes__hit_cost_ns(struct probes *p)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = CALIB_SLOT,
+		    .func_name = "goscope_calib_target");
+	struct gs_target_cfg cfg = { 0 };
+	unsigned int slot = CALIB_SLOT;
+	struct bpf_link *link;
+	uint64_t base, probed;
+
+	if (p->hit_cost_done)
+		return p->hit_cost_ns;
+	p->hit_cost_done = true;
+	/* A zero configuration: no MemProfileRate to check, so every hit walks the stack. */
+	if (bpf_map__update_elem(p->skel->maps.target_cfgs, &slot, sizeof(slot), &cfg, sizeof(cfg),
+				 BPF_ANY))
+		return 0;
+	base = calib_time(2000);
+	link = bpf_program__attach_uprobe_opts(p->skel->progs.alloc_sample, getpid(),
+					       "/proc/self/exe", 0, &opts);
+	if (!link) {
+		log_debug("cannot measure the cost of a probe hit: %s", strerror(errno));
+		return 0;
+	}
+	probed = calib_time(400);
+	bpf_link__destroy(link);
+	p->hit_cost_ns = probed > base ? probed - base : 1;
+	log_debug("one opt-in probe hit costs %.2f µs here (measured)", p->hit_cost_ns / 1e3);
+	return p->hit_cost_ns;
 }

@@ -3,6 +3,8 @@
 #ifndef GS_PROBES_H
 #define GS_PROBES_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "goscope.h"
@@ -34,6 +36,39 @@ int probes__attach(struct probes *p, unsigned int slot, pid_t pid, const char *e
 		   const struct probe_offsets *off, const struct gs_target_cfg *cfg,
 		   struct gs_err *err);
 void probes__detach(struct probes *p, unsigned int slot);
+
+/* The opt-in probe programs, and the hit counter each one adds to. */
+enum optin_prog {
+	OPTIN_G_CREATE,		/* a RET of runtime.newproc1 */
+	OPTIN_G_EXIT,		/* runtime.gdestroy / runtime.goexit0 entry */
+	OPTIN_ALLOC_SAMPLE,	/* runtime.profilealloc entry */
+	OPTIN_ALLOC_LARGE,	/* runtime.mallocgcLarge entry (1.24+) */
+	OPTIN_ALLOC_LARGE_MCACHE,	/* runtime.(*mcache).allocLarge entry (≤1.23) */
+	OPTIN_NR
+};
+
+#define PROBES_MAX_OFFSETS	8	/* uprobes per opt-in program and target (RETs of newproc1) */
+
+/*
+ * Attach an opt-in program to one process at each of n file offsets (the configuration must
+ * already be set by probes__attach). On failure nothing of it stays attached.
+ */
+int probes__attach_optin(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
+			 enum optin_prog prog, const uint64_t *offs, size_t n, struct gs_err *err);
+/* Detach one opt-in program from a process (probes__detach detaches everything). */
+void probes__detach_optin(struct probes *p, unsigned int slot, enum optin_prog prog);
+bool probes__optin_attached(const struct probes *p, unsigned int slot, enum optin_prog prog);
+
+/* Hits of an opt-in probe (enum gs_optin_probe) in one slot since load. */
+uint64_t probes__hits(const struct probes *p, unsigned int slot, enum gs_optin_probe probe);
+
+/*
+ * What one hit of an opt-in probe costs the thread that hits it, measured here and now: the
+ * allocation program (the most expensive: it walks the stack) is attached to a function of
+ * goscope itself, which is then called with and without it. Nanoseconds; the first call measures
+ * (a few milliseconds), later ones return the same figure. 0 when it cannot be measured.
+ */
+uint64_t probes__hit_cost_ns(struct probes *p);
 
 /* Ring buffer reader calling fn for every event; ctx is passed through. */
 struct ring_buffer *probes__ringbuf(struct probes *p, int (*fn)(void *ctx, void *data, size_t len),

@@ -534,16 +534,6 @@ static enum gstate fold_status(uint32_t status)
 #define GRANGE_MAX	(64 * 1024)
 #define GBUF_BYTES	(4 * 1024 * 1024)
 
-static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
-{
-	return a < b ? (a < c ? a : c) : (b < c ? b : c);
-}
-
-static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
-{
-	return a > b ? (a > c ? a : c) : (b > c ? b : c);
-}
-
 static int cmp_ptr(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -551,18 +541,49 @@ static int cmp_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void count_g(struct sampler *s, struct rt_sample *o, const unsigned char *g, uint64_t lo)
+/* Where the walk's window of a g starts (its lowest field) and how long it is. */
+static void g_window(const struct rt_layout *rt, uint64_t *lo, uint64_t *win)
+{
+	static const enum rt_field f[] = { RT_G_ATOMICSTATUS, RT_G_WAITREASON, RT_G_STARTPC,
+					   RT_G_GOID, RT_G_GOPC };
+	static const unsigned int len[] = { 4, 1, 8, 8, 8 };
+	uint64_t l = UINT64_MAX, h = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (rt->v[f[i]] < l)
+			l = rt->v[f[i]];
+		if (rt->v[f[i]] + len[i] > h)
+			h = rt->v[f[i]] + len[i];
+	}
+	*lo = l;
+	*win = h - l;
+}
+
+static void count_g(struct sampler *s, struct rt_sample *o, const unsigned char *g, uint64_t lo,
+		    sampler_g_fn *fn, void *ctx)
 {
 	const struct rt_layout *rt = s->rt;
 	uint32_t st;
 	uint64_t startpc;
+	bool sys;
 
 	memcpy(&st, g + rt->v[RT_G_ATOMICSTATUS] - lo, 4);
 	memcpy(&startpc, g + rt->v[RT_G_STARTPC] - lo, 8);
 	st &= ~G_STATUS_SCAN;
 	if (st == 6 || st == 11)	/* _Gdead, _Gdeadextra */
 		return;
-	if (is_system_goroutine(s, startpc, st)) {
+	sys = is_system_goroutine(s, startpc, st);
+	if (fn) {
+		struct sampler_g v = { .status = st, .startpc = startpc, .system = sys };
+
+		memcpy(&v.goid, g + rt->v[RT_G_GOID] - lo, 8);
+		memcpy(&v.gopc, g + rt->v[RT_G_GOPC] - lo, 8);
+		fn(ctx, &v);
+	}
+	if (!o)
+		return;
+	if (sys) {
 		o->gstate_sys++;
 		return;
 	}
@@ -611,22 +632,26 @@ static int read_g_windows(struct sampler *s, const uint64_t *gs, uint64_t first,
 	return batch_flush(b);
 }
 
-/* Walk allgs[0:allglen] within the time budget. */
-static int walk_goroutines(struct sampler *s, const struct scalars *v, struct rt_sample *o)
+/*
+ * Walk allgs[0:allglen] within budget_ns (0: no limit), counting into o (may be NULL) and
+ * showing every live g to fn (may be NULL).
+ */
+static int walk_gs(struct sampler *s, const struct scalars *v, struct rt_sample *o,
+		   uint64_t budget_ns, sampler_g_fn *fn, void *ctx)
 {
-	const struct rt_layout *rt = s->rt;
 	uint64_t n = v->allglen < v->allgs[1] ? v->allglen : v->allgs[1];
-	uint64_t lo = min3(rt->v[RT_G_ATOMICSTATUS], rt->v[RT_G_WAITREASON], rt->v[RT_G_STARTPC]);
-	uint64_t win = max3(rt->v[RT_G_ATOMICSTATUS] + 4, rt->v[RT_G_WAITREASON] + 1,
-			    rt->v[RT_G_STARTPC] + 8) - lo;
-	uint64_t start = mono_now(), i, next, k;
+	uint64_t start = mono_now(), i, next, k, lo, win;
+	bool partial = false;
 
-	memset(o->gstate, 0, sizeof(o->gstate));
-	memset(o->wait_reason, 0, sizeof(o->wait_reason));
-	o->gstate_sys = 0;
-	o->gwalk_seen = 0;
-	o->gwalk_partial = false;
-	if (!s->gwalk_budget_ns || !n)
+	g_window(s->rt, &lo, &win);
+	if (o) {
+		memset(o->gstate, 0, sizeof(o->gstate));
+		memset(o->wait_reason, 0, sizeof(o->wait_reason));
+		o->gstate_sys = 0;
+		o->gwalk_seen = 0;
+		o->gwalk_partial = false;
+	}
+	if (!n)
 		return 0;
 	if (win > GWINDOW_MAX)
 		return -EINVAL;
@@ -654,18 +679,44 @@ static int walk_goroutines(struct sampler *s, const struct scalars *v, struct rt
 		return -EFAULT;
 	qsort(s->gptrs, n, sizeof(*s->gptrs), cmp_ptr);
 	for (i = 0; i < n; i = next) {
-		if (mono_now() - start > s->gwalk_budget_ns) {
-			o->gwalk_partial = true;
+		if (budget_ns && mono_now() - start > budget_ns) {
+			partial = true;
 			break;
 		}
 		/* A g freed under us, or a gap that is not mapped, reads as zeros: never garbage. */
 		read_g_windows(s, s->gptrs, i, n, lo, win, s->goffs, &next);
 		for (k = i; k < next; k++)
-			count_g(s, o, s->gbuf + s->goffs[k - i], lo);
-		o->gwalk_seen += next - i;
+			count_g(s, o, s->gbuf + s->goffs[k - i], lo, fn, ctx);
+		if (o)
+			o->gwalk_seen += next - i;
 	}
-	o->gwalk_ns = mono_now() - start;
+	if (o) {
+		o->gwalk_partial = partial;
+		o->gwalk_ns = mono_now() - start;
+	}
 	return 0;
+}
+
+static int walk_goroutines(struct sampler *s, const struct scalars *v, struct rt_sample *o)
+{
+	if (!s->gwalk_budget_ns) {	/* the walk is turned off: counts stay zero */
+		memset(o->gstate, 0, sizeof(o->gstate));
+		memset(o->wait_reason, 0, sizeof(o->wait_reason));
+		o->gstate_sys = o->gwalk_seen = 0;
+		o->gwalk_partial = false;
+		return 0;
+	}
+	return walk_gs(s, v, o, s->gwalk_budget_ns, NULL, NULL);
+}
+
+int sampler__walk_gs(struct sampler *s, sampler_g_fn *fn, void *ctx)
+{
+	struct scalars v;
+	int ret = read_scalars(s, &v);
+
+	if (ret)
+		return ret;
+	return walk_gs(s, &v, NULL, 0, fn, ctx);
 }
 
 int sampler__sample(struct sampler *s, struct rt_sample *o)

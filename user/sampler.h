@@ -82,6 +82,20 @@ void sampler__set_gwalk_budget(struct sampler *s, uint64_t ns);
 /* Take a snapshot into *out (its per-P arrays are reused and grown). Returns 0, or -errno. */
 int sampler__sample(struct sampler *s, struct rt_sample *out);
 
+/* A live goroutine, as sampler__walk_gs shows it. */
+struct sampler_g {
+	uint64_t goid;
+	uint64_t gopc;			/* the go statement (runtime address) */
+	uint64_t startpc;		/* its function's entry (runtime address) */
+	uint32_t status;		/* atomicstatus without the scan bit */
+	bool system;			/* a runtime goroutine, as runtime.isSystemGoroutine says */
+};
+
+typedef void sampler_g_fn(void *ctx, const struct sampler_g *g);
+
+/* Walk every goroutine now (no time budget), calling fn for each live one. Returns 0, or -errno. */
+int sampler__walk_gs(struct sampler *s, sampler_g_fn *fn, void *ctx);
+
 /* Free the per-P arrays of a sample. */
 void rt_sample__release(struct rt_sample *smp);
 

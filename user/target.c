@@ -12,6 +12,7 @@
 #include "probes.h"
 #include "gobin/gobin.h"
 #include "gobin/layout.h"
+#include "gobin/disasm.h"
 
 struct target *target__open(pid_t pid, struct gs_err *err)
 {
@@ -66,6 +67,7 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 	if (layout_resolve(t->bin, t->bias, &t->rt, err))
 		goto fail;
 	layout_gc(&t->rt, &t->cfg.gc);
+	layout_g(&t->rt, &t->cfg.g);
 	t->cfg.stw_abi = layout_stw_abi(t->rt.minor);
 	/* What was read above must describe one program: no exec and no exit in between. */
 	if (target__gone(t)) {
@@ -147,6 +149,71 @@ int target__attach(struct target *t, struct probes *p, unsigned int slot, bool s
 	if (proc_read_mem(t->pid, t->cfg.gc.numgc, &t->numgc_at_attach,
 			  sizeof(t->numgc_at_attach)))
 		t->numgc_at_attach = 0;
+	return 0;
+}
+
+int target__attach_goroutines(struct target *t, struct probes *p, struct gs_err *err)
+{
+	uint64_t rets[PROBES_MAX_OFFSETS], base, exit_off;
+	const char *exit_fn = t->rt.minor >= 22 ? GS_FN_GDESTROY : GS_FN_GOEXIT0;
+	size_t n, i;
+	int rc;
+
+	rc = gobin__rets(t->bin, GS_FN_NEWPROC1, rets, PROBES_MAX_OFFSETS, &n);
+	if (rc || !n)
+		return gs_fail(err, GS_EXIT_ATTACH, "cannot find the return instructions of %s: %s",
+			       GS_FN_NEWPROC1, rc == -ENOSPC ? "too many" : rc == -EILSEQ ?
+			       "its code does not decode" : rc ? strerror(-rc) : "none");
+	if (layout_func_offset(t->bin, GS_FN_NEWPROC1, &base, err) ||
+	    layout_func_offset(t->bin, exit_fn, &exit_off, err))
+		return -1;
+	for (i = 0; i < n; i++)
+		rets[i] += base;	/* offsets from the entry → file offsets */
+	if (probes__attach_optin(p, t->slot, t->pid, t->exe_path, OPTIN_G_CREATE, rets, n, err) ||
+	    probes__attach_optin(p, t->slot, t->pid, t->exe_path, OPTIN_G_EXIT, &exit_off, 1, err)) {
+		probes__detach_optin(p, t->slot, OPTIN_G_CREATE);
+		return -1;
+	}
+	return 0;
+}
+
+int target__attach_allocs(struct target *t, struct probes *p, enum alloc_mode *mode,
+			  int64_t *rate, char *why, size_t whylen, struct gs_err *err)
+{
+	bool large_fn = t->rt.minor >= 24;
+	const char *fn = large_fn ? GS_FN_MALLOCGC_LARGE : GS_FN_ALLOC_LARGE;
+	uint8_t disabled = 0;
+	uint64_t off;
+	int64_t r = 0;
+
+	*mode = ALLOC_OFF;
+	*rate = 0;
+	why[0] = 0;
+	if (!t->rt.have[RT_MEM_PROFILE_RATE])
+		snprintf(why, whylen, "runtime.MemProfileRate cannot be located in this stripped "
+			 "binary, so its sampling cannot be weighted");
+	else if (proc_read_mem(t->pid, t->rt.v[RT_MEM_PROFILE_RATE], &r, sizeof(r)))
+		snprintf(why, whylen, "cannot read runtime.MemProfileRate");
+	else if (r <= 0 && t->rt.have[RT_DISABLE_MEM_PROFILING] &&
+		 !proc_read_mem(t->pid, t->rt.v[RT_DISABLE_MEM_PROFILING], &disabled, 1) && disabled)
+		snprintf(why, whylen, "memory profiling is compiled out of this binary (it never "
+			 "uses runtime/pprof)");
+	else if (r <= 0)
+		snprintf(why, whylen, "the program turned memory profiling off (MemProfileRate=0)");
+	if (!why[0]) {
+		if (layout_func_offset(t->bin, GS_FN_PROFILEALLOC, &off, err) ||
+		    probes__attach_optin(p, t->slot, t->pid, t->exe_path, OPTIN_ALLOC_SAMPLE, &off, 1,
+					 err))
+			return -1;
+		*mode = ALLOC_SAMPLED;
+		*rate = r;
+		return 0;
+	}
+	if (layout_func_offset(t->bin, fn, &off, err) ||
+	    probes__attach_optin(p, t->slot, t->pid, t->exe_path,
+				 large_fn ? OPTIN_ALLOC_LARGE : OPTIN_ALLOC_LARGE_MCACHE, &off, 1, err))
+		return -1;
+	*mode = ALLOC_LARGE;
 	return 0;
 }
 

@@ -59,6 +59,26 @@ int target__attach(struct target *t, struct probes *p, unsigned int slot, bool s
 void target__detach(struct target *t, struct probes *p);
 
 /*
+ * The opt-in probes, on an attached target. Goroutines: every RET of runtime.newproc1 (found by
+ * decoding it; a uretprobe would crash the target) and the exit function of the release.
+ */
+int target__attach_goroutines(struct target *t, struct probes *p, struct gs_err *err);
+
+enum alloc_mode {
+	ALLOC_OFF,
+	ALLOC_SAMPLED,		/* runtime.profilealloc: the runtime's own sampling */
+	ALLOC_LARGE,		/* memory profiling is off in the target: large allocations only */
+};
+
+/*
+ * Allocations: profilealloc when the target samples allocations (MemProfileRate > 0), else the
+ * large-allocation function; *mode says which, *rate the MemProfileRate read (0: off or unknown)
+ * and why (when not sampled) the reason, for the user.
+ */
+int target__attach_allocs(struct target *t, struct probes *p, enum alloc_mode *mode,
+			  int64_t *rate, char *why, size_t whylen, struct gs_err *err);
+
+/*
  * Has the process gone, or replaced its program by exec(2)? Either way its memory no longer is
  * the one described by t and must not be read as such. An exec is noted (once) when first seen.
  */

@@ -11,10 +11,14 @@
 #include "events.h"
 #include "probes.h"
 #include "proc.h"
+#include "sites.h"
 #include "target.h"
 #include "gobin/gobin.h"
 
 #define DEFAULT_INTERVAL_NS	1000000000ull
+/* The breaker looks at the hits of the last second, every quarter of a second. */
+#define BREAKER_POINTS		5
+#define BREAKER_STEP_NS		250000000ull
 
 /* The public part first, so a struct watched * is also a struct entry *. */
 struct entry {
@@ -23,6 +27,11 @@ struct entry {
 	uint64_t start_ticks;		/* with the PID, names the process across PID reuse */
 	int slot;			/* BPF slot, -1 when none */
 	bool listed;			/* the outputs know it (attach was called) */
+	/* The circuit breaker's window: probe hits at the last few checks, per mode. */
+	uint64_t brk_t[BREAKER_POINTS];
+	uint64_t brk_hits[BREAKER_POINTS][OPTIN_MODES];
+	unsigned int brk_n;
+	uint64_t lost_seen;		/* lost_events when the goroutine table was last rebuilt */
 };
 
 /* A process found not to be a Go program (or not ours to read): not looked at again. */
@@ -43,6 +52,8 @@ struct watch {
 	struct ignored *ign;
 	size_t nign;
 	uint64_t next_due;
+	uint64_t next_breaker;
+	uint64_t hit_cost_ns;		/* measured cost of one opt-in probe hit */
 };
 
 uint64_t watch_now_ns(void)
@@ -113,10 +124,35 @@ static void on_lost(void *ctx, struct target *t, uint64_t missed, uint64_t dropp
 		w->sink.lost(w->sink.ctx, &x->pub, missed, dropped);
 }
 
+static void on_g_create(void *ctx, struct target *t, const struct gs_g_create *e)
+{
+	struct entry *x = by_target(ctx, t);
+
+	if (x && x->pub.sites)
+		sites__g_create(x->pub.sites, e);
+}
+
+static void on_g_exit(void *ctx, struct target *t, const struct gs_g_exit *e)
+{
+	struct entry *x = by_target(ctx, t);
+
+	if (x && x->pub.sites)
+		sites__g_exit(x->pub.sites, e);
+}
+
+static void on_alloc(void *ctx, struct target *t, const struct gs_alloc *e)
+{
+	struct entry *x = by_target(ctx, t);
+
+	if (x && x->pub.sites)
+		sites__alloc(x->pub.sites, e);
+}
+
 static void open_probes(struct watch *w)
 {
 	const struct event_sink sink = {
 		.ctx = w, .gc_end = on_gc_end, .stw = on_stw, .lost = on_lost,
+		.g_create = on_g_create, .g_exit = on_g_exit, .alloc = on_alloc,
 	};
 	struct gs_err err = { 0 };
 
@@ -127,6 +163,10 @@ static void open_probes(struct watch *w)
 	w->probes = probes__open(&err);
 	if (w->probes)
 		w->events = events__new(w->probes, &sink, &err);
+	if (w->events && (w->o.goroutines || w->o.allocs)) {
+		w->hit_cost_ns = probes__hit_cost_ns(w->probes);
+		events__drain(w->events);	/* the measurement's own events */
+	}
 	if (w->events)
 		return;
 	probes__free(w->probes);
@@ -156,6 +196,8 @@ static void release_slot(struct watch *w, struct entry *x)
 	w->slots[x->slot] = NULL;
 	x->slot = -1;
 	x->pub.probed = false;
+	x->pub.optin[OPTIN_GOROUTINES].on = false;
+	x->pub.optin[OPTIN_ALLOCS].on = false;
 }
 
 /* Attach the GC probes; a failure leaves the process sampled only. */
@@ -180,6 +222,208 @@ static int attach_probes(struct watch *w, struct entry *x, struct gs_err *err)
 	x->pub.model->probed = true;
 	x->pub.numgc_at_attach = t->numgc_at_attach;
 	return 0;
+}
+
+static double budget(const struct watch *w)
+{
+	return w->o.budget > 0 ? w->o.budget : WATCH_DEFAULT_BUDGET;
+}
+
+static void seed_one(void *ctx, const struct sampler_g *g)
+{
+	sites__g_seed(ctx, g->goid, g->gopc, g->startpc, g->system);
+}
+
+/*
+ * Fill the goroutine table from one walk of allgs. The probes are already attached, so a
+ * goroutine created or exiting during the walk is in the ring buffer, handled after: goids are
+ * never reused, so seeding and events agree whichever comes first.
+ */
+static void seed_goroutines(struct entry *x)
+{
+	int rc = sampler__walk_gs(x->pub.sm, seed_one, x->pub.sites);
+
+	if (rc)
+		log_warn("PID %d: cannot walk the goroutines: %s; goroutines alive before attaching "
+			 "are not counted", x->pub.pid, strerror(-rc));
+}
+
+static const char *fmt_bytes(double b, char *buf, size_t len)
+{
+	if (b >= 1 << 20)
+		snprintf(buf, len, "%.1f MiB", b / (1 << 20));
+	else if (b >= 1 << 10)
+		snprintf(buf, len, "%.0f KiB", b / (1 << 10));
+	else
+		snprintf(buf, len, "%.0f B", b);
+	return buf;
+}
+
+static void attach_goroutine_probes(struct watch *w, struct entry *x)
+{
+	struct optin_state *o = &x->pub.optin[OPTIN_GOROUTINES];
+	struct gs_err err = { 0 };
+	double per_g = 2.0 * (double)w->hit_cost_ns;
+
+	if (target__attach_goroutines(x->pub.t, w->probes, &err)) {
+		snprintf(o->note, sizeof(o->note), "goroutine probes not attached: %.400s", err.msg);
+		log_warn("PID %d: %s", x->pub.pid, o->note);
+		return;
+	}
+	o->on = true;
+	seed_goroutines(x);
+	log_note("PID %d: goroutine probes attached: each goroutine created and ended costs it about "
+		 "%.1f µs; the breaker detaches them above %.0f goroutines/s (budget %.2g%% of a CPU)",
+		 x->pub.pid, per_g / 1e3, per_g > 0 ? budget(w) * 1e9 / per_g : 0, budget(w) * 100);
+}
+
+static void attach_alloc_probes(struct watch *w, struct entry *x)
+{
+	struct optin_state *o = &x->pub.optin[OPTIN_ALLOCS];
+	struct gs_err err = { 0 };
+	enum alloc_mode mode;
+	char why[256], b1[32], b2[32];
+	double hit = (double)w->hit_cost_ns, life_rate = 0, now_s;
+	uint64_t st;
+
+	if (target__attach_allocs(x->pub.t, w->probes, &mode, &x->pub.mem_profile_rate, why,
+				  sizeof(why), &err)) {
+		snprintf(o->note, sizeof(o->note), "allocation probes not attached: %.400s", err.msg);
+		log_warn("PID %d: %s", x->pub.pid, o->note);
+		return;
+	}
+	o->on = true;
+	x->pub.alloc_mode = mode;
+	/* The rate it allocated at over its life so far, for the expected cost. */
+	if (x->pub.cur.ok && !proc_start_time(x->pub.pid, &st)) {
+		struct timespec ts;
+		long hz = sysconf(_SC_CLK_TCK);
+
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		now_s = (double)ts.tv_sec + ts.tv_nsec / 1e9 - (double)st / (double)(hz > 0 ? hz : 100);
+		if (now_s > 0.1)
+			life_rate = (double)x->pub.cur.total_alloc / now_s;
+	}
+	if (mode == ALLOC_SAMPLED) {
+		double hits = life_rate / (double)x->pub.mem_profile_rate;
+
+		log_note("PID %d: allocation sampling attached: one probe hit per %s allocated "
+			 "(MemProfileRate), about %.1f µs each; at the %s/s it has averaged, about "
+			 "%.3f%% of a CPU (budget %.2g%%)", x->pub.pid,
+			 fmt_bytes((double)x->pub.mem_profile_rate, b1, sizeof(b1)), hit / 1e3,
+			 fmt_bytes(life_rate, b2, sizeof(b2)), hits * hit / 1e9 * 100,
+			 budget(w) * 100);
+	} else {
+		snprintf(o->note, sizeof(o->note), "%s: only large allocations (over 32 KiB) are "
+			 "seen, every one of them", why);
+		log_note("PID %d: %s; about %.1f µs each; the breaker detaches the probe above %.0f "
+			 "per second", x->pub.pid, o->note, hit / 1e3,
+			 hit > 0 ? budget(w) * 1e9 / hit : 0);
+	}
+}
+
+/* The opt-in probes asked for, on a process whose GC probes are attached. */
+static void attach_optin(struct watch *w, struct entry *x)
+{
+	x->pub.optin[OPTIN_GOROUTINES].wanted = w->o.goroutines;
+	x->pub.optin[OPTIN_ALLOCS].wanted = w->o.allocs;
+	if (!w->o.goroutines && !w->o.allocs)
+		return;
+	if (!x->pub.probed) {
+		size_t m;
+
+		for (m = 0; m < OPTIN_MODES; m++)
+			snprintf(x->pub.optin[m].note, sizeof(x->pub.optin[m].note),
+				 "not attached: %.400s", x->pub.probe_note[0] ? x->pub.probe_note :
+				 "no probes");
+		return;
+	}
+	x->pub.sites = sites__new(x->pub.t->bin, x->pub.t->bias);
+	if (!x->pub.sites) {
+		log_warn("PID %d: out of memory", x->pub.pid);
+		return;
+	}
+	x->pub.optin_attach_ns = watch_now_ns();
+	if (w->o.goroutines)
+		attach_goroutine_probes(w, x);
+	if (w->o.allocs)
+		attach_alloc_probes(w, x);
+}
+
+static const enum gs_optin_probe mode_probes[OPTIN_MODES][2] = {
+	[OPTIN_GOROUTINES] = { GS_PROBE_G_CREATE, GS_PROBE_G_EXIT },
+	[OPTIN_ALLOCS] = { GS_PROBE_ALLOC, GS_PROBE_ALLOC_LARGE },
+};
+
+static uint64_t mode_hits(const struct watch *w, const struct entry *x, enum optin_mode m)
+{
+	return probes__hits(w->probes, (unsigned int)x->slot, mode_probes[m][0]) +
+	       probes__hits(w->probes, (unsigned int)x->slot, mode_probes[m][1]);
+}
+
+static void trip(struct watch *w, struct entry *x, enum optin_mode m, double rate)
+{
+	struct optin_state *o = &x->pub.optin[m];
+	unsigned int slot = (unsigned int)x->slot;
+
+	if (m == OPTIN_GOROUTINES) {
+		probes__detach_optin(w->probes, slot, OPTIN_G_CREATE);
+		probes__detach_optin(w->probes, slot, OPTIN_G_EXIT);
+	} else {
+		probes__detach_optin(w->probes, slot, OPTIN_ALLOC_SAMPLE);
+		probes__detach_optin(w->probes, slot, OPTIN_ALLOC_LARGE);
+		probes__detach_optin(w->probes, slot, OPTIN_ALLOC_LARGE_MCACHE);
+	}
+	o->on = false;
+	o->tripped = true;
+	snprintf(o->note, sizeof(o->note),
+		 "%s probes detached by the circuit breaker: %.0f hits/s × %.1f µs ≈ %.1f%% of a CPU, "
+		 "over the %.2g%% budget (--budget)", m == OPTIN_GOROUTINES ? "goroutine" :
+		 "allocation", rate, (double)w->hit_cost_ns / 1e3, o->cpu * 100, budget(w) * 100);
+	log_warn("PID %d: %s", x->pub.pid, o->note);
+	if (w->sink.tripped)
+		w->sink.tripped(w->sink.ctx, &x->pub, m);
+}
+
+/*
+ * The circuit breaker: every quarter second, the cost of each opt-in probe set over the last
+ * second (hits × the measured cost of one) against the budget; over it, the set is detached.
+ */
+static void breaker(struct watch *w, uint64_t now)
+{
+	size_t i;
+	int m;
+
+	for (i = 0; i < w->n; i++) {
+		struct entry *x = w->v[i];
+		unsigned int k = x->brk_n % BREAKER_POINTS, oldest;
+		bool any = false;
+
+		for (m = 0; m < OPTIN_MODES; m++)
+			any |= x->pub.optin[m].on;
+		if (!any || x->slot < 0)
+			continue;
+		x->brk_t[k] = now;
+		for (m = 0; m < OPTIN_MODES; m++) {
+			x->brk_hits[k][m] = mode_hits(w, x, m);
+			x->pub.optin[m].hits = x->brk_hits[k][m];
+		}
+		x->brk_n++;
+		if (x->brk_n < 2)
+			continue;
+		oldest = x->brk_n <= BREAKER_POINTS ? 0 : x->brk_n % BREAKER_POINTS;
+		for (m = 0; m < OPTIN_MODES; m++) {
+			struct optin_state *o = &x->pub.optin[m];
+			double dt = (double)(now - x->brk_t[oldest]) / 1e9;
+			double rate = dt > 0 ? (double)(x->brk_hits[k][m] - x->brk_hits[oldest][m]) / dt : 0;
+
+			if (!o->on)
+				continue;
+			o->cpu = rate * (double)w->hit_cost_ns / 1e9;
+			if (o->cpu > budget(w))
+				trip(w, x, m, rate);
+		}
+	}
 }
 
 static bool push(struct watch *w, struct entry *x)
@@ -209,12 +453,14 @@ static void entry_free(struct watch *w, struct entry *x)
 	rt_sample__release(&x->pub.cur);
 	rt_sample__release(&x->scratch);
 	sampler__free(x->pub.sm);
+	sites__free(x->pub.sites);
 	target__free(x->pub.t);
 	free(x->pub.model);
 	free(x);
 }
 
 static void sample(struct watch *w, struct entry *x);
+static void seed_goroutines(struct entry *x);
 
 /* A Go process goscope can watch: sampler, model, probes, first snapshot. */
 static int setup(struct watch *w, struct entry *x, struct gs_err *err)
@@ -272,6 +518,7 @@ static int add(struct watch *w, pid_t pid, uint64_t start_ticks, struct gs_err *
 		if (w->sink.attach)
 			w->sink.attach(w->sink.ctx, &x->pub);
 		sample(w, x);
+		attach_optin(w, x);
 		return 0;
 	}
 	if (!w->o.all) {
@@ -363,6 +610,19 @@ static void sample(struct watch *w, struct entry *x)
 	x->scratch = tmp;
 	x->pub.nsamples++;
 	model__add_sample(x->pub.model, &x->pub.cur);
+	if (x->pub.sites) {
+		/* Lost goroutine events leave the table wrong: rebuild it from allgs. */
+		if (x->pub.optin[OPTIN_GOROUTINES].on && x->pub.lost_events > x->lost_seen) {
+			events__drain(w->events);
+			sites__g_reset(x->pub.sites);
+			seed_goroutines(x);
+			x->pub.reseeds++;
+			log_warn("PID %d: goroutine events were lost; live goroutines recounted from "
+				 "allgs", x->pub.pid);
+		}
+		x->lost_seen = x->pub.lost_events;
+		sites__tick(x->pub.sites, x->pub.cur.mono_ns);
+	}
 	if (w->sink.sample)
 		w->sink.sample(w->sink.ctx, &x->pub);
 }
@@ -562,6 +822,10 @@ int watch__step(struct watch *w, int timeout_ms, struct gs_err *err)
 		sleep_ms(wait);
 	}
 	now = watch_now_ns();
+	if (w->hit_cost_ns && now >= w->next_breaker) {
+		breaker(w, now);
+		w->next_breaker = now + BREAKER_STEP_NS;
+	}
 	if (now >= w->next_due) {
 		periodic(w, err);
 		w->next_due += w->o.interval_ns;
@@ -596,6 +860,11 @@ int watch__live(const struct watch *w)
 	for (i = 0; i < w->n; i++)
 		n += w->v[i]->pub.state == WS_WAITING || w->v[i]->pub.state == WS_LIVE;
 	return n;
+}
+
+uint64_t watch__hit_cost_ns(const struct watch *w)
+{
+	return w->hit_cost_ns;
 }
 
 const char *watch__probe_note(const struct watch *w)

@@ -17,6 +17,19 @@
 #include "sampler.h"
 
 struct target;
+struct sites;
+
+/* The opt-in probe sets, each switched off on its own by the circuit breaker. */
+enum optin_mode { OPTIN_GOROUTINES, OPTIN_ALLOCS, OPTIN_MODES };
+
+struct optin_state {
+	bool wanted;			/* asked for on the command line */
+	bool on;			/* attached now */
+	bool tripped;			/* detached by the circuit breaker */
+	uint64_t hits;			/* probe hits since attach */
+	double cpu;			/* estimated share of one CPU they cost the target, last window */
+	char note[512];			/* why not attached, or why detached; "" when on */
+};
 
 enum watched_state {
 	WS_UNSUPPORTED,		/* a Go process goscope cannot watch; why says so */
@@ -43,6 +56,13 @@ struct watched {
 	uint64_t seen_ns;		/* CLOCK_MONOTONIC when found */
 	uint64_t exited_ns;		/* when the exit was noticed */
 	uint64_t missed_cycles, lost_events;
+	/* Opt-in probes (--goroutines, --allocs): what they found and what they cost. */
+	struct sites *sites;		/* NULL unless one was asked for */
+	struct optin_state optin[OPTIN_MODES];
+	int alloc_mode;			/* enum alloc_mode (target.h) */
+	int64_t mem_profile_rate;	/* the target's MemProfileRate when sampling started */
+	uint64_t optin_attach_ns;	/* CLOCK_MONOTONIC when the opt-in probes were attached */
+	uint64_t reseeds;		/* goroutine tables rebuilt from allgs after lost events */
 	void *user;			/* for the output's own per-process state */
 };
 
@@ -56,6 +76,8 @@ struct watch_sink {
 	void (*exit)(void *ctx, struct watched *w);
 	void (*detach)(void *ctx, struct watched *w);	/* goscope stops watching a live one */
 	void (*remove)(void *ctx, struct watched *w);	/* about to be freed */
+	/* An opt-in probe set was detached by the circuit breaker (optin[mode].note says why). */
+	void (*tripped)(void *ctx, struct watched *w, enum optin_mode mode);
 };
 
 struct watch_opts {
@@ -67,7 +89,13 @@ struct watch_opts {
 	bool no_probes;			/* sample only, never load BPF */
 	uint64_t linger_ns;		/* keep exited processes this long (0: until the end) */
 	uint64_t gwalk_budget_ns;	/* per-sample goroutine walk budget (0: sampler default) */
+	bool goroutines;		/* opt-in: goroutine creation and exit probes */
+	bool allocs;			/* opt-in: allocation sampling probes */
+	double budget;			/* what the opt-in probes may cost, share of one CPU (0: 1 %) */
 };
+
+#define WATCH_DEFAULT_BUDGET	0.01
+
 
 struct watch;
 
@@ -97,6 +125,9 @@ struct watched *watch__get(const struct watch *w, size_t i);
 
 /* Processes not yet exited (unsupported ones excluded). */
 int watch__live(const struct watch *w);
+
+/* What one opt-in probe hit costs on this machine (measured once; 0 before or without probes). */
+uint64_t watch__hit_cost_ns(const struct watch *w);
 
 /* Why the GC probes are not attached ("not root: …"), or NULL when they are. */
 const char *watch__probe_note(const struct watch *w);

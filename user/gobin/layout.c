@@ -131,7 +131,18 @@ static const struct field_spec specs[] = {
 	{ RT_G_WAITREASON, TYPE_FIELD, NULL, "runtime.g", "waitreason", 0, 0 },
 	{ RT_G_GOID, TYPE_FIELD, NULL, "runtime.g", "goid", 0, 0 },
 	{ RT_G_STARTPC, TYPE_FIELD, NULL, "runtime.g", "startpc", 0, 0 },
+	{ RT_G_GOPC, TYPE_FIELD, NULL, "runtime.g", "gopc", 0, 0 },
+	{ RT_G_M, TYPE_FIELD, NULL, "runtime.g", "m", 0, 0 },
+	{ RT_M_CURG, TYPE_FIELD, NULL, "runtime.m", "curg", 0, 0 },
+	{ RT_MEM_PROFILE_RATE, GLOBAL, "runtime.MemProfileRate", NULL, NULL, 0, 0 },
+	{ RT_DISABLE_MEM_PROFILING, GLOBAL, "runtime.disableMemoryProfiling", NULL, NULL, 0, 0 },
 };
+
+/* Fields that may be missing (have[] false) without failing the resolve. */
+static bool field_optional(enum rt_field id)
+{
+	return id == RT_MEM_PROFILE_RATE || id == RT_DISABLE_MEM_PROFILING;
+}
 
 /* Which field feeds each address of the GC probes' layout. */
 static const struct {
@@ -355,8 +366,14 @@ int layout_resolve(struct gobin *b, uint64_t bias, struct rt_layout *rt, struct 
 
 		if (!spec_applies(s, rt->minor))
 			continue;
-		if (resolve_one(b, bias, s, &rt->v[s->id], err))
+		if (field_optional(s->id)) {
+			struct gs_err ignored = { 0 };
+
+			if (resolve_one(b, bias, s, &rt->v[s->id], &ignored))
+				continue;
+		} else if (resolve_one(b, bias, s, &rt->v[s->id], err)) {
 			return -1;
+		}
 		rt->have[s->id] = true;
 	}
 	return 0;
@@ -370,6 +387,19 @@ void layout_gc(const struct rt_layout *rt, struct gs_gc_layout *lay)
 	for (i = 0; i < sizeof(gc_slots) / sizeof(gc_slots[0]); i++)
 		if (rt->have[gc_slots[i].id])
 			*(__u64 *)((char *)lay + gc_slots[i].slot) = rt->v[gc_slots[i].id];
+}
+
+void layout_g(const struct rt_layout *rt, struct gs_g_layout *lay)
+{
+	memset(lay, 0, sizeof(*lay));
+	lay->g_goid = rt->v[RT_G_GOID];
+	lay->g_gopc = rt->v[RT_G_GOPC];
+	lay->g_startpc = rt->v[RT_G_STARTPC];
+	lay->g_status = rt->v[RT_G_ATOMICSTATUS];
+	lay->g_m = rt->v[RT_G_M];
+	lay->m_curg = rt->v[RT_M_CURG];
+	if (rt->have[RT_MEM_PROFILE_RATE])
+		lay->mem_profile_rate = rt->v[RT_MEM_PROFILE_RATE];
 }
 
 enum gs_stw_abi layout_stw_abi(int minor)

@@ -18,6 +18,12 @@
 #define GS_FN_GC_END	"runtime.freeStackSpans"
 #define GS_FN_STW_START	"runtime.startTheWorldWithSema"
 #define GS_FN_STW_STOP	"runtime.stopTheWorldWithSema"
+#define GS_FN_NEWPROC1	"runtime.newproc1"
+#define GS_FN_GDESTROY	"runtime.gdestroy"		/* 1.22+ */
+#define GS_FN_GOEXIT0	"runtime.goexit0"		/* ≤1.21 */
+#define GS_FN_PROFILEALLOC	"runtime.profilealloc"
+#define GS_FN_MALLOCGC_LARGE	"runtime.mallocgcLarge"	/* 1.24+ */
+#define GS_FN_ALLOC_LARGE	"runtime.(*mcache).allocLarge"
 
 enum rt_field {
 	/* memstats */
@@ -107,6 +113,12 @@ enum rt_field {
 	RT_G_WAITREASON,
 	RT_G_GOID,
 	RT_G_STARTPC,
+	RT_G_GOPC,
+	RT_G_M,
+	RT_M_CURG,
+	/* optional: only the opt-in allocation probes use them, and they cope without */
+	RT_MEM_PROFILE_RATE,		/* runtime.MemProfileRate, int */
+	RT_DISABLE_MEM_PROFILING,	/* runtime.disableMemoryProfiling, bool */
 	RT_NR_FIELDS
 };
 
@@ -128,6 +140,9 @@ int layout_resolve(struct gobin *b, uint64_t bias, struct rt_layout *rt, struct 
 
 /* The addresses the GC probes read, for the BPF side. */
 void layout_gc(const struct rt_layout *rt, struct gs_gc_layout *lay);
+
+/* The offsets and addresses the goroutine and allocation probes read, for the BPF side. */
+void layout_g(const struct rt_layout *rt, struct gs_g_layout *lay);
 
 /* How this release's stop/start-the-world functions expose pause reasons (enum gs_stw_abi). */
 enum gs_stw_abi layout_stw_abi(int minor);

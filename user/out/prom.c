@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "metrics.h"
+#include "sites.h"
 #include "watch.h"
 #include "out/prom.h"
 #include "out/utf8.h"
@@ -429,6 +430,151 @@ static void render_pauses(struct prom *p, struct watched *const *ws, const struc
 	}
 }
 
+/* Per-site series are bounded: the busiest sites of each process, the rest summed as "other". */
+#define PROM_MAX_SITES 20
+
+static bool any_wanted(struct watched *const *ws, size_t n, enum optin_mode m)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ws[i]->optin[m].wanted)
+			return true;
+	return false;
+}
+
+static void site_label(char *buf, size_t len, const struct site_loc *where, const char *key,
+		       const char *func)
+{
+	struct prom l = { 0 };
+	char at[600];
+
+	snprintf(at, sizeof(at), "%s:%d", where->file, where->line);
+	prom_label(&l, "site", at);
+	prom_label(&l, key, func);
+	snprintf(buf, len, "%s", l.buf ? l.buf : "");
+	prom_free(&l);
+}
+
+static void render_gsites(struct prom *p, struct watched *const *ws, const struct prom *labels,
+			  size_t n)
+{
+	static const char *const fam[2] = { "goscope_goroutines_by_site",
+					    "goscope_goroutines_created_by_site_total" };
+	size_t i, k;
+	int f;
+
+	if (!any_wanted(ws, n, OPTIN_GOROUTINES))
+		return;
+	prom_family(p, fam[0], "gauge",
+		    "Live goroutines by creation site (the go statement: site is its file:line, "
+		    "created_by its function), with --goroutines; the busiest 20 sites of each "
+		    "process, the rest as site=\"other\".");
+	prom_family(p, fam[1], "counter",
+		    "Goroutines created by each site since goscope attached, with --goroutines.");
+	for (f = 0; f < 2; f++) {
+		for (i = 0; i < n; i++) {
+			const struct gsite *g;
+			size_t ng;
+			uint64_t other = 0;
+
+			if (!ws[i]->sites || !ws[i]->optin[OPTIN_GOROUTINES].wanted)
+				continue;
+			ng = sites__gsites(ws[i]->sites, &g);
+			for (k = 0; k < ng; k++) {
+				uint64_t v = f ? g[k].created : g[k].live;
+				char extra[1400];
+
+				if (k >= PROM_MAX_SITES) {
+					other += v;
+					continue;
+				}
+				site_label(extra, sizeof(extra), &g[k].where, "created_by",
+					   g[k].where.func);
+				prom_sample_u64(p, fam[f], &labels[i], extra, v);
+			}
+			if (ng > PROM_MAX_SITES)
+				prom_sample_u64(p, fam[f], &labels[i],
+						"site=\"other\",created_by=\"other\"", other);
+		}
+	}
+}
+
+static void render_asites(struct prom *p, struct watched *const *ws, const struct prom *labels,
+			  size_t n)
+{
+	static const char *const fam[2] = { "goscope_alloc_bytes_by_site_total",
+					    "goscope_alloc_objects_by_site_total" };
+	size_t i, k;
+	int f;
+
+	if (!any_wanted(ws, n, OPTIN_ALLOCS))
+		return;
+	prom_family(p, fam[0], "counter",
+		    "Bytes allocated by each site (the innermost frame outside the runtime) since "
+		    "goscope attached, estimated from the runtime's allocation sampling as pprof "
+		    "estimates it, with --allocs; the busiest 20 sites, the rest as site=\"other\".");
+	prom_family(p, fam[1], "counter", "Objects allocated by each site, estimated likewise.");
+	for (f = 0; f < 2; f++) {
+		for (i = 0; i < n; i++) {
+			const struct asite *a;
+			size_t na;
+			double other = 0;
+
+			if (!ws[i]->sites || !ws[i]->optin[OPTIN_ALLOCS].wanted)
+				continue;
+			na = sites__asites(ws[i]->sites, &a);
+			for (k = 0; k < na; k++) {
+				double v = f ? a[k].objects : a[k].bytes;
+				char extra[1400];
+
+				if (k >= PROM_MAX_SITES) {
+					other += v;
+					continue;
+				}
+				site_label(extra, sizeof(extra), &a[k].where, "function",
+					   a[k].where.func);
+				prom_sample_f64(p, fam[f], &labels[i], extra, floor(v));
+			}
+			if (na > PROM_MAX_SITES)
+				prom_sample_f64(p, fam[f], &labels[i],
+						"site=\"other\",function=\"other\"", floor(other));
+		}
+	}
+}
+
+static void render_optin(struct prom *p, struct watched *const *ws, const struct prom *labels,
+			 size_t n)
+{
+	static const char *const mode[OPTIN_MODES] = { "goroutines", "allocs" };
+	size_t i;
+	int m;
+
+	if (!any_wanted(ws, n, OPTIN_GOROUTINES) && !any_wanted(ws, n, OPTIN_ALLOCS))
+		return;
+	prom_family(p, "goscope_optin_probes_attached", "gauge",
+		    "1 while the opt-in probes asked for (--goroutines, --allocs) are attached; 0 "
+		    "once the circuit breaker detached them or they could not be attached.");
+	for (i = 0; i < n; i++)
+		for (m = 0; m < OPTIN_MODES; m++)
+			if (ws[i]->optin[m].wanted)
+				prom_sample_u64(p, "goscope_optin_probes_attached", &labels[i],
+						m ? "probes=\"allocs\"" : "probes=\"goroutines\"",
+						ws[i]->optin[m].on);
+	prom_family(p, "goscope_optin_probe_cpu_ratio", "gauge",
+		    "What the opt-in probes cost the process over the last second, as a share of "
+		    "one CPU: hits per second times the measured cost of one hit.");
+	for (i = 0; i < n; i++)
+		for (m = 0; m < OPTIN_MODES; m++)
+			if (ws[i]->optin[m].wanted) {
+				char extra[32];
+
+				snprintf(extra, sizeof(extra), "probes=\"%s\"", mode[m]);
+				prom_sample_f64(p, "goscope_optin_probe_cpu_ratio", &labels[i], extra,
+						ws[i]->optin[m].on ? ws[i]->optin[m].cpu : 0);
+			}
+}
+
 /* The newest cycle count: the probes may have seen cycles end after the last sample. */
 static uint64_t gc_cycles(const struct watched *w)
 {
@@ -449,6 +595,9 @@ static void render_goscope(struct prom *p, struct watched *const *ws, const stru
 		prom_sample_u64(p, "goscope_gc_cycles_total", &labels[i], NULL, gc_cycles(ws[i]));
 	render_goroutines(p, ws, labels, n);
 	render_pauses(p, ws, labels, n);
+	render_gsites(p, ws, labels, n);
+	render_asites(p, ws, labels, n);
+	render_optin(p, ws, labels, n);
 	prom_family(p, "goscope_probed", "gauge",
 		    "1 when goscope's GC probes are attached to the process, 0 when it is sampled "
 		    "only (no root).");

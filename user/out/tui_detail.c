@@ -7,10 +7,12 @@
 #include "tui_int.h"
 #include "model.h"
 #include "watch.h"
+#include "sites.h"
 #include "gctrace.h"
 
 #define GRAPH_MAX_POINTS 512
 #define WAIT_REASONS_SHOWN 4
+#define SITES_SHOWN 3		/* rows per site panel (--goroutines, --allocs) */
 
 /* Eighths of a cell, bottom up: the Unicode lower blocks. */
 static const char *const vblocks[9] = { " ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
@@ -315,9 +317,92 @@ static void draw_gctrace(const struct tui *t, const struct watched *w, int y, in
 	}
 }
 
+static const char *fmt_si(double v, const char *unit, char *buf, size_t len)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.1f G%s", v / 1e9, unit);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.1f M%s", v / 1e6, unit);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1f k%s", v / 1e3, unit);
+	else
+		snprintf(buf, len, "%.0f %s", v, unit);
+	return buf;
+}
+
+/* A title line: what the opt-in probes found, or why they stopped. */
+static void sites_title(const struct tui *t, const struct watched *w, enum optin_mode m, int y,
+			const char *what)
+{
+	const struct optin_state *o = &w->optin[m];
+	char line[700];
+
+	tui_attr_on(t, TP_TITLE, A_BOLD);
+	tui_put(y, 0, COLS, what);
+	tui_attr_off(t, TP_TITLE, A_BOLD);
+	if (o->note[0]) {
+		snprintf(line, sizeof(line), "  %s", o->note);
+		tui_attr_on(t, o->tripped ? TP_ALERT : TP_DIM, 0);
+		tui_put(y, (int)strlen(what), COLS - (int)strlen(what), line);
+		tui_attr_off(t, o->tripped ? TP_ALERT : TP_DIM, 0);
+	} else if (o->on) {
+		snprintf(line, sizeof(line), "  probes cost ≈ %.2f%% of a CPU", o->cpu * 100);
+		tui_put(y, (int)strlen(what), COLS - (int)strlen(what), line);
+	}
+}
+
+/* The top goroutine creation sites and allocation sites (--goroutines, --allocs). */
+static int draw_sites(const struct tui *t, const struct watched *w, int y, int rows)
+{
+	char line[1024], b[32];
+	int used = 0, i;
+
+	if (!w->sites)
+		return 0;
+	if (w->optin[OPTIN_GOROUTINES].wanted) {
+		const struct gsite *g;
+		int n = (int)sites__gsites(w->sites, &g), shown = 0;
+
+		sites_title(t, w, OPTIN_GOROUTINES, y + used++, "goroutines by creation site:");
+		for (i = 0; i < n && shown < rows; i++) {
+			if (g[i].system)
+				continue;
+			char span[24];
+
+			snprintf(span, sizeof(span), "in %.0fs", (double)g[i].growth_ns / 1e9);
+			snprintf(line, sizeof(line), "  %7llu live %+7lld %-7s  %s -> %s  %s:%d",
+				 (unsigned long long)g[i].live, (long long)g[i].growth, span,
+				 g[i].where.func, g[i].start.func, g[i].where.file, g[i].where.line);
+			tui_put(y + used++, 0, COLS, line);
+			shown++;
+		}
+		if (!shown)
+			tui_put(y + used++, 2, COLS - 2, "no goroutines of the program's own");
+	}
+	if (w->optin[OPTIN_ALLOCS].wanted) {
+		const struct asite *a;
+		int n = (int)sites__asites(w->sites, &a);
+		double total = 0;
+
+		for (i = 0; i < n; i++)
+			total += a[i].bytes;
+		sites_title(t, w, OPTIN_ALLOCS, y + used++, "allocation sites:");
+		for (i = 0; i < n && i < rows; i++) {
+			snprintf(line, sizeof(line), "  %10s %5.1f%%  %s  %s:%d",
+				 fmt_si(a[i].bytes, "B", b, sizeof(b)),
+				 total > 0 ? 100 * a[i].bytes / total : 0, a[i].where.func,
+				 a[i].where.file, a[i].where.line);
+			tui_put(y + used++, 0, COLS, line);
+		}
+		if (!n)
+			tui_put(y + used++, 2, COLS - 2, "no allocation sampled yet");
+	}
+	return used;
+}
+
 void tui_draw_detail(struct tui *t, const struct watched *w)
 {
-	int gh, y, avail;
+	int gh, y, avail, sites;
 
 	if (!w->model) {
 		tui_put(2, 0, COLS, w->why);
@@ -325,14 +410,17 @@ void tui_draw_detail(struct tui *t, const struct watched *w)
 		return;
 	}
 	draw_summary(t, w, 1);
-	/* Graphs take what the fixed lines and at least five gctrace lines leave. */
-	avail = LINES - 4 - 2 - 2 - 6 - 2;
+	/* Graphs take what the fixed lines, the site panels and five gctrace lines leave. */
+	sites = !w->sites ? 0 : (w->optin[OPTIN_GOROUTINES].wanted + w->optin[OPTIN_ALLOCS].wanted) *
+				 (1 + SITES_SHOWN);
+	avail = LINES - 4 - 2 - 2 - 6 - 2 - sites;
 	gh = avail / 2 - 1;
 	gh = gh < 3 ? 3 : gh > 10 ? 10 : gh;
 	draw_graphs(t, w, 4, gh);
 	y = 4 + 2 * (gh + 1);
 	draw_goroutines(t, w, y);
 	y += 2 + draw_runqueues(t, w, y + 2, 2);
+	y += draw_sites(t, w, y, SITES_SHOWN);
 	draw_gctrace(t, w, y, LINES - 2 - y);
 	tui_draw_footer(t, " q quit  Esc/Backspace overview  p pause  ? help");
 }
