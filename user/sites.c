@@ -49,6 +49,7 @@ struct sites {
 	uint32_t *gsidx;		/* open addressing by gopc: index + 1 into gs */
 	size_t gsidx_cap;
 	uint64_t unknown_exits;
+	bool recount;			/* seeding a recount, not the first walk */
 	struct gsite *gout;
 
 	struct stack *st;
@@ -269,7 +270,7 @@ static void g_add(struct sites *s, uint64_t goid, uint64_t gopc, uint64_t startp
 	s->gs[site].pub.live++;
 	if (created_ns)
 		s->gs[site].pub.created++;
-	else
+	else if (!s->recount)
 		s->gs[site].pub.seeded++;
 }
 
@@ -310,6 +311,7 @@ void sites__g_reset(struct sites *s)
 {
 	size_t i;
 
+	s->recount = true;
 	if (s->g)
 		memset(s->g, 0, s->gcap * sizeof(*s->g));
 	s->glive = 0;

@@ -63,7 +63,10 @@ void sites__free(struct sites *s);
 void sites__g_seed(struct sites *s, uint64_t goid, uint64_t gopc, uint64_t startpc, bool system);
 void sites__g_create(struct sites *s, const struct gs_g_create *e);
 void sites__g_exit(struct sites *s, const struct gs_g_exit *e);
-/* Forget every goroutine (before seeding again, e.g. after events were lost). */
+/*
+ * Forget every live goroutine before seeding again (after lost events, or to recount from allgs
+ * once the probes are gone); the seeds of a recount are not counted as alive at attach.
+ */
 void sites__g_reset(struct sites *s);
 uint64_t sites__g_unknown_exits(const struct sites *s);	/* exits of goroutines never seen */
 uint64_t sites__g_live(const struct sites *s);

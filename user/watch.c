@@ -19,6 +19,8 @@
 /* The breaker looks at the hits of the last second, every quarter of a second. */
 #define BREAKER_POINTS		5
 #define BREAKER_STEP_NS		250000000ull
+/* Once the goroutine probes are detached, live counts per site come from a walk this often. */
+#define RECOUNT_NS		10000000000ull
 
 /* The public part first, so a struct watched * is also a struct entry *. */
 struct entry {
@@ -32,6 +34,7 @@ struct entry {
 	uint64_t brk_hits[BREAKER_POINTS][OPTIN_MODES];
 	unsigned int brk_n;
 	uint64_t lost_seen;		/* lost_events when the goroutine table was last rebuilt */
+	uint64_t recount_ns;		/* last recount from allgs after the breaker tripped */
 };
 
 /* A process found not to be a Go program (or not ours to read): not looked at again. */
@@ -378,8 +381,10 @@ static void trip(struct watch *w, struct entry *x, enum optin_mode m, double rat
 	o->tripped = true;
 	snprintf(o->note, sizeof(o->note),
 		 "%s probes detached by the circuit breaker: %.0f hits/s × %.1f µs ≈ %.1f%% of a CPU, "
-		 "over the %.2g%% budget (--budget)", m == OPTIN_GOROUTINES ? "goroutine" :
-		 "allocation", rate, (double)w->hit_cost_ns / 1e3, o->cpu * 100, budget(w) * 100);
+		 "over the %.2g%% budget (--budget)%s", m == OPTIN_GOROUTINES ? "goroutine" :
+		 "allocation", rate, (double)w->hit_cost_ns / 1e3, o->cpu * 100, budget(w) * 100,
+		 m == OPTIN_GOROUTINES ? "; live counts now from a walk of allgs every 10 s, "
+		 "creations and exits no longer counted" : "");
 	log_warn("PID %d: %s", x->pub.pid, o->note);
 	if (w->sink.tripped)
 		w->sink.tripped(w->sink.ctx, &x->pub, m);
@@ -621,6 +626,13 @@ static void sample(struct watch *w, struct entry *x)
 				 "allgs", x->pub.pid);
 		}
 		x->lost_seen = x->pub.lost_events;
+		/* Without the probes (the breaker took them), recount from allgs now and then. */
+		if (x->pub.optin[OPTIN_GOROUTINES].tripped &&
+		    x->pub.cur.mono_ns - x->recount_ns >= RECOUNT_NS) {
+			x->recount_ns = x->pub.cur.mono_ns;
+			sites__g_reset(x->pub.sites);
+			seed_goroutines(x);
+		}
 		sites__tick(x->pub.sites, x->pub.cur.mono_ns);
 	}
 	if (w->sink.sample)

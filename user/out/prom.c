@@ -466,13 +466,16 @@ static void render_gsites(struct prom *p, struct watched *const *ws, const struc
 
 	if (!any_wanted(ws, n, OPTIN_GOROUTINES))
 		return;
-	prom_family(p, fam[0], "gauge",
-		    "Live goroutines by creation site (the go statement: site is its file:line, "
-		    "created_by its function), with --goroutines; the busiest 20 sites of each "
-		    "process, the rest as site=\"other\".");
-	prom_family(p, fam[1], "counter",
-		    "Goroutines created by each site since goscope attached, with --goroutines.");
 	for (f = 0; f < 2; f++) {
+		if (!f)
+			prom_family(p, fam[0], "gauge",
+				    "Live goroutines by creation site (the go statement: site is its "
+				    "file:line, created_by its function), with --goroutines; the busiest "
+				    "20 sites of each process, the rest as site=\"other\".");
+		else
+			prom_family(p, fam[1], "counter",
+				    "Goroutines created by each site since goscope attached, with "
+				    "--goroutines.");
 		for (i = 0; i < n; i++) {
 			const struct gsite *g;
 			size_t ng;
@@ -510,12 +513,16 @@ static void render_asites(struct prom *p, struct watched *const *ws, const struc
 
 	if (!any_wanted(ws, n, OPTIN_ALLOCS))
 		return;
-	prom_family(p, fam[0], "counter",
-		    "Bytes allocated by each site (the innermost frame outside the runtime) since "
-		    "goscope attached, estimated from the runtime's allocation sampling as pprof "
-		    "estimates it, with --allocs; the busiest 20 sites, the rest as site=\"other\".");
-	prom_family(p, fam[1], "counter", "Objects allocated by each site, estimated likewise.");
 	for (f = 0; f < 2; f++) {
+		if (!f)
+			prom_family(p, fam[0], "counter",
+				    "Bytes allocated by each site (the innermost frame outside the "
+				    "runtime) since goscope attached, estimated from the runtime's "
+				    "allocation sampling as pprof estimates it, with --allocs; the "
+				    "busiest 20 sites, the rest as site=\"other\".");
+		else
+			prom_family(p, fam[1], "counter",
+				    "Objects allocated by each site, estimated likewise.");
 		for (i = 0; i < n; i++) {
 			const struct asite *a;
 			size_t na;
