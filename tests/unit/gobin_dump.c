@@ -5,7 +5,7 @@
  *
  *   gobin_dump [--sym NAME]... [--func NAME]... [--func-count] [--field TYPE:PATH]...
  *              [--setting KEY]... [--layout-needs] [--no-dwarf] [--resolve] [--rets FN]...
- *              [--global NAME]... [--recover-only] [--pcline ADDR]... BINARY
+ *              [--global NAME]... [--recover-only] [--pcline ADDR]... [--body FN]... BINARY
  *
  * --func looks NAME up in .gopclntab ("funcs"), --func-count prints the size of that index.
  * --field gives a member's offset from DWARF, or with an empty PATH ("TYPE:") the type's size.
@@ -16,6 +16,7 @@
  * gobin__global ("globals"); --recover-only recovers it from code even when .symtab has it, and
  * adds how many recipe rows applied and agreed. "globals_us" is the time the lookups took.
  * --pcline gives the source file and line of the instruction at ADDR (link-time) ("pclines").
+ * --body gives the offset of the first instruction past FN's stack check ("bodies").
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -169,6 +170,25 @@ static void print_rets(struct gobin *b, const char **fns, int n)
 	printf("}");
 }
 
+/* "bodies": offset past the stack check by function; null when missing or undecodable. */
+static void print_bodies(struct gobin *b, const char **fns, int n)
+{
+	int i;
+
+	printf(", \"bodies\": {");
+	for (i = 0; i < n; i++) {
+		uint64_t off;
+
+		printf("%s", i ? ", " : "");
+		json_str(fns[i]);
+		if (gobin__after_stack_check(b, fns[i], &off))
+			printf(": null");
+		else
+			printf(": %llu", (unsigned long long)off);
+	}
+	printf("}");
+}
+
 /* "globals": address and size by name, null when not found; timed as a whole. */
 static void print_globals(struct gobin *b, const char **names, int n, bool recover_only)
 {
@@ -242,13 +262,15 @@ int main(int argc, char **argv)
 		{ "global", required_argument, NULL, 'G' },
 		{ "recover-only", no_argument, NULL, 'O' },
 		{ "pcline", required_argument, NULL, 'P' },
+		{ "body", required_argument, NULL, 'B' },
 		{ 0 },
 	};
 	static uint64_t pcs[MAX_PCS];
 	int npcs = 0;
 	const char *syms[MAX_ARGS], *fields[MAX_ARGS], *keys[MAX_ARGS], *funcs[MAX_ARGS];
-	const char *rets[MAX_ARGS], *globals[MAX_ARGS];
+	const char *rets[MAX_ARGS], *globals[MAX_ARGS], *bodies[MAX_ARGS];
 	int nsyms = 0, nfields = 0, nkeys = 0, nfuncs = 0, nrets = 0, nglobals = 0, c, i;
+	int nbodies = 0;
 	bool func_count = false, needs = false, no_dwarf = false, resolve = false;
 	bool recover_only = false;
 	const char *table_version;
@@ -281,6 +303,8 @@ int main(int argc, char **argv)
 			recover_only = true;
 		else if (c == 'P' && npcs < MAX_PCS)
 			pcs[npcs++] = strtoull(optarg, NULL, 0);
+		else if (c == 'B' && nbodies < MAX_ARGS)
+			bodies[nbodies++] = optarg;
 		else
 			return 2;
 	}
@@ -288,7 +312,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: gobin_dump [--sym N]... [--func N]... [--func-count] "
 			"[--field T:P]... [--setting K]... [--layout-needs] [--no-dwarf] "
 			"[--resolve] [--rets FN]... [--global N]... [--recover-only] "
-			"[--pcline ADDR]... BINARY\n");
+			"[--pcline ADDR]... [--body FN]... BINARY\n");
 		return 2;
 	}
 	layout_test_force_tables(no_dwarf);
@@ -359,6 +383,8 @@ int main(int argc, char **argv)
 		print_resolve(b);
 	if (nrets)
 		print_rets(b, rets, nrets);
+	if (nbodies)
+		print_bodies(b, bodies, nbodies);
 	if (nglobals)
 		print_globals(b, globals, nglobals, recover_only);
 	if (npcs)

@@ -12,7 +12,10 @@ must equal the .symtab answer, as Go's debug/elf reads it (tests/oracle/gobininf
     releases (Go 1.27: 0x20 bytes). So each stripped binary is compared with a copy built here
     from the same source and toolchain with "-ldflags=-w -w", a string of the same length that
     keeps .symtab; the test first checks that its code and data sections sit exactly where the
-    stripped binary's do.
+    stripped binary's do;
+  * lifecycle, default and noprof (memory profiling compiled out, so the linker sets
+    runtime.disableMemoryProfiling and moves it out of .noptrbss): against its own .symtab, and
+    a binutils-stripped copy against the same.
 
 Every recipe row that applies must have agreed, and recovery must refuse (null), not guess, when
 the file's contents or code are tampered with.
@@ -35,7 +38,7 @@ CHURN_SRC = REPO / "tests" / "targets" / "churn"
 # Present in every release of the matrix, with a size fixed by the declaration or from DWARF.
 STRUCTS = ["runtime.memstats", "runtime.work", "runtime.gcController", "runtime.sched"]
 SCALARS = ["runtime.runtimeInitTime", "runtime.allp", "runtime.allgs", "runtime.allglen",
-           "runtime.gomaxprocs"]
+           "runtime.gomaxprocs", "runtime.MemProfileRate", "runtime.disableMemoryProfiling"]
 ALL_NAMES = STRUCTS + SCALARS + [
     "runtime.ncpu", "runtime.numCPUStartup", "runtime.class_to_size",
     "internal/runtime/gc.SizeClassToSize", "runtime.waitReasonStrings", "runtime.stwReasonStrings",
@@ -51,6 +54,7 @@ GNU_RET_FUNCS = RET_FUNCS + ["runtime.gcStart", "runtime.casgstatus", "runtime.m
                              "runtime.gcMarkTermination", "runtime.schedule", "memeqbody",
                              "indexbytebody"]
 MAX_SMALL_SIZE = 32768
+MEM_PROFILE_RATE = 512 * 1024
 
 
 def names_for(minor):
@@ -311,6 +315,72 @@ def test_refuses_tampered_binaries(minor, tmp_path):
     assert got["runtime.work"] is None
     assert got["runtime.sched"] == glob["runtime.sched"]
 
+    # churn never reaches runtime.MemProfile, so the linker set disableMemoryProfiling: a 0
+    # there is not what the linker writes.
+    flag = glob["runtime.disableMemoryProfiling"]
+    off = vaddr_to_offset(path, flag["addr"])
+    assert Path(path).read_bytes()[off] == 1, minor
+    got = recovered([(off, b"\0")])
+    assert got["runtime.disableMemoryProfiling"] is None
+    assert got["runtime.MemProfileRate"] == glob["runtime.MemProfileRate"]
+
+    # MemProfileRate's initialiser (statically initialised data since Go 1.20) is not 512 KiB.
+    if minor >= 21:
+        off = vaddr_to_offset(path, glob["runtime.MemProfileRate"]["addr"])
+        assert struct.unpack_from("<q", Path(path).read_bytes(), off)[0] == MEM_PROFILE_RATE
+        got = recovered([(off, struct.pack("<q", MEM_PROFILE_RATE + 8))])
+        assert got["runtime.MemProfileRate"] is None
+        assert got["runtime.memstats"] == glob["runtime.memstats"]
+
+
+# ---- the lifecycle target: memory profiling compiled in (default) and out (noprof) ----
+
+@pytest.mark.parametrize("mode", ["default", "noprof"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_lifecycle_recovery_equals_symtab(minor, mode, tmp_path):
+    """disableMemoryProfiling is zeroed data unless the linker set it (noprof), so the section it
+    lies in differs between the two builds; both, and a binutils-stripped copy of each, must
+    recover every global at its .symtab address."""
+    path = target_path(minor, mode, "lifecycle")
+    names = names_for(minor)
+    syms = symtab(path, names)
+    res = dump_globals(path, names, recover_only=True)
+    assert res["has_symtab"] and res["has_dwarf"]
+    stripped = tmp_path / "lifecycle"
+    subprocess.run(["strip", "-o", str(stripped), str(path)], check=True, timeout=120)
+    plain = dump_globals(stripped, names, recover_only=False)
+    assert not plain["has_symtab"] and not plain["has_dwarf"]
+    for n in names:
+        got, want = res["globals"][n], syms[n]
+        assert want is not None and got is not None, (n, got, want)
+        assert got["addr"] == want["addr"], (n, hex(got["addr"]), hex(want["addr"]))
+        assert got["recipes"] >= 1 and got["agreed"] == got["recipes"], (n, got)
+        assert plain["globals"][n] is not None, n
+        assert plain["globals"][n]["addr"] == want["addr"], n
+    for n in SCALARS:
+        assert res["globals"][n]["size"] == syms[n]["size"], n
+
+    secs = elf_sections(path)
+    data = Path(path).read_bytes()
+
+    def section(addr):
+        return next(s for s in (".noptrdata", ".data", ".bss", ".noptrbss")
+                    if secs[s][0] <= addr < secs[s][0] + secs[s][1])
+
+    flag = syms["runtime.disableMemoryProfiling"]["addr"]
+    if mode == "default":
+        assert section(flag) == ".noptrbss", minor
+    else:
+        assert section(flag) == (".data" if minor <= 23 else ".noptrdata"), minor
+        assert data[vaddr_to_offset(path, flag)] == 1, minor
+    rate = syms["runtime.MemProfileRate"]["addr"]
+    if minor <= 19:
+        assert section(rate) == ".noptrbss", minor
+    else:
+        assert section(rate) == ".noptrdata", minor
+        got = struct.unpack_from("<q", data, vaddr_to_offset(path, rate))[0]
+        assert got == MEM_PROFILE_RATE, minor
+
 
 # ---- RET offsets ----
 
@@ -401,3 +471,47 @@ def test_binutils_stripped_build_recovers_the_default_builds_addresses(minor):
     syms = symtab(target_path(minor, "default"), ["runtime.freeStackSpans", "runtime.main"])
     for f in ("runtime.freeStackSpans", "runtime.main"):
         assert funcs[f]["entry"] == syms[f]["addr"], f
+
+
+# ---- past the stack check (where the opt-in probes go) ----
+
+def body_funcs(minor):
+    return ["runtime.profilealloc", "runtime.(*mcache).allocLarge",
+            "runtime.gdestroy" if minor >= 22 else "runtime.goexit0"] + \
+        (["runtime.mallocgcLarge"] if minor >= 24 else [])
+
+
+def go_objdump_body(minor, path, fn):
+    """Offset past CMP …(R14) and its branch, whose target must call runtime.morestack."""
+    out = subprocess.run([f"/usr/lib/go-1.{minor}/bin/go", "tool", "objdump", "-s",
+                          "^" + re.escape(fn) + "$", str(path)],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    insns = []
+    for line in out.splitlines()[1:]:
+        cols = re.split(r"\t+", line.strip())
+        if len(cols) >= 4:
+            insns.append((int(cols[1], 16), cols[3].strip()))
+    assert insns, f"go tool objdump found no {fn} in {path}"
+    entry = insns[0][0]
+    for i, (_, text) in enumerate(insns[:4]):
+        if text.startswith("CMPQ") and "(R14)" in text:
+            branch = insns[i + 1][1]
+            assert branch.split()[0] in ("JBE", "JB", "JCS", "JLS"), (fn, branch)
+            target = int(branch.split()[1], 16)
+            after = [t for a, t in insns if a >= target][:12]
+            assert any("runtime.morestack" in t for t in after), (fn, after)
+            return insns[i + 2][0] - entry
+    return 0
+
+
+@pytest.mark.parametrize("mode", ["default", "stripped"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_body_offsets_skip_the_stack_check(minor, mode, twins):
+    path = target_path(minor, mode)
+    listing = twin_of_stripped(twins, minor)[1] if mode == "stripped" else path
+    fns = body_funcs(minor)
+    res = dump(path, sum((["--body", f] for f in fns), []))
+    for fn in fns:
+        want = go_objdump_body(minor, listing, fn)
+        assert want > 0, fn     # every probed function checks its stack
+        assert res["bodies"][fn] == want, (fn, res["bodies"][fn], want)

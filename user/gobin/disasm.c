@@ -49,10 +49,16 @@ enum ref_kind {
 
 /*
  * One way to find a global: in function func, walk the instructions in address order and list the
- * distinct targets of RIP-relative operands that are of the given kind and lie in the global's
- * section (as the global_info row gives it); the nth of them (from 0) is the global's address plus
- * off. With bound, the global is a table indexed under a bounds check, and its length is the
- * immediate of the last CMP reg, imm at most BOUND_WINDOW instructions before that operand.
+ * distinct targets of RIP-relative operands that are of the given kind (and, with width, access
+ * that many bytes) and lie in the global's sections (as the global_info row gives them); the nth
+ * of them (from 0) is the global's address plus off. With bound, the global is a table indexed
+ * under a bounds check, and its length is the immediate of the last CMP reg, imm at most
+ * BOUND_WINDOW instructions before that operand.
+ *
+ * With anchor, the count goes backwards instead: from the first instruction that addresses the
+ * anchor global (recovered from its own rows, code alone), the nth most recently used of those
+ * targets. It finds a flag by what it guards, e.g. the bool read right before the store it
+ * decides. An anchored row cannot have bound.
  */
 struct recipe {
 	const char *global;
@@ -63,9 +69,11 @@ struct recipe {
 	unsigned int nth;
 	int64_t off;
 	bool bound;
+	unsigned int width;		/* bytes the operand accesses; 0: any */
+	const char *anchor;		/* count back from this global's first operand; NULL: forward */
 };
 
-#define MAX_NTH			8
+#define MAX_NTH			12
 #define BOUND_WINDOW		16
 
 /*
@@ -76,66 +84,102 @@ struct recipe {
  */
 static const struct recipe recipes[] = {
 	/* heapStats.acquire(): memstats.heapStats is the first member of mstats. */
-	{ "runtime.memstats", 0, 0, "runtime.(*mcache).allocLarge", REF_ANY, 0, 0, false },
-	{ "runtime.memstats", 0, 0, "runtime.(*sweepLocked).sweep", REF_LEA, 0, 0, false },
+	{ "runtime.memstats", 0, 0, "runtime.(*mcache).allocLarge", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.memstats", 0, 0, "runtime.(*sweepLocked).sweep", REF_LEA, 0, 0, false, 0, NULL },
 	/* work.full.push()/pop(): full is the first member of workType. */
-	{ "runtime.work", 0, 0, "runtime.putfull", REF_LEA, 0, 0, false },
-	{ "runtime.work", 0, 0, "runtime.trygetfull", REF_LEA, 0, 0, false },
+	{ "runtime.work", 0, 0, "runtime.putfull", REF_LEA, 0, 0, false, 0, NULL },
+	{ "runtime.work", 0, 0, "runtime.trygetfull", REF_LEA, 0, 0, false, 0, NULL },
 	/* The receiver of gcController.init() and .commit(). */
-	{ "runtime.gcController", 0, 0, "runtime.gcinit", REF_ANY, 0, 0, false },
-	{ "runtime.gcController", 0, 0, "runtime.gcControllerCommit", REF_ANY, 0, 0, false },
+	{ "runtime.gcController", 0, 0, "runtime.gcinit", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.gcController", 0, 0, "runtime.gcControllerCommit", REF_ANY, 0, 0, false, 0,
+	  NULL },
 	/* sched.goidgen (offset 0) for the extra M's goroutine; lock(&sched.lock) in schedtrace. */
-	{ "runtime.sched", 0, 0, "runtime.oneNewExtraM", REF_ANY, 0, 0, false },
-	{ "runtime.sched", 0, 24, "runtime.schedtrace", REF_LEA, 0, 24, false },
-	{ "runtime.sched", 25, 0, "runtime.schedtrace", REF_LEA, 0, 32, false },
+	{ "runtime.sched", 0, 0, "runtime.oneNewExtraM", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.sched", 0, 24, "runtime.schedtrace", REF_LEA, 0, 24, false, 0, NULL },
+	{ "runtime.sched", 25, 0, "runtime.schedtrace", REF_LEA, 0, 32, false, 0, NULL },
 	/* runtimeInitTime = nanotime(), after mainStarted = true. */
-	{ "runtime.runtimeInitTime", 0, 0, "runtime.main", REF_MEM, 1, 0, false },
+	{ "runtime.runtimeInitTime", 0, 0, "runtime.main", REF_MEM, 1, 0, false, 0, NULL },
 	/* The inittrace report, after the three inittrace fields it reads. */
-	{ "runtime.runtimeInitTime", 0, 20, "runtime.doInit", REF_MEM, 3, 0, false },
-	{ "runtime.runtimeInitTime", 21, 0, "runtime.doInit1", REF_MEM, 3, 0, false },
+	{ "runtime.runtimeInitTime", 0, 20, "runtime.doInit", REF_MEM, 3, 0, false, 0, NULL },
+	{ "runtime.runtimeInitTime", 21, 0, "runtime.doInit1", REF_MEM, 3, 0, false, 0, NULL },
 	/* for _, p := range allp */
-	{ "runtime.allp", 0, 0, "runtime.gcMarkTinyAllocs", REF_ANY, 0, 0, false },
-	{ "runtime.allp", 0, 0, "runtime.preemptall", REF_ANY, 0, 0, false },
+	{ "runtime.allp", 0, 0, "runtime.gcMarkTinyAllocs", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.allp", 0, 0, "runtime.preemptall", REF_ANY, 0, 0, false, 0, NULL },
 	/* for _, gp := range allgs, under allglock (which is in .noptrbss). */
-	{ "runtime.allgs", 0, 0, "runtime.forEachG", REF_ANY, 0, 0, false },
+	{ "runtime.allgs", 0, 0, "runtime.forEachG", REF_ANY, 0, 0, false, 0, NULL },
 	/* allgs = append(allgs, gp) reads len or cap first (1.19 and 1.21+ differ). */
-	{ "runtime.allgs", 0, 19, "runtime.allgadd", REF_ANY, 0, 8, false },
-	{ "runtime.allgs", 21, 0, "runtime.allgadd", REF_ANY, 0, 16, false },
+	{ "runtime.allgs", 0, 19, "runtime.allgadd", REF_ANY, 0, 8, false, 0, NULL },
+	{ "runtime.allgs", 21, 0, "runtime.allgadd", REF_ANY, 0, 16, false, 0, NULL },
 	/* atomicAllG() loads allglen first; allgadd stores it, after lock(&allglock). */
-	{ "runtime.allglen", 0, 0, "runtime.forEachGRace", REF_ANY, 0, 0, false },
-	{ "runtime.allglen", 0, 0, "runtime.allgadd", REF_LEA, 1, 0, false },
+	{ "runtime.allglen", 0, 0, "runtime.forEachGRace", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.allglen", 0, 0, "runtime.allgadd", REF_LEA, 1, 0, false, 0, NULL },
 	/* old := gomaxprocs; and the worker count enlistWorker compares with it. */
-	{ "runtime.gomaxprocs", 0, 0, "runtime.procresize", REF_ANY, 0, 0, false },
+	{ "runtime.gomaxprocs", 0, 0, "runtime.procresize", REF_ANY, 0, 0, false, 0, NULL },
 	{ "runtime.gomaxprocs", 0, 0, "runtime.(*gcControllerState).enlistWorker", REF_ANY, 0, 0,
-	  false },
+	  false, 0, NULL },
 	/* ncpu = getproccount(); lock2's "spin only if ncpu > 1". */
-	{ "runtime.ncpu", 0, 24, "runtime.osinit", REF_ANY, 0, 0, false },
-	{ "runtime.ncpu", 0, 24, "runtime.lock2", REF_ANY, 0, 0, false },
-	{ "runtime.numCPUStartup", 25, 0, "runtime.osinit", REF_ANY, 0, 0, false },
-	{ "runtime.numCPUStartup", 25, 0, "runtime.lock2", REF_ANY, 0, 0, false },
+	{ "runtime.ncpu", 0, 24, "runtime.osinit", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.ncpu", 0, 24, "runtime.lock2", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.numCPUStartup", 25, 0, "runtime.osinit", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.numCPUStartup", 25, 0, "runtime.lock2", REF_ANY, 0, 0, false, 0, NULL },
 	/*
 	 * class_to_size[spanclass.sizeclass()] under a bounds check against _NumSizeClasses;
 	 * (*mcentral).grow reads class_to_allocnpages first.
 	 */
-	{ "runtime.class_to_size", 0, 24, "runtime.(*mcentral).grow", REF_LEA, 1, 0, true },
-	{ "runtime.class_to_size", 21, 24, "runtime.(*mheap).initSpan", REF_LEA, 0, 0, true },
+	{ "runtime.class_to_size", 0, 24, "runtime.(*mcentral).grow", REF_LEA, 1, 0, true, 0,
+	  NULL },
+	{ "runtime.class_to_size", 21, 24, "runtime.(*mheap).initSpan", REF_LEA, 0, 0, true, 0,
+	  NULL },
 	{ "internal/runtime/gc.SizeClassToSize", 25, 0, "runtime.(*mheap).initSpan", REF_LEA, 0, 0,
-	  true },
+	  true, 0, NULL },
 	/* The small-object allocator: size_to_class8, size_to_class128, then class_to_size. */
-	{ "runtime.class_to_size", 24, 24, "runtime.mallocgcSmallNoscan", REF_LEA, 2, 0, true },
+	{ "runtime.class_to_size", 24, 24, "runtime.mallocgcSmallNoscan", REF_LEA, 2, 0, true, 0,
+	  NULL },
 	{ "internal/runtime/gc.SizeClassToSize", 25, 0, "runtime.mallocgcSmallNoscan", REF_LEA, 2,
-	  0, true },
+	  0, true, 0, NULL },
 	/*
 	 * waitReason.String: if r < len(waitReasonStrings) { return waitReasonStrings[r] }; the
 	 * per-G closure of schedtrace prints gp.waitreason.String(), inlined.
 	 */
-	{ "runtime.waitReasonStrings", 0, 0, "runtime.waitReason.String", REF_LEA, 0, 0, true },
-	{ "runtime.waitReasonStrings", 0, 0, "runtime.schedtrace.func1", REF_LEA, 0, 0, true },
+	{ "runtime.waitReasonStrings", 0, 0, "runtime.waitReason.String", REF_LEA, 0, 0, true, 0,
+	  NULL },
+	{ "runtime.waitReasonStrings", 0, 0, "runtime.schedtrace.func1", REF_LEA, 0, 0, true, 0,
+	  NULL },
 	/* String() is inlined here too, but other CMPs come between its bounds check and LEA. */
-	{ "runtime.waitReasonStrings", 0, 0, "runtime.goroutineheader", REF_LEA, 1, 0, false },
+	{ "runtime.waitReasonStrings", 0, 0, "runtime.goroutineheader", REF_LEA, 1, 0, false, 0,
+	  NULL },
 	/* stwReason.String, inlined: return stwReasonStrings[r], bounds-checked. */
-	{ "runtime.stwReasonStrings", 21, 0, "runtime.stopTheWorld", REF_LEA, 0, 0, true },
-	{ "runtime.stwReasonStrings", 22, 0, "runtime.traceLocker.STWStart", REF_LEA, 0, 0, true },
+	{ "runtime.stwReasonStrings", 21, 0, "runtime.stopTheWorld", REF_LEA, 0, 0, true, 0, NULL },
+	{ "runtime.stwReasonStrings", 22, 0, "runtime.traceLocker.STWStart", REF_LEA, 0, 0, true, 0,
+	  NULL },
+	/*
+	 * c.nextSample = nextSample() (inlined, it reads MemProfileRate first) for a new mcache,
+	 * after the LEA of emptymspan; in profilealloc after getMCache() loads mcache0 (1.24+ read
+	 * it once more first, for c.memProfRate); the large-object allocator's
+	 * "MemProfileRate != c.memProfRate" after mcache0 and writeBarrier.
+	 */
+	{ "runtime.MemProfileRate", 0, 0, "runtime.allocmcache", REF_MEM, 0, 0, false, 0, NULL },
+	{ "runtime.MemProfileRate", 0, 0, "runtime.profilealloc", REF_MEM, 1, 0, false, 0, NULL },
+	{ "runtime.MemProfileRate", 24, 0, "runtime.mallocgcLarge", REF_MEM, 2, 0, false, 0, NULL },
+	/*
+	 * if disableMemoryProfiling { MemProfileRate = 0 }, in its only reader: runtime's package
+	 * initialiser in 1.19 (MemProfileRate = defaultMemProfileRate(512 * 1024), inlined), then
+	 * schedinit. One function, so two ways to count in it that must agree: back from the first
+	 * operand of MemProfileRate to the nearest bool, and forward among the bools it reads
+	 * (internal/cpu feature flags, secureMode, ...). The flag's section is the linker's choice
+	 * (see globals[]); the rows look in all three, where the other bools have fixed places.
+	 */
+	{ "runtime.disableMemoryProfiling", 0, 19, "runtime.init", REF_MEM, 0, 0, false, 1,
+	  "runtime.MemProfileRate" },
+	{ "runtime.disableMemoryProfiling", 0, 19, "runtime.init", REF_MEM, 0, 0, false, 1, NULL },
+	{ "runtime.disableMemoryProfiling", 21, 0, "runtime.schedinit", REF_MEM, 0, 0, false, 1,
+	  "runtime.MemProfileRate" },
+	{ "runtime.disableMemoryProfiling", 21, 21, "runtime.schedinit", REF_MEM, 0, 0, false, 1,
+	  NULL },
+	{ "runtime.disableMemoryProfiling", 22, 25, "runtime.schedinit", REF_MEM, 8, 0, false, 1,
+	  NULL },
+	{ "runtime.disableMemoryProfiling", 26, 0, "runtime.schedinit", REF_MEM, 9, 0, false, 1,
+	  NULL },
 };
 
 /* What the recovered address of a global must satisfy, whichever recipe found it. */
@@ -144,6 +188,8 @@ enum value_check {
 	CHECK_SIZE_CLASSES,		/* {0, 8, 16, ..., 32768}, strictly increasing */
 	CHECK_WAIT_REASONS,		/* {"", "GC assist marking", ...} */
 	CHECK_STW_REASONS,		/* {"unknown", ...} */
+	CHECK_MEM_PROFILE_RATE,		/* 512 * 1024 where initialised data */
+	CHECK_LINKER_TRUE,		/* a bool the linker sets: true where initialised data */
 };
 
 /*
@@ -179,6 +225,15 @@ static const struct global_info globals[] = {
 	  CHECK_SIZE_CLASSES },
 	{ "runtime.waitReasonStrings", SEC_DATA, 8, 0, NULL, 16, CHECK_WAIT_REASONS },
 	{ "runtime.stwReasonStrings", SEC_DATA, 8, 0, NULL, 16, CHECK_STW_REASONS },
+	/* int, statically initialised since Go 1.20; 1.19 set it in runtime's initialiser. */
+	{ "runtime.MemProfileRate", SEC_NOPTRDATA | SEC_NOPTRBSS, 8, 8, NULL, 0,
+	  CHECK_MEM_PROFILE_RATE },
+	/*
+	 * bool, set (only ever to true) by the linker when nothing reaches runtime.MemProfile: then
+	 * in .data (Go <= 1.23) or .noptrdata (1.24+), else zeroed in .noptrbss.
+	 */
+	{ "runtime.disableMemoryProfiling", SEC_NOPTRDATA | SEC_DATA | SEC_NOPTRBSS, 1, 1, NULL, 0,
+	  CHECK_LINKER_TRUE },
 };
 
 #define NGLOBALS	(sizeof(globals) / sizeof(globals[0]))
@@ -187,6 +242,7 @@ static const struct global_info globals[] = {
 #define MAX_TABLE_LEN		1024
 #define MAX_SMALL_SIZE		32768	/* _MaxSmallSize: the largest size class */
 #define MAX_REASON_LEN		127
+#define MEM_PROFILE_RATE	(512 * 1024)	/* runtime.MemProfileRate's initialiser */
 
 struct gobin_sec {
 	uint64_t addr;
@@ -195,6 +251,7 @@ struct gobin_sec {
 
 struct gobin_global_slot {
 	bool done;
+	bool busy;			/* being recovered: an anchor cycle ends here */
 	int rc;
 	struct gobin_recovered r;
 };
@@ -205,6 +262,9 @@ struct gobin_globals {
 };
 
 /* ---- decoding ---- */
+
+/* The stack check is among a function's first few instructions, or there is none. */
+#define PROLOGUE_MAX_INSNS	4
 
 /* Called for each instruction: 0 goes on, > 0 stops the walk (success), < 0 stops with an error. */
 typedef int (*insn_cb)(const cs_insn *insn, void *arg);
@@ -303,6 +363,49 @@ int gobin__rets(const struct gobin *b, const char *fn, uint64_t *offs, size_t ma
 	return st.n > max ? -ENOSPC : 0;
 }
 
+/* ---- past the stack check ---- */
+
+struct prologue_state {
+	uint64_t entry;
+	unsigned int seen;		/* instructions decoded */
+	bool cmp_guard;			/* the previous one compared against g.stackguard0 */
+	uint64_t after;			/* offset past the check's branch; 0 until found */
+};
+
+/* A memory operand based on R14, which holds the current g in Go's register ABI. */
+static bool uses_g(const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	uint8_t i;
+
+	for (i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM && x->operands[i].mem.base == X86_REG_R14)
+			return true;
+	return false;
+}
+
+static int prologue_cb(const cs_insn *insn, void *arg)
+{
+	struct prologue_state *st = arg;
+
+	/* Go branches to morestack, at the function's end, when SP is below or equal the guard. */
+	if (st->cmp_guard && (insn->id == X86_INS_JBE || insn->id == X86_INS_JB)) {
+		st->after = insn->address + insn->size - st->entry;
+		return 1;
+	}
+	st->cmp_guard = insn->id == X86_INS_CMP && uses_g(insn);
+	return ++st->seen >= PROLOGUE_MAX_INSNS ? 1 : 0;
+}
+
+int gobin__after_stack_check(const struct gobin *b, const char *fn, uint64_t *off)
+{
+	struct prologue_state st = { 0 };
+	int rc = walk_func(b, fn, true, prologue_cb, &st, &st.entry);
+
+	*off = st.after;
+	return rc;
+}
+
 /* ---- recovering globals ---- */
 
 static struct gobin_globals *globals_state(struct gobin *b)
@@ -348,6 +451,9 @@ struct pick_state {
 	const struct recipe *r;
 	const struct gobin_globals *g;
 	unsigned int secs;
+	uint64_t anchor;		/* the anchor's address, with r->anchor */
+	bool anchored;			/* an operand addressed it */
+	/* Forward: in first-use order. Anchored: the last MAX_NTH + 1, most recently used last. */
 	uint64_t seen[MAX_NTH + 1];
 	unsigned int nseen;
 	bool have_cmp;
@@ -358,8 +464,8 @@ struct pick_state {
 	int err;
 };
 
-/* The target of insn's RIP-relative memory operand, if it has one. */
-static bool rip_target(const cs_insn *insn, uint64_t *target)
+/* The target of insn's RIP-relative memory operand, and the bytes it accesses, if it has one. */
+static bool rip_target(const cs_insn *insn, uint64_t *target, unsigned int *width)
 {
 	const cs_x86 *x = &insn->detail->x86;
 	int i;
@@ -371,6 +477,7 @@ static bool rip_target(const cs_insn *insn, uint64_t *target)
 		    op->mem.index != X86_REG_INVALID)
 			continue;
 		*target = insn->address + insn->size + (uint64_t)op->mem.disp;
+		*width = op->size;
 		return true;
 	}
 	return false;
@@ -380,8 +487,8 @@ static int pick_cb(const cs_insn *insn, void *arg)
 {
 	struct pick_state *st = arg;
 	const cs_x86 *x = &insn->detail->x86;
+	unsigned int i, width;
 	uint64_t target;
-	unsigned int i;
 	bool lea;
 
 	if (insn->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
@@ -392,16 +499,34 @@ static int pick_cb(const cs_insn *insn, void *arg)
 		return 0;
 	}
 	st->cmp_age++;
-	if (!rip_target(insn, &target))
+	if (!rip_target(insn, &target, &width))
 		return 0;
+	if (st->r->anchor && target == st->anchor) {
+		st->anchored = true;
+		return 1;
+	}
 	lea = insn->id == X86_INS_LEA;
 	if ((st->r->kind == REF_LEA && !lea) || (st->r->kind == REF_MEM && lea))
+		return 0;
+	if (st->r->width && width != st->r->width)
 		return 0;
 	if (!(sec_of(st->g, target, 1) & st->secs))
 		return 0;
 	for (i = 0; i < st->nseen; i++)
 		if (st->seen[i] == target)
-			return 0;
+			break;
+	if (st->r->anchor) {
+		/* Move target to the end; the least recently used falls off a full list. */
+		if (i == st->nseen && st->nseen == MAX_NTH + 1)
+			i = 0;
+		else if (i == st->nseen)
+			st->nseen++;
+		memmove(&st->seen[i], &st->seen[i + 1], (st->nseen - 1 - i) * sizeof(st->seen[0]));
+		st->seen[st->nseen - 1] = target;
+		return 0;
+	}
+	if (i < st->nseen)
+		return 0;
 	st->seen[st->nseen++] = target;
 	if (st->nseen <= st->r->nth)
 		return 0;
@@ -423,20 +548,36 @@ static bool recipe_applies(const struct recipe *r, const struct go_version *v)
 }
 
 /* Run one recipe row: its candidate address and, for a bounded table, its length. */
-static int run_recipe(const struct gobin *b, const struct gobin_globals *g,
+static int run_recipe(struct gobin *b, const struct gobin_globals *g,
 		      const struct global_info *gi, const struct recipe *r, uint64_t *addr,
 		      uint64_t *count)
 {
 	struct pick_state st = { .r = r, .g = g, .secs = gi->secs };
 	int rc;
 
-	if (r->nth > MAX_NTH)
+	if (r->nth > MAX_NTH || (r->anchor && r->bound))
 		return -EINVAL;
+	if (r->anchor) {
+		struct gobin_recovered a;
+
+		/* No anchor, no evidence either way: its own error says why. */
+		rc = gobin__global_recover(b, r->anchor, &a);
+		if (rc)
+			return rc;
+		st.anchor = a.addr;
+	}
 	rc = walk_func(b, r->func, true, pick_cb, &st, NULL);
 	if (rc)
 		return rc;
 	if (st.err)
 		return st.err;
+	if (r->anchor) {
+		if (!st.anchored || st.nseen <= r->nth)
+			return -ESRCH;
+		*addr = st.seen[st.nseen - 1 - r->nth] - (uint64_t)r->off;
+		*count = 0;
+		return 0;
+	}
 	if (st.nseen <= r->nth)
 		return -ESRCH;		/* the function is there, the operand is not */
 	*addr = st.target - (uint64_t)r->off;
@@ -509,6 +650,36 @@ static bool size_classes_ok(const struct gobin *b, uint64_t addr, uint64_t count
 	return true;
 }
 
+/*
+ * runtime.MemProfileRate: in .noptrdata it still reads its initialiser, whatever the program
+ * sets it to at run time; Go 1.19 initialised it in code, so it was zeroed data then, and
+ * 1.20, which is not in the test matrix, may be either.
+ */
+static bool mem_profile_rate_ok(const struct gobin *b, const struct gobin_globals *g,
+				uint64_t addr)
+{
+	const struct go_version *v = gobin__version(b);
+	int64_t rate;
+
+	switch (sec_of(g, addr, sizeof(rate))) {
+	case SEC_NOPTRDATA:
+		return !gobin_read_vaddr(b, addr, &rate, sizeof(rate)) && rate == MEM_PROFILE_RATE;
+	case SEC_NOPTRBSS:
+		return v->major == 1 && v->minor <= 20;
+	}
+	return false;
+}
+
+/* A bool the linker may set, and then only to true: zeroed data, or 1. */
+static bool linker_true_ok(const struct gobin *b, const struct gobin_globals *g, uint64_t addr)
+{
+	uint8_t val;
+
+	if (sec_of(g, addr, 1) == SEC_NOPTRBSS)
+		return true;
+	return !gobin_read_vaddr(b, addr, &val, 1) && val == 1;
+}
+
 /* The plausibility checks of a global, on the merged answer of its recipes. */
 static bool plausible(const struct gobin *b, const struct gobin_globals *g,
 		      const struct global_info *gi, uint64_t addr, uint64_t size, uint64_t count)
@@ -524,6 +695,10 @@ static bool plausible(const struct gobin *b, const struct gobin_globals *g,
 		return reasons_ok(b, addr, count, "", "GC assist marking");
 	case CHECK_STW_REASONS:
 		return reasons_ok(b, addr, count, "unknown", NULL);
+	case CHECK_MEM_PROFILE_RATE:
+		return mem_profile_rate_ok(b, g, addr);
+	case CHECK_LINKER_TRUE:
+		return linker_true_ok(b, g, addr);
 	}
 	return false;
 }
@@ -600,8 +775,12 @@ int gobin__global_recover(struct gobin *b, const char *name, struct gobin_recove
 	if (!g)
 		return -ENOMEM;
 	slot = &g->slots[gi - globals];
+	if (slot->busy)
+		return -EINVAL;		/* a recipe anchored, in the end, on its own global */
 	if (!slot->done) {
+		slot->busy = true;
 		slot->rc = recover_global(b, g, gi, &slot->r);
+		slot->busy = false;
 		/* Out of memory may pass; everything else is a property of the file. */
 		slot->done = slot->rc != -ENOMEM;
 	}

@@ -23,6 +23,15 @@
 int gobin__rets(const struct gobin *b, const char *fn, uint64_t *offs, size_t max, size_t *n);
 
 /*
+ * Offset from fn's entry of the first instruction past its stack check (CMP against
+ * g.stackguard0 through R14, then the conditional branch to morestack), or 0 when fn has none
+ * (a NOSPLIT function). A probe there fires once per call: when the stack must grow, morestack
+ * runs fn again from its entry, and an entry probe would count that call twice. Arguments are
+ * still in their registers there and no frame is set up yet. Returns 0, or as gobin__rets.
+ */
+int gobin__after_stack_check(const struct gobin *b, const char *fn, uint64_t *off);
+
+/*
  * Link-time address and size in bytes of a runtime global, e.g. "runtime.sched": from .symtab
  * when the binary has the symbol, else recovered as gobin__global_recover does. size is 0 when
  * it is not known (a recovered struct global in a binary without DWARF). Returns 0, or a negative
