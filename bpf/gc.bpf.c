@@ -342,8 +342,8 @@ static __always_inline void walk_stack(struct pt_regs *ctx, struct gs_alloc *e)
 	e->nframes = n;
 }
 
-static __always_inline int emit_alloc(struct pt_regs *ctx, __u32 slot, __u64 size, __s64 rate,
-				      __u32 large)
+static __always_inline int emit_alloc(struct pt_regs *ctx, __u32 slot, __u64 addr, __u64 size,
+				      __s64 rate, __u32 large)
 {
 	struct gs_alloc *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -352,6 +352,7 @@ static __always_inline int emit_alloc(struct pt_regs *ctx, __u32 slot, __u64 siz
 		return 0;
 	}
 	fill_hdr(&e->hdr, GS_EV_ALLOC, slot);
+	e->addr = addr;
 	e->size = size;
 	e->rate = rate;
 	e->large = large;
@@ -379,7 +380,7 @@ int alloc_sample(struct pt_regs *ctx)
 		if (rate <= 0)
 			return 0;
 	}
-	return emit_alloc(ctx, slot, ctx->cx, rate, 0);
+	return emit_alloc(ctx, slot, ctx->bx, ctx->cx, rate, 0);
 }
 
 /* runtime.mallocgcLarge(size, …) (1.24+) entry: RAX is the size. */
@@ -391,7 +392,7 @@ int alloc_large(struct pt_regs *ctx)
 
 	if (!cfg)
 		return 0;
-	return emit_alloc(ctx, slot, ctx->ax, 0, 1);
+	return emit_alloc(ctx, slot, 0, ctx->ax, 0, 1);
 }
 
 /* runtime.(*mcache).allocLarge(c, size, noscan) (≤1.23) entry: RBX is the size. */
@@ -403,5 +404,5 @@ int alloc_large_mcache(struct pt_regs *ctx)
 
 	if (!cfg)
 		return 0;
-	return emit_alloc(ctx, slot, ctx->bx, 0, 1);
+	return emit_alloc(ctx, slot, 0, ctx->bx, 0, 1);
 }

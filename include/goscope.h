@@ -196,6 +196,7 @@ struct gs_g_exit {
  */
 struct gs_alloc {
 	struct gs_event_hdr hdr;
+	__u64 addr;			/* profilealloc: the sampled object; 0 from the large probes */
 	__u64 size;
 	__s64 rate;
 	__u32 nframes;

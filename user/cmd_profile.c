@@ -371,6 +371,11 @@ int cmd_profile(int argc, char **argv)
 			break;
 	}
 	now = watch_now_ns();
+	log_debug("probe hits: goroutines %llu, allocations %llu; samples %llu, %llu not kept",
+		  (unsigned long long)x->optin[OPTIN_GOROUTINES].hits,
+		  (unsigned long long)x->optin[OPTIN_ALLOCS].hits,
+		  x->sites ? (unsigned long long)sites__alloc_samples(x->sites) : 0ull,
+		  x->sites ? (unsigned long long)sites__alloc_dropped(x->sites) : 0ull);
 	if (exited)
 		log_note("PID %d exited; reporting what was seen", x->pid);
 	if (a.path) {

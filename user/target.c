@@ -152,6 +152,26 @@ int target__attach(struct target *t, struct probes *p, unsigned int slot, bool s
 	return 0;
 }
 
+/*
+ * File offset of fn past its stack check, where the opt-in probes go: when the stack must grow,
+ * morestack runs the function again from its entry, which an entry probe would count twice
+ * (the GC shrinks stacks every cycle, so under GC pressure this happens all the time).
+ */
+static int body_offset(const struct target *t, const char *fn, uint64_t *off, struct gs_err *err)
+{
+	uint64_t skip = 0;
+	int rc;
+
+	if (layout_func_offset(t->bin, fn, off, err))
+		return -1;
+	rc = gobin__after_stack_check(t->bin, fn, &skip);
+	if (rc)
+		return gs_fail(err, GS_EXIT_ATTACH, "cannot decode the start of %s: %s", fn,
+			       strerror(-rc));
+	*off += skip;
+	return 0;
+}
+
 int target__attach_goroutines(struct target *t, struct probes *p, struct gs_err *err)
 {
 	uint64_t rets[PROBES_MAX_OFFSETS], base, exit_off;
@@ -165,7 +185,7 @@ int target__attach_goroutines(struct target *t, struct probes *p, struct gs_err 
 			       GS_FN_NEWPROC1, rc == -ENOSPC ? "too many" : rc == -EILSEQ ?
 			       "its code does not decode" : rc ? strerror(-rc) : "none");
 	if (layout_func_offset(t->bin, GS_FN_NEWPROC1, &base, err) ||
-	    layout_func_offset(t->bin, exit_fn, &exit_off, err))
+	    body_offset(t, exit_fn, &exit_off, err))
 		return -1;
 	for (i = 0; i < n; i++)
 		rets[i] += base;	/* offsets from the entry → file offsets */
@@ -201,7 +221,7 @@ int target__attach_allocs(struct target *t, struct probes *p, enum alloc_mode *m
 	else if (r <= 0)
 		snprintf(why, whylen, "the program turned memory profiling off (MemProfileRate=0)");
 	if (!why[0]) {
-		if (layout_func_offset(t->bin, GS_FN_PROFILEALLOC, &off, err) ||
+		if (body_offset(t, GS_FN_PROFILEALLOC, &off, err) ||
 		    probes__attach_optin(p, t->slot, t->pid, t->exe_path, OPTIN_ALLOC_SAMPLE, &off, 1,
 					 err))
 			return -1;
@@ -209,7 +229,7 @@ int target__attach_allocs(struct target *t, struct probes *p, enum alloc_mode *m
 		*rate = r;
 		return 0;
 	}
-	if (layout_func_offset(t->bin, fn, &off, err) ||
+	if (body_offset(t, fn, &off, err) ||
 	    probes__attach_optin(p, t->slot, t->pid, t->exe_path,
 				 large_fn ? OPTIN_ALLOC_LARGE : OPTIN_ALLOC_LARGE_MCACHE, &off, 1, err))
 		return -1;

@@ -37,6 +37,10 @@
 //	                 (debug=2): one line "site <count> <func> <file>:<line>"
 //	                 per site, most populous first, then "ok sites"; the
 //	                 noprof build answers "error sites needs the default build"
+//	memprof          (default build only) the runtime's own allocation samples
+//	                 since start, raw (unweighted), by the innermost function
+//	                 outside the runtime, after two GC cycles publish them:
+//	                 "memprof <func> <samples> <bytes>" lines, then "ok memprof"
 //	sleep SECONDS    -> ok sleep
 //
 // Goroutine entry functions take no arguments, so a go statement starts them
@@ -289,7 +293,7 @@ func run(name string, args []string) (string, error) {
 			time.Sleep(d)
 		}
 		return "", nil
-	case "gc", "count", "sites":
+	case "gc", "count", "sites", "memprof":
 		if len(args) != 0 {
 			return "", fmt.Errorf("takes no argument")
 		}
@@ -300,6 +304,8 @@ func run(name string, args []string) (string, error) {
 			return fmt.Sprintf(" goroutines=%d", runtime.NumGoroutine()), nil
 		case "sites":
 			return "", writeSites(out)
+		case "memprof":
+			return "", writeMemProfile(out)
 		}
 		return "", nil
 	}

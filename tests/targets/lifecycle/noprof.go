@@ -18,3 +18,7 @@ var errNeedsDefault = errors.New("needs the default build")
 func writeSites(w *bufio.Writer) error {
 	return errNeedsDefault
 }
+
+func writeMemProfile(w *bufio.Writer) error {
+	return errNeedsDefault
+}

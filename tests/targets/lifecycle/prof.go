@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -81,6 +82,56 @@ func writeSites(w *bufio.Writer) error {
 	})
 	for _, s := range sites {
 		fmt.Fprintf(w, "site %d %s %s\n", s.n, s.fn, s.pos)
+	}
+	return nil
+}
+
+// writeMemProfile writes the runtime's raw allocation samples since the start
+// by the innermost function outside the runtime: "memprof <func> <samples>
+// <bytes>". Samples are published at the end of a GC cycle, hence the two
+// cycles first. The counts are the sampled objects themselves, unweighted.
+func writeMemProfile(w *bufio.Writer) error {
+	runtime.GC()
+	runtime.GC()
+	var recs []runtime.MemProfileRecord
+	n, _ := runtime.MemProfile(nil, true)
+	for {
+		recs = make([]runtime.MemProfileRecord, n+50)
+		var ok bool
+		n, ok = runtime.MemProfile(recs, true)
+		if ok {
+			recs = recs[:n]
+			break
+		}
+	}
+	type tot struct{ samples, bytes int64 }
+	by := map[string]*tot{}
+	var names []string
+	for _, r := range recs {
+		fn := "?"
+		frames := runtime.CallersFrames(r.Stack())
+		for {
+			f, more := frames.Next()
+			if !strings.HasPrefix(f.Function, "runtime.") {
+				fn = f.Function
+				break
+			}
+			if !more {
+				break
+			}
+		}
+		t := by[fn]
+		if t == nil {
+			t = &tot{}
+			by[fn] = t
+			names = append(names, fn)
+		}
+		t.samples += r.AllocObjects
+		t.bytes += r.AllocBytes
+	}
+	sort.Strings(names)
+	for _, fn := range names {
+		fmt.Fprintf(w, "memprof %s %d %d\n", fn, by[fn].samples, by[fn].bytes)
 	}
 	return nil
 }
