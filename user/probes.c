@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -334,28 +335,62 @@ static uint64_t calib_time(int calls)
 	return best / (uint64_t)calls;
 }
 
+/*
+ * File offset of goscope's own code at addr, from /proc/self/maps (no symbol needed: an
+ * installed goscope may be stripped). 0 when not found.
+ */
+static uint64_t self_offset(uintptr_t addr)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+	uint64_t off = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, foff;
+		char perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s %lx", &lo, &hi, perms, &foff) == 4 &&
+		    addr >= lo && addr < hi && perms[2] == 'x') {
+			off = addr - lo + foff;
+			break;
+		}
+	}
+	fclose(f);
+	return off;
+}
+
 uint64_t probes__hit_cost_ns(struct probes *p)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = CALIB_SLOT,
-		    .func_name = "goscope_calib_target");
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = CALIB_SLOT);
 	struct gs_target_cfg cfg = { 0 };
 	unsigned int slot = CALIB_SLOT;
 	struct bpf_link *link;
-	uint64_t base, probed;
+	uint64_t base, probed, off;
 
 	if (p->hit_cost_done)
 		return p->hit_cost_ns;
 	p->hit_cost_done = true;
+	/* If it cannot be measured, assume what it was measured to be on slow machines. */
+	p->hit_cost_ns = PROBES_HIT_COST_FALLBACK_NS;
+	off = self_offset((uintptr_t)&goscope_calib_target);
+	if (!off) {
+		log_debug("cannot find goscope's own code in /proc/self/maps; assuming a probe hit "
+			  "costs %.0f µs", PROBES_HIT_COST_FALLBACK_NS / 1e3);
+		return p->hit_cost_ns;
+	}
 	/* A zero configuration: no MemProfileRate to check, so every hit walks the stack. */
 	if (bpf_map__update_elem(p->skel->maps.target_cfgs, &slot, sizeof(slot), &cfg, sizeof(cfg),
 				 BPF_ANY))
-		return 0;
+		return p->hit_cost_ns;
 	base = calib_time(2000);
 	link = bpf_program__attach_uprobe_opts(p->skel->progs.alloc_sample, getpid(),
-					       "/proc/self/exe", 0, &opts);
+					       "/proc/self/exe", (size_t)off, &opts);
 	if (!link) {
-		log_debug("cannot measure the cost of a probe hit: %s", strerror(errno));
-		return 0;
+		log_debug("cannot measure the cost of a probe hit (%s); assuming %.0f µs",
+			  strerror(errno), PROBES_HIT_COST_FALLBACK_NS / 1e3);
+		return p->hit_cost_ns;
 	}
 	probed = calib_time(400);
 	bpf_link__destroy(link);

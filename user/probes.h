@@ -66,8 +66,10 @@ uint64_t probes__hits(const struct probes *p, unsigned int slot, enum gs_optin_p
  * What one hit of an opt-in probe costs the thread that hits it, measured here and now: the
  * allocation program (the most expensive: it walks the stack) is attached to a function of
  * goscope itself, which is then called with and without it. Nanoseconds; the first call measures
- * (a few milliseconds), later ones return the same figure. 0 when it cannot be measured.
+ * (a few milliseconds), later ones return the same figure. When it cannot be measured,
+ * PROBES_HIT_COST_FALLBACK_NS, so that the circuit breaker always has a figure.
  */
+#define PROBES_HIT_COST_FALLBACK_NS	12000.0
 uint64_t probes__hit_cost_ns(struct probes *p);
 
 /* Ring buffer reader calling fn for every event; ctx is passed through. */

@@ -30,6 +30,7 @@ struct entry {
 	int slot;			/* BPF slot, -1 when none */
 	bool listed;			/* the outputs know it (attach was called) */
 	/* The circuit breaker's window: probe hits at the last few checks, per mode. */
+	uint64_t hits_base[OPTIN_MODES];	/* the slot's hit counters when attached */
 	uint64_t brk_t[BREAKER_POINTS];
 	uint64_t brk_hits[BREAKER_POINTS][OPTIN_MODES];
 	unsigned int brk_n;
@@ -262,6 +263,17 @@ static const char *fmt_bytes(double b, char *buf, size_t len)
 	return buf;
 }
 
+static const enum gs_optin_probe mode_probes[OPTIN_MODES][2] = {
+	[OPTIN_GOROUTINES] = { GS_PROBE_G_CREATE, GS_PROBE_G_EXIT },
+	[OPTIN_ALLOCS] = { GS_PROBE_ALLOC, GS_PROBE_ALLOC_LARGE },
+};
+
+static uint64_t mode_hits(const struct watch *w, const struct entry *x, enum optin_mode m)
+{
+	return probes__hits(w->probes, (unsigned int)x->slot, mode_probes[m][0]) +
+	       probes__hits(w->probes, (unsigned int)x->slot, mode_probes[m][1]);
+}
+
 static void attach_goroutine_probes(struct watch *w, struct entry *x)
 {
 	struct optin_state *o = &x->pub.optin[OPTIN_GOROUTINES];
@@ -347,21 +359,13 @@ static void attach_optin(struct watch *w, struct entry *x)
 		return;
 	}
 	x->pub.optin_attach_ns = watch_now_ns();
+	/* The counters run since load and the slot may have served another process before. */
+	x->hits_base[OPTIN_GOROUTINES] = mode_hits(w, x, OPTIN_GOROUTINES);
+	x->hits_base[OPTIN_ALLOCS] = mode_hits(w, x, OPTIN_ALLOCS);
 	if (w->o.goroutines)
 		attach_goroutine_probes(w, x);
 	if (w->o.allocs)
 		attach_alloc_probes(w, x);
-}
-
-static const enum gs_optin_probe mode_probes[OPTIN_MODES][2] = {
-	[OPTIN_GOROUTINES] = { GS_PROBE_G_CREATE, GS_PROBE_G_EXIT },
-	[OPTIN_ALLOCS] = { GS_PROBE_ALLOC, GS_PROBE_ALLOC_LARGE },
-};
-
-static uint64_t mode_hits(const struct watch *w, const struct entry *x, enum optin_mode m)
-{
-	return probes__hits(w->probes, (unsigned int)x->slot, mode_probes[m][0]) +
-	       probes__hits(w->probes, (unsigned int)x->slot, mode_probes[m][1]);
 }
 
 static void trip(struct watch *w, struct entry *x, enum optin_mode m, double rate)
@@ -410,7 +414,7 @@ static void breaker(struct watch *w, uint64_t now)
 			continue;
 		x->brk_t[k] = now;
 		for (m = 0; m < OPTIN_MODES; m++) {
-			x->brk_hits[k][m] = mode_hits(w, x, m);
+			x->brk_hits[k][m] = mode_hits(w, x, m) - x->hits_base[m];
 			x->pub.optin[m].hits = x->brk_hits[k][m];
 		}
 		x->brk_n++;
