@@ -153,9 +153,11 @@ int target__attach(struct target *t, struct probes *p, unsigned int slot, bool s
 }
 
 /*
- * File offset of fn past its stack check, where the opt-in probes go: when the stack must grow,
- * morestack runs the function again from its entry, which an entry probe would count twice
- * (the GC shrinks stacks every cycle, so under GC pressure this happens all the time).
+ * File offset of fn past its stack check, where the opt-in probes go. When the check fails,
+ * morestack runs the function again from its entry, which an entry probe would count twice; it
+ * fails not only when the stack must grow but whenever the runtime asks the goroutine to
+ * preempt itself (stackguard0 = stackPreempt), which the GC does at every cycle: an entry probe
+ * on profilealloc saw 10-90 % more calls than there were.
  */
 static int body_offset(const struct target *t, const char *fn, uint64_t *off, struct gs_err *err)
 {

@@ -366,6 +366,8 @@ static void attach_optin(struct watch *w, struct entry *x)
 		attach_goroutine_probes(w, x);
 	if (w->o.allocs)
 		attach_alloc_probes(w, x);
+	/* Growth is measured from here: the first history point is the seeded table. */
+	sites__tick(x->pub.sites, watch_now_ns());
 }
 
 static void trip(struct watch *w, struct entry *x, enum optin_mode m, double rate)

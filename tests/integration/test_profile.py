@@ -1,0 +1,591 @@
+"""goscope profile: the opt-in goroutine-lifecycle and allocation probes, on real Go processes.
+
+The workload is tests/targets/lifecycle, driven line by line on its stdin. The oracles are the Go
+runtime's own: its goroutine profile per creation site (the `sites` command), runtime.NumGoroutine
+(`count`), the bytes and objects the workload reports it allocated, the `// SITE:<name>` markers
+of its source for file:line, and Go's own `go tool pprof` reading what `-o` wrote. Nothing is
+compared with goscope's earlier output.
+
+About 2.5 minutes: every Go release of the matrix for the goroutine table and the allocation
+table and profile, a few for the rest, one after the other.
+"""
+import json
+import os
+import queue
+import re
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD, GO_MINORS, GOSCOPE, REPO, run_goscope, target_path, wait_for
+
+NEWEST = GO_MINORS[-1]
+SRC = REPO / "tests" / "targets" / "lifecycle" / "main.go"
+NEWEST_GO = Path(f"/usr/lib/go-1.{NEWEST}/bin/go")
+NOPROF_MINORS = [19, 22, 24, NEWEST]
+BREAKER_MINORS = [NEWEST, 19]
+LARGE = 1 << 20                 # main.allocLarge's slice
+RUNTIME_TAG = " (runtime)"
+UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
+# bpftool shows at most 15 characters of a program's name.
+OPTIN_PROGS = {"g_create", "g_exit", "alloc_sample", "alloc_large", "alloc_large_mca"}
+GOSCOPE_PROGS = OPTIN_PROGS | {"gc_start", "gc_end", "stw_stop", "stw_start"}
+
+
+def site(name):
+    """Line number of the one line of main.go that ends with `// SITE:<name>`."""
+    hits = [i for i, ln in enumerate(SRC.read_text().splitlines(), 1)
+            if ln.rstrip().endswith(f"// SITE:{name}")]
+    assert len(hits) == 1, f"SITE:{name} in {SRC}: {hits}"
+    return hits[0]
+
+
+def at(name):
+    return f"{SRC}:{site(name)}"
+
+
+# ---- the workload ----
+
+class Lifecycle:
+    """tests/targets/lifecycle: one command per line on stdin, one `ok …` reply per command."""
+
+    def __init__(self, minor, mode, tmp_path):
+        self.path = target_path(minor, mode, "lifecycle")
+        # The SITE lines are read from main.go: a binary built from an older main.go has others.
+        assert self.path.stat().st_mtime >= SRC.stat().st_mtime, \
+            f"{self.path} is older than {SRC}: run tests/build-targets.sh {BUILD}"
+        self.err_file = tmp_path / f"lifecycle-{time.monotonic_ns()}.stderr"
+        self._err = open(self.err_file, "wb")
+        self.proc = subprocess.Popen([str(self.path)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=self._err, text=True, bufsize=1)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        ready = self.lines.get(timeout=20)
+        m = re.fullmatch(r"ready pid=(\d+) go=(\S+) memprof=([01])", ready or "")
+        assert m, f"{self.path} did not start: {ready!r}"
+        self.pid = self.proc.pid
+        assert int(m.group(1)) == self.pid
+        self.version = m.group(2)
+        assert self.version.startswith(f"go1.{minor}"), self.version
+        self.memprof = int(m.group(3))
+        assert self.memprof == (0 if mode == "noprof" else 1), ready
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def send(self, cmd):
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+
+    def reply(self, name, timeout=30):
+        """The reply to a command sent: its key=value fields; `site` and `memprof` lines before
+        it in .sites and .memprof."""
+        self.sites, self.memprof_lines = [], []
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no reply to {name!r} within {timeout}s") from None
+            assert line is not None, f"the target exited: {self.err_file.read_text()[-2000:]}"
+            if line.startswith("site "):
+                _, n, fn, pos = line.split(" ", 3)
+                self.sites.append((int(n), fn, pos))
+                continue
+            if line.startswith("memprof "):
+                _, fn, n, b = line.split(" ")
+                self.memprof_lines.append((fn, int(n), int(b)))
+                continue
+            assert line.split(" ")[:2] == ["ok", name], f"{name}: {line!r}"
+            return dict(f.split("=", 1) for f in line.split(" ")[2:])
+
+    def do(self, cmd, timeout=30):
+        self.send(cmd)
+        return self.reply(cmd.split()[0], timeout)
+
+    def runtime_sites(self):
+        """The runtime's own live goroutines per creation site: {(func, file:line): count}."""
+        self.do("sites")
+        return {(fn, pos): n for n, fn, pos in self.sites}
+
+    def runtime_samples(self):
+        """The runtime's own allocation samples since start, raw: {function: samples}."""
+        self.do("memprof")
+        return {fn: n for fn, n, _ in self.memprof_lines}
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()     # EOF: it exits 0
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self._err.close()
+
+
+@pytest.fixture
+def lifecycle(tmp_path):
+    started = []
+
+    def start(minor, mode="default"):
+        t = Lifecycle(minor, mode, tmp_path)
+        started.append(t)
+        return t
+
+    yield start
+    for t in started:
+        if t.proc.poll() is None:
+            t.proc.kill()
+            t.proc.wait()
+        t.stop()
+
+
+# ---- goscope profile ----
+
+class Profile:
+    """A `goscope profile` run in the background; stdout and stderr go to files."""
+
+    def __init__(self, args, tmp_path):
+        stamp = time.monotonic_ns()
+        self.out_file = tmp_path / f"profile-{stamp}.stdout"
+        self.err_file = tmp_path / f"profile-{stamp}.stderr"
+        self._out = open(self.out_file, "wb")
+        self._err = open(self.err_file, "wb")
+        self.proc = subprocess.Popen([str(GOSCOPE), "profile"] + [str(a) for a in args],
+                                     stdout=self._out, stderr=self._err)
+
+    def stderr(self):
+        return self.err_file.read_text(errors="replace")
+
+    def stdout(self):
+        return self.out_file.read_text(errors="replace")
+
+    def wait_stderr(self, text, timeout=20):
+        ok = wait_for(lambda: text in self.stderr() or self.proc.poll() is not None, timeout)
+        assert ok and text in self.stderr(), f"no {text!r} on stderr:\n{self.stderr()}"
+
+    def wait_profiling(self, pid):
+        """Until the probes are attached and the clock of -d runs."""
+        self.wait_stderr(f"profiling PID {pid} for the duration given")
+
+    def wait(self, timeout=30):
+        rc = self.proc.wait(timeout=timeout)
+        self._out.close()
+        self._err.close()
+        self.ended = time.monotonic()
+        return rc
+
+
+@pytest.fixture
+def profile(tmp_path):
+    running = []
+
+    def start(*args):
+        p = Profile(args, tmp_path)
+        running.append(p)
+        return p
+
+    yield start
+    for p in running:
+        if p.proc.poll() is None:
+            p.proc.kill()
+            p.proc.wait()
+
+
+G_HEAD_RE = re.compile(r"Goroutines by creation site: (\d+) alive \((\d+) created and (\d+) exited "
+                       r"while watched\)")
+G_ROW_RE = re.compile(r"\s*(\d+)\s+([+-]\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+) -> (\S+)\s+(\S+:\d+)"
+                      r"( \(runtime\))?")
+A_HEAD_RE = re.compile(r"Allocation sites: ([\d.]+ (?:B|kB|MB|GB)) estimated from (\d+) samples "
+                       r"\((.*)\)")
+A_ROW_RE = re.compile(r"\s*([\d.]+ (?:B|kB|MB|GB))\s+([\d.]+)%\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+:\d+)")
+
+
+def size(text):
+    num, unit = text.split()
+    return float(num) * UNITS[unit]
+
+
+def section(out, head_re):
+    """(header match, notes, table lines) of one table of the report."""
+    lines = out.splitlines()
+    for i, ln in enumerate(lines):
+        m = head_re.fullmatch(ln)
+        if m:
+            break
+    else:
+        raise AssertionError(f"no {head_re.pattern!r} in:\n{out}")
+    notes, rows = [], []
+    for ln in lines[i + 1:]:
+        if not ln.strip():
+            break
+        if ln.startswith("  note: "):
+            notes.append(ln[len("  note: "):])
+        elif not ln.lstrip().startswith(("LIVE", "BYTES", "…")):
+            rows.append(ln)
+    return m, notes, rows
+
+
+def goroutine_table(out):
+    m, notes, lines = section(out, G_HEAD_RE)
+    rows = []
+    for ln in lines:
+        r = G_ROW_RE.fullmatch(ln)
+        assert r, f"not a goroutine row: {ln!r}"
+        rows.append(dict(live=int(r[1]), growth=int(r[2]), created=int(r[3]), exited=int(r[4]),
+                         oldest=r[5], by=r[6], runs=r[7], at=r[8], runtime=bool(r[9])))
+    head = dict(alive=int(m[1]), created=int(m[2]), exited=int(m[3]))
+    return head, notes, rows
+
+
+def alloc_table(out):
+    m, notes, lines = section(out, A_HEAD_RE)
+    rows = []
+    for ln in lines:
+        r = A_ROW_RE.fullmatch(ln)
+        assert r, f"not an allocation row: {ln!r}"
+        rows.append(dict(bytes=size(r[1]), pct=float(r[2]), objects=int(r[3]), samples=int(r[4]),
+                         func=r[5], at=r[6]))
+    head = dict(bytes=size(m[1]), samples=int(m[2]), how=m[3])
+    return head, notes, rows
+
+
+def row_at(rows, where):
+    found = [r for r in rows if r["at"] == where]
+    assert len(found) == 1, f"want one row at {where}, got {found}: {rows}"
+    return found[0]
+
+
+# ---- go tool pprof ----
+
+@pytest.fixture(scope="module")
+def pprof(tmp_path_factory):
+    """pprof(*args): the newest toolchain's `go tool pprof`, offline.
+
+    The tool is built on first use; like tests/unit/test_unit_pprof.py it is kept in the build
+    cache tests/build-targets.sh fills, so it is built once, not once per run.
+    """
+    assert NEWEST_GO.exists(), f"{NEWEST_GO} missing: run scripts/install-deps.sh --test"
+    home = tmp_path_factory.mktemp("home")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GOROOT", "GOPATH", "GOBIN", "GOFLAGS", "GODEBUG", "GOEXPERIMENT",
+                        "PPROF_TMPDIR", "PPROF_BINARY_PATH", "PPROF_TOOLS")}
+    (BUILD / "gocache").mkdir(parents=True, exist_ok=True)
+    env.update(GOTOOLCHAIN="local", GOPROXY="off", GOSUMDB="off", GOWORK="off", GOENV="off",
+               GOTELEMETRY="off", GOCACHE=str(BUILD / "gocache"), GOPATH=str(home / "gopath"),
+               HOME=str(home), TZ="UTC")
+
+    def run(*args):
+        res = subprocess.run([str(NEWEST_GO), "tool", "pprof"] + [str(a) for a in args], env=env,
+                             capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stderr
+        return res.stdout
+
+    return run
+
+
+TOP_RE = re.compile(r"\s*(\S+)\s+[\d.]+%\s+[\d.]+%\s+(\S+)\s+[\d.]+%\s+(\S+)")
+
+
+def pprof_top(text):
+    """`pprof -top` rows: [(flat, cum, function)], in its order (by flat)."""
+    rows, started = [], False
+    for ln in text.splitlines():
+        if ln.strip().startswith("flat"):
+            started = True
+            continue
+        m = TOP_RE.fullmatch(ln) if started else None
+        if m:
+            rows.append((m[1], m[2], m[3]))
+    return rows
+
+
+# ---- BPF leftovers ----
+
+def bpf_json(*args):
+    res = subprocess.run(["bpftool", "-j"] + list(args), capture_output=True, text=True, check=True)
+    return json.loads(res.stdout or "[]")
+
+
+def attached_to(pid):
+    """goscope's probes on this process: {BPF program id: name} of uprobes on /proc/PID/exe."""
+    names = {p["id"]: p.get("name") for p in bpf_json("prog", "show")}
+    return {e["prog_id"]: names.get(e["prog_id"]) for e in bpf_json("perf", "list")
+            if e.get("filename") == f"/proc/{pid}/exe"}
+
+
+def loaded(ids):
+    present = {p["id"] for p in bpf_json("prog", "show")}
+    return sorted(set(ids) & present)
+
+
+# ---- 1, 2: goroutines by creation site ----
+
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_goroutine_sites_match_runtime(minor, lifecycle, profile):
+    t = lifecycle(minor)
+    t.do("spawn 40")                    # alive at attach: found by walking allgs
+    p = profile("--goroutines", "--budget", "50", "-d", "3s", t.pid)
+    p.wait_stderr(f"PID {t.pid}: goroutine probes attached")
+    p.wait_profiling(t.pid)
+    for cmd in ("spawn 25", "release 10", "spawnother 7", "releaseother 3"):
+        t.do(cmd)
+    done = time.monotonic()
+    assert p.wait() == 0, p.stderr()
+    assert p.ended > done
+    assert "circuit breaker" not in p.stderr()
+    oracle = t.runtime_sites()
+    count = int(t.do("count")["goroutines"])
+    head, notes, rows = goroutine_table(p.stdout())
+    assert notes == []
+    assert p.stdout().startswith(f"goscope profile: PID {t.pid} (lifecycle, {t.version}), ")
+
+    leak = row_at(rows, at("leak"))
+    assert (leak["by"], leak["runs"]) == ("main.spawnLeaks", "main.leakWorker")
+    assert (leak["live"], leak["created"], leak["exited"]) == (55, 25, 10), leak
+    assert leak["oldest"] == "attach" and not leak["runtime"]
+    other = row_at(rows, at("other"))
+    assert (other["by"], other["runs"]) == ("main.spawnOthers", "main.otherWorker")
+    assert (other["live"], other["created"], other["exited"]) == (4, 7, 3), other
+    assert re.fullmatch(r"\d+\.\ds", other["oldest"]) and not other["runtime"], other
+
+    # The runtime's goroutine profile: the same sites, with the same live counts.
+    assert oracle[("main.spawnLeaks", at("leak"))] == 55, oracle
+    assert oracle[("main.spawnOthers", at("other"))] == 4, oracle
+    for (fn, pos), n in oracle.items():
+        r = row_at(rows, pos)
+        assert (r["by"], r["live"]) == (fn, n), (r, fn, n)
+    # runtime.NumGoroutine counts what is not the runtime's own: the sites not marked (runtime).
+    assert sum(r["live"] for r in rows if not r["runtime"]) == count, (rows, count)
+    # The header adds up the rows.
+    assert head["alive"] == sum(r["live"] for r in rows)
+    assert (head["created"], head["exited"]) == (sum(r["created"] for r in rows),
+                                                 sum(r["exited"] for r in rows))
+    assert (head["created"], head["exited"]) == (32, 13), head
+
+
+@pytest.mark.parametrize("minor", [19, NEWEST])
+def test_leak_is_top_user_site(minor, lifecycle, profile):
+    t = lifecycle(minor)
+    t.do("spawnother 12")
+    t.do("spawn 5")
+    p = profile("--goroutines", "--budget", "50", "-d", "2s", t.pid)
+    p.wait_stderr(f"PID {t.pid}: goroutine probes attached")
+    p.wait_profiling(t.pid)
+    t.do("spawn 30")                    # the leak grows while watched
+    t.do("releaseother 2")
+    assert p.wait() == 0, p.stderr()
+    oracle = t.runtime_sites()
+    _, _, rows = goroutine_table(p.stdout())
+    user = [r for r in rows if not r["runtime"]]
+    top = user[0]
+    assert (top["by"], top["runs"], top["at"]) == ("main.spawnLeaks", "main.leakWorker", at("leak"))
+    assert top["live"] == 35, top
+    # The runtime's own ranking agrees: its most populous site is the same go statement.
+    n, fn, pos = t.sites[0]
+    assert (fn, pos, n) == (top["by"], top["at"], top["live"]), t.sites
+    second = user[1]
+    want = oracle[("main.spawnOthers", at("other"))]
+    assert (second["at"], second["live"]) == (at("other"), want), second
+
+
+def test_growth_since_attach(lifecycle, profile):
+    # Shorter than a minute, GROWTH is "live now minus live at attach": every change made after
+    # the attach message counts, also the ones made in its first second.
+    t = lifecycle(NEWEST)
+    t.do("spawn 40")
+    p = profile("--goroutines", "--budget", "50", "-d", "2s", t.pid)
+    p.wait_profiling(t.pid)
+    for cmd in ("spawn 25", "release 10", "spawnother 7", "releaseother 3"):
+        t.do(cmd)
+    assert p.wait() == 0, p.stderr()
+    _, _, rows = goroutine_table(p.stdout())
+    leak, other = row_at(rows, at("leak")), row_at(rows, at("other"))
+    assert (leak["live"], other["live"]) == (55, 4)
+    assert (leak["growth"], other["growth"]) == (+15, +4), \
+        (f"GROWTH {leak['growth']:+d} and {other['growth']:+d}: the changes made after "
+         f"attaching are missing")
+
+
+def test_goroutine_pprof_output(lifecycle, profile, pprof, tmp_path):
+    t = lifecycle(NEWEST)
+    t.do("spawn 12")
+    out = tmp_path / "goroutines.pb.gz"
+    p = profile("--goroutines", "--budget", "50", "-d", "2s", "-o", out, t.pid)
+    p.wait_profiling(t.pid)
+    t.do("spawn 9")
+    t.do("release 4")
+    assert p.wait() == 0, p.stderr()
+    assert p.stdout() == "" and f"wrote {out}" in p.stderr()
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    live = t.runtime_sites()[("main.spawnLeaks", at("leak"))]
+    assert live == 17
+    text = pprof("-top", out)
+    assert "Type: goroutines" in text, text
+    rows = pprof_top(text)
+    assert rows[0] == (str(live), str(live), "main.leakWorker"), text
+    assert ("0", str(live), "main.spawnLeaks") in rows, text
+    # The second sample type: goroutines created while watched.
+    rows = pprof_top(pprof("-top", "-sample_index=created", out))
+    assert rows[0] == ("9", "9", "main.leakWorker"), rows
+
+
+# ---- 3, 4: allocation sites ----
+
+def profile_allocs(t, profile, *extra, work="alloc 2", dur="3.5s"):
+    """Profile while the target runs one allocation command; returns (reply, the run)."""
+    p = profile("--allocs", "--budget", "50", "-d", dur, *extra, t.pid)
+    p.wait_profiling(t.pid)
+    t.send(work)
+    got = t.reply(work.split()[0], timeout=30)
+    done = time.monotonic()
+    assert p.wait() == 0, p.stderr()
+    assert p.ended > done, "the profile ended before the allocation loop did: raise -d"
+    assert "circuit breaker" not in p.stderr()
+    return got, p
+
+
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_alloc_sites(minor, lifecycle, profile):
+    t = lifecycle(minor)
+    before = t.runtime_samples()
+    got, p = profile_allocs(t, profile)
+    after = t.runtime_samples()
+    dom, minor_b = int(got["bytes_dominant"]), int(got["bytes_minor"])
+    head, notes, rows = alloc_table(p.stdout())
+    assert notes == [] and head["how"] == "the runtime's MemProfileRate sampling, weighted"
+    first, second = rows[0], rows[1]
+    assert (first["func"], first["at"]) == ("main.allocDominant", at("alloc-dominant")), rows
+    assert 80 <= first["pct"] <= 97, first
+    assert (second["func"], second["at"]) == ("main.allocMinor", at("alloc-minor")), rows
+    actual = dom + minor_b
+    ratio = head["bytes"] / actual
+    print(f"go1.{minor}: estimated {head['bytes']:.4g} B, allocated {actual} B: {ratio:.3f}x")
+    assert 0.75 <= ratio <= 1.25, \
+        f"estimated {head['bytes']:.4g} B, the target allocated {actual} B ({ratio:.3f}x)"
+    # Objects: 8 KiB and 1 KiB ones.
+    assert first["objects"] == pytest.approx(first["bytes"] / 8192, rel=0.01)
+    assert second["objects"] == pytest.approx(second["bytes"] / 1024, rel=0.01)
+    # Each sample is one the runtime took: its own profile has as many, no more, no fewer.
+    want = {fn: after.get(fn, 0) - before.get(fn, 0) for fn in ("main.allocDominant",
+                                                                 "main.allocMinor")}
+    have = {r["func"]: r["samples"] for r in (first, second)}
+    assert have == want, \
+        (f"goscope's samples {have}, the runtime's own {want} (more: is the probe at the "
+         f"function's entry, which runs again after morestack?)")
+
+
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_alloc_pprof_output(minor, lifecycle, profile, pprof, tmp_path):
+    t = lifecycle(minor)
+    out = tmp_path / "allocs.pb.gz"
+    got, p = profile_allocs(t, profile, "-o", out)
+    assert p.stdout() == "" and f"wrote {out}" in p.stderr()
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    actual = int(got["bytes_dominant"]) + int(got["bytes_minor"])
+    top = pprof_top(pprof("-top", "-sample_index=alloc_space", out))
+    assert top[0][2] == "main.allocDominant", top
+    assert top[1][2] == "main.allocMinor", top
+    raw = pprof("-raw", out)
+    assert re.search(r"^PeriodType: space bytes$", raw, re.M), raw
+    assert re.search(r"^Period: 524288$", raw, re.M), raw
+    assert re.search(r"^alloc_objects/count alloc_space/bytes\[dflt\]$", raw, re.M), raw
+    space = sum(int(m[1]) for m in re.finditer(r"^\s+\d+\s+(\d+): [\d ]+$", raw, re.M))
+    assert 0.75 * actual <= space <= 1.25 * actual, (space, actual, space / actual)
+    assert re.search(rf"main\.allocDominant {re.escape(str(SRC))}:{site('alloc-dominant')}:", raw)
+
+
+@pytest.mark.parametrize("minor", NOPROF_MINORS)
+def test_alloc_fallback_without_memprofile(minor, lifecycle, profile):
+    t = lifecycle(minor, "noprof")
+    got, p = profile_allocs(t, profile, work="large 2")
+    count = int(got["count"])
+    assert int(got["bytes"]) == count * LARGE
+    head, notes, rows = alloc_table(p.stdout())
+    assert head["how"] == "every allocation over 32 KiB"
+    assert any("memory profiling is compiled out" in n for n in notes), notes
+    top = rows[0]
+    assert (top["func"], top["at"]) == ("main.allocLarge", at("alloc-large")), rows
+    # Every large allocation is seen, each once.
+    assert (top["objects"], top["samples"]) == (count, count), \
+        (f"main.allocLarge: {top['objects']} objects, {top['samples']} samples; the target made "
+         f"{count} (more: is the probe at the function's entry, which runs again after morestack?)")
+    assert top["bytes"] == pytest.approx(count * LARGE, abs=0.01e6)
+
+
+# ---- 5: the circuit breaker ----
+
+@pytest.mark.parametrize("minor", BREAKER_MINORS)
+def test_circuit_breaker(minor, lifecycle, profile):
+    t = lifecycle(minor)
+    base = float(t.do("churn 1")["per_sec"])        # unprobed
+    p = profile("--goroutines", "-d", "4s", t.pid)  # the default budget: 1% of a CPU
+    p.wait_stderr(f"PID {t.pid}: goroutine probes attached")
+    p.wait_profiling(t.pid)
+    probes = attached_to(t.pid)
+    assert {"g_create", "g_exit"} <= set(probes.values()), probes
+    t.send("churn 5")
+    started = time.monotonic()
+    p.wait_stderr(f"PID {t.pid}: goroutine probes detached by the circuit breaker", timeout=3)
+    assert time.monotonic() - started < 3
+    # While goscope still runs: the goroutine probes are off the process, the GC probes stay.
+    assert p.proc.poll() is None
+    now = set(attached_to(t.pid).values())
+    assert not now & {"g_create", "g_exit"}, now
+    assert {"gc_start", "gc_end"} <= now, now
+    assert p.wait() == 0, p.stderr()
+    _, notes, rows = goroutine_table(p.stdout())
+    assert any("detached by the circuit breaker" in n for n in notes), notes
+    assert rows and row_at(rows, at("churn"))["by"] == "main.churnLoop"
+    got = t.reply("churn", timeout=30)
+    rate = float(got["per_sec"])
+    assert rate > 0 and int(got["goroutines"]) > 0
+    # Probed for a fraction of a second only: the churn kept most of its unprobed speed.
+    assert rate >= 0.3 * base, (rate, base)
+    assert t.proc.poll() is None
+    # Nothing of goscope's is left on the process or in the kernel.
+    assert attached_to(t.pid) == {}
+    assert wait_for(lambda: loaded(probes) == [], 5), loaded(probes)
+
+
+# ---- 7: bad input ----
+
+def free_pid():
+    pid_max = int(open("/proc/sys/kernel/pid_max").read())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists(f"/proc/{pid}"):
+            return pid
+    raise AssertionError("no free PID")
+
+
+def one_line_error(res, code, *words):
+    assert res.returncode == code, f"exit {res.returncode}, want {code}: {res.stderr!r}"
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("goscope: "), res.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    assert res.stdout == ""
+
+
+def test_errors(tmp_path):
+    one_line_error(run_goscope(["profile", "1234"]), 2, "--allocs", "--goroutines")
+    f = tmp_path / "f"
+    one_line_error(run_goscope(["profile", "--allocs", "--goroutines", "-o", f, "1234"]), 2, "-o")
+    assert not f.exists()
+    one_line_error(run_goscope(["profile", "--goroutines"]), 2, "PID")
+    one_line_error(run_goscope(["profile", "--allocs", "-d", "0", "1234"]), 2, "duration")
+    one_line_error(run_goscope(["profile", "--allocs", free_pid()]), 3, "no process")
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        time.sleep(0.1)
+        one_line_error(run_goscope(["profile", "--goroutines", sleeper.pid]), 4, "not a Go program")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
