@@ -11,19 +11,17 @@ table and profile, a few for the rest, one after the other.
 """
 import json
 import os
-import queue
 import re
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, GO_MINORS, GOSCOPE, REPO, run_goscope, target_path, wait_for
+from conftest import BUILD, GO_MINORS, GOSCOPE, run_goscope, wait_for
+from lifecycle import SRC, Lifecycle, at, site
 
 NEWEST = GO_MINORS[-1]
-SRC = REPO / "tests" / "targets" / "lifecycle" / "main.go"
 NEWEST_GO = Path(f"/usr/lib/go-1.{NEWEST}/bin/go")
 NOPROF_MINORS = [19, 22, 24, NEWEST]
 BREAKER_MINORS = [NEWEST, 19]
@@ -33,101 +31,6 @@ UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
 # bpftool shows at most 15 characters of a program's name.
 OPTIN_PROGS = {"g_create", "g_exit", "alloc_sample", "alloc_large", "alloc_large_mca"}
 GOSCOPE_PROGS = OPTIN_PROGS | {"gc_start", "gc_end", "stw_stop", "stw_start"}
-
-
-def site(name):
-    """Line number of the one line of main.go that ends with `// SITE:<name>`."""
-    hits = [i for i, ln in enumerate(SRC.read_text().splitlines(), 1)
-            if ln.rstrip().endswith(f"// SITE:{name}")]
-    assert len(hits) == 1, f"SITE:{name} in {SRC}: {hits}"
-    return hits[0]
-
-
-def at(name):
-    return f"{SRC}:{site(name)}"
-
-
-# ---- the workload ----
-
-class Lifecycle:
-    """tests/targets/lifecycle: one command per line on stdin, one `ok …` reply per command."""
-
-    def __init__(self, minor, mode, tmp_path):
-        self.path = target_path(minor, mode, "lifecycle")
-        # The SITE lines are read from main.go: a binary built from an older main.go has others.
-        assert self.path.stat().st_mtime >= SRC.stat().st_mtime, \
-            f"{self.path} is older than {SRC}: run tests/build-targets.sh {BUILD}"
-        self.err_file = tmp_path / f"lifecycle-{time.monotonic_ns()}.stderr"
-        self._err = open(self.err_file, "wb")
-        self.proc = subprocess.Popen([str(self.path)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=self._err, text=True, bufsize=1)
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        ready = self.lines.get(timeout=20)
-        m = re.fullmatch(r"ready pid=(\d+) go=(\S+) memprof=([01])", ready or "")
-        assert m, f"{self.path} did not start: {ready!r}"
-        self.pid = self.proc.pid
-        assert int(m.group(1)) == self.pid
-        self.version = m.group(2)
-        assert self.version.startswith(f"go1.{minor}"), self.version
-        self.memprof = int(m.group(3))
-        assert self.memprof == (0 if mode == "noprof" else 1), ready
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def send(self, cmd):
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
-
-    def reply(self, name, timeout=30):
-        """The reply to a command sent: its key=value fields; `site` and `memprof` lines before
-        it in .sites and .memprof."""
-        self.sites, self.memprof_lines = [], []
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no reply to {name!r} within {timeout}s") from None
-            assert line is not None, f"the target exited: {self.err_file.read_text()[-2000:]}"
-            if line.startswith("site "):
-                _, n, fn, pos = line.split(" ", 3)
-                self.sites.append((int(n), fn, pos))
-                continue
-            if line.startswith("memprof "):
-                _, fn, n, b = line.split(" ")
-                self.memprof_lines.append((fn, int(n), int(b)))
-                continue
-            assert line.split(" ")[:2] == ["ok", name], f"{name}: {line!r}"
-            return dict(f.split("=", 1) for f in line.split(" ")[2:])
-
-    def do(self, cmd, timeout=30):
-        self.send(cmd)
-        return self.reply(cmd.split()[0], timeout)
-
-    def runtime_sites(self):
-        """The runtime's own live goroutines per creation site: {(func, file:line): count}."""
-        self.do("sites")
-        return {(fn, pos): n for n, fn, pos in self.sites}
-
-    def runtime_samples(self):
-        """The runtime's own allocation samples since start, raw: {function: samples}."""
-        self.do("memprof")
-        return {fn: n for fn, n, _ in self.memprof_lines}
-
-    def stop(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()     # EOF: it exits 0
-                self.proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
-        self._err.close()
 
 
 @pytest.fixture
