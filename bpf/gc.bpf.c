@@ -245,6 +245,20 @@ static __always_inline struct gs_target_cfg *optin_hit(struct pt_regs *ctx, __u3
 	return bpf_map_lookup_elem(&target_cfgs, &s);
 }
 
+/*
+ * Opt-in events come thousands of times a second: waking the reader for each would cost a
+ * context switch per event, on the target's CPU too. They are left for the reader's next poll
+ * (at most 100 ms away) unless the ring buffer is filling up.
+ */
+static __always_inline void submit_optin(void *e)
+{
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > size / 4 ?
+		      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+
+	bpf_ringbuf_submit(e, flags);
+}
+
 static __always_inline __u64 read_u64(__u64 addr, __u32 *errs, __u32 bit)
 {
 	__u64 v = 0;
@@ -290,7 +304,7 @@ int g_create(struct pt_regs *ctx)
 	curg = m ? read_u64(m + l->m_curg, &errs, 16) : 0;
 	e->parent_goid = curg ? read_u64(curg + l->g_goid, &errs, 16) : 0;
 	e->read_errors = errs;
-	bpf_ringbuf_submit(e, 0);
+	submit_optin(e);
 	return 0;
 }
 
@@ -311,7 +325,7 @@ int g_exit(struct pt_regs *ctx)
 	}
 	fill_hdr(&e->hdr, GS_EV_G_EXIT, slot);
 	e->goid = read_u64(ctx->ax + cfg->g.g_goid, &errs, 1);
-	bpf_ringbuf_submit(e, 0);
+	submit_optin(e);
 	return 0;
 }
 
@@ -357,7 +371,7 @@ static __always_inline int emit_alloc(struct pt_regs *ctx, __u32 slot, __u64 add
 	e->rate = rate;
 	e->large = large;
 	walk_stack(ctx, e);
-	bpf_ringbuf_submit(e, 0);
+	submit_optin(e);
 	return 0;
 }
 

@@ -64,7 +64,7 @@ static void usage(FILE *out)
 		"Cost: every probe hit costs the thread that hits it a few microseconds (goscope\n"
 		"measures it at start and prints the expected cost). Allocation sampling hits once per\n"
 		"MemProfileRate bytes; the goroutine probes twice per goroutine. A circuit breaker\n"
-		"measures the hit rate every 250 ms and detaches the probes, saying so, when their\n"
+		"measures the hit rate every 100 ms and detaches the probes, saying so, when their\n"
 		"cost over the last second would exceed the budget; the GC probes stay.\n");
 }
 

@@ -172,9 +172,15 @@ void events__set_target(struct events *ev, unsigned int slot, struct target *t)
 
 int events__poll(struct events *ev, int timeout_ms)
 {
-	int n = ring_buffer__poll(ev->rb, timeout_ms);
+	int n = ring_buffer__poll(ev->rb, timeout_ms), m;
 
-	return n == -EINTR ? 0 : n;
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* Opt-in events are submitted without a wakeup: whatever the wait left is read now. */
+	m = ring_buffer__consume(ev->rb);
+	if (m < 0)
+		return m;
+	return (n > 0 ? n : 0) + m;
 }
 
 void events__drain(struct events *ev)

@@ -302,11 +302,31 @@ uint64_t probes__hits(const struct probes *p, unsigned int slot, enum gs_optin_p
 			       __ATOMIC_RELAXED);
 }
 
-/* What the hit-cost measurement probes: a function of goscope's own that does nothing. */
+/*
+ * What the hit-cost measurement probes: a function of goscope's own that does nothing, called
+ * CALIB_DEPTH frames deep with frame pointers kept, so that the probe walks a stack as deep as a
+ * Go program's allocation stacks usually are.
+ */
+#define CALIB_DEPTH	24
+
 __attribute__((noinline, used)) void goscope_calib_target(void);
 __attribute__((noinline, used)) void goscope_calib_target(void)
 {
 	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline, optimize("no-omit-frame-pointer")))
+static void calib_call(int depth, int calls)
+{
+	int i;
+
+	if (depth > 0) {
+		calib_call(depth - 1, calls);
+		__asm__ volatile("" ::: "memory");	/* not a tail call: the frame stays */
+		return;
+	}
+	for (i = 0; i < calls; i++)
+		goscope_calib_target();
 }
 
 static uint64_t calib_now(void)
@@ -321,13 +341,12 @@ static uint64_t calib_now(void)
 static uint64_t calib_time(int calls)
 {
 	uint64_t best = UINT64_MAX;
-	int r, i;
+	int r;
 
 	for (r = 0; r < 5; r++) {
 		uint64_t t0 = calib_now(), d;
 
-		for (i = 0; i < calls; i++)
-			goscope_calib_target();
+		calib_call(CALIB_DEPTH, calls);
 		d = calib_now() - t0;
 		if (d < best)
 			best = d;

@@ -16,9 +16,9 @@
 #include "gobin/gobin.h"
 
 #define DEFAULT_INTERVAL_NS	1000000000ull
-/* The breaker looks at the hits of the last second, every quarter of a second. */
-#define BREAKER_POINTS		5
-#define BREAKER_STEP_NS		250000000ull
+/* The breaker looks at the hits of the last second, every tenth of a second. */
+#define BREAKER_POINTS		11
+#define BREAKER_STEP_NS		100000000ull
 /* Once the goroutine probes are detached, live counts per site come from a walk this often. */
 #define RECOUNT_NS		10000000000ull
 
@@ -288,7 +288,7 @@ static void attach_goroutine_probes(struct watch *w, struct entry *x)
 	o->on = true;
 	seed_goroutines(x);
 	log_note("PID %d: goroutine probes attached: each goroutine created and ended costs it about "
-		 "%.1f µs; the breaker detaches them above %.0f goroutines/s (budget %.2g%% of a CPU)",
+		 "%.1f µs; the breaker detaches them above %.0f goroutines/s (budget %g%% of a CPU)",
 		 x->pub.pid, per_g / 1e3, per_g > 0 ? budget(w) * 1e9 / per_g : 0, budget(w) * 100);
 }
 
@@ -324,7 +324,7 @@ static void attach_alloc_probes(struct watch *w, struct entry *x)
 
 		log_note("PID %d: allocation sampling attached: one probe hit per %s allocated "
 			 "(MemProfileRate), about %.1f µs each; at the %s/s it has averaged, about "
-			 "%.3f%% of a CPU (budget %.2g%%)", x->pub.pid,
+			 "%.3f%% of a CPU (budget %g%%)", x->pub.pid,
 			 fmt_bytes((double)x->pub.mem_profile_rate, b1, sizeof(b1)), hit / 1e3,
 			 fmt_bytes(life_rate, b2, sizeof(b2)), hits * hit / 1e9 * 100,
 			 budget(w) * 100);
@@ -387,7 +387,7 @@ static void trip(struct watch *w, struct entry *x, enum optin_mode m, double rat
 	o->tripped = true;
 	snprintf(o->note, sizeof(o->note),
 		 "%s probes detached by the circuit breaker: %.0f hits/s × %.1f µs ≈ %.1f%% of a CPU, "
-		 "over the %.2g%% budget (--budget)%s", m == OPTIN_GOROUTINES ? "goroutine" :
+		 "over the %g%% budget (--budget)%s", m == OPTIN_GOROUTINES ? "goroutine" :
 		 "allocation", rate, (double)w->hit_cost_ns / 1e3, o->cpu * 100, budget(w) * 100,
 		 m == OPTIN_GOROUTINES ? "; live counts now from a walk of allgs every 10 s, "
 		 "creations and exits no longer counted" : "");
@@ -397,8 +397,9 @@ static void trip(struct watch *w, struct entry *x, enum optin_mode m, double rat
 }
 
 /*
- * The circuit breaker: every quarter second, the cost of each opt-in probe set over the last
- * second (hits × the measured cost of one) against the budget; over it, the set is detached.
+ * The circuit breaker: every tenth of a second, the cost of each opt-in probe set over the last
+ * second, or since attaching when that is shorter (hits × the measured cost of one), against the
+ * budget; over it, the set is detached.
  */
 static void breaker(struct watch *w, uint64_t now)
 {
