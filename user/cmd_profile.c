@@ -29,6 +29,7 @@ struct profile_args {
 	uint64_t duration_ns;		/* 0: until interrupted or the process exits */
 	const char *path;		/* pprof output; NULL: a table on stdout */
 	int top;			/* rows per table */
+	bool by_objects;		/* allocation sites by objects, not bytes */
 };
 
 static void usage(FILE *out)
@@ -55,6 +56,7 @@ static void usage(FILE *out)
 		"                       instead of the table; needs exactly one of --allocs and\n"
 		"                       --goroutines (\"-\": standard output)\n"
 		"  -n, --top N          rows per table (default 20)\n"
+		"  -s, --sort KEY       allocation sites by bytes (the default) or objects\n"
 		"      --budget PCT     what the probes may cost the process, in percent of one CPU\n"
 		"                       (default 1); above it they are detached (see below)\n"
 		"  -q, --quiet          no status messages on stderr\n"
@@ -74,6 +76,7 @@ static int parse_args(int argc, char **argv, struct profile_args *a, struct gs_e
 		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "top", required_argument, NULL, 'n' },
+		{ "sort", required_argument, NULL, 's' },
 		CLI_OPTIN_LONG_OPTIONS,
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -85,7 +88,7 @@ static int parse_args(int argc, char **argv, struct profile_args *a, struct gs_e
 
 	a->top = 20;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:o:n:qvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:o:n:s:qvh", opts, NULL)) != -1) {
 		rc = cli_optin_option(c, optarg, &a->wo, err);
 		if (rc < 0)
 			return -1;
@@ -107,6 +110,12 @@ static int parse_args(int argc, char **argv, struct profile_args *a, struct gs_e
 			if (*end || end == optarg || a->top < 1 || a->top > 100000)
 				return gs_fail(err, GS_EXIT_USAGE, "bad row count '%s': give 1 to 100000",
 					       optarg);
+			break;
+		case 's':
+			if (strcmp(optarg, "bytes") && strcmp(optarg, "objects"))
+				return gs_fail(err, GS_EXIT_USAGE, "bad sort '%s': give bytes or objects",
+					       optarg);
+			a->by_objects = !strcmp(optarg, "objects");
 			break;
 		case 'q': verbosity = -1; break;
 		case 'v': verbosity++; break;
@@ -198,7 +207,14 @@ static void print_goroutines(struct watched *w, int top, uint64_t now)
 		printf("  … %zu more sites (-n)\n", n - (size_t)top);
 }
 
-static void print_allocs(struct watched *w, int top)
+static int cmp_objects(const void *x, const void *y)
+{
+	const struct asite *a = x, *b = y;
+
+	return a->objects < b->objects ? 1 : a->objects > b->objects ? -1 : 0;
+}
+
+static void print_allocs(struct watched *w, int top, bool by_objects)
 {
 	const struct asite *a;
 	size_t n = sites__asites(w->sites, &a), i;
@@ -207,6 +223,9 @@ static void print_allocs(struct watched *w, int top)
 
 	for (i = 0; i < n; i++)
 		total += a[i].bytes;
+	/* The snapshot is ours until the next call: sorting it in place is fine. */
+	if (by_objects)
+		qsort((struct asite *)a, n, sizeof(*a), cmp_objects);
 	printf("Allocation sites: %s estimated from %llu samples (%s)\n",
 	       fmt_bytes(total, b, sizeof(b)), (unsigned long long)sites__alloc_samples(w->sites),
 	       w->alloc_mode == ALLOC_SAMPLED ? "the runtime's MemProfileRate sampling, weighted" :
@@ -391,7 +410,7 @@ int cmd_profile(int argc, char **argv)
 		if (a.wo.goroutines && a.wo.allocs)
 			printf("\n");
 		if (a.wo.allocs)
-			print_allocs(x, a.top);
+			print_allocs(x, a.top, a.by_objects);
 		if (fflush(stdout)) {
 			gs_fail(&err, GS_EXIT_ERROR, "writing the report failed");
 			goto fail;
