@@ -385,6 +385,15 @@ def test_alloc_sites(minor, lifecycle, profile):
          f"function's entry, which runs again after morestack?)")
 
 
+def test_alloc_sites_by_objects(lifecycle, profile):
+    t = lifecycle(NEWEST)
+    _, p = profile_allocs(t, profile, "--sort", "objects", "-n", "5", work="alloc 1")
+    _, _, rows = alloc_table(p.stdout())
+    objects = [r["objects"] for r in rows]
+    assert objects == sorted(objects, reverse=True), rows
+    assert {r["func"] for r in rows} >= {"main.allocDominant", "main.allocMinor"}, rows
+
+
 @pytest.mark.parametrize("minor", GO_MINORS)
 def test_alloc_pprof_output(minor, lifecycle, profile, pprof, tmp_path):
     t = lifecycle(minor)
