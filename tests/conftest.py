@@ -100,13 +100,13 @@ def go_target(tmp_path):
 class Goscope:
     """A running goscope; stdout lines are collected as they come."""
 
-    def __init__(self, args, tmp_path, user=None):
+    def __init__(self, args, tmp_path, user=None, env=None):
         self.err_file = tmp_path / f"goscope-{time.monotonic_ns()}.stderr"
         self._err = open(self.err_file, "wb")
         cmd = [str(GOSCOPE)] + [str(a) for a in args]
         if user is not None:
             cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._err)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._err, env=env)
         os.set_blocking(self.proc.stdout.fileno(), False)
         self._buf = b""
         self.lines = []
@@ -170,6 +170,11 @@ def goscope(tmp_path):
         if g.proc.poll() is None:
             g.proc.kill()
             g.proc.wait()
+
+
+# The ring buffer size the overflow tests were written for: the default (1 MiB) takes minutes
+# of GC cycles to fill.
+RINGBUF_256K = dict(os.environ, GOSCOPE_TEST_RINGBUF_BYTES=str(256 * 1024))
 
 
 # The goroutines the quiescent workload parks, by how they block (see tests/targets/quiescent).

@@ -2,7 +2,8 @@
 import signal
 import time
 
-from conftest import GO_MINORS, check_parity, loaded_goscope_progs, run_goscope, target_path, wait_for
+from conftest import (GO_MINORS, RINGBUF_256K, check_parity, loaded_goscope_progs, run_goscope,
+                      target_path, wait_for)
 
 NEWEST = GO_MINORS[-1]
 
@@ -71,7 +72,7 @@ def test_ring_buffer_overflow_is_reported(go_target, goscope):
     # loss must be reported both as dropped events and as missed GC cycles, and the missed count
     # must match the gap in the printed cycle numbers.
     t = go_target(target_path(NEWEST, "default"))
-    g = goscope(["gctrace", t.pid])
+    g = goscope(["gctrace", t.pid], env=RINGBUF_256K)
     g.wait_lines(3, timeout=30)
     g.send(signal.SIGSTOP)
     frozen_at = max(t.runtime_lines())

@@ -14,7 +14,8 @@ import time
 import jsonschema
 import pytest
 
-from conftest import GO_MINORS, GOSCOPE, REPO, check_parity, run_goscope, target_path, wait_for
+from conftest import (GO_MINORS, GOSCOPE, REPO, RINGBUF_256K, check_parity, run_goscope, target_path,
+                      wait_for)
 
 NEWEST = GO_MINORS[-1]
 SCHEMA = json.loads((REPO / "docs" / "record.schema.json").read_text())
@@ -121,7 +122,7 @@ def test_lost_records(go_target, goscope, tmp_path):
     # Freeze goscope until the ring buffer overflows: a lost record with the missed cycles.
     t = go_target(target_path(NEWEST, "default"))
     out = tmp_path / "record.jsonl"
-    g = goscope(["record", "-o", out, t.pid])
+    g = goscope(["record", "-o", out, t.pid], env=RINGBUF_256K)
     assert wait_for(lambda: count_in(out, '"kind":"gc"') >= 3, 30)
     g.send(signal.SIGSTOP)
     frozen_at = max(t.runtime_lines())
