@@ -330,6 +330,14 @@ static const char *fmt_si(double v, const char *unit, char *buf, size_t len)
 	return buf;
 }
 
+/* A source file without its directories: the panel is narrow, the line number is what matters. */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 /* A title line: what the opt-in probes found, or why they stopped. */
 static void sites_title(const struct tui *t, const struct watched *w, enum optin_mode m, int y,
 			const char *what)
@@ -372,7 +380,8 @@ static int draw_sites(const struct tui *t, const struct watched *w, int y, int r
 			snprintf(span, sizeof(span), "in %.0fs", (double)g[i].growth_ns / 1e9);
 			snprintf(line, sizeof(line), "  %7llu live %+7lld %-7s  %s -> %s  %s:%d",
 				 (unsigned long long)g[i].live, (long long)g[i].growth, span,
-				 g[i].where.func, g[i].start.func, g[i].where.file, g[i].where.line);
+				 g[i].where.func, g[i].start.func, base_name(g[i].where.file),
+				 g[i].where.line);
 			tui_put(y + used++, 0, COLS, line);
 			shown++;
 		}
@@ -391,7 +400,7 @@ static int draw_sites(const struct tui *t, const struct watched *w, int y, int r
 			snprintf(line, sizeof(line), "  %10s %5.1f%%  %s  %s:%d",
 				 fmt_si(a[i].bytes, "B", b, sizeof(b)),
 				 total > 0 ? 100 * a[i].bytes / total : 0, a[i].where.func,
-				 a[i].where.file, a[i].where.line);
+				 base_name(a[i].where.file), a[i].where.line);
 			tui_put(y + used++, 0, COLS, line);
 		}
 		if (!n)
