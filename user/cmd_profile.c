@@ -67,7 +67,8 @@ static void usage(FILE *out)
 		"measures it at start and prints the expected cost). Allocation sampling hits once per\n"
 		"MemProfileRate bytes; the goroutine probes twice per goroutine. A circuit breaker\n"
 		"measures the hit rate every 100 ms and detaches the probes, saying so, when their\n"
-		"cost over the last second would exceed the budget; the GC probes stay.\n");
+		"cost over the last second exceeds the budget (in the first second, ten times the\n"
+		"budget); the GC probes stay.\n");
 }
 
 static int parse_args(int argc, char **argv, struct profile_args *a, struct gs_err *err)

@@ -19,6 +19,8 @@
 /* The breaker looks at the hits of the last second, every tenth of a second. */
 #define BREAKER_POINTS		11
 #define BREAKER_STEP_NS		100000000ull
+#define BREAKER_WINDOW_S	0.95	/* a full window (ten steps, give or take a wakeup) */
+#define BREAKER_STORM		10	/* this many times the budget trips before the window is full */
 /* Once the goroutine probes are detached, live counts per site come from a walk this often. */
 #define RECOUNT_NS		10000000000ull
 
@@ -398,8 +400,9 @@ static void trip(struct watch *w, struct entry *x, enum optin_mode m, double rat
 
 /*
  * The circuit breaker: every tenth of a second, the cost of each opt-in probe set over the last
- * second, or since attaching when that is shorter (hits × the measured cost of one), against the
- * budget; over it, the set is detached.
+ * second (hits × the measured cost of one) against the budget; over it, the set is detached. In
+ * the first second after attaching the window is shorter, and only a cost ten times the budget
+ * trips it.
  */
 static void breaker(struct watch *w, uint64_t now)
 {
@@ -432,7 +435,12 @@ static void breaker(struct watch *w, uint64_t now)
 			if (!o->on)
 				continue;
 			o->cpu = rate * (double)w->hit_cost_ns / 1e9;
-			if (o->cpu > budget(w))
+			/*
+			 * The budget is an average over a second: a short burst is let through until
+			 * the window is full. A storm far over it is stopped at once.
+			 */
+			if ((o->cpu > budget(w) && dt >= BREAKER_WINDOW_S) ||
+			    o->cpu > BREAKER_STORM * budget(w))
 				trip(w, x, m, rate);
 		}
 	}
