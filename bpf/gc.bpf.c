@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * GC cycle and stop-the-world probes. Each fires a few times per GC cycle (and on the rare
+ * GC cycle and stop-the-world probes. Each fires at most twice per GC cycle (and on the rare
  * stop-the-world of ReadMemStats, GOMAXPROCS and the like), so they cost the target a few
- * microseconds per cycle whatever it does between cycles. The opt-in goroutine and allocation
- * probes at the end fire as often as the target creates goroutines or samples allocations. Every address comes from user space
- * through the configuration map, keyed by the attach cookie: one loaded object serves any number
- * of targets, each with its own Go version.
+ * microseconds per cycle whatever it does between cycles; only the cycle's end wakes the reader.
+ * The opt-in goroutine and allocation probes at the end fire as often as the target creates
+ * goroutines or samples allocations. Every address comes from user space through the
+ * configuration map, keyed by the attach cookie: one loaded object serves any number of
+ * targets, each with its own Go version.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -35,6 +36,10 @@ struct {
 
 /* Events that did not fit in the ring buffer, per target slot. Read back by user space. */
 __u64 ringbuf_drops[GS_MAX_TARGETS];
+
+/* CLOCK_MONOTONIC ns when the reader last consumed events (user space writes it), or when an
+ * event last woke it. */
+__u64 reader_seen_ns;
 
 /* Hits of each opt-in probe, per target slot: what the circuit breaker in user space measures. */
 __u64 probe_hits[GS_MAX_TARGETS * GS_PROBE_NR];
@@ -66,6 +71,22 @@ static __always_inline void fill_hdr(struct gs_event_hdr *h, __u32 kind, __u32 s
  * bound; the mask written in assembly stays.
  */
 #define BOUND_POW2(idx, n) asm volatile("%0 &= %1" : "+r"(idx) : "i"((n) - 1))
+
+/*
+ * Wake the reader (forced: earlier events may still be pending, and then the default would
+ * not) only if it has not looked for GS_WAKE_GAP_NS, or if the ring buffer is filling up.
+ */
+static __always_inline __u64 wake_flags(__u64 now)
+{
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	if (now - reader_seen_ns >= GS_WAKE_GAP_NS ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > size / 4) {
+		reader_seen_ns = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
 
 static __always_inline void count_drop(__u32 slot)
 {
@@ -100,7 +121,8 @@ int gc_start(struct pt_regs *ctx)
 	e->trigger_now = ctx->si;
 	READ_FIELD(e->numgc, lay, numgc, errs);
 	e->read_errors = errs;
-	bpf_ringbuf_submit(e, 0);
+	/* The cycle's end, moments later, wakes the reader for both. */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -149,7 +171,7 @@ int gc_end(struct pt_regs *ctx)
 	e->sweep_started_stopping = st->sweep_started_stopping;
 	e->markterm_pause_ns = st->markterm_pause_ns;
 	st->flags = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wake_flags(e->hdr.ktime_ns));
 	return 0;
 }
 
@@ -165,7 +187,11 @@ static __always_inline void emit_stw(__u32 slot, __u64 duration, __u32 reason, _
 	e->duration_ns = duration;
 	e->reason = reason;
 	e->approximate = approximate;
-	bpf_ringbuf_submit(e, 0);
+	/*
+	 * Submitted from inside the stop-the-world: waking the reader there would lengthen the
+	 * pause. The next GC end or the reader's next poll (at most the sampling interval) picks it up.
+	 */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 /* Go 1.21 only: the reason is an argument of the stop, not of the start. */

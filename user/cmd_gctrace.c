@@ -39,11 +39,12 @@ static void usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -q, --quiet     no status messages on stderr (lost-data warnings still print)\n"
-		"  -v, --verbose   more detail on stderr (each GC start); -vv adds libbpf messages\n"
+		"  -v, --verbose   more detail on stderr (each GC start, up to Go 1.20); -vv adds libbpf messages\n"
 		"  -h, --help      show this help\n"
 		"\n"
-		"Cost to the target: two uprobes, each hit once per GC cycle (about 12 us each);\n"
-		"no probe on any allocation or scheduling path.\n");
+		"Cost to the target: one uprobe hit per GC cycle (about 12 us), after the cycle's\n"
+		"pauses (Go 1.19 and 1.20: one more, inside the first); no probe on any allocation\n"
+		"or scheduling path.\n");
 }
 
 static const char *trigger_name(uint64_t kind)

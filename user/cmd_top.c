@@ -53,7 +53,7 @@ static void usage(FILE *out)
 		"                        one CPU (default 1); above it they are detached\n"
 		"  -h, --help            show this help\n"
 		"\n"
-		"Cost to each process: the two GC uprobes (one hit each per GC cycle, about 12 us) and\n"
+		"Cost to each process: one GC uprobe hit per cycle (two before Go 1.21; ~12 us each) and\n"
 		"a process_vm_readv snapshot per interval; nothing on any allocation path. Without root\n"
 		"goscope samples your own processes only, with no per-cycle data.\n");
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "events.h"
@@ -13,6 +14,7 @@ struct events {
 	struct ring_buffer *rb;
 	struct event_sink sink;
 	struct target *slots[GS_MAX_TARGETS];
+	bool flowing;		/* the last poll read events */
 };
 
 static void report_lost(struct events *ev, struct target *t, uint64_t missed, uint64_t dropped)
@@ -172,15 +174,30 @@ void events__set_target(struct events *ev, unsigned int slot, struct target *t)
 
 int events__poll(struct events *ev, int timeout_ms)
 {
-	int n = ring_buffer__poll(ev->rb, timeout_ms), m;
+	struct timespec now;
+	int n, m;
 
+	/*
+	 * While events flow, a GC end can be submitted without waking us (GS_WAKE_GAP_MS, in
+	 * goscope.h): look again that soon, whether woken or not.
+	 */
+	if (ev->flowing && timeout_ms > GS_WAKE_GAP_MS)
+		timeout_ms = GS_WAKE_GAP_MS;
+	n = ring_buffer__poll(ev->rb, timeout_ms);
 	if (n < 0 && n != -EINTR)
 		return n;
 	/* Opt-in events are submitted without a wakeup: whatever the wait left is read now. */
 	m = ring_buffer__consume(ev->rb);
 	if (m < 0)
 		return m;
-	return (n > 0 ? n : 0) + m;
+	n = (n > 0 ? n : 0) + m;
+	ev->flowing = n > 0;
+	if (ev->flowing) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		probes__reader_seen(ev->probes,
+				    (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec);
+	}
+	return n;
 }
 
 void events__drain(struct events *ev)

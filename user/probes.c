@@ -232,6 +232,11 @@ uint64_t probes__drops(const struct probes *p, unsigned int slot)
 	return __atomic_load_n(&p->skel->bss->ringbuf_drops[slot], __ATOMIC_RELAXED);
 }
 
+void probes__reader_seen(struct probes *p, uint64_t ns)
+{
+	__atomic_store_n(&p->skel->bss->reader_seen_ns, ns, __ATOMIC_RELAXED);
+}
+
 static struct bpf_program *optin_program(struct probes *p, enum optin_prog prog, const char **fn)
 {
 	switch (prog) {

@@ -78,5 +78,7 @@ struct ring_buffer *probes__ringbuf(struct probes *p, int (*fn)(void *ctx, void 
 
 /* Events lost because the ring buffer was full, for one slot, since load. */
 uint64_t probes__drops(const struct probes *p, unsigned int slot);
+/* Tell the GC-end probe the reader looked at the ring buffer at ns (CLOCK_MONOTONIC). */
+void probes__reader_seen(struct probes *p, uint64_t ns);
 
 #endif

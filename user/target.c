@@ -132,7 +132,14 @@ int target__attach(struct target *t, struct probes *p, unsigned int slot, bool s
 {
 	struct probe_offsets off = { 0 };
 
-	if (layout_func_offset(t->bin, GS_FN_GC_START, &off.gc_start, err) ||
+	/*
+	 * The cycle's start is probed only where its end cannot tell "(forced)" exactly: before Go
+	 * 1.21 gcStart sets work.userForced before taking worldsema, so the next cycle can
+	 * overwrite it while this one ends. From 1.21 it is set under worldsema and read exactly at
+	 * the end, and the start probe, a hit inside the stop-the-world, would only add to the pause.
+	 */
+	if ((t->rt.minor < GS_GC_START_PROBE_BEFORE &&
+	     layout_func_offset(t->bin, GS_FN_GC_START, &off.gc_start, err)) ||
 	    layout_func_offset(t->bin, GS_FN_GC_END, &off.gc_end, err))
 		return -1;
 	if (stw && t->cfg.stw_abi != GS_STW_NONE &&

@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from conftest import (BUILD, GO_MINORS, GOSCOPE, GCTRACE_RE, check_parity, loaded_goscope_progs,
-                      target_path, wait_for)
+from conftest import (BUILD, FORCED, GO_MINORS, GOSCOPE, GCTRACE_RE, RACY_FORCED_MINORS,
+                      check_parity, loaded_goscope_progs, target_path, wait_for)
 
 SOAK = os.environ.get("GOSCOPE_SOAK") == "1"
 NEWEST = GO_MINORS[-1]
@@ -268,12 +268,14 @@ def test_pid_reused_by_another_go_program(cmd, go_target, goscope, tmp_path):
 START_RE = re.compile(r"PID \d+: gc (\d+) started")
 
 
-def test_ring_buffer_overflow_counted_exactly(go_target, goscope, tmp_path):
+@pytest.mark.parametrize("minor", [GO_MINORS[0], NEWEST])
+def test_ring_buffer_overflow_counted_exactly(minor, go_target, goscope, tmp_path):
     # A one-page ring buffer (GOSCOPE_TEST_RINGBUF_BYTES) holds a few cycles' events; stalling the
     # consumer makes the probes drop. Every event the probes produced is either delivered or
     # counted: drops reported == start and end events missing from the delivered sequence, and
     # missed cycles == the gap in the printed cycle numbers; every printed line is the runtime's.
-    t = go_target(target_path(NEWEST, "default"), env={"GOGC": "10"})
+    # Go 1.19 has a start event per cycle too (shown by -v), 1.21+ only the end.
+    t = go_target(target_path(minor, "default"), env={"GOGC": "10"})
     env = dict(os.environ, GOSCOPE_TEST_RINGBUF_BYTES="4096")
     # Into files: a pipe nobody reads would stall goscope a fourth, unplanned time.
     g = subprocess.Popen([str(GOSCOPE), "gctrace", "-v", str(t.pid)],
@@ -299,7 +301,8 @@ def test_ring_buffer_overflow_counted_exactly(go_target, goscope, tmp_path):
     lines = (tmp_path / "gs.out").read_text().splitlines()
     ends = [int(line.split()[1]) for line in lines]
     starts = [int(m.group(1)) for m in START_RE.finditer(err)]
-    expected_drops = (max(starts) - min(starts) + 1 - len(set(starts))) + \
+    assert bool(starts) == (minor < 21), starts[:5]
+    expected_drops = (max(starts) - min(starts) + 1 - len(set(starts)) if starts else 0) + \
                      (max(ends) - min(ends) + 1 - len(set(ends)))
     reported_drops = sum(int(m) for m in re.findall(r"lost (\d+) events?", err))
     gap = sum(b - a - 1 for a, b in zip(ends, ends[1:]) if b > a + 1)
@@ -310,10 +313,19 @@ def test_ring_buffer_overflow_counted_exactly(go_target, goscope, tmp_path):
     # The target may have been stopped between a cycle's end (the probe) and its own print of it.
     wait_for(lambda: max(ends) in t.runtime_lines(), 5)
     runtime = t.runtime_lines()
+    printed = dict(zip(ends, lines))
     for line in lines:
         n = int(line.split()[1])
-        assert runtime.get(n) == line, f"gc {n} differs:\n goscope: {line}\n runtime: {runtime.get(n)}"
-    figure("ring_buffer_overflow", ring_bytes=4096, stalls=stalls, cycles_printed=len(ends),
+        want = runtime.get(n)
+        if minor in RACY_FORCED_MINORS and want and line != want and \
+                line.removesuffix(FORCED) == want.removesuffix(FORCED):
+            # The runtime's own 1.19 race (see check_parity): its flag is the next cycle's,
+            # which can only be judged when goscope printed the next cycle.
+            nxt = printed.get(n + 1)
+            assert nxt is None or nxt.endswith(FORCED) == want.endswith(FORCED), (line, want, nxt)
+            continue
+        assert want == line, f"gc {n} differs:\n goscope: {line}\n runtime: {want}"
+    figure(f"ring_buffer_overflow_go1.{minor}", ring_bytes=4096, stalls=stalls, cycles_printed=len(ends),
            drops_happened=expected_drops, drops_reported=reported_drops, cycles_missed=gap,
            missed_reported=reported_missed)
 

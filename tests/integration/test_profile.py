@@ -451,7 +451,7 @@ def test_circuit_breaker(minor, lifecycle, profile):
     assert p.proc.poll() is None
     now = set(attached_to(t.pid).values())
     assert not now & {"g_create", "g_exit"}, now
-    assert {"gc_start", "gc_end"} <= now, now
+    assert "gc_end" in now, now
     assert p.wait() == 0, p.stderr()
     _, notes, rows = goroutine_table(p.stdout())
     assert any("detached by the circuit breaker" in n for n in notes), notes

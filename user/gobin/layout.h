@@ -14,7 +14,8 @@
 #define GS_GO_MIN_MINOR		19	/* oldest Go release goscope supports */
 
 /* Probed functions, by the name the Go runtime gives them. */
-#define GS_FN_GC_START	"runtime.(*gcControllerState).startCycle"
+#define GS_FN_GC_START	"runtime.(*gcControllerState).startCycle"	/* probed before 1.21 */
+#define GS_GC_START_PROBE_BEFORE	21	/* from 1.21 work.userForced is set under worldsema */
 #define GS_FN_GC_END	"runtime.freeStackSpans"
 #define GS_FN_STW_START	"runtime.startTheWorldWithSema"
 #define GS_FN_STW_STOP	"runtime.stopTheWorldWithSema"
