@@ -236,6 +236,16 @@ def loaded_goscope_progs():
     return [p["id"] for p in json.loads(out.stdout or "[]") if p.get("name") in names]
 
 
+def attached_probes(pid):
+    """Names of the BPF programs goscope process pid has attached as uprobes, one per probe
+    (bpftool perf: the kernel's own list of perf-event attachments)."""
+    out = subprocess.run(["bpftool", "-j", "perf", "list"], capture_output=True, text=True, check=True)
+    progs = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True, check=True)
+    names = {p["id"]: p.get("name", "?") for p in json.loads(progs.stdout or "[]")}
+    return sorted(names.get(a["prog_id"], "?") for a in json.loads(out.stdout or "[]")
+                  if a.get("pid") == pid and a.get("fd_type") == "uprobe")
+
+
 def wait_for(pred, timeout, step=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

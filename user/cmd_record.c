@@ -66,16 +66,20 @@ static void usage(FILE *out)
 		"                       refused); SIGHUP reopens it, for logrotate's create mode\n"
 		"  -a, --all            every Go process, including those that start later\n"
 		"  -i, --interval DUR   sample every DUR (default 1s)\n"
-		"      --no-stw         no stop-the-world probe: no pause records on Go 1.22+ and\n"
-		"                       none for pauses that are not GC's (see below)\n"
+		"      --stw            also probe startTheWorldWithSema: every stop-the-world pause\n"
+		"                       with the runtime's reason (Go 1.21+), GC pauses measured\n"
+		"                       exactly on Go 1.22+ (see below)\n"
+		"      --no-stw         no stop-the-world probe (the default)\n"
 		"  -q, --quiet          no status messages on stderr\n"
 		"  -v, --verbose        more detail on stderr\n"
 		CLI_OPTIN_HELP
 		"  -h, --help           show this help\n"
 		"\n"
-		"Cost to the target: the GC probes (two hits per GC cycle) and a probe on\n"
-		"startTheWorldWithSema, which runs while the world is stopped: each hit, about 12 us,\n"
-		"adds to that pause. It gives each pause's duration and the runtime's reason (Go 1.21+).\n"
+		"Cost to the target: one probe hit per GC cycle, about 12 us, after its pauses (Go\n"
+		"1.19 and 1.20: one more, inside the first pause). Each cycle's two GC pause records\n"
+		"come from the runtime's own pause total; on Go 1.22+ their split is derived\n"
+		"(\"approximate\": true). --stw adds two hits per cycle (four on Go 1.21) inside the\n"
+		"pauses, each lengthening one, for an exact split and the pauses that are not GC's.\n"
 		"Without root, processes are sampled only (no gc or pause records).\n");
 }
 
@@ -286,10 +290,12 @@ static void on_gc(void *ctx, struct watched *w, const struct gc_cycle *c)
 	emit(r);
 	if (c->sweep_pause_ns >= 0)
 		pause_record(r, w, c->ktime_ns, c->sweep_pause_ns,
-			     gc_pause_reason(w, GS_STW_GC_SWEEP_TERM), c->ev.numgc, false);
+			     gc_pause_reason(w, GS_STW_GC_SWEEP_TERM), c->ev.numgc,
+			     !c->pauses_exact);
 	if (c->markterm_pause_ns >= 0)
 		pause_record(r, w, c->ktime_ns, c->markterm_pause_ns,
-			     gc_pause_reason(w, GS_STW_GC_MARK_TERM), c->ev.numgc, false);
+			     gc_pause_reason(w, GS_STW_GC_MARK_TERM), c->ev.numgc,
+			     !c->pauses_exact);
 }
 
 static void on_stw(void *ctx, struct watched *w, const struct stw_pause *p)
@@ -578,6 +584,7 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 		{ "output", required_argument, NULL, 'o' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "stw", no_argument, NULL, 'T' },
 		{ "no-stw", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -587,8 +594,11 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 	};
 	int c, verbosity = 0, i, rc;
 
-	/* Pause records need the stop-the-world probe (on Go 1.22+ for GC pauses too). */
-	a->wo.stw = true;
+	/*
+	 * No stop-the-world probe unless asked: its two hits per cycle fall inside the pauses and
+	 * tripled record's cost to a GC-heavy target (bench/perf.py, docs/performance.md).
+	 */
+	a->wo.stw = false;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:ai:qvh", opts, NULL)) != -1) {
 		rc = cli_optin_option(c, optarg, &a->wo, err);
@@ -614,6 +624,7 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 					       "of at least 100ms (e.g. 1s, 500ms)",
 					       optarg);
 			break;
+		case 'T': a->wo.stw = true; break;
 		case 'S': a->wo.stw = false; break;
 		case 'q': verbosity = -1; break;
 		case 'v': verbosity++; break;

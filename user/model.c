@@ -21,11 +21,15 @@ static void push_pause(struct model *m, uint64_t ktime, uint64_t dur, uint32_t r
  * Up to Go 1.21 the runtime measures each GC pause from the clock it stores in work: the
  * sweep-termination pause ends at tMark and began at tSweepTerm, the mark-termination one spans
  * tMarkTerm to tEnd. From 1.22 a pause counts from when stopping began, which only the
- * startTheWorldWithSema probe sees.
+ * startTheWorldWithSema probe sees. Without it (record's default: it costs two hits inside each
+ * cycle's pauses), or where it missed one, the split is derived: the cycle's total, pauseNS, is
+ * the runtime's own, and the sweep-termination stop begins a few hundred nanoseconds after
+ * tSweepTerm, so tMark - tSweepTerm is that pause and the rest of the total is the other.
  */
 static void derive_pauses(const struct model *m, struct gc_cycle *c)
 {
 	const struct gs_gc_end *e = &c->ev;
+	int64_t total = (int64_t)e->pause_ns;
 
 	c->sweep_pause_ns = c->markterm_pause_ns = -1;
 	if (m->minor <= 21) {
@@ -40,6 +44,17 @@ static void derive_pauses(const struct model *m, struct gc_cycle *c)
 		c->markterm_pause_ns = e->markterm_pause_ns;
 	c->pauses_exact = c->sweep_pause_ns >= 0 && c->markterm_pause_ns >= 0 &&
 			  !(e->stw_flags & GS_STW_F_MARKTERM_RETRY);
+	if (c->sweep_pause_ns < 0 && c->markterm_pause_ns < 0) {
+		c->sweep_pause_ns = e->t_mark - e->t_sweep_term;
+		if (c->sweep_pause_ns < 0 || c->sweep_pause_ns > total)
+			c->sweep_pause_ns = total;
+	}
+	if (c->sweep_pause_ns < 0)
+		c->sweep_pause_ns = total - c->markterm_pause_ns;
+	if (c->markterm_pause_ns < 0)
+		c->markterm_pause_ns = total - c->sweep_pause_ns;
+	if (c->sweep_pause_ns < 0 || c->markterm_pause_ns < 0)
+		c->sweep_pause_ns = c->markterm_pause_ns = -1;
 }
 
 const struct gc_cycle *model__add_gc(struct model *m, const struct gs_gc_end *e)
@@ -52,10 +67,10 @@ const struct gc_cycle *model__add_gc(struct model *m, const struct gs_gc_end *e)
 	derive_pauses(m, c);
 	if (c->sweep_pause_ns >= 0)
 		push_pause(m, c->ktime_ns, (uint64_t)c->sweep_pause_ns, GS_STW_GC_SWEEP_TERM, true,
-			   false);
+			   !c->pauses_exact);
 	if (c->markterm_pause_ns >= 0)
 		push_pause(m, c->ktime_ns, (uint64_t)c->markterm_pause_ns, GS_STW_GC_MARK_TERM, true,
-			   false);
+			   !c->pauses_exact);
 	return c;
 }
 

@@ -21,7 +21,11 @@ struct gc_cycle {
 	uint64_t ktime_ns;		/* when the probe fired (CLOCK_MONOTONIC) */
 	int64_t sweep_pause_ns;		/* sweep-termination stop-the-world; -1: unknown */
 	int64_t markterm_pause_ns;	/* mark-termination stop-the-world; -1: unknown */
-	bool pauses_exact;		/* both known, and they add up to work.pauseNS by construction */
+	/*
+	 * Both measured (the runtime's clock up to 1.21, the stop-the-world probe from 1.22); they
+	 * add up to work.pauseNS. Otherwise derived from that total (see derive_pauses).
+	 */
+	bool pauses_exact;
 };
 
 struct stw_pause {

@@ -14,8 +14,8 @@ import time
 import jsonschema
 import pytest
 
-from conftest import (GO_MINORS, GOSCOPE, REPO, RINGBUF_256K, check_parity, run_goscope, target_path,
-                      wait_for)
+from conftest import (GO_MINORS, GOSCOPE, REPO, RINGBUF_256K, attached_probes, check_parity,
+                      run_goscope, target_path, wait_for)
 
 NEWEST = GO_MINORS[-1]
 SCHEMA = json.loads((REPO / "docs" / "record.schema.json").read_text())
@@ -83,7 +83,7 @@ def test_every_kind_validates_and_gc_lines_match_runtime(minor, go_target, gosco
     churn = go_target(target_path(minor, "default"))
     q = quiescent(minor, extra=["-alloc", "4"])
     out = tmp_path / "record.jsonl"
-    g = goscope(["record", "-o", out, "-i", "500ms", churn.pid, q.pid])
+    g = goscope(["record", "--stw", "-o", out, "-i", "500ms", churn.pid, q.pid])
     assert wait_for(lambda: count_in(out, '"kind":"gc"') >= 30 and
                     count_in(out, '"kind":"sample"') >= 4, 30), g.stderr()
     want = q.snapshot()     # ReadMemStats stops the world: a pause with its reason (1.21+)
@@ -118,6 +118,37 @@ def test_every_kind_validates_and_gc_lines_match_runtime(minor, go_target, gosco
     assert all(len(s["p_runqueue"]) == s["gomaxprocs"] for s in of(recs, "sched"))
 
 
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_default_is_one_probe_per_cycle_with_pauses_from_the_runtimes_total(minor, go_target,
+                                                                           goscope, tmp_path):
+    # Without --stw: the GC end probe only (and the start before 1.21, for "(forced)"); each
+    # cycle still has its two pause records, adding up to the runtime's own pauseNS, exact up
+    # to 1.21 (the runtime's clock) and split by derivation from 1.22.
+    churn = go_target(target_path(minor, "default"))
+    out = tmp_path / "record.jsonl"
+    g = goscope(["record", "-o", out, churn.pid])
+    assert wait_for(lambda: count_in(out, '"kind":"gc"') >= 15, 30), g.stderr()
+    assert attached_probes(g.proc.pid) == (["gc_end", "gc_start"] if minor < 21 else ["gc_end"])
+    assert g.finish() == 0, g.stderr()
+    recs = records(out)
+    assert not of(recs, "attach")[0]["stw_probes"]
+    gcs = of(recs, "gc", churn.pid)
+    check_parity([r["line"] for r in gcs], churn.runtime_lines(), minor=minor)
+    pauses = {}
+    for p in of(recs, "pause", churn.pid):
+        assert p["gc"], p       # no other pause is seen without the probe
+        pauses.setdefault(p["gc_num"], []).append(p)
+    for gc in gcs:
+        ps = pauses[gc["num"]]
+        assert [p["reason"] for p in ps] == ["GC sweep termination", "GC mark termination"]
+        assert sum(p["duration_ns"] for p in ps) == gc["pause_ns"], gc
+        assert gc["pauses_exact"] == (minor <= 21)
+        assert all(p["approximate"] == (minor >= 22) for p in ps)
+        # The sweep-termination pause as the runtime's clock spans it, bar the moment before
+        # stopping began.
+        assert ps[0]["duration_ns"] <= gc["clock_sweep_termination_ns"]
+
+
 def test_lost_records(go_target, goscope, tmp_path):
     # Freeze goscope until the ring buffer overflows: a lost record with the missed cycles.
     t = go_target(target_path(NEWEST, "default"))
@@ -126,8 +157,8 @@ def test_lost_records(go_target, goscope, tmp_path):
     assert wait_for(lambda: count_in(out, '"kind":"gc"') >= 3, 30)
     g.send(signal.SIGSTOP)
     frozen_at = max(t.runtime_lines())
-    # gc start, gc end and two stop-the-world events per cycle: about 1,000 cycles fill 256 KiB.
-    assert wait_for(lambda: max(t.runtime_lines()) > frozen_at + 1300, 90, step=0.5)
+    # One GC end event per cycle (208 bytes in the ring): about 1,260 cycles fill 256 KiB.
+    assert wait_for(lambda: max(t.runtime_lines()) > frozen_at + 1600, 90, step=0.5)
     g.send(signal.SIGCONT)
     assert wait_for(lambda: count_in(out, '"kind":"lost"') >= 1, 20), g.stderr()
     assert g.finish() == 0
