@@ -3,6 +3,7 @@
 #   make            build $(O)/goscope
 #   make run        install dependencies, build, start the demo Go workload and attach to it
 #   make test       install test dependencies and the Go matrix, build, run every test
+#   make perf       the same dependencies, build, then the performance suite (bench/perf.py)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Quiet by default; V=1 shows every command. Output goes to $(O), never into the source tree.
@@ -49,7 +50,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ii
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean deps test-deps targets unit bench test test-asan asan run install uninstall
+.PHONY: all clean deps test-deps targets unit bench perf test test-asan asan run install uninstall
 
 all: $(O)/goscope
 
@@ -84,6 +85,12 @@ $(O)/bench/%: bench/%.c $(LIB_OBJS)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 bench: all $(O)/bench/sampler_bench
+
+# The performance suite: about 25 minutes, as root; the report goes to $(O)/bench/perf.md.
+perf: test-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/build-targets.sh $(O)
+	$(Q)$(PYTHON) bench/perf.py --build $(O)
 
 deps:
 	$(Q)scripts/install-deps.sh

@@ -18,13 +18,15 @@
 #                                            linker disables memory profiling)
 #   OUTDIR/targets/demo                      demo workload       (newest toolchain)
 #   OUTDIR/targets/manyg                     benchmark workload  (newest toolchain)
+#   OUTDIR/targets/benchload                 benchmark workload  (newest toolchain)
+#   OUTDIR/targets/bigbin                    large binary, ~30 MB (newest toolchain)
 #   OUTDIR/targets/execer                    exec(2)s on SIGUSR1 (newest toolchain, with the tools)
 #   OUTDIR/tools/gobininfo                   test oracle         (newest toolchain)
 #   OUTDIR/tools/fmtns                       test oracle         (Go 1.19: go:linkname)
 #
 # With no MINOR arguments every installed toolchain of the matrix is built
 # (missing ones are skipped with a note); listed MINORs must be installed.
-# The demo, manyg and the oracle are built along with any matrix build;
+# The demo, manyg (with benchload and bigbin) and the oracle are built along with any matrix build;
 # arguments made only of the words "demo", "manyg" and/or "tools" build just
 # those ("tests/build-targets.sh build demo" is what make run uses).
 #
@@ -57,6 +59,8 @@ demo_src="$here/targets/demo"
 quiescent_src="$here/targets/quiescent"
 lifecycle_src="$here/targets/lifecycle"
 manyg_src="$here/targets/manyg"
+benchload_src="$here/targets/benchload"
+bigbin_src="$here/targets/bigbin"
 oracle_src="$here/oracle/gobininfo"
 execer_src="$here/targets/execer"
 
@@ -230,6 +234,8 @@ build_tools() {
     fi
     if [ "$want_manyg" = 1 ]; then
         build_one "$newest" default "$manyg_src" "$OUT/targets/manyg" "manyg(go1.$newest)" || rc=1
+        build_one "$newest" default "$benchload_src" "$OUT/targets/benchload" "benchload(go1.$newest)" || rc=1
+        build_one "$newest" default "$bigbin_src" "$OUT/targets/bigbin" "bigbin(go1.$newest)" || rc=1
     fi
     return $rc
 }

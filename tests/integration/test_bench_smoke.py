@@ -1,0 +1,56 @@
+"""The performance suite (bench/perf.py) in its seconds-long smoke version, so the bench code does
+not rot between full runs. Nothing about timing is asserted: only that every section ran against
+real processes and measured something."""
+import re
+import subprocess
+import sys
+
+from conftest import BUILD, REPO, loaded_goscope_progs
+
+
+def rows(report, heading):
+    """Table rows (lists of cells) of the section under heading."""
+    part = report.split("## " + heading, 1)
+    assert len(part) == 2, f"no section {heading!r} in:\n{report}"
+    body = part[1].split("\n## ", 1)[0]
+    return [[c.strip() for c in line.strip("|").split("|")]
+            for line in body.splitlines()
+            if line.startswith("|") and not line.startswith("|---")][1:]
+
+
+def test_perf_smoke(tmp_path):
+    out = tmp_path / "perf.md"
+    res = subprocess.run([sys.executable, str(REPO / "bench" / "perf.py"), "--smoke",
+                          "--build", str(BUILD), "--out", str(out)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = out.read_text()
+    assert "failed" not in report, report
+
+    over = rows(report, "Target overhead, default mode")
+    observers = {r[2] for r in over}
+    assert {"goscope record", "bpftrace mallocgc count"} <= observers, over
+    for r in over:
+        assert float(r[3]) > 0, r           # a throughput ratio was measured
+    # The naive probe on mallocgc is not subtle: even a one-second phase shows it.
+    naive = [r for r in over if r[2].startswith("bpftrace")]
+    assert all(float(r[3]) < 0.5 for r in naive), naive
+
+    json_rows = rows(report, "Target overhead on a standard-library benchmark: encoding/json")
+    assert any(r[0].startswith("BenchmarkCode") for r in json_rows), json_rows
+
+    hits = rows(report, "Probe hits per GC cycle")
+    assert hits and all(int(r[2]) > 0 and int(r[3]) > 0 for r in hits), hits
+
+    attach = rows(report, "Attach latency")
+    assert [r[0].split(":")[0] for r in attach] == ["small", "large"], attach
+    assert float(re.match(r"([\d.]+) MB", attach[1][1]).group(1)) >= 30, attach
+
+    lat = rows(report, "Event path: GC end to line")
+    assert lat and int(lat[0][3]) > 0, lat
+
+    foot = rows(report, "Agent footprint and scale")
+    assert [int(r[0]) for r in foot] == [1, 3], foot
+
+    # Every goscope the bench started has gone, and its programs with it.
+    assert loaded_goscope_progs() == []
