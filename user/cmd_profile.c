@@ -20,6 +20,7 @@
 #include "watch.h"
 #include "gobin/gobin.h"
 #include "out/pprof.h"
+#include "units.h"
 
 #define STEP_MS 100
 
@@ -152,19 +153,6 @@ static const char *fmt_age(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.1fm", s / 60);
 	else
 		snprintf(buf, len, "%.1fh", s / 3600);
-	return buf;
-}
-
-static const char *fmt_bytes(double b, char *buf, size_t len)
-{
-	if (b >= 1e9)
-		snprintf(buf, len, "%.2f GB", b / 1e9);
-	else if (b >= 1e6)
-		snprintf(buf, len, "%.2f MB", b / 1e6);
-	else if (b >= 1e3)
-		snprintf(buf, len, "%.1f kB", b / 1e3);
-	else
-		snprintf(buf, len, "%.0f B", b);
 	return buf;
 }
 

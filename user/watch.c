@@ -14,6 +14,7 @@
 #include "sites.h"
 #include "target.h"
 #include "gobin/gobin.h"
+#include "units.h"
 
 #define DEFAULT_INTERVAL_NS	1000000000ull
 /* The breaker looks at the hits of the last second, every tenth of a second. */
@@ -252,17 +253,6 @@ static void seed_goroutines(struct entry *x)
 	if (rc)
 		log_warn("PID %d: cannot walk the goroutines: %s; goroutines alive before attaching "
 			 "are not counted", x->pub.pid, strerror(-rc));
-}
-
-static const char *fmt_bytes(double b, char *buf, size_t len)
-{
-	if (b >= 1 << 20)
-		snprintf(buf, len, "%.1f MiB", b / (1 << 20));
-	else if (b >= 1 << 10)
-		snprintf(buf, len, "%.0f KiB", b / (1 << 10));
-	else
-		snprintf(buf, len, "%.0f B", b);
-	return buf;
 }
 
 static const enum gs_optin_probe mode_probes[OPTIN_MODES][2] = {

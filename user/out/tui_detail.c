@@ -9,6 +9,7 @@
 #include "watch.h"
 #include "sites.h"
 #include "gctrace.h"
+#include "units.h"
 
 #define GRAPH_MAX_POINTS 512
 #define WAIT_REASONS_SHOWN 4
@@ -317,19 +318,6 @@ static void draw_gctrace(const struct tui *t, const struct watched *w, int y, in
 	}
 }
 
-static const char *fmt_si(double v, const char *unit, char *buf, size_t len)
-{
-	if (v >= 1e9)
-		snprintf(buf, len, "%.1f G%s", v / 1e9, unit);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%.1f M%s", v / 1e6, unit);
-	else if (v >= 1e3)
-		snprintf(buf, len, "%.1f k%s", v / 1e3, unit);
-	else
-		snprintf(buf, len, "%.0f %s", v, unit);
-	return buf;
-}
-
 /* A source file without its directories: the panel is narrow, the line number is what matters. */
 static const char *base_name(const char *path)
 {
@@ -398,7 +386,7 @@ static int draw_sites(const struct tui *t, const struct watched *w, int y, int r
 		sites_title(t, w, OPTIN_ALLOCS, y + used++, "allocation sites:");
 		for (i = 0; i < n && i < rows; i++) {
 			snprintf(line, sizeof(line), "  %10s %5.1f%%  %s  %s:%d",
-				 fmt_si(a[i].bytes, "B", b, sizeof(b)),
+				 fmt_bytes(a[i].bytes, b, sizeof(b)),
 				 total > 0 ? 100 * a[i].bytes / total : 0, a[i].where.func,
 				 base_name(a[i].where.file), a[i].where.line);
 			tui_put(y + used++, 0, COLS, line);
