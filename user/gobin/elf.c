@@ -143,9 +143,28 @@ static int read_symtab(struct gobin *b)
 	return 0;
 }
 
-struct gobin *gobin__open(const char *path, struct gs_err *err)
+/*
+ * Every binary open right now. Processes running the same executable (a fleet of replicas under
+ * --all) share one parse: it is most of goscope's memory per target, and read-only once built.
+ * A file is the same when device, inode, size and modification time agree; a running executable
+ * cannot be rewritten in place (ETXTBSY), and a binary replaced on disk is a new inode.
+ */
+static struct gobin *open_binaries;
+
+static struct gobin *find_open(const struct stat *st)
 {
 	struct gobin *b;
+
+	for (b = open_binaries; b; b = b->next_open)
+		if (b->dev == st->st_dev && b->ino == st->st_ino && b->size == st->st_size &&
+		    b->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec)
+			return b;
+	return NULL;
+}
+
+struct gobin *gobin__open(const char *path, struct gs_err *err)
+{
+	struct gobin *b, *same;
 	struct stat st;
 	GElf_Ehdr eh;
 
@@ -163,9 +182,20 @@ struct gobin *gobin__open(const char *path, struct gs_err *err)
 			"cannot open %s: %s", path, strerror(e));
 		goto fail;
 	}
+	/* Opened through the caller's path all the same: that open is the access check. */
 	if (fstat(b->fd, &st) == 0) {
+		same = find_open(&st);
+		if (same) {
+			close(b->fd);
+			free(b);
+			same->refs++;
+			return same;
+		}
 		b->dev = st.st_dev;
 		b->ino = st.st_ino;
+		b->size = st.st_size;
+		b->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		b->refs = 1;
 	}
 	b->elf = elf_begin(b->fd, ELF_C_READ_MMAP, NULL);
 	if (!b->elf || elf_kind(b->elf) != ELF_K_ELF || !gelf_getehdr(b->elf, &eh)) {
@@ -187,6 +217,10 @@ struct gobin *gobin__open(const char *path, struct gs_err *err)
 		goto fail;
 	b->has_dwarf_sections = has_section_prefix(b, ".debug_info") ||
 				has_section_prefix(b, ".zdebug_info");
+	if (b->refs) {
+		b->next_open = open_binaries;
+		open_binaries = b;
+	}
 	return b;
 fail:
 	gobin__free(b);
@@ -195,10 +229,20 @@ fail:
 
 void gobin__free(struct gobin *b)
 {
+	struct gobin **pp;
 	size_t i;
 
 	if (!b)
 		return;
+	if (b->refs > 1) {
+		b->refs--;
+		return;
+	}
+	for (pp = &open_binaries; *pp; pp = &(*pp)->next_open)
+		if (*pp == b) {
+			*pp = b->next_open;
+			break;
+		}
 	gobin_free_dwarf(b);
 	gobin_free_pclntab(b);
 	gobin_free_disasm(b);

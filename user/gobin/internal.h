@@ -33,6 +33,10 @@ struct gobin {
 	int fd;
 	Elf *elf;
 	uint64_t dev, ino;
+	/* Shared by every open of the same file (see gobin__open): the key and a reference count. */
+	int64_t size, mtime_ns;
+	unsigned int refs;
+	struct gobin *next_open;
 	uint16_t e_type;
 
 	struct gobin_seg *segs;
