@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -244,6 +245,32 @@ def attached_probes(pid):
     names = {p["id"]: p.get("name", "?") for p in json.loads(progs.stdout or "[]")}
     return sorted(names.get(a["prog_id"], "?") for a in json.loads(out.stdout or "[]")
                   if a.get("pid") == pid and a.get("fd_type") == "uprobe")
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lifecycle(tmp_path):
+    """Starts tests/targets/lifecycle processes (lifecycle.Lifecycle); all stopped at the end."""
+    from lifecycle import Lifecycle  # lifecycle.py imports this module
+    started = []
+
+    def start(minor, mode="default"):
+        t = Lifecycle(minor, mode, tmp_path)
+        started.append(t)
+        return t
+
+    yield start
+    for t in started:
+        if t.proc.poll() is None:
+            t.proc.kill()
+            t.proc.wait()
+        t.stop()
 
 
 def wait_for(pred, timeout, step=0.05):

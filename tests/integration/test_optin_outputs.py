@@ -7,7 +7,6 @@ own raw allocation samples; `// SITE:<name>` markers in its source give file:lin
 import json
 import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -15,27 +14,13 @@ import urllib.request
 import jsonschema
 import pytest
 
-from conftest import GO_MINORS, GOSCOPE, REPO, wait_for
-from lifecycle import Lifecycle, at
+from conftest import GO_MINORS, GOSCOPE, REPO, free_port, wait_for
+from lifecycle import at
 from test_top import Tmux
 
 NEWEST = GO_MINORS[-1]
 SCHEMA = json.loads((REPO / "docs" / "record.schema.json").read_text())
 WHOLE = jsonschema.Draft7Validator(SCHEMA)
-
-
-@pytest.fixture
-def lifecycle(tmp_path):
-    started = []
-
-    def start(minor, mode="default"):
-        t = Lifecycle(minor, mode, tmp_path)
-        started.append(t)
-        return t
-
-    yield start
-    for t in started:
-        t.stop()
 
 
 class Agent:
@@ -144,12 +129,6 @@ def test_record_breaker(lifecycle, agent, tmp_path):
     assert "circuit breaker" in br[0]["note"]
     last = [r for r in recs if r["kind"] == "alloc_sites"][-1]
     assert last["breaker_tripped"] and not last["probes_attached"], last
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def scrape(port):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BUILD, GO_MINORS, GOSCOPE, run_goscope, wait_for
-from lifecycle import SRC, Lifecycle, at, site
+from lifecycle import SRC, at, site
 
 NEWEST = GO_MINORS[-1]
 NEWEST_GO = Path(f"/usr/lib/go-1.{NEWEST}/bin/go")
@@ -31,23 +31,6 @@ UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
 # bpftool shows at most 15 characters of a program's name.
 OPTIN_PROGS = {"g_create", "g_exit", "alloc_sample", "alloc_large", "alloc_large_mca"}
 GOSCOPE_PROGS = OPTIN_PROGS | {"gc_start", "gc_end", "stw_stop", "stw_start"}
-
-
-@pytest.fixture
-def lifecycle(tmp_path):
-    started = []
-
-    def start(minor, mode="default"):
-        t = Lifecycle(minor, mode, tmp_path)
-        started.append(t)
-        return t
-
-    yield start
-    for t in started:
-        if t.proc.poll() is None:
-            t.proc.kill()
-            t.proc.wait()
-        t.stop()
 
 
 # ---- goscope profile ----

@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from conftest import COUNTS, GO_MINORS, GOSCOPE, run_goscope, target_path, wait_for
+from conftest import COUNTS, GO_MINORS, GOSCOPE, free_port, run_goscope, target_path, wait_for
 
 NEWEST = GO_MINORS[-1]
 
@@ -70,12 +70,6 @@ def serve(tmp_path):
         if s.proc.poll() is None:
             s.proc.kill()
             s.proc.wait()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
