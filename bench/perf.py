@@ -380,7 +380,7 @@ def sec_overhead(ctx, rep):
         ctx.raw.append("overhead %s: without goscope %s ops/s; ratios %s" % (
             wl, " ".join("%.4g" % x for x in nones),
             "; ".join("%s %s" % (m, " ".join("%.4f" % x for x in ratios[m])) for m in modes)))
-    rep.p("benchload (Go %s) throughput with the observer attached / without, phases of %g s "
+    rep.p("benchload (Go 1.%d) throughput with the observer attached / without, phases of %g s "
           "alternating on one process (%g s settling after each attach left out), %d repetitions. "
           "Slowdown = 1 − median ratio." % (GO_NEWEST, ctx.phase, ctx.settle, ctx.reps))
     rep.table(["workload", "GC/s", "observer", "ratio (median)", "spread", "slowdown",
@@ -449,7 +449,7 @@ def sec_json(ctx, rep):
     for name, meds in allr.items():
         g = statistics.geometric_mean(meds)
         rows.append(["**geometric mean**", name, "**%.4f**" % g, "", "**%s**" % pct(1 - g)])
-    rep.p("`go test -c encoding/json` (Go %s), benchmarks %s at -test.benchtime=%s; runs "
+    rep.p("`go test -c encoding/json` (Go 1.%d), benchmarks %s at -test.benchtime=%s; runs "
           "alternate without / with goscope (attached while the test binary is stopped, before "
           "its first benchmark), %d repetitions; speed ratio = ns/op without (mean of the runs "
           "around) / with." % (GO_NEWEST, JSON_BENCHES.replace("|", ", ").replace("$", ""),
@@ -548,7 +548,7 @@ def sec_attach(ctx, rep):
         rows.append([label, "%.1f MB" % (size / 1e6), nsyms, "%.0f ms" % med(ms),
                      spread(ms, "%.0f") + " ms"])
     rep.p("From starting `goscope record PID` to its first full snapshot (the first sample "
-          "record, read from its stdout), %d runs each, target running (Go %s). Budget: 150 ms "
+          "record, read from its stdout), %d runs each, target running (Go 1.%d). Budget: 150 ms "
           "for the small binary." % (ctx.attach_reps, GO_NEWEST))
     rep.table(["binary", "size", "symbols", "median", "spread"], rows)
 
@@ -556,15 +556,13 @@ def sec_attach(ctx, rep):
 def sec_latency(ctx, rep):
     rep.h("Event path: GC end to line")
     rows = []
-    for gogc in ctx.latency_gogc:
-        w = Workload([ctx.benchload, "-mode", "gc"], env={"GOGC": str(gogc)})
+    for label, mode, env in ctx.latency_loads:
+        w = Workload([ctx.benchload, "-mode", mode], env=env)
         try:
-            path = os.path.join(ctx.tmp, "lat-%d.jsonl" % gogc)
             g = subprocess.Popen([ctx.goscope, "record", str(w.pid)], stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
             lat, nums, lost = [], [], 0
             first_rt = None
-            t_end = None
 
             def reader():
                 nonlocal lost
@@ -575,7 +573,7 @@ def sec_latency(ctx, rep):
                         lat.append((now - r["unix_nano"]) / 1e6)
                         nums.append(r["num"])
                     elif r["kind"] == "lost":
-                        lost += r.get("events", 1) or 1
+                        lost += r["lost_events"] + r["missed_gc_cycles"]
             th = threading.Thread(target=reader, daemon=True)
             th.start()
             while not nums:
@@ -594,18 +592,20 @@ def sec_latency(ctx, rep):
             seen = len(set(n for n in nums if first_rt <= n <= last))
             secs = ctx.latency_window
             lat.sort()
-            rows.append([gogc, "%.0f" % (rt_cycles / secs), rt_cycles, seen, lost,
+            rows.append([label, "%.0f" % (rt_cycles / secs), rt_cycles, seen, lost,
                          "%.2f ms" % lat[len(lat) // 2],
                          "%.2f ms" % lat[min(len(lat) - 1, int(len(lat) * 0.99))],
                          "%.2f ms" % lat[-1]])
         finally:
             w.stop()
-    rep.p("benchload -mode gc with GOGC lowered for higher GC rates; `goscope record PID` "
-          "on a pipe, each gc record read as it comes: latency = read time − the record's "
+    rep.p("benchload (Go 1.%d) from a few GC cycles a second (alloc) to as many as it can "
+          "run (gcloop: runtime.GC() in a loop); `goscope record PID` on a pipe, each gc record read as it comes: latency = read time − the record's "
           "unix_nano (when the GC-end probe fired). Cycles: the runtime's own gctrace lines "
-          "between goscope's first and last cycle, against goscope's records; lost = goscope's "
-          "own lost records (none expected).")
-    rep.table(["GOGC", "GC/s", "runtime's cycles", "goscope's cycles", "lost", "p50", "p99",
+          "between goscope's first and last cycle, against goscope's records; lost = events and "
+          "cycles goscope's lost records report (none expected). Below 100 cycles a second every "
+          "cycle's end wakes goscope; above, goscope polls every 10 ms while events flow, "
+          "which bounds the wait." % GO_NEWEST)
+    rep.table(["workload", "GC/s", "runtime's cycles", "goscope's cycles", "lost", "p50", "p99",
                "max"], rows)
 
 
@@ -735,13 +735,15 @@ def main():
         ctx.workloads, ctx.modes = ["gc"], ["record", "bpftrace"]
         ctx.reps, ctx.phase, ctx.settle = 1, 1.5, 0.5
         ctx.json_benchtime, ctx.hits_window, ctx.attach_reps = "20ms", 1.0, 2
-        ctx.latency_gogc, ctx.latency_window = [100], 1.0
+        ctx.latency_loads, ctx.latency_window = [("gc", "gc", {})], 1.0
         ctx.footprint_ns, ctx.footprint_window = [1, 3], 1.0
         ctx.minors = [minors[0], minors[-1]]
     else:
         ctx.reps, ctx.phase, ctx.settle = 5, 5.0, 1.0
         ctx.json_benchtime, ctx.hits_window, ctx.attach_reps = "1s", 5.0, 7
-        ctx.latency_gogc, ctx.latency_window = [100, 25, 5], 10.0
+        ctx.latency_loads = [("alloc", "alloc", {}), ("gc", "gc", {}),
+                             ("gc, GOGC=25", "gc", {"GOGC": "25"}), ("gcloop", "gcloop", {})]
+        ctx.latency_window = 10.0
         ctx.footprint_ns, ctx.footprint_window = [1, 10, 50], 30.0
     ctx.gomaxprocs = a.gomaxprocs
     if a.reps:
