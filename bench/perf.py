@@ -137,12 +137,19 @@ class Workload:
 
     def stop(self):
         if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
+            end_process(self.p, signal.SIGTERM, 10)
+
+
+def end_process(p, sig, timeout):
+    """Send sig and wait; past timeout, SIGKILL. True if it exited on its own."""
+    p.send_signal(sig)
+    try:
+        p.wait(timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return False
 
 
 def cpu_seconds(pid):
@@ -201,12 +208,7 @@ class Agent:
         if not self.p or self.p.poll() is not None:
             return None
         t = mono()
-        self.p.send_signal(signal.SIGINT)
-        try:
-            self.p.wait(120)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
+        if not end_process(self.p, signal.SIGINT, 120):
             raise Fail("%s did not exit within 120 s of SIGINT" % self.argv[0])
         if self.p.returncode != 0 and self.kind not in ("bpftrace", "control"):
             raise Fail("%s exited %d: %s" % (" ".join(self.argv), self.p.returncode,

@@ -20,7 +20,7 @@
 #include "watch.h"
 #include "gobin/gobin.h"
 #include "out/pprof.h"
-#include "units.h"
+#include "metrics.h"
 
 #define STEP_MS 100
 
@@ -216,7 +216,7 @@ static void print_allocs(struct watched *w, int top, bool by_objects)
 	if (by_objects)
 		qsort((struct asite *)a, n, sizeof(*a), cmp_objects);
 	printf("Allocation sites: %s estimated from %llu samples (%s)\n",
-	       fmt_bytes(total, b, sizeof(b)), (unsigned long long)sites__alloc_samples(w->sites),
+	       metric_fmt_bytes_si(b, sizeof(b), total), (unsigned long long)sites__alloc_samples(w->sites),
 	       w->alloc_mode == ALLOC_SAMPLED ? "the runtime's MemProfileRate sampling, weighted" :
 	       "every allocation over 32 KiB");
 	print_optin_note(w, OPTIN_ALLOCS);
@@ -224,7 +224,7 @@ static void print_allocs(struct watched *w, int top, bool by_objects)
 	       "AT");
 	for (i = 0; i < n && (int)i < top; i++) {
 		snprintf(pct, sizeof(pct), "%.1f%%", total > 0 ? 100 * a[i].bytes / total : 0);
-		printf("%12s %6s %12.0f %8llu  %-34s %s:%d\n", fmt_bytes(a[i].bytes, b, sizeof(b)),
+		printf("%12s %6s %12.0f %8llu  %-34s %s:%d\n", metric_fmt_bytes_si(b, sizeof(b), a[i].bytes),
 		       pct, a[i].objects, (unsigned long long)a[i].samples, a[i].where.func,
 		       a[i].where.file, a[i].where.line);
 	}

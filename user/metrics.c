@@ -141,6 +141,19 @@ void metric_fmt_bytes(char *buf, size_t len, double v)
 	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, units[i]);
 }
 
+const char *metric_fmt_bytes_si(char *buf, size_t len, double v)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.2f GB", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.2f MB", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1f kB", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f B", v);
+	return buf;
+}
+
 void metric_fmt_ns(char *buf, size_t len, double v)
 {
 	if (v >= 1e9)

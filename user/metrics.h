@@ -42,6 +42,8 @@ void metric_format_human(char *buf, size_t len, const struct metric_def *m, cons
 
 /* "23.4 MiB" (binary units) and "1.23 ms", for tables. */
 void metric_fmt_bytes(char *buf, size_t len, double v);
+/* The same in SI units, as tables of sizes print them: "812 B", "3.4 kB", "12.35 MB". Returns buf. */
+const char *metric_fmt_bytes_si(char *buf, size_t len, double v);
 void metric_fmt_ns(char *buf, size_t len, double v);
 
 #endif

@@ -14,7 +14,7 @@
 #include "sites.h"
 #include "target.h"
 #include "gobin/gobin.h"
-#include "units.h"
+#include "metrics.h"
 
 #define DEFAULT_INTERVAL_NS	1000000000ull
 /* The breaker looks at the hits of the last second, every tenth of a second. */
@@ -314,11 +314,13 @@ static void attach_alloc_probes(struct watch *w, struct entry *x)
 	if (mode == ALLOC_SAMPLED) {
 		double hits = life_rate / (double)x->pub.mem_profile_rate;
 
+		metric_fmt_bytes(b1, sizeof(b1), (double)x->pub.mem_profile_rate);
+		metric_fmt_bytes(b2, sizeof(b2), life_rate);
 		log_note("PID %d: allocation sampling attached: one probe hit per %s allocated "
 			 "(MemProfileRate), about %.1f µs each; at the %s/s it has averaged, about "
 			 "%.3f%% of a CPU (budget %g%%)", x->pub.pid,
-			 fmt_bytes((double)x->pub.mem_profile_rate, b1, sizeof(b1)), hit / 1e3,
-			 fmt_bytes(life_rate, b2, sizeof(b2)), hits * hit / 1e9 * 100,
+			 b1, hit / 1e3,
+			 b2, hits * hit / 1e9 * 100,
 			 budget(w) * 100);
 	} else {
 		snprintf(o->note, sizeof(o->note), "%s: only large allocations (over 32 KiB) are "

@@ -9,7 +9,7 @@
 #include "watch.h"
 #include "sites.h"
 #include "gctrace.h"
-#include "units.h"
+#include "metrics.h"
 
 #define GRAPH_MAX_POINTS 512
 #define WAIT_REASONS_SHOWN 4
@@ -386,7 +386,7 @@ static int draw_sites(const struct tui *t, const struct watched *w, int y, int r
 		sites_title(t, w, OPTIN_ALLOCS, y + used++, "allocation sites:");
 		for (i = 0; i < n && i < rows; i++) {
 			snprintf(line, sizeof(line), "  %10s %5.1f%%  %s  %s:%d",
-				 fmt_bytes(a[i].bytes, b, sizeof(b)),
+				 metric_fmt_bytes_si(b, sizeof(b), a[i].bytes),
 				 total > 0 ? 100 * a[i].bytes / total : 0, a[i].where.func,
 				 base_name(a[i].where.file), a[i].where.line);
 			tui_put(y + used++, 0, COLS, line);
