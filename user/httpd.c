@@ -373,18 +373,40 @@ static int conn_write(struct conn *c)
 	return 1;
 }
 
+/*
+ * The connection to give up when every slot is taken: one still waiting for its request (or
+ * lingering after its response) before one being answered, the oldest first. Clients that open
+ * connections and say nothing therefore can't lock a scraper out, and the listening socket is
+ * never left readable with nobody to accept (which would make the thread spin).
+ */
+static int evict_slot(struct httpd *h)
+{
+	int i, victim = 0;
+
+	for (i = 1; i < MAX_CONNS; i++) {
+		const struct conn *c = h->conns[i], *v = h->conns[victim];
+		bool busy = c->writing && !c->draining, vbusy = v->writing && !v->draining;
+
+		if (busy < vbusy || (busy == vbusy && c->deadline_ms < v->deadline_ms))
+			victim = i;
+	}
+	conn_close(h, victim);
+	return victim;
+}
+
 static void accept_new(struct httpd *h)
 {
-	int i, fd;
+	int i, fd, n;
 
-	for (;;) {
+	/* A few at a time: requests already accepted are read before a flood can evict them. */
+	for (n = 0; n < MAX_CONNS / 4; n++) {
+		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;		/* EAGAIN, or out of descriptors: poll again later */
 		for (i = 0; i < MAX_CONNS && h->conns[i]; i++)
 			;
 		if (i == MAX_CONNS)
-			return;		/* full: the rest wait in the listen backlog */
-		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
+			i = evict_slot(h);
 		h->conns[i] = calloc(1, sizeof(struct conn));
 		if (!h->conns[i]) {
 			close(fd);

@@ -6,6 +6,7 @@ and the test asks Prometheus's HTTP API for the series. The values must equal wh
 reports about itself (NumGoroutine, MemStats.HeapObjects, ...). promtool checks the exposition.
 """
 import json
+import os
 import re
 import signal
 import socket
@@ -191,6 +192,11 @@ def raw_request(addr, data, timeout=5):
             buf += chunk
 
 
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_http_edges_and_slow_clients(go_target, serve):
     t = go_target(target_path(NEWEST, "default"))
     s = serve(["--listen", "127.0.0.1:0", t.pid])
@@ -216,6 +222,18 @@ def test_http_edges_and_slow_clients(go_target, serve):
     assert slow.recv(100) == b""
     assert s.get()[0] == 200
     for c in idle + [slow]:
+        c.close()
+    # 200 clients connect and say nothing, more than the 64 connections goscope keeps: the oldest
+    # silent ones are let go, a scrape is still answered at once, and nothing spins meanwhile.
+    idle = [socket.create_connection(("127.0.0.1", int(s.port))) for _ in range(200)]
+    start = time.monotonic()
+    status, _, text = s.get()
+    assert status == 200 and "go_goroutines{" in text and time.monotonic() - start < 1
+    cpu = cpu_seconds(s.proc.pid)
+    time.sleep(2)
+    assert cpu_seconds(s.proc.pid) - cpu < 0.5, "goscope serve spins while connections are idle"
+    assert s.get()[0] == 200
+    for c in idle:
         c.close()
     assert s.stop() == 0
 
