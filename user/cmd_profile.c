@@ -299,8 +299,8 @@ static int write_goroutine_profile(struct watched *w, struct pprof *pp)
 	return 0;
 }
 
-static int write_profile(const struct profile_args *a, struct watched *w, uint64_t dur_ns,
-			 struct gs_err *err)
+static int write_profile(const struct profile_args *a, int fd, struct watched *w,
+			 uint64_t dur_ns, struct gs_err *err)
 {
 	struct pprof *pp = pprof__new();
 	struct timespec ts;
@@ -328,7 +328,7 @@ static int write_profile(const struct profile_args *a, struct watched *w, uint64
 	if (rc)
 		gs_fail(err, GS_EXIT_ERROR, "out of memory");
 	else
-		rc = pprof__write(pp, a->path, err);
+		rc = fd >= 0 ? pprof__write_fd(pp, fd, a->path, err) : pprof__write(pp, a->path, err);
 	pprof__free(pp);
 	return rc;
 }
@@ -342,11 +342,14 @@ int cmd_profile(int argc, char **argv)
 	struct watch *w = NULL;
 	struct watched *x;
 	uint64_t start, now;
-	int ret = GS_EXIT_OK;
-	bool exited = false;
+	int ret = GS_EXIT_OK, fd = -1;
+	bool exited = false, created = false;
 
 	cli_setup_signals();
 	if (parse_args(argc, argv, &a, &err))
+		goto fail;
+	/* The output is opened first: a wrong path fails now, not after the whole run. */
+	if (a.path && strcmp(a.path, "-") && (fd = pprof__open_output(a.path, &created, &err)) < 0)
 		goto fail;
 	w = watch__new(&a.wo, NULL, &err);
 	if (!w)
@@ -387,7 +390,7 @@ int cmd_profile(int argc, char **argv)
 	if (exited)
 		log_note("PID %d exited; reporting what was seen", x->pid);
 	if (a.path) {
-		if (write_profile(&a, x, now - start, &err))
+		if (write_profile(&a, fd, x, now - start, &err))
 			goto fail;
 		if (strcmp(a.path, "-"))
 			log_note("wrote %s (open it with: go tool pprof %s)", a.path, a.path);
@@ -406,8 +409,15 @@ int cmd_profile(int argc, char **argv)
 		}
 	}
 	watch__free(w);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 fail:
 	watch__free(w);
+	if (fd >= 0) {
+		close(fd);
+		if (created)
+			unlink(a.path);
+	}
 	return cli_report(&err);
 }

@@ -311,6 +311,8 @@ def test_goroutine_pprof_output(lifecycle, profile, pprof, tmp_path):
     assert p.wait() == 0, p.stderr()
     assert p.stdout() == "" and f"wrote {out}" in p.stderr()
     assert out.read_bytes()[:2] == b"\x1f\x8b"
+    assert out.stat().st_mode & 0o7777 == 0o640
+    assert [f for f in tmp_path.iterdir() if f.name.startswith("goroutines")] == [out]
     live = t.runtime_sites()[("main.spawnLeaks", at("leak"))]
     assert live == 17
     text = pprof("-top", out)
@@ -476,6 +478,16 @@ def test_errors(tmp_path):
     one_line_error(run_goscope(["profile", "1234"]), 2, "--allocs", "--goroutines")
     f = tmp_path / "f"
     one_line_error(run_goscope(["profile", "--allocs", "--goroutines", "-o", f, "1234"]), 2, "-o")
+    assert not f.exists()
+    # The output is checked before anything is attached, and a symbolic link is never followed.
+    one_line_error(run_goscope(["profile", "--allocs", "-o", tmp_path / "no" / "f", "1234"]), 1,
+                   "cannot create", "No such file")
+    os.symlink(f, tmp_path / "link")
+    one_line_error(run_goscope(["profile", "--allocs", "-o", tmp_path / "link", "1234"]), 1,
+                   "refusing", "symbolic link")
+    assert not f.exists()
+    # A run that fails leaves no empty file behind.
+    one_line_error(run_goscope(["profile", "--allocs", "-o", f, free_pid()]), 3, "no process")
     assert not f.exists()
     one_line_error(run_goscope(["profile", "--goroutines"]), 2, "PID")
     one_line_error(run_goscope(["profile", "--allocs", "-d", "0", "1234"]), 2, "duration")

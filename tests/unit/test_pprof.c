@@ -223,31 +223,48 @@ static void check_write_failures(const char *dir)
 {
 	struct pprof *p = heap_profile();
 	struct gs_err err = { 0 };
-	char path[4096], tmp[4200], want[4400];
+	char path[4096], want[4400];
+	struct stat st;
+	mode_t old = umask(0);
+	bool created;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/no/such/dir/heap.pb.gz", dir);
 	ASSERT_EQ(pprof__write(p, path, &err), -1, "write into a missing directory");
 	ASSERT_EQ(err.code, GS_EXIT_ERROR, "exit code");
-	snprintf(want, sizeof(want), "cannot create %s.tmp: %s", path, strerror(ENOENT));
+	snprintf(want, sizeof(want), "cannot create %s: %s", path, strerror(ENOENT));
 	ASSERT_STREQ(err.msg, want, "message names the file and the reason");
 
-	/* A symbolic link at path.tmp is not followed, and nothing is left behind. */
+	/* A symbolic link at path is not followed: its target is not created. */
 	snprintf(path, sizeof(path), "%s/heap.pb.gz", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	snprintf(want, sizeof(want), "%s/target", dir);
-	ASSERT_EQ(symlink(want, tmp), 0, "symlink");
+	ASSERT_EQ(symlink(want, path), 0, "symlink");
 	memset(&err, 0, sizeof(err));
 	ASSERT_EQ(pprof__write(p, path, &err), -1, "write through a symlink");
-	ASSERT_TRUE(strstr(err.msg, tmp) != NULL, "message names path.tmp");
+	ASSERT_TRUE(strstr(err.msg, "symbolic link") != NULL, err.msg);
 	ASSERT_TRUE(!exists(want), "the symlink's target was not created");
-	ASSERT_TRUE(!exists(path), "no profile written");
-	unlink(tmp);
-
-	/* The same write succeeds once the link is gone, and leaves no .tmp. */
-	ASSERT_EQ(pprof__write(p, path, &err), 0, err.msg);
-	ASSERT_TRUE(exists(path), "profile written");
-	ASSERT_TRUE(!exists(tmp), "no .tmp left");
 	unlink(path);
+
+	/* Once the link is gone the write succeeds: the path given, mode 0640, nothing beside it. */
+	ASSERT_EQ(pprof__write(p, path, &err), 0, err.msg);
+	ASSERT_EQ(stat(path, &st), 0, "profile written");
+	ASSERT_EQ(st.st_mode & 07777, 0640, "mode 0640");
+	snprintf(want, sizeof(want), "%s.tmp", path);
+	ASSERT_TRUE(!exists(want), "no file beside it");
+
+	/* Opened early, written late: an existing file is kept until the profile replaces it. */
+	fd = pprof__open_output(path, &created, &err);
+	ASSERT_TRUE(fd >= 0 && !created, "an existing file is opened, not created");
+	ASSERT_EQ(stat(path, &st), 0, "stat");
+	ASSERT_TRUE(st.st_size > 0, "not truncated at open");
+	ASSERT_EQ(pprof__write_fd(p, fd, path, &err), 0, err.msg);
+	close(fd);
+	unlink(path);
+	fd = pprof__open_output(path, &created, &err);
+	ASSERT_TRUE(fd >= 0 && created, "a new file is created");
+	close(fd);
+	unlink(path);
+	umask(old);
 	pprof__free(p);
 }
 

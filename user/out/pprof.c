@@ -733,20 +733,37 @@ static int gzip_to(FILE *f, const uint8_t *data, size_t len)
 	return ret;
 }
 
-/* Write to path.tmp, then rename: a reader sees the old profile or the new one, never half. */
-static int write_file(const char *path, const struct buf *b, struct gs_err *err)
+int pprof__open_output(const char *path, bool *created, struct gs_err *err)
 {
-	char *tmp;
-	FILE *f;
-	int fd, ret;
+	int fd;
 
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return gs_fail(err, GS_EXIT_ERROR, "cannot write %s: out of memory", path);
-	/* O_NOFOLLOW: never write through a symbolic link someone left at path.tmp. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ret = gs_fail(err, GS_EXIT_ERROR, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
+	/* O_NOFOLLOW: a link planted at path must not redirect root's write. O_EXCL first, to
+	 * know whether the file is ours to remove if no profile comes. */
+	*created = true;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0 && errno == EEXIST) {
+		*created = false;
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		return fd;
+	if (errno == ELOOP)
+		return gs_fail(err, GS_EXIT_ERROR, "refusing to write to %s: it is a symbolic link",
+			       path);
+	return gs_fail(err, GS_EXIT_ERROR, "cannot create %s: %s", path, strerror(errno));
+}
+
+static int write_fd(int fd, const char *path, const struct buf *b, struct gs_err *err)
+{
+	FILE *f;
+	int ret;
+
+	fd = dup(fd);
+	if (fd < 0 || ftruncate(fd, 0)) {
+		ret = neg_errno();
+		if (fd >= 0)
+			close(fd);
+		return gs_fail(err, GS_EXIT_ERROR, "cannot write %s: %s", path, strerror(-ret));
 	}
 	f = fdopen(fd, "wb");
 	if (!f) {
@@ -762,19 +779,9 @@ static int write_file(const char *path, const struct buf *b, struct gs_err *err)
 		if (fclose(f) && !ret)
 			ret = neg_errno();
 	}
-	if (ret) {
-		unlink(tmp);
-		ret = gs_fail(err, GS_EXIT_ERROR, "cannot write %s: %s", tmp, strerror(-ret));
-		goto out;
-	}
-	if (rename(tmp, path)) {
-		ret = gs_fail(err, GS_EXIT_ERROR, "cannot rename %s to %s: %s", tmp, path,
-			      strerror(errno));
-		unlink(tmp);
-	}
-out:
-	free(tmp);
-	return ret;
+	if (ret)
+		return gs_fail(err, GS_EXIT_ERROR, "cannot write %s: %s", path, strerror(-ret));
+	return 0;
 }
 
 static int write_stdout(const struct buf *b, struct gs_err *err)
@@ -791,18 +798,47 @@ static int write_stdout(const struct buf *b, struct gs_err *err)
 	return 0;
 }
 
-int pprof__write(struct pprof *p, const char *path, struct gs_err *err)
+static int encoded(struct pprof *p, const char *path, struct buf *b, struct gs_err *err)
+{
+	if (!p || !path)
+		return gs_fail(err, GS_EXIT_ERROR, "no profile to write");
+	if (p->oom || encode(p, b) < 0) {
+		free(b->data);
+		return gs_fail(err, GS_EXIT_ERROR, "cannot write %s: out of memory", path);
+	}
+	return 0;
+}
+
+int pprof__write_fd(struct pprof *p, int fd, const char *path, struct gs_err *err)
 {
 	struct buf b = { 0 };
 	int ret;
 
-	if (!p || !path)
-		return gs_fail(err, GS_EXIT_ERROR, "no profile to write");
-	if (p->oom || encode(p, &b) < 0) {
-		free(b.data);
-		return gs_fail(err, GS_EXIT_ERROR, "cannot write %s: out of memory", path);
+	if (encoded(p, path, &b, err))
+		return -1;
+	ret = write_fd(fd, path, &b, err);
+	free(b.data);
+	return ret;
+}
+
+int pprof__write(struct pprof *p, const char *path, struct gs_err *err)
+{
+	struct buf b = { 0 };
+	bool created;
+	int fd, ret;
+
+	if (encoded(p, path, &b, err))
+		return -1;
+	if (!strcmp(path, "-")) {
+		ret = write_stdout(&b, err);
+	} else if ((fd = pprof__open_output(path, &created, err)) < 0) {
+		ret = -1;
+	} else {
+		ret = write_fd(fd, path, &b, err);
+		close(fd);
+		if (ret && created)
+			unlink(path);
 	}
-	ret = strcmp(path, "-") ? write_file(path, &b, err) : write_stdout(&b, err);
 	free(b.data);
 	return ret;
 }

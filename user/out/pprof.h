@@ -11,6 +11,7 @@
 #ifndef GS_OUT_PPROF_H
 #define GS_OUT_PPROF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "log.h"
@@ -63,10 +64,19 @@ int pprof__add(struct pprof *p, const struct pprof_frame *frames, size_t nframes
 	       const int64_t *values);
 
 /*
- * Write the profile, gzipped, to path ("-": standard output). A file is written to "path.tmp"
- * and renamed over path, so a reader never sees half a profile. Returns 0, or -1 with err set
- * (GS_EXIT_ERROR, naming the file and the reason).
+ * Open path for a profile before the run, so a bad path fails at once: created 0640 (less the
+ * umask), or an existing file opened as it is (truncated only when the profile is written); a
+ * symbolic link is refused. *created says whether the file is new. Returns the descriptor, or -1
+ * with err set (GS_EXIT_ERROR, naming the file and the reason).
  */
+int pprof__open_output(const char *path, bool *created, struct gs_err *err);
+
+/* Write the profile, gzipped, over the file open at fd (named path in messages). Returns 0, or -1
+ * with err set (GS_EXIT_ERROR, naming the file and the reason). */
+int pprof__write_fd(struct pprof *p, int fd, const char *path, struct gs_err *err);
+
+/* Open path as pprof__open_output() does ("-": standard output) and write the profile there; a
+ * file this call created is removed again if the write fails. */
 int pprof__write(struct pprof *p, const char *path, struct gs_err *err);
 
 #endif
