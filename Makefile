@@ -2,7 +2,8 @@
 #
 #   make            build $(O)/goscope
 #   make run        install dependencies, build, start the demo Go workload and attach to it
-#   make test       install test dependencies and the Go matrix, build, run every test
+#   make test       install test dependencies and the Go matrix, build, run every test (twice:
+#                   release build, then sanitized with ASan + UBSan)
 #   make perf       the same dependencies, build, then the performance suite (bench/perf.py)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -50,7 +51,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ii
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean deps test-deps targets unit bench perf test test-asan asan run install uninstall
+.PHONY: all clean deps test-deps targets unit bench perf test asan run install uninstall
 
 all: $(O)/goscope
 
@@ -107,33 +108,22 @@ run: deps
 	$(Q)tests/build-targets.sh $(O) demo
 	$(Q)scripts/run-demo.sh $(O)
 
-# The same code built with AddressSanitizer and UndefinedBehaviorSanitizer into $(O)-asan; a
-# sanitizer report makes goscope exit 66, which every test notices.
+# The same code built with AddressSanitizer and UndefinedBehaviorSanitizer into $(O)-asan; make test
+# runs the whole suite against it too. A sanitizer report makes goscope exit 66 and fails the test
+# during which it was written (tests/run-suites.py, tests/conftest.py).
 ASAN_O := $(O)-asan
 SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-SAN_ENV := ASAN_OPTIONS=detect_leaks=1:exitcode=66 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-# What make test-asan runs by default: everything but the fuzzers (already sanitized), the
-# attach/kill soak, the minute-long growth test and 38 of the 40 gctrace parity runs.
-ASAN_SUBSET := not fuzz and not attach_sigkill_cycles and not growing_for_a_minute and \
-	(not test_gctrace_lines_equal_runtime or 19-default or 27-pie)
 
 asan:
 	$(Q)$(MAKE) --no-print-directory O=$(ASAN_O) SANITIZE="$(SANITIZERS)" all unit
 	$(Q)ln -sfn $(abspath $(O))/targets $(ASAN_O)/targets
 	$(Q)ln -sfn $(abspath $(O))/tools $(ASAN_O)/tools
 
+# The suite against the release build, then against the sanitized one; the last line sums both.
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all unit
-	$(Q)tests/build-targets.sh $(O)
-	$(Q)GOSCOPE_BUILD=$(abspath $(O)) $(PYTHON) -m pytest -q tests
-
-# The suite under the sanitizers, on demand; not yet part of make test: under ASan's timing the
-# PID-reuse fault test failed once, not yet understood. TESTS=all: everything but the fuzzers.
-test-asan: test-deps
 	$(Q)$(MAKE) --no-print-directory all unit asan
 	$(Q)tests/build-targets.sh $(O)
-	$(Q)$(SAN_ENV) GOSCOPE_BUILD=$(abspath $(ASAN_O)) $(PYTHON) -m pytest -q tests \
-		-k "$(if $(filter all,$(TESTS)),not fuzz,$(ASAN_SUBSET))"
+	$(Q)$(PYTHON) tests/run-suites.py $(O) $(ASAN_O)
 
 install: $(O)/goscope
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/goscope)

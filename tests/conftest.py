@@ -29,6 +29,27 @@ MODES = ["default", "pie", "cgo"]
 GCTRACE_RE = re.compile(r"^gc (\d+) @")
 
 
+# Set by tests/run-suites.py for the sanitized build: where ASan and UBSan write their reports.
+SANITIZER_REPORTS = os.environ.get("GOSCOPE_SANITIZER_REPORTS")
+SANITIZED = bool(SANITIZER_REPORTS)
+
+
+@pytest.fixture(autouse=True)
+def _no_sanitizer_report():
+    """Under the sanitized build, a report written during a test fails that test, even from a
+    goscope whose exit status the test does not look at."""
+    if not SANITIZER_REPORTS:
+        yield
+        return
+    reports = Path(SANITIZER_REPORTS)
+    before = set(reports.iterdir())
+    yield
+    new = sorted(set(reports.iterdir()) - before)
+    if new:
+        text = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[:6000]}" for p in new)
+        pytest.fail(f"sanitizer report(s) during this test:\n{text}", pytrace=False)
+
+
 def target_path(minor, mode, name="churn"):
     """Path of a matrix-built Go workload; a missing one fails the test (never a skip)."""
     p = TARGETS / f"go1.{minor}" / mode / name
