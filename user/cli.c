@@ -207,12 +207,21 @@ int cli_open_sampled(const char *pid_arg, struct target **t, struct sampler **sm
 	return *sm ? 0 : -1;
 }
 
+int cli_watch_interval(const char *arg, uint64_t *ns, struct gs_err *err)
+{
+	if (cli_parse_duration(arg, ns) || *ns < CLI_MIN_INTERVAL_NS)
+		return gs_fail(err, GS_EXIT_USAGE, "bad interval '%s': give a duration of at least "
+			       "100ms (e.g. 1s, 500ms)", arg);
+	return 0;
+}
+
 int cli_parse_budget(const char *s, double *fraction)
 {
 	char *end;
 	double v;
 
-	if (!s || !*s)
+	/* Plain decimal only (strtod would also take spaces, hex, exponents, inf and nan). */
+	if (!s || !*s || strspn(s, "0123456789.") != strcspn(s, "%"))
 		return -1;
 	v = strtod(s, &end);
 	if (end == s || (*end && strcmp(end, "%")) || !(v > 0) || v > 100)

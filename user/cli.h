@@ -26,6 +26,12 @@ void cli_setup_signals(void);
 /* The shortest sampling interval the periodic commands accept. */
 #define CLI_MIN_INTERVAL_NS 100000000ull
 
+struct gs_err;
+
+/* -i of the commands that watch (top, record, serve): a duration of at least 100 ms. Returns 0,
+ * or -1 with err set (GS_EXIT_USAGE). */
+int cli_watch_interval(const char *arg, uint64_t *ns, struct gs_err *err);
+
 const struct command *cli_find(const char *name);
 void cli_usage(FILE *out);
 

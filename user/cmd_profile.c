@@ -4,6 +4,8 @@
  * then where the process allocated and which go statements created its live goroutines, as a
  * table or as a pprof profile.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -87,6 +89,7 @@ static int parse_args(int argc, char **argv, struct profile_args *a, struct gs_e
 	};
 	int c, verbosity = 0, rc;
 	char *end;
+	long n;
 
 	a->top = 20;
 	opterr = 0;
@@ -103,15 +106,20 @@ static int parse_args(int argc, char **argv, struct profile_args *a, struct gs_e
 					       "2m or 500ms", optarg);
 			break;
 		case 'o':
+			if (a->path)
+				return gs_fail(err, GS_EXIT_USAGE, "-o given twice ('%s' and '%s')",
+					       a->path, optarg);
 			if (!*optarg)
 				return gs_fail(err, GS_EXIT_USAGE, "-o needs a file name, not ''");
 			a->path = optarg;
 			break;
 		case 'n':
-			a->top = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || a->top < 1 || a->top > 100000)
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (!isdigit((unsigned char)optarg[0]) || *end || errno || n < 1 || n > 100000)
 				return gs_fail(err, GS_EXIT_USAGE, "bad row count '%s': give 1 to 100000",
 					       optarg);
+			a->top = (int)n;
 			break;
 		case 's':
 			if (strcmp(optarg, "bytes") && strcmp(optarg, "objects"))

@@ -618,11 +618,8 @@ static int parse_args(int argc, char **argv, struct record_args *a, struct gs_er
 			break;
 		case 'a': a->wo.all = true; break;
 		case 'i':
-			if (cli_parse_duration(optarg, &a->wo.interval_ns) ||
-			    a->wo.interval_ns < CLI_MIN_INTERVAL_NS)
-				return gs_fail(err, GS_EXIT_USAGE, "bad interval '%s': give a duration "
-					       "of at least 100ms (e.g. 1s, 500ms)",
-					       optarg);
+			if (cli_watch_interval(optarg, &a->wo.interval_ns, err))
+				return -1;
 			break;
 		case 'T': a->wo.stw = true; break;
 		case 'S': a->wo.stw = false; break;

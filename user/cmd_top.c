@@ -82,10 +82,8 @@ static int parse_args(int argc, char **argv, struct top_opts *o, struct gs_err *
 			continue;
 		switch (c) {
 		case 'i':
-			if (cli_parse_duration(optarg, &o->w.interval_ns) ||
-			    o->w.interval_ns < CLI_MIN_INTERVAL_NS)
-				return gs_fail(err, GS_EXIT_USAGE, "bad interval '%s': give a duration "
-					       "of at least 100ms (e.g. 1s, 500ms)", optarg);
+			if (cli_watch_interval(optarg, &o->w.interval_ns, err))
+				return -1;
 			break;
 		case 'A': o->t.ascii = true; break;
 		case 'C': o->t.color = false; break;

@@ -58,6 +58,13 @@ static int check_privileges(struct gs_err *err)
 		missing |= CAPS_BIT(CAP_PERFMON);
 	if (!have_cap(CAP_SYS_PTRACE))
 		missing |= CAPS_BIT(CAP_SYS_PTRACE);
+	if (missing && geteuid() == 0)
+		/* Root whose bounding set lacks them: "use sudo" would send the user in circles. */
+		return gs_fail(err, GS_EXIT_PERMISSION,
+			       "missing %s: loading BPF programs needs CAP_BPF and CAP_PERFMON, "
+			       "reading another process CAP_SYS_PTRACE, and this root process does "
+			       "not have them (container or service capability bounding set)",
+			       caps_names(missing, names, sizeof(names)));
 	if (missing)
 		return gs_fail(err, GS_EXIT_PERMISSION,
 			       "missing %s: loading BPF programs needs root (or CAP_BPF and "

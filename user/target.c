@@ -44,6 +44,13 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 	if (!t->bin) {
 		if (err && err->code == GS_EXIT_NOT_GO)
 			gs_fail(err, GS_EXIT_NOT_GO, "%s (%s) is not a Go program", t->comm, t->exe);
+		else if (err && err->code == GS_EXIT_PERMISSION && !caps_have(CAP_SYS_PTRACE) &&
+			 geteuid() == 0)
+			/* Root whose bounding set lacks it (a container, CapabilityBoundingSet=). */
+			gs_fail(err, GS_EXIT_PERMISSION,
+				"no permission to read the executable of %s: missing CAP_SYS_PTRACE, "
+				"which this root process does not have (container or service capability "
+				"bounding set)", t->comm);
 		else if (err && err->code == GS_EXIT_PERMISSION && !caps_have(CAP_SYS_PTRACE))
 			gs_fail(err, GS_EXIT_PERMISSION,
 				"no permission to read the executable of %s: missing CAP_SYS_PTRACE "

@@ -8,15 +8,18 @@ import pytest
 
 from conftest import loaded_goscope_progs, run_goscope
 
-COMMANDS = ["gctrace", "top", "ps", "stat", "schedtrace", "record", "serve", "metrics"]
+COMMANDS = ["gctrace", "top", "ps", "stat", "schedtrace", "record", "serve", "metrics", "profile"]
 TAKES_INTERVAL = {"top", "stat", "schedtrace", "record", "serve"}
-TAKES_PIDS = {"gctrace", "top", "stat", "schedtrace", "record", "serve"}
+TAKES_PIDS = {"gctrace", "top", "stat", "schedtrace", "record", "serve", "profile"}
+TAKES_OPTIN = {"top", "record", "serve", "profile"}     # --goroutines, --allocs, --budget
 # A PID that parses, so that only the argument under test is wrong.
 PID = str(os.getpid())
 
 BAD_DURATIONS = ["-1s", "0", "1e400s", "99999999999h", "99999999999m", "1e12m", "1x", "", "nan",
                  "inf", "infs", "nans", "0x10s", " 1s", "1s ", "-0.5", "+1s", "1e-400s"]
 BAD_PIDS = ["0", "-5", "abc", "99999999999", "1.5", "", "12ab", " 7", "0x10", "2147483648", "+7"]
+BAD_BUDGETS = ["0", "-1", "101", "1e400", "nan", "inf", "abc", "", "0x10", " 1", "1 ", "1%%", "%"]
+BAD_COUNTS = ["0", "-1", "100001", "abc", "", "1.5", "99999999999999999999", " 5", "5x"]
 BAD_LISTEN = [":99999", "1.2.3.4.5:1", "[::1", "host:", "::1:80", "127.0.0.1", "[::1]", ":",
               "127.0.0.1:-1", "127.0.0.1:80x", "[::1]80", "999.1.1.1:80"]
 
@@ -43,6 +46,8 @@ def cases(cmd):
     pid = [PID] if cmd in TAKES_PIDS else []
     if cmd in ("record", "serve"):
         pid = ["--all"]
+    if cmd == "profile":
+        pid = ["--allocs", PID]
     out = [
         ([cmd, "--nope"] + pid, "'--nope'"),
         ([cmd, "-Z"] + pid, "'-Z'"),
@@ -64,13 +69,36 @@ def cases(cmd):
     else:
         out.append(([cmd, "-i", "1s"] + pid, "'-i'"))
     if cmd in TAKES_PIDS:
+        what = ["--goroutines"] if cmd == "profile" else []
         for p in BAD_PIDS:
-            out.append(([cmd, p], ""))
-            out.append(([cmd, "--", p], ""))
+            out.append(([cmd] + what + [p], ""))
+            out.append(([cmd] + what + ["--", p], ""))
     else:
         out.append(([cmd, PID], ""))
+    if cmd in TAKES_OPTIN:
+        for b in BAD_BUDGETS:
+            out.append(([cmd, "--budget", b] + pid, "budget"))
+            out.append(([cmd, f"--budget={b}"] + pid, "budget"))
+        out.append(([cmd] + pid + ["--budget"], "needs a value"))
+        out.append(([cmd, "--allocs=1"] + pid, "'--allocs'"))
     if cmd in ("gctrace", "stat", "schedtrace", "record", "serve"):
         out.append(([cmd], "PID"))
+    if cmd == "profile":
+        out.append(([cmd, "--allocs"], "PID"))
+        out.append(([cmd, "--allocs", PID, PID], "one PID"))
+        out.append(([cmd, PID], "--allocs or --goroutines"))
+        out.append(([cmd] + pid + ["-d"], "needs a value"))
+        for d in BAD_DURATIONS:
+            out.append(([cmd, "-d", d] + pid, "duration"))
+            out.append(([cmd, f"--duration={d}"] + pid, "duration"))
+        for n in BAD_COUNTS:
+            out.append(([cmd, "-n", n] + pid, "row count"))
+            out.append(([cmd, f"--top={n}"] + pid, "row count"))
+        for sort in ["", "size", "Bytes", "bytes ", "objects,bytes"]:
+            out.append(([cmd, "-s", sort] + pid, "bad sort"))
+        out.append(([cmd, "-o", "/tmp/goscope-a.jsonl", "-o", "/tmp/goscope-b.jsonl"] + pid, "twice"))
+        out.append(([cmd, "-o", ""] + pid, "file name"))
+        out.append(([cmd, "--allocs", "--goroutines", "-o", "/tmp/goscope-a.jsonl", PID], "one profile"))
     if cmd in ("stat", "schedtrace"):
         out.append(([cmd, PID, PID], "exactly one PID"))
     if cmd in ("record", "serve"):

@@ -1,6 +1,6 @@
 """Bad input: one line on stderr saying what is wrong, a distinct exit code, nothing left attached."""
 import os
-import shutil
+import re
 import subprocess
 import time
 
@@ -146,13 +146,29 @@ def test_go_older_than_1_19(tmp_path, go_target):
 
 def test_not_root_on_someone_elses_process(go_target):
     t = go_target(target_path(GO_MINORS[-1], "default"))
-    assert_one_line_error(run_goscope(["gctrace", t.pid], user=NOBODY), 7, "root")
+    assert_one_line_error(run_goscope(["gctrace", t.pid], user=NOBODY), 7, "CAP_SYS_PTRACE", "root")
 
 
 def test_not_root_on_own_process(go_target):
     # The executable is readable, so the failure comes from loading BPF without privileges.
     t = go_target(target_path(GO_MINORS[-1], "default"), user=NOBODY)
-    assert_one_line_error(run_goscope(["gctrace", t.pid], user=NOBODY), 7, "root")
+    assert_one_line_error(run_goscope(["gctrace", t.pid], user=NOBODY), 7, "CAP_BPF", "CAP_PERFMON",
+                          "CAP_SYS_PTRACE", "root")
+
+
+@pytest.mark.parametrize("drop,missing", [("-sys_admin,-bpf", "CAP_BPF"),
+                                          ("-sys_admin,-perfmon", "CAP_PERFMON"),
+                                          ("-sys_ptrace", "CAP_SYS_PTRACE")])
+def test_root_without_one_capability(drop, missing, go_target):
+    # Root whose bounding set lacks a capability (a container, a systemd unit's
+    # CapabilityBoundingSet=): the message names exactly what is missing.
+    t = go_target(target_path(GO_MINORS[-1], "default"))
+    res = subprocess.run(["setpriv", f"--bounding-set={drop}", str(GOSCOPE), "gctrace", str(t.pid)],
+                         capture_output=True, text=True, timeout=30)
+    assert_one_line_error(res, 7, "bounding set")
+    named = re.search(r"missing (CAP_\w+(?:, CAP_\w+)*)", res.stderr)
+    assert named and named.group(1) == missing, res.stderr
+    assert "sudo" not in res.stderr, "it is root already"
 
 
 def test_help_everywhere():

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import (COUNTS, GO_MINORS, GOSCOPE, loaded_goscope_progs, run_goscope, target_path,
+from conftest import (COUNTS, GO_MINORS, loaded_goscope_progs, run_goscope, target_path,
                       wait_for)
 
 # Values the runtime holds still in a quiescent process: compared exactly.

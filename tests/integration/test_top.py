@@ -313,7 +313,7 @@ def test_ascii_fallback_and_no_color(quiescent, go_target, tmux):
 def test_colors_and_unicode_by_default(go_target, tmux):
     g = go_target(target_path(GO_MINORS[-1], "default"))
     t = tmux(["top", "-i", "250ms", str(g.pid)])
-    screen = t.wait_screen(lambda s: any(c in s for c in "▁▂▃▄▅▆▇█"), 20)
+    t.wait_screen(lambda s: any(c in s for c in "▁▂▃▄▅▆▇█"), 20)
     assert re.search(r"\x1b\[[0-9;]*3[0-7]m", t.screen(escapes=True)), "no colors"
     quit_and_check_restored(t)
 
