@@ -451,6 +451,7 @@ COMMANDS = {
     "record": lambda pid: ["record", "-i", "100ms", pid],
     "serve": lambda pid: ["serve", "--listen", "127.0.0.1:0", pid],
     "stat": lambda pid: ["stat", "-i", "30s", pid],
+    "profile": lambda pid: ["profile", "--goroutines", "--allocs", pid],
 }
 
 
@@ -469,7 +470,7 @@ def test_signals_stop_cleanly(cmd, sig, go_target, goscope):
 
 
 @pytest.mark.parametrize("args", [["gctrace"], ["schedtrace", "-i", "100ms"], ["record", "-i", "100ms"],
-                                  ["ps"], ["metrics"]])
+                                  ["ps"], ["metrics"], ["profile", "--allocs", "-d", "1s"]])
 def test_closed_pipe_ends_quietly(args, go_target):
     # goscope gctrace PID | head -1
     t = go_target(target_path(NEWEST, "default"))
