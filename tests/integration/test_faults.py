@@ -63,23 +63,45 @@ def _baseline():
 BEFORE = set()
 
 
-def leftover_progs():
-    return sorted(set(loaded_goscope_progs()) - BEFORE)
-
-
 def prog_holders(ids):
-    """Processes with a descriptor on one of the BPF programs ids: (pid, comm, fd)."""
+    """{program id: [(pid, comm)]}: the processes with a descriptor on each of the programs ids."""
     ids = {str(i) for i in ids}
-    out = []
+    out = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             for fd in os.listdir(f"/proc/{pid}/fd"):
                 with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                    if any(l.split()[1:2] and l.split()[1] in ids for l in f if l.startswith("prog_id:")):
-                        out.append((int(pid), open(f"/proc/{pid}/comm").read().strip(), int(fd)))
-        except OSError:
+                    prog = next((l.split()[1] for l in f if l.startswith("prog_id:")), None)
+                if prog in ids:
+                    comm = open(f"/proc/{pid}/comm").read().strip()
+                    out.setdefault(int(prog), []).append((int(pid), comm))
+        except (OSError, IndexError):
             pass
     return out
+
+
+def ours(pid):
+    """Whether pid descends from this test run (a goscope it started), not from another one."""
+    me = os.getpid()
+    try:
+        while pid > 1:
+            if pid == me:
+                return True
+            pid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
+def leftover_progs():
+    """goscope programs loaded since the test began that this run's goscopes (or nobody) still
+    hold. Those of another goscope on the machine (another test run, a user) don't count: the
+    tests ran in parallel once, and a `record` of the other run looked like a leak."""
+    new = set(loaded_goscope_progs()) - BEFORE
+    if not new:
+        return []
+    held = prog_holders(new)
+    return sorted(p for p in new if not held.get(p) or any(ours(pid) for pid, _ in held[p]))
 
 
 def assert_nothing_left(timeout=20):
@@ -87,8 +109,9 @@ def assert_nothing_left(timeout=20):
     descriptor closes); if not, say which process still holds them."""
     if not wait_for(lambda: leftover_progs() == [], timeout):
         left = leftover_progs()
+        held = prog_holders(left)
         pytest.fail(f"goscope BPF programs {left} still loaded {timeout}s after goscope ended; "
-                    f"held by {prog_holders(left) or 'no process (kernel references only)'}")
+                    f"held by {held or 'no process (kernel references only)'}")
 
 
 def goscope_links():
