@@ -264,6 +264,11 @@ static void check_write_failures(const char *dir)
 	ASSERT_TRUE(fd >= 0 && created, "a new file is created");
 	close(fd);
 	unlink(path);
+
+	/* A device is written as it is: not truncated, not replaced, not synced. */
+	ASSERT_EQ(pprof__write(p, "/dev/null", &err), 0, err.msg);
+	ASSERT_EQ(stat("/dev/null", &st), 0, "stat /dev/null");
+	ASSERT_TRUE(S_ISCHR(st.st_mode), "/dev/null is still a device");
 	umask(old);
 	pprof__free(p);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <zlib.h>
 #include "out/pprof.h"
 
@@ -755,11 +756,13 @@ int pprof__open_output(const char *path, bool *created, struct gs_err *err)
 
 static int write_fd(int fd, const char *path, const struct buf *b, struct gs_err *err)
 {
+	struct stat st;
 	FILE *f;
 	int ret;
 
+	/* Only a regular file is truncated: -o /dev/stdout or /dev/null are written as they are. */
 	fd = dup(fd);
-	if (fd < 0 || ftruncate(fd, 0)) {
+	if (fd < 0 || fstat(fd, &st) || (S_ISREG(st.st_mode) && ftruncate(fd, 0))) {
 		ret = neg_errno();
 		if (fd >= 0)
 			close(fd);
@@ -774,7 +777,7 @@ static int write_fd(int fd, const char *path, const struct buf *b, struct gs_err
 		ret = gzip_to(f, b->data, b->len);
 		if (!ret && fflush(f))
 			ret = neg_errno();
-		if (!ret && fsync(fileno(f)))
+		if (!ret && S_ISREG(st.st_mode) && fsync(fileno(f)))
 			ret = neg_errno();
 		if (fclose(f) && !ret)
 			ret = neg_errno();
