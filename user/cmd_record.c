@@ -91,8 +91,8 @@ static int open_output(const char *path, int *fd, struct gs_err *err)
 	int f = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 
 	if (f < 0 && errno == ELOOP)
-		return gs_fail(err, GS_EXIT_ERROR, "refusing to write to %s: it is a symbolic link",
-			       path);
+		return gs_fail(err, GS_EXIT_ERROR, "refusing to write to %s: it is a symbolic link "
+			       "(without -o, record writes to standard output)", path);
 	if (f < 0)
 		return gs_fail(err, GS_EXIT_ERROR, "cannot open %s for appending: %s", path,
 			       strerror(errno));

@@ -749,8 +749,8 @@ int pprof__open_output(const char *path, bool *created, struct gs_err *err)
 	if (fd >= 0)
 		return fd;
 	if (errno == ELOOP)
-		return gs_fail(err, GS_EXIT_ERROR, "refusing to write to %s: it is a symbolic link",
-			       path);
+		return gs_fail(err, GS_EXIT_ERROR, "refusing to write to %s: it is a symbolic link "
+			       "(for standard output, give -o -)", path);
 	return gs_fail(err, GS_EXIT_ERROR, "cannot create %s: %s", path, strerror(errno));
 }
 
@@ -760,7 +760,7 @@ static int write_fd(int fd, const char *path, const struct buf *b, struct gs_err
 	FILE *f;
 	int ret;
 
-	/* Only a regular file is truncated: -o /dev/stdout or /dev/null are written as they are. */
+	/* Only a regular file is truncated: -o /dev/null or a terminal is written as it is. */
 	fd = dup(fd);
 	if (fd < 0 || fstat(fd, &st) || (S_ISREG(st.st_mode) && ftruncate(fd, 0))) {
 		ret = neg_errno();
