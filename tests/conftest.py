@@ -104,19 +104,32 @@ class GoTarget:
         self._err.close()
 
 
+def factory(make, end):
+    """The body of a factory fixture (`yield from factory(...)`): the test gets start(...), which
+    returns make(...); when the test ends, end(x) runs for every x made."""
+    made = []
+
+    def start(*args, **kw):
+        x = make(*args, **kw)
+        made.append(x)
+        return x
+
+    yield start
+    for x in made:
+        end(x)
+
+
+def kill_if_running(x):
+    """End of a factory fixture for objects with a .proc still running."""
+    if x.proc.poll() is None:
+        x.proc.kill()
+        x.proc.wait()
+
+
 @pytest.fixture
 def go_target(tmp_path):
     """Factory: go_target(path) starts a workload; all are stopped at the end of the test."""
-    started = []
-
-    def start(path, **kw):
-        t = GoTarget(path, tmp_path, **kw)
-        started.append(t)
-        return t
-
-    yield start
-    for t in started:
-        t.stop()
+    yield from factory(lambda path, **kw: GoTarget(path, tmp_path, **kw), lambda t: t.stop())
 
 
 class Goscope:
@@ -180,18 +193,7 @@ class Goscope:
 @pytest.fixture
 def goscope(tmp_path):
     """Factory: goscope(args) runs the real binary; anything still running is killed at the end."""
-    running = []
-
-    def start(args, **kw):
-        g = Goscope(args, tmp_path, **kw)
-        running.append(g)
-        return g
-
-    yield start
-    for g in running:
-        if g.proc.poll() is None:
-            g.proc.kill()
-            g.proc.wait()
+    yield from factory(lambda args, **kw: Goscope(args, tmp_path, **kw), kill_if_running)
 
 
 # The ring buffer size the overflow tests were written for: the default (1 MiB) takes minutes
@@ -232,16 +234,9 @@ class Quiescent:
 
 @pytest.fixture
 def quiescent(tmp_path):
-    started = []
-
-    def start(minor, mode="default", extra=()):
-        q = Quiescent(target_path(minor, mode, "quiescent"), tmp_path, extra)
-        started.append(q)
-        return q
-
-    yield start
-    for q in started:
-        q.stop()
+    yield from factory(lambda minor, mode="default", extra=():
+                       Quiescent(target_path(minor, mode, "quiescent"), tmp_path, extra),
+                       lambda q: q.stop())
 
 
 def run_goscope(args, timeout=60, user=None):
@@ -279,19 +274,12 @@ def free_port():
 def lifecycle(tmp_path):
     """Starts tests/targets/lifecycle processes (lifecycle.Lifecycle); all stopped at the end."""
     from lifecycle import Lifecycle  # lifecycle.py imports this module
-    started = []
 
-    def start(minor, mode="default"):
-        t = Lifecycle(minor, mode, tmp_path)
-        started.append(t)
-        return t
-
-    yield start
-    for t in started:
-        if t.proc.poll() is None:
-            t.proc.kill()
-            t.proc.wait()
+    def end(t):
+        kill_if_running(t)
         t.stop()
+
+    yield from factory(lambda minor, mode="default": Lifecycle(minor, mode, tmp_path), end)
 
 
 def wait_for(pred, timeout, step=0.05):

@@ -14,7 +14,7 @@ import urllib.request
 import jsonschema
 import pytest
 
-from conftest import GO_MINORS, GOSCOPE, REPO, free_port, wait_for
+from conftest import GO_MINORS, GOSCOPE, REPO, factory, free_port, kill_if_running, wait_for
 from lifecycle import at
 from test_top import Tmux
 
@@ -47,18 +47,7 @@ class Agent:
 
 @pytest.fixture
 def agent(tmp_path):
-    started = []
-
-    def start(args, **kw):
-        a = Agent(args, tmp_path, **kw)
-        started.append(a)
-        return a
-
-    yield start
-    for a in started:
-        if a.proc.poll() is None:
-            a.proc.kill()
-            a.proc.wait()
+    yield from factory(lambda args, **kw: Agent(args, tmp_path, **kw), kill_if_running)
 
 
 def records(path):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, GO_MINORS, GOSCOPE, run_goscope, wait_for
+from conftest import BUILD, GO_MINORS, GOSCOPE, factory, kill_if_running, run_goscope, wait_for
 from lifecycle import SRC, at, site
 
 NEWEST = GO_MINORS[-1]
@@ -71,18 +71,7 @@ class Profile:
 
 @pytest.fixture
 def profile(tmp_path):
-    running = []
-
-    def start(*args):
-        p = Profile(args, tmp_path)
-        running.append(p)
-        return p
-
-    yield start
-    for p in running:
-        if p.proc.poll() is None:
-            p.proc.kill()
-            p.proc.wait()
+    yield from factory(lambda *args: Profile(args, tmp_path), kill_if_running)
 
 
 G_HEAD_RE = re.compile(r"Goroutines by creation site: (\d+) alive \((\d+) created and (\d+) exited "

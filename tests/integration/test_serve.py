@@ -18,7 +18,8 @@ import urllib.request
 
 import pytest
 
-from conftest import COUNTS, GO_MINORS, GOSCOPE, free_port, run_goscope, target_path, wait_for
+from conftest import (COUNTS, GO_MINORS, GOSCOPE, factory, free_port, kill_if_running, run_goscope,
+                      target_path, wait_for)
 
 NEWEST = GO_MINORS[-1]
 
@@ -59,18 +60,7 @@ class Serve:
 
 @pytest.fixture
 def serve(tmp_path):
-    started = []
-
-    def start(args):
-        s = Serve(args, tmp_path)
-        started.append(s)
-        return s
-
-    yield start
-    for s in started:
-        if s.proc.poll() is None:
-            s.proc.kill()
-            s.proc.wait()
+    yield from factory(lambda args: Serve(args, tmp_path), kill_if_running)
 
 
 @pytest.fixture

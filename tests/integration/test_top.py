@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import (GCTRACE_RE, GO_MINORS, GOSCOPE, TARGETS, check_parity, target_path,
-                      tool_path, wait_for)
+                      factory, tool_path, wait_for)
 
 UNITS = {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -97,16 +97,10 @@ class Tmux:
 
 @pytest.fixture
 def tmux(tmp_path):
-    started = []
+    def make(args, **kw):
+        return Tmux(tmp_path, " ".join([str(GOSCOPE)] + [shlex.quote(str(a)) for a in args]), **kw)
 
-    def start(args, **kw):
-        t = Tmux(tmp_path, " ".join([str(GOSCOPE)] + [shlex.quote(str(a)) for a in args]), **kw)
-        started.append(t)
-        return t
-
-    yield start
-    for t in started:
-        t.kill()
+    yield from factory(make, lambda t: t.kill())
 
 
 def parse_bytes(s):
