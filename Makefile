@@ -32,14 +32,15 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.skel.h,$(BPF_SRCS))
 
-USER_SRCS := $(wildcard user/*.c user/gobin/*.c user/out/*.c)
+USER_DIRS := user user/engine user/target user/gobin user/goruntime user/format user/util
+USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 USER_OBJS := $(patsubst %.c,$(O)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(O)/user/main.o,$(USER_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS)) $(O)/tests/gobin_dump
 
-HEADERS := $(wildcard include/*.h user/*.h user/gobin/*.h user/out/*.h)
+HEADERS := $(wildcard include/*.h) $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
 
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE $(SANITIZE)

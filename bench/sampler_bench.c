@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <time.h>
 #include "cli.h"
-#include "log.h"
-#include "proc.h"
-#include "sampler.h"
-#include "target.h"
+#include "util/log.h"
+#include "target/proc.h"
+#include "target/sampler.h"
+#include "target/target.h"
 
 static uint64_t clock_ns(clockid_t id)
 {

@@ -8,11 +8,11 @@
 #include <time.h>
 #include <getopt.h>
 #include "cli.h"
-#include "watch.h"
-#include "log.h"
-#include "proc.h"
-#include "sampler.h"
-#include "target.h"
+#include "engine/engine.h"
+#include "util/log.h"
+#include "target/proc.h"
+#include "target/sampler.h"
+#include "target/target.h"
 
 volatile sig_atomic_t cli_stop;
 

@@ -5,14 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "caps.h"
+#include "target/caps.h"
 #include "cli.h"
-#include "events.h"
-#include "log.h"
-#include "probes.h"
-#include "proc.h"
-#include "target.h"
-#include "out/gctrace.h"
+#include "engine/events.h"
+#include "util/log.h"
+#include "target/probes.h"
+#include "target/proc.h"
+#include "target/target.h"
+#include "format/gctrace.h"
 
 #define POLL_MS 200
 

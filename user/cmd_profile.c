@@ -13,16 +13,16 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "caps.h"
+#include "target/caps.h"
 #include "cli.h"
-#include "log.h"
-#include "proc.h"
-#include "sites.h"
-#include "target.h"
-#include "watch.h"
+#include "util/log.h"
+#include "target/proc.h"
+#include "engine/sites.h"
+#include "target/target.h"
+#include "engine/engine.h"
 #include "gobin/gobin.h"
-#include "out/pprof.h"
-#include "metrics.h"
+#include "format/pprof.h"
+#include "goruntime/metrics.h"
 
 #define STEP_MS 100
 

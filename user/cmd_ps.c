@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
-#include "log.h"
-#include "proc.h"
+#include "util/log.h"
+#include "target/proc.h"
 #include "gobin/gobin.h"
-#include "gobin/layout.h"
+#include "goruntime/layout.h"
 
 struct ps_row {
 	pid_t pid;

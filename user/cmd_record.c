@@ -13,17 +13,17 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "caps.h"
+#include "target/caps.h"
 #include "cli.h"
-#include "log.h"
-#include "metrics.h"
-#include "proc.h"
-#include "sites.h"
-#include "target.h"
-#include "watch.h"
-#include "out/gctrace.h"
-#include "out/json.h"
-#include "out/schedtrace.h"
+#include "util/log.h"
+#include "goruntime/metrics.h"
+#include "target/proc.h"
+#include "engine/sites.h"
+#include "target/target.h"
+#include "engine/engine.h"
+#include "format/gctrace.h"
+#include "format/json.h"
+#include "format/schedtrace.h"
 
 #define RECORD_SCHEMA	"goscope.record/1"
 #define POLL_MS		200

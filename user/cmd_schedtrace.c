@@ -3,13 +3,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "caps.h"
+#include "target/caps.h"
 #include "cli.h"
-#include "log.h"
-#include "proc.h"
-#include "sampler.h"
-#include "target.h"
-#include "out/schedtrace.h"
+#include "util/log.h"
+#include "target/proc.h"
+#include "target/sampler.h"
+#include "target/target.h"
+#include "format/schedtrace.h"
 
 static void usage(FILE *out)
 {

@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "caps.h"
+#include "target/caps.h"
 #include "cli.h"
-#include "httpd.h"
-#include "log.h"
-#include "proc.h"
-#include "watch.h"
-#include "out/prom.h"
+#include "util/httpd.h"
+#include "util/log.h"
+#include "target/proc.h"
+#include "engine/engine.h"
+#include "format/prom.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:9464"
 #define POLL_MS			200

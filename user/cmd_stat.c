@@ -7,16 +7,16 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
-#include "log.h"
-#include "events.h"
-#include "metrics.h"
-#include "model.h"
-#include "probes.h"
-#include "proc.h"
-#include "sampler.h"
-#include "target.h"
+#include "util/log.h"
+#include "engine/events.h"
+#include "goruntime/metrics.h"
+#include "engine/model.h"
+#include "target/probes.h"
+#include "target/proc.h"
+#include "target/sampler.h"
+#include "target/target.h"
 #include "gobin/gobin.h"
-#include "out/json.h"
+#include "format/json.h"
 
 #define TOP_WAIT_REASONS 5
 

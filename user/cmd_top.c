@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "caps.h"
+#include "target/caps.h"
 #include "cli.h"
-#include "log.h"
-#include "proc.h"
-#include "watch.h"
-#include "out/tui.h"
+#include "util/log.h"
+#include "target/proc.h"
+#include "engine/engine.h"
+#include "format/tui.h"
 
 #define STEP_MS 100			/* key presses are handled at least this often */
 #define EXITED_LINGER_NS 10000000000ull	/* overview of all: exited rows stay this long */

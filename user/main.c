@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
-#include "log.h"
+#include "util/log.h"
 
 int main(int argc, char **argv)
 {

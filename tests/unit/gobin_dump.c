@@ -25,7 +25,7 @@
 #include <time.h>
 #include "gobin/disasm.h"
 #include "gobin/gobin.h"
-#include "gobin/layout.h"
+#include "goruntime/layout.h"
 #include "gobin/pclntab.h"
 
 #define MAX_ARGS	256

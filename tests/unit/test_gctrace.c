@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include "check.h"
-#include "out/gctrace.h"
+#include "format/gctrace.h"
 
 static void test_fmt_ns_as_ms(void)
 {

@@ -18,7 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include "check.h"
-#include "out/pprof.h"
+#include "format/pprof.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1

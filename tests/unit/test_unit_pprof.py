@@ -1,4 +1,4 @@
-"""Root-free: goscope's pprof writer (user/out/pprof.c) read back by Go's own `go tool pprof`.
+"""Root-free: goscope's pprof writer (user/format/pprof.c) read back by Go's own `go tool pprof`.
 
 build/tests/test_pprof writes profiles whose contents are known (see tests/unit/test_pprof.c);
 the newest installed Go toolchain's pprof must parse them and show exactly those samples,

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
-#include "log.h"
+#include "util/log.h"
 
 struct go_version {
 	int major;

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The dashboard's detail view of one process: history graphs, gctrace lines, goroutines, Ps. */
+#include <ncurses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "format/tui_int.h"
+#include "engine/model.h"
+#include "engine/engine.h"
+#include "engine/sites.h"
+#include "format/gctrace.h"
+#include "goruntime/metrics.h"
+
+#define GRAPH_MAX_POINTS 512
+#define WAIT_REASONS_SHOWN 4
+#define SITES_SHOWN 3		/* rows per site panel (--goroutines, --allocs) */
+
+/* Eighths of a cell, bottom up: the Unicode lower blocks. */
+static const char *const vblocks[9] = { " ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+static const char *const hblocks[9] = { "", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█" };
+
+struct series {
+	const char *title;
+	double v[GRAPH_MAX_POINTS];	/* oldest first */
+	double mark[GRAPH_MAX_POINTS];	/* a second series drawn as a line (heap goal); <0: none */
+	int n;
+	bool bytes, ns, rate;
+	bool has_mark;
+};
+
+/* One graph cell: fill eighths of it (0..8) with the bar, or the goal mark. */
+static void graph_cell(const struct tui *t, int y, int x, int fill, bool mark)
+{
+	if (fill > 0) {
+		tui_attr_on(t, TP_GRAPH, 0);
+		if (t->o.ascii)
+			mvaddstr(y, x, fill >= 4 ? "#" : "_");
+		else
+			mvaddstr(y, x, vblocks[fill]);
+		tui_attr_off(t, TP_GRAPH, 0);
+	} else if (mark) {
+		tui_attr_on(t, TP_GOAL, A_BOLD);
+		mvaddstr(y, x, t->o.ascii ? "-" : "─");
+		tui_attr_off(t, TP_GOAL, A_BOLD);
+	}
+}
+
+static void fmt_value(const struct tui *t, const struct series *s, double v, char *buf, size_t len)
+{
+	char num[32];
+
+	if (s->bytes)
+		tui_fmt_bytes(num, sizeof(num), v);
+	else if (s->ns)
+		tui_fmt_ns(t, num, sizeof(num), v);
+	else
+		tui_fmt_count(num, sizeof(num), v);
+	snprintf(buf, len, "%s%s", num, s->rate ? "/s" : "");
+}
+
+/* A bar graph of the newest points, right-aligned, scaled to the largest value shown. */
+static void draw_graph(const struct tui *t, int y, int x, int h, int w, const struct series *s)
+{
+	int first = s->n > w ? s->n - w : 0, i, r;
+	double max = 0;
+	char title[200], vmax[48], vnow[48];
+
+	for (i = first; i < s->n; i++) {
+		if (s->v[i] > max)
+			max = s->v[i];
+		if (s->mark[i] > max)
+			max = s->mark[i];
+	}
+	fmt_value(t, s, max, vmax, sizeof(vmax));
+	fmt_value(t, s, s->n ? s->v[s->n - 1] : 0, vnow, sizeof(vnow));
+	if (s->ns && s->n && !s->v[s->n - 1])
+		snprintf(vnow, sizeof(vnow), "none");
+	snprintf(title, sizeof(title), "%s%s %s, max %s", s->title,
+		 s->has_mark ? (t->o.ascii ? " (goal -)" : " (goal ─)") : "", s->n ? vnow : "-",
+		 vmax);
+	tui_attr_on(t, TP_TITLE, A_BOLD);
+	tui_put(y, x, w, title);
+	tui_attr_off(t, TP_TITLE, A_BOLD);
+	if (!s->n || max <= 0)
+		return;
+	for (i = first; i < s->n; i++) {
+		int col = x + w - (s->n - i);
+		int level = (int)(s->v[i] / max * h * 8 + 0.5);
+		int mrow = s->has_mark ? (int)(s->mark[i] / max * h - 0.001) : -1;
+
+		if (s->v[i] > 0 && level == 0)
+			level = 1;	/* something happened: never invisible */
+		for (r = 0; r < h; r++) {
+			int fill = level - r * 8;
+
+			graph_cell(t, y + h - r, col, fill > 8 ? 8 : fill < 0 ? 0 : fill, r == mrow);
+		}
+	}
+}
+
+/* The four series from the history, newest last. */
+static void build_series(const struct model *m, int n, struct series *s)
+{
+	int i;
+
+	s[0].title = "heap";
+	s[1].title = "alloc rate";
+	s[2].title = "goroutines";
+	s[3].title = "GC pause";
+	s[0].bytes = s[1].bytes = s[1].rate = s[3].ns = s[0].has_mark = true;
+	for (i = 0; i < 4; i++)
+		s[i].n = n;
+	for (i = 0; i < n; i++) {
+		const struct model_point *p = model__point(m, (uint64_t)(n - 1 - i));
+		const struct model_point *prev = model__point(m, (uint64_t)(n - i));
+		double dt = prev ? (double)(p->mono_ns - prev->mono_ns) / 1e9 : 0;
+
+		s[0].v[i] = (double)p->heap_alloc;
+		s[0].mark[i] = (double)p->heap_goal;
+		s[1].v[i] = dt > 0 ? (double)(p->total_alloc - prev->total_alloc) / dt : 0;
+		s[2].v[i] = (double)p->goroutines;
+		s[3].v[i] = (double)p->max_pause_ns;
+		s[1].mark[i] = s[2].mark[i] = s[3].mark[i] = -1;
+	}
+}
+
+static void draw_graphs(const struct tui *t, const struct watched *w, int y, int gh)
+{
+	static struct series s[4];
+	int half = (COLS - 1) / 2, n = (int)(w->model->nhist < MODEL_HIST ? w->model->nhist :
+						  MODEL_HIST);
+
+	if (n > GRAPH_MAX_POINTS)
+		n = GRAPH_MAX_POINTS;
+	memset(s, 0, sizeof(s));
+	build_series(w->model, n, s);
+	draw_graph(t, y, 0, gh, half, &s[0]);
+	draw_graph(t, y, half + 1, gh, COLS - half - 1, &s[1]);
+	draw_graph(t, y + gh + 1, 0, gh, half, &s[2]);
+	draw_graph(t, y + gh + 1, half + 1, gh, COLS - half - 1, &s[3]);
+}
+
+static void fmt_limit(char *buf, size_t len, int64_t limit)
+{
+	if (limit < 0 || limit == INT64_MAX)
+		snprintf(buf, len, "off");
+	else
+		tui_fmt_bytes(buf, len, (double)limit);
+}
+
+/* Who and in what state, the heap and GC now, then pauses and settings: three lines. */
+static void draw_summary(const struct tui *t, const struct watched *w, int y)
+{
+	const struct rt_sample *s = &w->cur;
+	struct model_window mw;
+	char line[1024], heap[16], goal[16], live[16], rate[16], limit[16], last[16], max[16];
+	char state[200], gogc[16], cpu[16];
+	bool gone = w->state == WS_EXITED;
+
+	if (gone)
+		snprintf(state, sizeof(state), "TARGET EXITED %.0fs ago, last readings below",
+			 (double)(watch_now_ns() - w->exited_ns) / 1e9);
+	else if (!w->probed)
+		snprintf(state, sizeof(state), "sampling only (no probes)");
+	else if (w->state == WS_WAITING)
+		snprintf(state, sizeof(state), "attached, waiting for first GC");
+	else
+		snprintf(state, sizeof(state), "%s", watched_state_name(w->state));
+	snprintf(line, sizeof(line), "PID %d %s %s - %s - %u GCs", w->pid, w->comm, w->version,
+		 state, s->num_gc);
+	if (w->probed)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), ", %u before attach",
+			 w->numgc_at_attach);
+	snprintf(line + strlen(line), sizeof(line) - strlen(line), " - %s", w->exe ? w->exe : "");
+	tui_attr_on(t, gone ? TP_ALERT : TP_NONE, A_BOLD);
+	tui_put(y, 0, COLS, line);
+	tui_attr_off(t, gone ? TP_ALERT : TP_NONE, A_BOLD);
+
+	model__window(w->model, TUI_RATE_WINDOW_NS, TUI_PAUSE_WINDOW_NS, &mw);
+	tui_fmt_bytes(heap, sizeof(heap), (double)s->heap_alloc);
+	tui_fmt_bytes(goal, sizeof(goal), (double)s->next_gc);
+	tui_fmt_bytes(live, sizeof(live), (double)s->heap_marked);
+	tui_fmt_bytes(rate, sizeof(rate), mw.alloc_bytes_per_s);
+	snprintf(cpu, sizeof(cpu), mw.gc_cpu_percent >= 0 ? "%.1f%%" : "-", mw.gc_cpu_percent);
+	snprintf(line, sizeof(line), "heap %s  goal %s  marked live %s | alloc %s/s | GC %.1f/s, "
+		 "CPU %s", heap, goal, live, rate, mw.gc_per_s, cpu);
+	tui_put(y + 1, 0, COLS, line);
+
+	tui_fmt_ns(t, last, sizeof(last), (double)mw.last_pause_ns);
+	tui_fmt_ns(t, max, sizeof(max), (double)mw.max_pause_ns);
+	fmt_limit(limit, sizeof(limit), s->gomemlimit);
+	snprintf(gogc, sizeof(gogc), s->gogc < 0 ? "off" : "%d", s->gogc);
+	snprintf(line, sizeof(line), "pause %s, max 60s %s | GOGC %s  GOMEMLIMIT %s  GOMAXPROCS %d"
+		 "  threads %d", mw.have_pause ? last : "-", mw.max_pause_ns ? max : "-", gogc, limit,
+		 s->gomaxprocs, s->threads);
+	tui_put(y + 2, 0, COLS, line);
+}
+
+static int cmp_count_desc(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : (int)x[1] - (int)y[1];
+}
+
+/* Goroutines by state and the most common wait reasons. */
+static void draw_goroutines(const struct tui *t, const struct watched *w, int y)
+{
+	const struct rt_sample *s = &w->cur;
+	uint32_t top[SAMPLER_MAX_WAIT_REASONS][2];
+	char line[1024];
+	size_t off;
+	int i, n = 0;
+
+	off = (size_t)snprintf(line, sizeof(line), "goroutines %lld: running %llu, runnable %llu, "
+			       "waiting %llu, syscall %llu, other %llu; system %llu%s",
+			       (long long)s->num_goroutine,
+			       (unsigned long long)s->gstate[GSTATE_RUNNING],
+			       (unsigned long long)s->gstate[GSTATE_RUNNABLE],
+			       (unsigned long long)s->gstate[GSTATE_WAITING],
+			       (unsigned long long)s->gstate[GSTATE_SYSCALL],
+			       (unsigned long long)s->gstate[GSTATE_OTHER],
+			       (unsigned long long)s->gstate_sys,
+			       s->gwalk_partial ? " (partial walk)" : "");
+	tui_put(y, 0, COLS, line);
+	for (i = 0; i < SAMPLER_MAX_WAIT_REASONS; i++)
+		if (s->wait_reason[i]) {
+			top[n][0] = s->wait_reason[i];
+			top[n++][1] = (uint32_t)i;
+		}
+	qsort(top, (size_t)n, sizeof(top[0]), cmp_count_desc);
+	off = (size_t)snprintf(line, sizeof(line), "  waiting on:");
+	for (i = 0; i < n && i < WAIT_REASONS_SHOWN && off < sizeof(line); i++) {
+		const char *name = watched__wait_reason(w, top[i][1]);
+
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s %s %u", i ? "," : "",
+					name ? name : "?", top[i][0]);
+	}
+	if (!n)
+		snprintf(line + off, sizeof(line) - off, " nothing");
+	tui_put(y + 1, 0, COLS, line);
+}
+
+/* A horizontal bar of v out of max, width cells, in eighths. */
+static void hbar(const struct tui *t, char *buf, size_t len, double v, double max, int width)
+{
+	int eighths = max > 0 ? (int)(v / max * width * 8 + 0.5) : 0, i;
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < width && off < len; i++) {
+		int f = eighths - i * 8;
+		const char *c = f >= 8 ? (t->o.ascii ? "#" : hblocks[8]) :
+				f > 0 ? (t->o.ascii ? "+" : hblocks[f]) : " ";
+
+		off += (size_t)snprintf(buf + off, len - off, "%s", c);
+	}
+}
+
+/* The global run queue and each P's local one, as schedtrace counts them. */
+static int draw_runqueues(const struct tui *t, const struct watched *w, int y, int max_lines)
+{
+	const struct rt_sample *s = &w->cur;
+	char item[96], bar[64], head[64];
+	double max = 8;
+	int i, x, line = 0, per_item = 16;
+
+	for (i = 0; i < s->nprocs; i++)
+		if (s->p_runq[i] > max)
+			max = s->p_runq[i];
+	snprintf(head, sizeof(head), "run queues: global %d |", s->runqueue);
+	tui_put(y, 0, COLS, head);
+	x = (int)strlen(head) + 1;
+	for (i = 0; i < s->nprocs; i++) {
+		if (x + per_item > COLS) {
+			if (++line >= max_lines) {
+				snprintf(item, sizeof(item), "+%d more", s->nprocs - i);
+				tui_put(y + line - 1, COLS - 9, 9, item);
+				break;
+			}
+			x = 2;
+		}
+		hbar(t, bar, sizeof(bar), s->p_runq[i], max, 6);
+		snprintf(item, sizeof(item), "P%-2d ", i);
+		tui_put(y + line, x, 4, item);
+		tui_attr_on(t, TP_GRAPH, 0);
+		tui_put(y + line, x + 4, 6, bar);
+		tui_attr_off(t, TP_GRAPH, 0);
+		snprintf(item, sizeof(item), "%-4u", s->p_runq[i]);
+		tui_put(y + line, x + 11, 4, item);
+		x += per_item;
+	}
+	return line + 1;
+}
+
+/* The newest cycles, exactly as `goscope gctrace` prints them, newest at the bottom. */
+static void draw_gctrace(const struct tui *t, const struct watched *w, int y, int h)
+{
+	char line[GCTRACE_LINE_MAX];
+	const struct gc_cycle *c;
+	int i, n = 0;
+
+	tui_attr_on(t, TP_TITLE, A_BOLD);
+	tui_put(y, 0, COLS, "GC cycles, as GODEBUG=gctrace=1 prints them:");
+	tui_attr_off(t, TP_TITLE, A_BOLD);
+	while (n < h - 1 && model__gc_recent(w->model, (uint64_t)n))
+		n++;
+	if (!n) {
+		tui_put(y + 1, 2, COLS - 2, !w->probed ? "no GC lines without the probes (run as root)" :
+			w->state == WS_EXITED ? "no GC cycle ended while goscope watched" :
+			"waiting for the first GC cycle to end");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		c = model__gc_recent(w->model, (uint64_t)(n - 1 - i));
+		gctrace_format(&c->ev, line, sizeof(line));
+		tui_put(y + 1 + i, 0, COLS, line);
+	}
+}
+
+/* A source file without its directories: the panel is narrow, the line number is what matters. */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* A title line: what the opt-in probes found, or why they stopped. */
+static void sites_title(const struct tui *t, const struct watched *w, enum optin_mode m, int y,
+			const char *what)
+{
+	const struct optin_state *o = &w->optin[m];
+	char line[700];
+
+	tui_attr_on(t, TP_TITLE, A_BOLD);
+	tui_put(y, 0, COLS, what);
+	tui_attr_off(t, TP_TITLE, A_BOLD);
+	if (o->note[0]) {
+		snprintf(line, sizeof(line), "  %s", o->note);
+		tui_attr_on(t, o->tripped ? TP_ALERT : TP_DIM, 0);
+		tui_put(y, (int)strlen(what), COLS - (int)strlen(what), line);
+		tui_attr_off(t, o->tripped ? TP_ALERT : TP_DIM, 0);
+	} else if (o->on) {
+		snprintf(line, sizeof(line), "  probes cost ≈ %.2f%% of a CPU", o->cpu * 100);
+		tui_put(y, (int)strlen(what), COLS - (int)strlen(what), line);
+	}
+}
+
+/* The top goroutine creation sites and allocation sites (--goroutines, --allocs). */
+static int draw_sites(const struct tui *t, const struct watched *w, int y, int rows)
+{
+	char line[1024], b[32];
+	int used = 0, i;
+
+	if (!w->sites)
+		return 0;
+	if (w->optin[OPTIN_GOROUTINES].wanted) {
+		const struct gsite *g;
+		int n = (int)sites__gsites(w->sites, &g), shown = 0;
+
+		sites_title(t, w, OPTIN_GOROUTINES, y + used++, "goroutines by creation site:");
+		for (i = 0; i < n && shown < rows; i++) {
+			if (g[i].system)
+				continue;
+			char span[24];
+
+			snprintf(span, sizeof(span), "in %.0fs", (double)g[i].growth_ns / 1e9);
+			snprintf(line, sizeof(line), "  %7llu live %+7lld %-7s  %s -> %s  %s:%d",
+				 (unsigned long long)g[i].live, (long long)g[i].growth, span,
+				 g[i].where.func, g[i].start.func, base_name(g[i].where.file),
+				 g[i].where.line);
+			tui_put(y + used++, 0, COLS, line);
+			shown++;
+		}
+		if (!shown)
+			tui_put(y + used++, 2, COLS - 2, "no goroutines of the program's own");
+	}
+	if (w->optin[OPTIN_ALLOCS].wanted) {
+		const struct asite *a;
+		int n = (int)sites__asites(w->sites, &a);
+		double total = 0;
+
+		for (i = 0; i < n; i++)
+			total += a[i].bytes;
+		sites_title(t, w, OPTIN_ALLOCS, y + used++, "allocation sites:");
+		for (i = 0; i < n && i < rows; i++) {
+			snprintf(line, sizeof(line), "  %10s %5.1f%%  %s  %s:%d",
+				 metric_fmt_bytes_si(b, sizeof(b), a[i].bytes),
+				 total > 0 ? 100 * a[i].bytes / total : 0, a[i].where.func,
+				 base_name(a[i].where.file), a[i].where.line);
+			tui_put(y + used++, 0, COLS, line);
+		}
+		if (!n)
+			tui_put(y + used++, 2, COLS - 2, "no allocation sampled yet");
+	}
+	return used;
+}
+
+void tui_draw_detail(struct tui *t, const struct watched *w)
+{
+	int gh, y, avail, sites;
+
+	if (!w->model) {
+		tui_put(2, 0, COLS, w->why);
+		tui_draw_footer(t, " q quit  Esc back  ? help");
+		return;
+	}
+	draw_summary(t, w, 1);
+	/* Graphs take what the fixed lines, the site panels and five gctrace lines leave. */
+	sites = !w->sites ? 0 : (w->optin[OPTIN_GOROUTINES].wanted + w->optin[OPTIN_ALLOCS].wanted) *
+				 (1 + SITES_SHOWN);
+	avail = LINES - 4 - 2 - 2 - 6 - 2 - sites;
+	gh = avail / 2 - 1;
+	gh = gh < 3 ? 3 : gh > 10 ? 10 : gh;
+	draw_graphs(t, w, 4, gh);
+	y = 4 + 2 * (gh + 1);
+	draw_goroutines(t, w, y);
+	y += 2 + draw_runqueues(t, w, y + 2, 2);
+	y += draw_sites(t, w, y, SITES_SHOWN);
+	draw_gctrace(t, w, y, LINES - 2 - y);
+	tui_draw_footer(t, " q quit  Esc/Backspace overview  p pause  ? help");
+}

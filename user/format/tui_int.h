@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What the dashboard's overview (tui.c) and detail view (tui_detail.c) share. */
+#ifndef GS_OUT_TUI_INT_H
+#define GS_OUT_TUI_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "format/tui.h"
+
+struct watched;
+struct model_window;
+
+/* Color pairs; with colors off they are never set up and attributes alone mark things. */
+enum tui_pair { TP_NONE, TP_TITLE, TP_ALERT, TP_WARN, TP_GOOD, TP_DIM, TP_GRAPH, TP_GOAL };
+
+/* Thresholds that highlight a process (also listed in the help screen). */
+#define TUI_GC_CPU_ALERT	25.0		/* percent of GOMAXPROCS' CPU time */
+#define TUI_PAUSE_ALERT_NS	10000000ull	/* one cycle's stop-the-world pauses */
+#define TUI_RATE_WINDOW_NS	5000000000ull	/* rates are averaged over this long */
+#define TUI_PAUSE_WINDOW_NS	60000000000ull	/* "max pause" looks back this long */
+
+struct tui {
+	struct tui_opts o;
+	void *screen;			/* ncurses' SCREEN */
+	bool active;			/* the terminal is ours */
+	bool keyed;			/* a key changed the view: redraw now, paused or not */
+	bool paused;
+	bool help;
+	bool detail;			/* showing one process */
+	pid_t selected;			/* the selected (or detailed) process */
+	int sort_col;
+	bool sort_reverse;
+	int scroll;			/* first overview row shown */
+	uint64_t started_ns;
+	uint64_t last_draw_ns;
+	struct { int level; uint64_t mono_ns; char text[240]; } msgs[64];
+	unsigned int nmsgs;
+};
+
+/* Compact numbers for the tables: "23.4M" (binary units), "1.20ms", "12.3k". */
+void tui_fmt_bytes(char *buf, size_t len, double v);
+void tui_fmt_ns(const struct tui *t, char *buf, size_t len, double ns);
+void tui_fmt_count(char *buf, size_t len, double v);
+
+/* Print s at (y, x), cut to at most w columns (and the screen's edge). */
+void tui_put(int y, int x, int w, const char *s);
+/* Print s in a cell w columns wide, padded on the right (left) or on the left. */
+void tui_put_cell(int y, int x, int w, const char *s, bool left);
+int tui_width(const char *s);
+void tui_attr_on(const struct tui *t, enum tui_pair p, int attrs);
+void tui_attr_off(const struct tui *t, enum tui_pair p, int attrs);
+
+/* Why a process is highlighted ("GC CPU 31% > 25%"); empty when it is not. */
+void tui_alert_reason(const struct watched *w, const struct model_window *mw, char *buf,
+		      size_t len);
+
+/* The detail view of the selected process (tui_detail.c). */
+void tui_draw_detail(struct tui *t, const struct watched *w);
+
+/* Header and footer lines shared by both views. */
+void tui_draw_footer(struct tui *t, const char *keys);
+
+#endif

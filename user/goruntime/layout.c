@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include "goruntime/layout.h"
+#include "gobin/disasm.h"
+#include "gobin/pclntab.h"
+
+/* How a row is resolved. */
+enum spec_kind {
+	GLOBAL_FIELD,	/* address of global + member offset */
+	GLOBAL,		/* address of the global itself */
+	GLOBAL_BYTES,	/* size of the global, from .symtab */
+	TYPE_FIELD,	/* offset of a member inside a struct type */
+	TYPE_SIZE,	/* size of a struct type */
+};
+
+/*
+ * One row per field and range of Go minor versions. Where the runtime renamed or replaced a
+ * field, several rows cover the ranges; a field with no row for a release does not exist there.
+ */
+struct field_spec {
+	enum rt_field id;
+	enum spec_kind kind;
+	const char *global;
+	const char *type;
+	const char *member;
+	int min_minor;
+	int max_minor;		/* 0: no upper bound */
+};
+
+#define MS(id, m)	{ id, GLOBAL_FIELD, "runtime.memstats", "runtime.mstats", m, 0, 0 }
+#define WORK(id, m)	{ id, GLOBAL_FIELD, "runtime.work", "runtime.workType", m, 0, 0 }
+#define GCC(id, m)	{ id, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState", m, 0, 0 }
+#define SCHED(id, m, lo, hi) { id, GLOBAL_FIELD, "runtime.sched", "runtime.schedt", m, lo, hi }
+#define HSD(id, m)	{ id, TYPE_FIELD, NULL, "runtime.heapStatsDelta", m, 0, 0 }
+
+static const struct field_spec specs[] = {
+	MS(RT_MS_HEAPSTATS, "heapStats"),
+	MS(RT_MS_HEAPSTATS_GEN, "heapStats.gen"),
+	MS(RT_MS_STACKS_SYS, "stacks_sys"),
+	MS(RT_MS_PAUSE_TOTAL_NS, "pause_total_ns"),
+	MS(RT_MS_PAUSE_NS, "pause_ns"),
+	MS(RT_MS_LAST_GC_UNIX, "last_gc_unix"),
+	MS(RT_MS_NUMGC, "numgc"),
+	MS(RT_MS_NUMFORCEDGC, "numforcedgc"),
+	MS(RT_MS_GC_CPU_FRACTION, "gc_cpu_fraction"),
+
+	WORK(RT_WORK_T_SWEEP_TERM, "tSweepTerm"),
+	WORK(RT_WORK_T_MARK, "tMark"),
+	WORK(RT_WORK_T_MARK_TERM, "tMarkTerm"),
+	WORK(RT_WORK_T_END, "tEnd"),
+	WORK(RT_WORK_STWPROCS, "stwprocs"),
+	WORK(RT_WORK_MAXPROCS, "maxprocs"),
+	WORK(RT_WORK_USER_FORCED, "userForced"),
+	WORK(RT_WORK_HEAP0, "heap0"),
+	WORK(RT_WORK_HEAP1, "heap1"),
+	WORK(RT_WORK_HEAP2, "heap2"),
+	WORK(RT_WORK_PAUSE_NS, "pauseNS"),
+
+	GCC(RT_GCC_GC_PERCENT, "gcPercent"),
+	GCC(RT_GCC_MEMORY_LIMIT, "memoryLimit"),
+	GCC(RT_GCC_GC_PERCENT_HEAP_GOAL, "gcPercentHeapGoal"),
+	GCC(RT_GCC_SWEEP_DIST_MIN_TRIGGER, "sweepDistMinTrigger"),
+	GCC(RT_GCC_TRIGGERED, "triggered"),
+	GCC(RT_GCC_LAST_HEAP_GOAL, "lastHeapGoal"),
+	GCC(RT_GCC_HEAP_LIVE, "heapLive"),
+	GCC(RT_GCC_HEAP_MARKED, "heapMarked"),
+	/* gctrace's "MB stacks": 1.19 prints maxStackScan, 1.20 onwards lastStackScan. */
+	{ RT_GCC_STACK_SCAN, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState",
+	  "maxStackScan", 0, 19 },
+	{ RT_GCC_STACK_SCAN, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState",
+	  "lastStackScan", 20, 0 },
+	GCC(RT_GCC_GLOBALS_SCAN, "globalsScan"),
+	GCC(RT_GCC_ASSIST_TIME, "assistTime"),
+	GCC(RT_GCC_DEDICATED_MARK_TIME, "dedicatedMarkTime"),
+	GCC(RT_GCC_FRACTIONAL_MARK_TIME, "fractionalMarkTime"),
+	GCC(RT_GCC_IDLE_MARK_TIME, "idleMarkTime"),
+	GCC(RT_GCC_HEAP_IN_USE, "heapInUse"),
+	GCC(RT_GCC_HEAP_FREE, "heapFree"),
+	GCC(RT_GCC_HEAP_RELEASED, "heapReleased"),
+	GCC(RT_GCC_TOTAL_ALLOC, "totalAlloc"),
+	GCC(RT_GCC_TOTAL_FREE, "totalFree"),
+	GCC(RT_GCC_MAPPED_READY, "mappedReady"),
+
+	SCHED(RT_SCHED_NMIDLE, "nmidle", 0, 0),
+	SCHED(RT_SCHED_MNEXT, "mnext", 0, 0),
+	SCHED(RT_SCHED_NMFREED, "nmfreed", 0, 0),
+	SCHED(RT_SCHED_NGSYS, "ngsys", 0, 0),
+	SCHED(RT_SCHED_NPIDLE, "npidle", 0, 0),
+	SCHED(RT_SCHED_NMSPINNING, "nmspinning", 0, 0),
+	SCHED(RT_SCHED_NEEDSPINNING, "needspinning", 20, 0),
+	SCHED(RT_SCHED_RUNQSIZE, "runqsize", 0, 24),
+	SCHED(RT_SCHED_RUNQSIZE, "runq.size", 25, 0),
+	SCHED(RT_SCHED_GFREE_N, "gFree.n", 0, 24),
+	SCHED(RT_SCHED_GFREE_STACK_SIZE, "gFree.stack.size", 25, 0),
+	SCHED(RT_SCHED_GFREE_NOSTACK_SIZE, "gFree.noStack.size", 25, 0),
+
+	{ RT_RUNTIME_INIT_TIME, GLOBAL, "runtime.runtimeInitTime", NULL, NULL, 0, 0 },
+	{ RT_ALLP, GLOBAL, "runtime.allp", NULL, NULL, 0, 0 },
+	{ RT_ALLGS, GLOBAL, "runtime.allgs", NULL, NULL, 0, 0 },
+	{ RT_ALLGLEN, GLOBAL, "runtime.allglen", NULL, NULL, 0, 0 },
+	{ RT_GOMAXPROCS, GLOBAL, "runtime.gomaxprocs", NULL, NULL, 0, 0 },
+	{ RT_NCPU, GLOBAL, "runtime.ncpu", NULL, NULL, 0, 24 },
+	{ RT_NCPU, GLOBAL, "runtime.numCPUStartup", NULL, NULL, 25, 0 },
+	{ RT_CLASS_TO_SIZE, GLOBAL, "runtime.class_to_size", NULL, NULL, 0, 24 },
+	{ RT_CLASS_TO_SIZE, GLOBAL, "internal/runtime/gc.SizeClassToSize", NULL, NULL, 25, 0 },
+	{ RT_WAIT_REASON_STRINGS, GLOBAL, "runtime.waitReasonStrings", NULL, NULL, 0, 0 },
+	{ RT_WAIT_REASON_STRINGS_BYTES, GLOBAL_BYTES, "runtime.waitReasonStrings", NULL, NULL, 0, 0 },
+	{ RT_STW_REASON_STRINGS, GLOBAL, "runtime.stwReasonStrings", NULL, NULL, 21, 0 },
+	{ RT_STW_REASON_STRINGS_BYTES, GLOBAL_BYTES, "runtime.stwReasonStrings", NULL, NULL, 21, 0 },
+
+	{ RT_HSD_SIZE, TYPE_SIZE, NULL, "runtime.heapStatsDelta", NULL, 0, 0 },
+	HSD(RT_HSD_IN_STACKS, "inStacks"),
+	HSD(RT_HSD_TINY_ALLOC_COUNT, "tinyAllocCount"),
+	HSD(RT_HSD_LARGE_ALLOC, "largeAlloc"),
+	HSD(RT_HSD_LARGE_ALLOC_COUNT, "largeAllocCount"),
+	HSD(RT_HSD_SMALL_ALLOC_COUNT, "smallAllocCount"),
+	HSD(RT_HSD_LARGE_FREE, "largeFree"),
+	HSD(RT_HSD_LARGE_FREE_COUNT, "largeFreeCount"),
+	HSD(RT_HSD_SMALL_FREE_COUNT, "smallFreeCount"),
+
+	{ RT_P_STATUS, TYPE_FIELD, NULL, "runtime.p", "status", 0, 0 },
+	{ RT_P_SCHEDTICK, TYPE_FIELD, NULL, "runtime.p", "schedtick", 0, 0 },
+	{ RT_P_RUNQHEAD, TYPE_FIELD, NULL, "runtime.p", "runqhead", 0, 0 },
+	{ RT_P_RUNQTAIL, TYPE_FIELD, NULL, "runtime.p", "runqtail", 0, 0 },
+	{ RT_P_RUNNEXT, TYPE_FIELD, NULL, "runtime.p", "runnext", 0, 0 },
+	{ RT_P_GFREE_N, TYPE_FIELD, NULL, "runtime.p", "gFree.n", 0, 24 },
+	{ RT_P_GFREE_N, TYPE_FIELD, NULL, "runtime.p", "gFree.size", 25, 0 },
+	{ RT_G_ATOMICSTATUS, TYPE_FIELD, NULL, "runtime.g", "atomicstatus", 0, 0 },
+	{ RT_G_WAITREASON, TYPE_FIELD, NULL, "runtime.g", "waitreason", 0, 0 },
+	{ RT_G_GOID, TYPE_FIELD, NULL, "runtime.g", "goid", 0, 0 },
+	{ RT_G_STARTPC, TYPE_FIELD, NULL, "runtime.g", "startpc", 0, 0 },
+	{ RT_G_GOPC, TYPE_FIELD, NULL, "runtime.g", "gopc", 0, 0 },
+	{ RT_G_M, TYPE_FIELD, NULL, "runtime.g", "m", 0, 0 },
+	{ RT_M_CURG, TYPE_FIELD, NULL, "runtime.m", "curg", 0, 0 },
+	{ RT_MEM_PROFILE_RATE, GLOBAL, "runtime.MemProfileRate", NULL, NULL, 0, 0 },
+	{ RT_DISABLE_MEM_PROFILING, GLOBAL, "runtime.disableMemoryProfiling", NULL, NULL, 0, 0 },
+};
+
+/* Fields that may be missing (have[] false) without failing the resolve. */
+static bool field_optional(enum rt_field id)
+{
+	return id == RT_MEM_PROFILE_RATE || id == RT_DISABLE_MEM_PROFILING;
+}
+
+/* Which field feeds each address of the GC probes' layout. */
+static const struct {
+	size_t slot;
+	enum rt_field id;
+} gc_slots[] = {
+#define S(f, id) { offsetof(struct gs_gc_layout, f), id }
+	S(numgc, RT_MS_NUMGC),
+	S(gc_cpu_fraction, RT_MS_GC_CPU_FRACTION),
+	S(runtime_init_time, RT_RUNTIME_INIT_TIME),
+	S(t_sweep_term, RT_WORK_T_SWEEP_TERM),
+	S(t_mark, RT_WORK_T_MARK),
+	S(t_mark_term, RT_WORK_T_MARK_TERM),
+	S(t_end, RT_WORK_T_END),
+	S(stwprocs, RT_WORK_STWPROCS),
+	S(maxprocs, RT_WORK_MAXPROCS),
+	S(user_forced, RT_WORK_USER_FORCED),
+	S(heap0, RT_WORK_HEAP0),
+	S(heap1, RT_WORK_HEAP1),
+	S(heap2, RT_WORK_HEAP2),
+	S(pause_ns, RT_WORK_PAUSE_NS),
+	S(assist_time, RT_GCC_ASSIST_TIME),
+	S(dedicated_mark_time, RT_GCC_DEDICATED_MARK_TIME),
+	S(fractional_mark_time, RT_GCC_FRACTIONAL_MARK_TIME),
+	S(idle_mark_time, RT_GCC_IDLE_MARK_TIME),
+	S(last_heap_goal, RT_GCC_LAST_HEAP_GOAL),
+	S(stack_scan, RT_GCC_STACK_SCAN),
+	S(globals_scan, RT_GCC_GLOBALS_SCAN),
+#undef S
+};
+
+
+static bool spec_applies(const struct field_spec *s, int minor)
+{
+	return minor >= s->min_minor && (!s->max_minor || minor <= s->max_minor);
+}
+
+static bool force_tables;
+
+void layout_test_force_tables(bool on)
+{
+	force_tables = on;
+}
+
+static bool spec_needs_layout(const struct field_spec *s)
+{
+	return s->kind == GLOBAL_FIELD || s->kind == TYPE_FIELD || s->kind == TYPE_SIZE;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+size_t layout_needs(int minor, struct layout_need *out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		const struct field_spec *s = &specs[i];
+		const char *member = s->kind == TYPE_SIZE ? NULL : s->member;
+		bool dup = false;
+
+		if (!spec_applies(s, minor) || !spec_needs_layout(s))
+			continue;
+		/* An earlier row of the same release may need the same thing. */
+		for (j = 0; j < i && !dup; j++)
+			dup = spec_applies(&specs[j], minor) && spec_needs_layout(&specs[j]) &&
+			      str_eq(specs[j].type, s->type) &&
+			      str_eq(specs[j].kind == TYPE_SIZE ? NULL : specs[j].member, member);
+		if (dup)
+			continue;
+		if (n < max) {
+			out[n].type = s->type;
+			out[n].member = member;
+		}
+		n++;
+	}
+	return n;
+}
+
+static const struct layout_table *table_for(int minor)
+{
+	size_t i;
+
+	for (i = 0; i < layout_nr_tables; i++)
+		if (layout_tables[i].minor == minor)
+			return &layout_tables[i];
+	return NULL;
+}
+
+int layout_table_lookup(int minor, const char *type, const char *member, uint64_t *value,
+			const char **table_version)
+{
+	const struct layout_table *t = table_for(minor);
+	size_t i;
+
+	if (table_version)
+		*table_version = t ? t->go_version : NULL;
+	if (!t)
+		return -1;
+	for (i = 0; i < t->nr_entries; i++) {
+		const struct layout_table_entry *e = &t->entries[i];
+
+		if (!strcmp(e->type, type) && str_eq(e->member, member)) {
+			*value = e->value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A built-in layout exists for this release; otherwise say which releases have one. */
+static int check_table(const struct go_version *v, struct gs_err *err)
+{
+	const struct layout_table *newest;
+	char have[256] = "";
+	size_t i, n = 0;
+
+	if (table_for(v->minor))
+		return 0;
+	if (!layout_nr_tables)
+		return gs_fail(err, GS_EXIT_GO_VERSION,
+			       "%s binary has no DWARF and goscope has no built-in layouts", v->str);
+	newest = &layout_tables[layout_nr_tables - 1];
+	if (v->major == 1 && v->minor > newest->minor)
+		return gs_fail(err, GS_EXIT_GO_VERSION,
+			       "%s is newer than the newest built-in layout (%s) and the binary has no "
+			       "DWARF; goscope cannot read it safely", v->str, newest->go_version);
+	for (i = 0; i < layout_nr_tables && n < sizeof(have); i++)
+		n += snprintf(have + n, sizeof(have) - n, "%s%s", i ? " " : "",
+			      layout_tables[i].go_version);
+	return gs_fail(err, GS_EXIT_GO_VERSION,
+		       "no built-in layout for %s (built-in: %s) and the binary has no DWARF; "
+		       "goscope cannot read it safely", v->str, have);
+}
+
+static int table_offset(const struct go_version *v, const char *type, const char *member,
+			uint64_t *value, struct gs_err *err)
+{
+	const char *tv;
+
+	if (!layout_table_lookup(v->minor, type, member, value, &tv))
+		return 0;
+	if (tv)
+		return gs_fail(err, GS_EXIT_GO_VERSION,
+			       "%s%s%s is not in the built-in %s layout and this %s binary has no DWARF",
+			       type, member ? "." : "", member ? member : "", tv, v->str);
+	return check_table(v, err);
+}
+
+int layout_check_supported(const struct gobin *b, struct gs_err *err)
+{
+	const struct go_version *v = gobin__version(b);
+
+	if (v->major != 1 || v->minor < GS_GO_MIN_MINOR)
+		return gs_fail(err, GS_EXIT_GO_VERSION,
+			       "built with %s; goscope supports Go 1.%d and newer", v->str,
+			       GS_GO_MIN_MINOR);
+	/* Without DWARF the struct layouts come from the built-in table of this release. */
+	if (!gobin__has_dwarf(b) && check_table(v, err))
+		return -1;
+	/* Without .symtab, functions come from .gopclntab and globals from the code using them. */
+	if (!gobin__has_symtab(b) && !gobin__func_count(b))
+		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO,
+			       "binary has neither a symbol table nor a readable .gopclntab");
+	return 0;
+}
+
+int layout_type_offset(struct gobin *b, const char *type, const char *member, uint64_t *value,
+		       struct gs_err *err)
+{
+	int ret;
+
+	if (force_tables || !gobin__has_dwarf(b))
+		return table_offset(gobin__version(b), type, member, value, err);
+	ret = member ? gobin__field_offset(b, type, member, value) : gobin__type_size(b, type, value);
+	if (ret)
+		return gs_fail(err, GS_EXIT_GO_VERSION, "%s%s%s not found in the DWARF of this %s binary",
+			       type, member ? "." : "", member ? member : "", gobin__version(b)->str);
+	return 0;
+}
+
+static int resolve_one(struct gobin *b, uint64_t bias, const struct field_spec *s, uint64_t *v,
+		       struct gs_err *err)
+{
+	uint64_t base = 0, size = 0, off = 0;
+
+	if (s->global && gobin__global(b, s->global, &base, &size))
+		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO,
+			       gobin__has_symtab(b) ? "symbol %s not found in the binary" :
+			       "cannot locate %s in this stripped binary: the code that uses it does "
+			       "not match what goscope knows of this Go release", s->global);
+	switch (s->kind) {
+	case GLOBAL:
+		*v = base + bias;
+		return 0;
+	case GLOBAL_BYTES:
+		*v = size;
+		return 0;
+	case TYPE_SIZE:
+		return layout_type_offset(b, s->type, NULL, v, err);
+	case GLOBAL_FIELD:
+	case TYPE_FIELD:
+		if (layout_type_offset(b, s->type, s->member, &off, err))
+			return -1;
+		*v = s->kind == GLOBAL_FIELD ? base + bias + off : off;
+		return 0;
+	}
+	return gs_fail(err, GS_EXIT_ERROR, "bad layout row for %s", s->type ? s->type : s->global);
+}
+
+int layout_resolve(struct gobin *b, uint64_t bias, struct rt_layout *rt, struct gs_err *err)
+{
+	size_t i;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->minor = gobin__version(b)->minor;
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		const struct field_spec *s = &specs[i];
+
+		if (!spec_applies(s, rt->minor))
+			continue;
+		if (field_optional(s->id)) {
+			struct gs_err ignored = { 0 };
+
+			if (resolve_one(b, bias, s, &rt->v[s->id], &ignored))
+				continue;
+		} else if (resolve_one(b, bias, s, &rt->v[s->id], err)) {
+			return -1;
+		}
+		rt->have[s->id] = true;
+	}
+	return 0;
+}
+
+void layout_gc(const struct rt_layout *rt, struct gs_gc_layout *lay)
+{
+	size_t i;
+
+	memset(lay, 0, sizeof(*lay));
+	for (i = 0; i < sizeof(gc_slots) / sizeof(gc_slots[0]); i++)
+		if (rt->have[gc_slots[i].id])
+			*(__u64 *)((char *)lay + gc_slots[i].slot) = rt->v[gc_slots[i].id];
+}
+
+void layout_g(const struct rt_layout *rt, struct gs_g_layout *lay)
+{
+	memset(lay, 0, sizeof(*lay));
+	lay->g_goid = rt->v[RT_G_GOID];
+	lay->g_gopc = rt->v[RT_G_GOPC];
+	lay->g_startpc = rt->v[RT_G_STARTPC];
+	lay->g_status = rt->v[RT_G_ATOMICSTATUS];
+	lay->g_m = rt->v[RT_G_M];
+	lay->m_curg = rt->v[RT_M_CURG];
+	if (rt->have[RT_MEM_PROFILE_RATE])
+		lay->mem_profile_rate = rt->v[RT_MEM_PROFILE_RATE];
+}
+
+enum gs_stw_abi layout_stw_abi(int minor)
+{
+	/* 1.21 added stwReason to stopTheWorldWithSema; 1.22 passes the worldStop to the start. */
+	if (minor >= 22)
+		return GS_STW_ARGS;
+	if (minor == 21)
+		return GS_STW_PAIR;
+	return GS_STW_NONE;
+}
+
+int layout_func_offset(const struct gobin *b, const char *fn, uint64_t *off, struct gs_err *err)
+{
+	uint64_t addr;
+
+	/* .gopclntab is in every Go binary, stripped or not, and agrees with .symtab (tested). */
+	if (gobin__func(b, fn, &addr, NULL) && gobin__sym(b, fn, &addr, NULL))
+		return gs_fail(err, GS_EXIT_GO_VERSION, "function %s not found in this %s binary", fn,
+			       gobin__version(b)->str);
+	if (gobin__vaddr_to_offset(b, addr, off))
+		return gs_fail(err, GS_EXIT_ERROR, "function %s (0x%llx) is outside every loadable segment",
+			       fn, (unsigned long long)addr);
+	return 0;
+}

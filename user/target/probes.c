@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "target/caps.h"
+#include "target/probes.h"
+#include "gc.skel.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+enum { LINK_GC_START, LINK_GC_END, LINK_STW_START, LINK_STW_STOP, NR_LINKS };
+
+/* The last slot is never a target's: the hit-cost measurement uses it. */
+#define CALIB_SLOT	(GS_MAX_TARGETS - 1)
+
+struct probes {
+	struct gc_bpf *skel;
+	struct bpf_link *links[GS_MAX_TARGETS][NR_LINKS];
+	struct bpf_link *optin[GS_MAX_TARGETS][OPTIN_NR][PROBES_MAX_OFFSETS];
+	uint64_t hit_cost_ns;
+	bool hit_cost_done;
+};
+
+static bool have_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+static int check_privileges(struct gs_err *err)
+{
+	bool admin = have_cap(CAP_SYS_ADMIN);
+	uint64_t missing = 0;
+	char names[128];
+
+	if (geteuid() == 0 && admin)
+		return 0;
+	if (!admin && !have_cap(CAP_BPF))
+		missing |= CAPS_BIT(CAP_BPF);
+	if (!admin && !have_cap(CAP_PERFMON))
+		missing |= CAPS_BIT(CAP_PERFMON);
+	if (!have_cap(CAP_SYS_PTRACE))
+		missing |= CAPS_BIT(CAP_SYS_PTRACE);
+	if (missing && geteuid() == 0)
+		/* Root whose bounding set lacks them: "use sudo" would send the user in circles. */
+		return gs_fail(err, GS_EXIT_PERMISSION,
+			       "missing %s: loading BPF programs needs CAP_BPF and CAP_PERFMON, "
+			       "reading another process CAP_SYS_PTRACE, and this root process does "
+			       "not have them (container or service capability bounding set)",
+			       caps_names(missing, names, sizeof(names)));
+	if (missing)
+		return gs_fail(err, GS_EXIT_PERMISSION,
+			       "missing %s: loading BPF programs needs root (or CAP_BPF and "
+			       "CAP_PERFMON), reading another process CAP_SYS_PTRACE; run goscope "
+			       "with sudo", caps_names(missing, names, sizeof(names)));
+	return 0;
+}
+
+static int check_kernel(struct gs_err *err)
+{
+	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK))
+		return gs_fail(err, GS_EXIT_KERNEL,
+			       "this kernel has no uprobe support (CONFIG_UPROBE_EVENTS); goscope needs it");
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0)
+		return gs_fail(err, GS_EXIT_KERNEL,
+			       "this kernel has no BPF ring buffer (needs Linux 5.8 or newer)");
+	return 0;
+}
+
+/*
+ * Testing aid: GOSCOPE_TEST_RINGBUF_BYTES (a power of two, at least a page) shrinks the ring
+ * buffer so the tests can force it to overflow and check that every drop is reported.
+ */
+static void set_test_ringbuf_size(struct gc_bpf *skel)
+{
+	const char *s = getenv("GOSCOPE_TEST_RINGBUF_BYTES");
+	unsigned long v = s ? strtoul(s, NULL, 0) : 0;
+
+	if (!v)
+		return;
+	if (bpf_map__set_max_entries(skel->maps.events, (__u32)v))
+		log_warn("GOSCOPE_TEST_RINGBUF_BYTES=%s ignored", s);
+	else
+		log_warn("testing: the BPF ring buffer holds %lu bytes (GOSCOPE_TEST_RINGBUF_BYTES)", v);
+}
+
+struct probes *probes__open(struct gs_err *err)
+{
+	struct probes *p;
+	int ret;
+
+	if (check_privileges(err) || check_kernel(err))
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		gs_fail(err, GS_EXIT_ERROR, "out of memory");
+		return NULL;
+	}
+	p->skel = gc_bpf__open();
+	if (!p->skel) {
+		gs_fail(err, GS_EXIT_ERROR, "cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	/* Attached by hand, per target, with a cookie: nothing attaches at load. */
+	bpf_program__set_autoattach(p->skel->progs.gc_start, false);
+	bpf_program__set_autoattach(p->skel->progs.gc_end, false);
+	bpf_program__set_autoattach(p->skel->progs.stw_start, false);
+	bpf_program__set_autoattach(p->skel->progs.stw_stop, false);
+	bpf_program__set_autoattach(p->skel->progs.g_create, false);
+	bpf_program__set_autoattach(p->skel->progs.g_exit, false);
+	bpf_program__set_autoattach(p->skel->progs.alloc_sample, false);
+	bpf_program__set_autoattach(p->skel->progs.alloc_large, false);
+	bpf_program__set_autoattach(p->skel->progs.alloc_large_mcache, false);
+	set_test_ringbuf_size(p->skel);
+	ret = gc_bpf__load(p->skel);
+	if (ret) {
+		gs_fail(err, ret == -EPERM ? GS_EXIT_PERMISSION : GS_EXIT_KERNEL,
+			"cannot load the BPF programs: %s (run with -vv for the verifier log)",
+			strerror(-ret));
+		goto fail;
+	}
+	return p;
+fail:
+	probes__free(p);
+	return NULL;
+}
+
+void probes__free(struct probes *p)
+{
+	unsigned int i;
+
+	if (!p)
+		return;
+	for (i = 0; i < GS_MAX_TARGETS; i++)
+		probes__detach(p, i);
+	gc_bpf__destroy(p->skel);
+	free(p);
+}
+
+static struct bpf_link *attach_one(struct bpf_program *prog, unsigned int slot, pid_t pid,
+				   const char *exe, uint64_t off, const char *what,
+				   struct gs_err *err)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = slot, .retprobe = false);
+	struct bpf_link *link;
+
+	link = bpf_program__attach_uprobe_opts(prog, pid, exe, (size_t)off, &opts);
+	if (!link) {
+		int e = errno;
+
+		gs_fail(err, e == EPERM || e == EACCES ? GS_EXIT_PERMISSION : GS_EXIT_ATTACH,
+			"failed to attach uprobe %s in PID %d: %s", what, pid, strerror(e));
+	}
+	return link;
+}
+
+int probes__attach(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
+		   const struct probe_offsets *off, const struct gs_target_cfg *cfg,
+		   struct gs_err *err)
+{
+	const struct {
+		struct bpf_program *prog;
+		uint64_t off;
+		const char *fn;
+	} want[NR_LINKS] = {
+		[LINK_GC_START] = { p->skel->progs.gc_start, off->gc_start,
+				    "runtime.(*gcControllerState).startCycle" },
+		[LINK_GC_END] = { p->skel->progs.gc_end, off->gc_end, "runtime.freeStackSpans" },
+		[LINK_STW_START] = { p->skel->progs.stw_start, off->stw_start,
+				     "runtime.startTheWorldWithSema" },
+		[LINK_STW_STOP] = { p->skel->progs.stw_stop, off->stw_stop,
+				    "runtime.stopTheWorldWithSema" },
+	};
+	struct gs_stw_state zero = { 0 };
+	int i;
+
+	if (slot >= CALIB_SLOT)
+		return gs_fail(err, GS_EXIT_ERROR, "too many targets (at most %d)", CALIB_SLOT);
+	if (bpf_map__update_elem(p->skel->maps.target_cfgs, &slot, sizeof(slot), cfg, sizeof(*cfg),
+				 BPF_ANY) ||
+	    bpf_map__update_elem(p->skel->maps.stw_states, &slot, sizeof(slot), &zero,
+				 sizeof(zero), BPF_ANY))
+		return gs_fail(err, GS_EXIT_ERROR, "cannot configure the probes for PID %d: %s", pid,
+			       strerror(errno));
+	for (i = 0; i < NR_LINKS; i++) {
+		if (!want[i].off)
+			continue;
+		p->links[slot][i] = attach_one(want[i].prog, slot, pid, exe, want[i].off, want[i].fn,
+					       err);
+		if (!p->links[slot][i]) {
+			probes__detach(p, slot);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void probes__detach(struct probes *p, unsigned int slot)
+{
+	int i;
+
+	if (slot >= GS_MAX_TARGETS)
+		return;
+	for (i = 0; i < OPTIN_NR; i++)
+		probes__detach_optin(p, slot, (enum optin_prog)i);
+	for (i = 0; i < NR_LINKS; i++) {
+		bpf_link__destroy(p->links[slot][i]);
+		p->links[slot][i] = NULL;
+	}
+}
+
+struct ring_buffer *probes__ringbuf(struct probes *p, int (*fn)(void *ctx, void *data, size_t len),
+				    void *ctx)
+{
+	return ring_buffer__new(bpf_map__fd(p->skel->maps.events), fn, ctx, NULL);
+}
+
+uint64_t probes__drops(const struct probes *p, unsigned int slot)
+{
+	if (slot >= GS_MAX_TARGETS)
+		return 0;
+	return __atomic_load_n(&p->skel->bss->ringbuf_drops[slot], __ATOMIC_RELAXED);
+}
+
+void probes__reader_seen(struct probes *p, uint64_t ns)
+{
+	__atomic_store_n(&p->skel->bss->reader_seen_ns, ns, __ATOMIC_RELAXED);
+}
+
+static struct bpf_program *optin_program(struct probes *p, enum optin_prog prog, const char **fn)
+{
+	switch (prog) {
+	case OPTIN_G_CREATE:
+		*fn = "runtime.newproc1";
+		return p->skel->progs.g_create;
+	case OPTIN_G_EXIT:
+		*fn = "the goroutine exit";
+		return p->skel->progs.g_exit;
+	case OPTIN_ALLOC_SAMPLE:
+		*fn = "runtime.profilealloc";
+		return p->skel->progs.alloc_sample;
+	case OPTIN_ALLOC_LARGE:
+		*fn = "runtime.mallocgcLarge";
+		return p->skel->progs.alloc_large;
+	case OPTIN_ALLOC_LARGE_MCACHE:
+		*fn = "runtime.(*mcache).allocLarge";
+		return p->skel->progs.alloc_large_mcache;
+	case OPTIN_NR:
+		break;
+	}
+	*fn = "?";
+	return NULL;
+}
+
+int probes__attach_optin(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
+			 enum optin_prog prog, const uint64_t *offs, size_t n, struct gs_err *err)
+{
+	const char *fn;
+	struct bpf_program *bp = optin_program(p, prog, &fn);
+	size_t i;
+
+	if (!bp || slot >= GS_MAX_TARGETS || n > PROBES_MAX_OFFSETS)
+		return gs_fail(err, GS_EXIT_ERROR, "bad opt-in probe request for PID %d", pid);
+	probes__detach_optin(p, slot, prog);
+	for (i = 0; i < n; i++) {
+		p->optin[slot][prog][i] = attach_one(bp, slot, pid, exe, offs[i], fn, err);
+		if (!p->optin[slot][prog][i]) {
+			probes__detach_optin(p, slot, prog);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void probes__detach_optin(struct probes *p, unsigned int slot, enum optin_prog prog)
+{
+	int i;
+
+	if (slot >= GS_MAX_TARGETS || prog >= OPTIN_NR)
+		return;
+	for (i = 0; i < PROBES_MAX_OFFSETS; i++) {
+		bpf_link__destroy(p->optin[slot][prog][i]);
+		p->optin[slot][prog][i] = NULL;
+	}
+}
+
+bool probes__optin_attached(const struct probes *p, unsigned int slot, enum optin_prog prog)
+{
+	return slot < GS_MAX_TARGETS && prog < OPTIN_NR && p->optin[slot][prog][0];
+}
+
+uint64_t probes__hits(const struct probes *p, unsigned int slot, enum gs_optin_probe probe)
+{
+	if (slot >= GS_MAX_TARGETS || probe >= GS_PROBE_NR)
+		return 0;
+	return __atomic_load_n(&p->skel->bss->probe_hits[slot * GS_PROBE_NR + probe],
+			       __ATOMIC_RELAXED);
+}
+
+/*
+ * What the hit-cost measurement probes: a function of goscope's own that does nothing, called
+ * CALIB_DEPTH frames deep with frame pointers kept, so that the probe walks a stack as deep as a
+ * Go program's allocation stacks usually are.
+ */
+#define CALIB_DEPTH	24
+
+__attribute__((noinline, used)) void goscope_calib_target(void);
+__attribute__((noinline, used)) void goscope_calib_target(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline, optimize("no-omit-frame-pointer")))
+static void calib_call(int depth, int calls)
+{
+	int i;
+
+	if (depth > 0) {
+		calib_call(depth - 1, calls);
+		__asm__ volatile("" ::: "memory");	/* not a tail call: the frame stays */
+		return;
+	}
+	for (i = 0; i < calls; i++)
+		goscope_calib_target();
+}
+
+static uint64_t calib_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Fastest of a few rounds of calls: ns per call. */
+static uint64_t calib_time(int calls)
+{
+	uint64_t best = UINT64_MAX;
+	int r;
+
+	for (r = 0; r < 5; r++) {
+		uint64_t t0 = calib_now(), d;
+
+		calib_call(CALIB_DEPTH, calls);
+		d = calib_now() - t0;
+		if (d < best)
+			best = d;
+	}
+	return best / (uint64_t)calls;
+}
+
+/*
+ * File offset of goscope's own code at addr, from /proc/self/maps (no symbol needed: an
+ * installed goscope may be stripped). 0 when not found.
+ */
+static uint64_t self_offset(uintptr_t addr)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+	uint64_t off = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, foff;
+		char perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s %lx", &lo, &hi, perms, &foff) == 4 &&
+		    addr >= lo && addr < hi && perms[2] == 'x') {
+			off = addr - lo + foff;
+			break;
+		}
+	}
+	fclose(f);
+	return off;
+}
+
+uint64_t probes__hit_cost_ns(struct probes *p)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = CALIB_SLOT);
+	struct gs_target_cfg cfg = { 0 };
+	unsigned int slot = CALIB_SLOT;
+	struct bpf_link *link;
+	uint64_t base, probed, off;
+
+	if (p->hit_cost_done)
+		return p->hit_cost_ns;
+	p->hit_cost_done = true;
+	/* If it cannot be measured, assume what it was measured to be on slow machines. */
+	p->hit_cost_ns = PROBES_HIT_COST_FALLBACK_NS;
+	off = self_offset((uintptr_t)&goscope_calib_target);
+	if (!off) {
+		log_debug("cannot find goscope's own code in /proc/self/maps; assuming a probe hit "
+			  "costs %.0f µs", PROBES_HIT_COST_FALLBACK_NS / 1e3);
+		return p->hit_cost_ns;
+	}
+	/* A zero configuration: no MemProfileRate to check, so every hit walks the stack. */
+	if (bpf_map__update_elem(p->skel->maps.target_cfgs, &slot, sizeof(slot), &cfg, sizeof(cfg),
+				 BPF_ANY))
+		return p->hit_cost_ns;
+	base = calib_time(2000);
+	link = bpf_program__attach_uprobe_opts(p->skel->progs.alloc_sample, getpid(),
+					       "/proc/self/exe", (size_t)off, &opts);
+	if (!link) {
+		log_debug("cannot measure the cost of a probe hit (%s); assuming %.0f µs",
+			  strerror(errno), PROBES_HIT_COST_FALLBACK_NS / 1e3);
+		return p->hit_cost_ns;
+	}
+	probed = calib_time(400);
+	bpf_link__destroy(link);
+	p->hit_cost_ns = probed > base ? probed - base : 1;
+	log_debug("one opt-in probe hit costs %.2f µs here (measured)", p->hit_cost_ns / 1e3);
+	return p->hit_cost_ns;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Finding and validating target processes through /proc. */
+#ifndef GS_PROC_H
+#define GS_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "util/log.h"
+
+struct gobin;
+
+/* Parse a PID argument; fails with GS_EXIT_USAGE for anything but a positive decimal. */
+int proc_parse_pid(const char *s, pid_t *pid, struct gs_err *err);
+
+/* Fails with GS_EXIT_NO_PROCESS when pid does not exist (or is a zombie). */
+int proc_check_alive(pid_t pid, struct gs_err *err);
+
+/*
+ * When the process started, in clock ticks since boot (/proc/PID/stat field 22): with the PID, it
+ * names one process even after the PID is reused. Returns 0, or -ENOENT.
+ */
+int proc_start_time(pid_t pid, uint64_t *ticks);
+
+/*
+ * What a process is running, beyond its PID and start time, which exec(2) keeps: the executable
+ * (device, inode) and where the kernel put its heap and its argument and environment strings
+ * (/proc/PID/stat fields 47, 48 and 51), which every exec chooses anew (randomized). After an
+ * exec, even of the same file, the old addresses no longer describe the process.
+ */
+struct proc_image {
+	uint64_t dev, ino;
+	uint64_t start_brk, arg_start, env_end;
+};
+
+/* Returns 0, or -ENOENT when the process is gone. */
+int proc_image(pid_t pid, struct proc_image *img);
+bool proc_image_same(const struct proc_image *a, const struct proc_image *b);
+
+/* The path to open the target's executable: /proc/PID/exe, valid across mount namespaces. */
+void proc_exe_path(pid_t pid, char *buf, size_t len);
+
+/* What /proc/PID/exe points to, for display ("?" when unreadable). */
+void proc_exe_name(pid_t pid, char *buf, size_t len);
+
+/* /proc/PID/comm without the newline ("?" when unreadable). */
+void proc_comm(pid_t pid, char *buf, size_t len);
+
+/*
+ * Load bias of the target's executable: runtime address minus link-time address. 0 for a
+ * non-PIE binary. Computed from /proc/PID/maps.
+ */
+int proc_load_bias(pid_t pid, const struct gobin *b, uint64_t *bias, struct gs_err *err);
+
+/* A pidfd that polls readable when the process exits, or -1. */
+int proc_pidfd(pid_t pid);
+
+/* Non-blocking: has the process behind pidfd exited? */
+bool proc_pidfd_exited(int pidfd);
+
+/* Copy len bytes at addr in pid's memory (process_vm_readv). Returns 0, or -errno. */
+int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
+#endif

@@ -1,0 +1,766 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/uio.h>
+#include "target/sampler.h"
+#include "gobin/gobin.h"
+
+#define NUM_SIZE_CLASSES_MAX	128
+#define BATCH_MAX		1024	/* iovecs per process_vm_readv (UIO_MAXIOV) */
+#define HEAPSTATS_RETRIES	5
+#define GWALK_DEFAULT_BUDGET_NS	(50ull * 1000 * 1000)
+#define G_STATUS_SCAN		0x1000	/* _Gscan bit of g.atomicstatus */
+
+struct sampler {
+	pid_t pid;
+	struct gobin *bin;
+	uint64_t bias;
+	const struct rt_layout *rt;
+	uint64_t gwalk_budget_ns;
+
+	int nclasses;
+	uint16_t class_to_size[NUM_SIZE_CLASSES_MAX];
+	int32_t ncpu;
+	char *wait_reasons[SAMPLER_MAX_WAIT_REASONS];
+	int nwait_reasons;
+	char *stw_reasons[SAMPLER_MAX_WAIT_REASONS];
+	int nstw_reasons;
+
+	unsigned char *hs_buf;		/* the three heapStatsDelta slots */
+	uint64_t *gptrs;		/* allgs[] copy, sorted by address */
+	uint64_t *goffs;		/* where each g's window landed in gbuf */
+	size_t gptrs_cap;
+	unsigned char *gbuf;		/* one batch of g windows */
+	struct batch *gbatch;
+	/* Start PC -> system goroutine?, direct-mapped: goroutines share a few start functions. */
+	struct { uint64_t pc; int8_t sys; } sys_cache[4096];
+};
+
+/* A batch of remote reads issued as one process_vm_readv. */
+struct batch {
+	pid_t pid;
+	int n;
+	size_t want;
+	bool failed;
+	struct iovec local[BATCH_MAX];
+	struct iovec remote[BATCH_MAX];
+};
+
+static void batch_init(struct batch *b, pid_t pid)
+{
+	b->pid = pid;
+	b->n = 0;
+	b->want = 0;
+	b->failed = false;
+}
+
+static int batch_flush(struct batch *b)
+{
+	ssize_t got;
+
+	if (!b->n)
+		return b->failed ? -EFAULT : 0;
+	got = process_vm_readv(b->pid, b->local, (unsigned long)b->n, b->remote,
+			       (unsigned long)b->n, 0);
+	if (got < 0 || (size_t)got != b->want) {
+		int i;
+
+		/* A partial read stops at the first bad iovec: never leave stale bytes behind. */
+		for (i = 0; i < b->n; i++)
+			memset(b->local[i].iov_base, 0, b->local[i].iov_len);
+		b->failed = true;
+	}
+	b->n = 0;
+	b->want = 0;
+	if (got < 0)
+		return -errno;
+	return b->failed ? -EFAULT : 0;
+}
+
+static void batch_add(struct batch *b, uint64_t addr, void *dst, size_t len)
+{
+	if (b->n == BATCH_MAX)
+		batch_flush(b);
+	b->local[b->n] = (struct iovec){ dst, len };
+	b->remote[b->n] = (struct iovec){ (void *)(uintptr_t)addr, len };
+	b->n++;
+	b->want += len;
+}
+
+/* Queue a read of a resolved global field; fields absent in this release read as zero. */
+#define ADD_FIELD(b, s, id, dst)						\
+	do {									\
+		memset(&(dst), 0, sizeof(dst));					\
+		if ((s)->rt->have[id])						\
+			batch_add((b), (s)->rt->v[id], &(dst), sizeof(dst));	\
+	} while (0)
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Read a [N]string table of the runtime (wait or stop-the-world reasons) once. */
+static int read_string_table(struct sampler *s, enum rt_field arr, enum rt_field bytes,
+			     char **out, int *nout)
+{
+	uint64_t hdr[2 * SAMPLER_MAX_WAIT_REASONS];
+	struct batch b;
+	int i, n;
+
+	if (!s->rt->have[arr])
+		return 0;
+	n = (int)(s->rt->v[bytes] / 16);
+	if (n > SAMPLER_MAX_WAIT_REASONS)
+		n = SAMPLER_MAX_WAIT_REASONS;
+	batch_init(&b, s->pid);
+	batch_add(&b, s->rt->v[arr], hdr, (size_t)n * 16);
+	if (batch_flush(&b))
+		return -EFAULT;
+	for (i = 0; i < n; i++) {
+		uint64_t len = hdr[2 * i + 1];
+
+		if (len > 256)
+			continue;
+		out[i] = calloc(1, len + 1);
+		if (!out[i])
+			return -ENOMEM;
+		batch_add(&b, hdr[2 * i], out[i], len);
+	}
+	*nout = n;
+	return batch_flush(&b);
+}
+
+static int read_static(struct sampler *s)
+{
+	const struct rt_layout *rt = s->rt;
+	struct batch b;
+
+	/* Size classes: the gap between the two per-class arrays of heapStatsDelta. */
+	s->nclasses = (int)((rt->v[RT_HSD_LARGE_FREE] - rt->v[RT_HSD_SMALL_ALLOC_COUNT]) / 8);
+	if (s->nclasses <= 0 || s->nclasses > NUM_SIZE_CLASSES_MAX)
+		return -EINVAL;
+	batch_init(&b, s->pid);
+	batch_add(&b, rt->v[RT_CLASS_TO_SIZE], s->class_to_size, (size_t)s->nclasses * 2);
+	ADD_FIELD(&b, s, RT_NCPU, s->ncpu);
+	if (batch_flush(&b))
+		return -EFAULT;
+	if (read_string_table(s, RT_WAIT_REASON_STRINGS, RT_WAIT_REASON_STRINGS_BYTES,
+			      s->wait_reasons, &s->nwait_reasons))
+		return -EFAULT;
+	return read_string_table(s, RT_STW_REASON_STRINGS, RT_STW_REASON_STRINGS_BYTES,
+				 s->stw_reasons, &s->nstw_reasons);
+}
+
+struct sampler *sampler__new(pid_t pid, struct gobin *bin, uint64_t bias, const struct rt_layout *rt,
+			     struct gs_err *err)
+{
+	struct sampler *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s) {
+		gs_fail(err, GS_EXIT_ERROR, "out of memory");
+		return NULL;
+	}
+	s->pid = pid;
+	s->bin = bin;
+	s->bias = bias;
+	s->rt = rt;
+	s->gwalk_budget_ns = GWALK_DEFAULT_BUDGET_NS;
+	s->hs_buf = malloc(3 * rt->v[RT_HSD_SIZE]);
+	if (!s->hs_buf) {
+		gs_fail(err, GS_EXIT_ERROR, "out of memory");
+		goto fail;
+	}
+	ret = read_static(s);
+	if (ret) {
+		gs_fail(err, ret == -EPERM ? GS_EXIT_PERMISSION : GS_EXIT_ERROR,
+			"cannot read the memory of PID %d: %s", pid, strerror(-ret));
+		goto fail;
+	}
+	return s;
+fail:
+	sampler__free(s);
+	return NULL;
+}
+
+void sampler__free(struct sampler *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < SAMPLER_MAX_WAIT_REASONS; i++) {
+		free(s->wait_reasons[i]);
+		free(s->stw_reasons[i]);
+	}
+	free(s->hs_buf);
+	free(s->gptrs);
+	free(s->goffs);
+	free(s->gbuf);
+	free(s->gbatch);
+	free(s);
+}
+
+void sampler__set_gwalk_budget(struct sampler *s, uint64_t ns)
+{
+	s->gwalk_budget_ns = ns;
+}
+
+const char *sampler__wait_reason(const struct sampler *s, unsigned int reason)
+{
+	if (reason >= (unsigned int)s->nwait_reasons)
+		return NULL;
+	return s->wait_reasons[reason];
+}
+
+const char *sampler__stw_reason(const struct sampler *s, unsigned int reason)
+{
+	if (reason >= (unsigned int)s->nstw_reasons)
+		return NULL;
+	return s->stw_reasons[reason];
+}
+
+const char *gstate_name(enum gstate st)
+{
+	static const char *const names[GSTATE_NR] = {
+		[GSTATE_RUNNING] = "running",
+		[GSTATE_RUNNABLE] = "runnable",
+		[GSTATE_WAITING] = "waiting",
+		[GSTATE_SYSCALL] = "syscall",
+		[GSTATE_OTHER] = "other",
+	};
+
+	return st < GSTATE_NR ? names[st] : "?";
+}
+
+static uint64_t u64_at(const unsigned char *p, uint64_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return v;
+}
+
+/*
+ * The consistent heap statistics: all three slots of memstats.heapStats summed field by field,
+ * as the runtime's unsafeRead does. The read is retried while the ring's generation moves.
+ */
+static int read_heap_stats(struct sampler *s, struct rt_sample *o)
+{
+	const struct rt_layout *rt = s->rt;
+	uint64_t hsd = rt->v[RT_HSD_SIZE];
+	uint32_t gen0, gen1;
+	uint64_t total_alloc, total_free, nmalloc, nfree, tiny = 0;
+	struct batch b;
+	int attempt, slot, c;
+
+	for (attempt = 0; attempt < HEAPSTATS_RETRIES; attempt++) {
+		batch_init(&b, s->pid);
+		batch_add(&b, rt->v[RT_MS_HEAPSTATS_GEN], &gen0, sizeof(gen0));
+		batch_add(&b, rt->v[RT_MS_HEAPSTATS], s->hs_buf, 3 * hsd);
+		batch_add(&b, rt->v[RT_MS_HEAPSTATS_GEN], &gen1, sizeof(gen1));
+		if (batch_flush(&b))
+			return -EFAULT;
+		if (gen0 == gen1)
+			break;
+	}
+	o->heap_consistent = gen0 == gen1;
+	total_alloc = total_free = nmalloc = nfree = 0;
+	o->stack_inuse = 0;
+	for (slot = 0; slot < 3; slot++) {
+		const unsigned char *d = s->hs_buf + slot * hsd;
+
+		o->stack_inuse += u64_at(d, rt->v[RT_HSD_IN_STACKS]);
+		tiny += u64_at(d, rt->v[RT_HSD_TINY_ALLOC_COUNT]);
+		total_alloc += u64_at(d, rt->v[RT_HSD_LARGE_ALLOC]);
+		nmalloc += u64_at(d, rt->v[RT_HSD_LARGE_ALLOC_COUNT]);
+		total_free += u64_at(d, rt->v[RT_HSD_LARGE_FREE]);
+		nfree += u64_at(d, rt->v[RT_HSD_LARGE_FREE_COUNT]);
+		for (c = 0; c < s->nclasses; c++) {
+			uint64_t a = u64_at(d, rt->v[RT_HSD_SMALL_ALLOC_COUNT] + 8 * (uint64_t)c);
+			uint64_t f = u64_at(d, rt->v[RT_HSD_SMALL_FREE_COUNT] + 8 * (uint64_t)c);
+
+			total_alloc += a * s->class_to_size[c];
+			nmalloc += a;
+			total_free += f * s->class_to_size[c];
+			nfree += f;
+		}
+	}
+	/* MemStats counts tiny allocations as both mallocs and frees. */
+	nmalloc += tiny;
+	nfree += tiny;
+	o->total_alloc = total_alloc;
+	o->heap_alloc = total_alloc - total_free;
+	o->mallocs = nmalloc;
+	o->frees = nfree;
+	o->heap_objects = nmalloc - nfree;
+	return 0;
+}
+
+/* Scalars of memstats, gcController and sched, read in one batch. */
+struct scalars {
+	uint32_t numgc, numforcedgc;
+	uint64_t cpu_frac_bits, pause_total, last_gc_unix, stacks_sys;
+	int32_t gc_percent;
+	int64_t memory_limit;
+	uint64_t pct_goal, sweep_min, triggered, heap_live, heap_marked;
+	uint64_t heap_in_use, heap_free, heap_released, total_alloc, total_free, mapped_ready;
+	int32_t nmidle, ngsys, npidle, nmspinning, runqsize, gfree_n, gfree_stack, gfree_nostack;
+	uint32_t needspinning;
+	int64_t mnext, nmfreed;
+	int32_t gomaxprocs;
+	uint64_t allglen;
+	uint64_t allp[3], allgs[3];	/* slice headers: ptr, len, cap */
+};
+
+static int read_scalars(struct sampler *s, struct scalars *v)
+{
+	struct batch b;
+
+	batch_init(&b, s->pid);
+	ADD_FIELD(&b, s, RT_MS_NUMGC, v->numgc);
+	ADD_FIELD(&b, s, RT_MS_NUMFORCEDGC, v->numforcedgc);
+	ADD_FIELD(&b, s, RT_MS_GC_CPU_FRACTION, v->cpu_frac_bits);
+	ADD_FIELD(&b, s, RT_MS_PAUSE_TOTAL_NS, v->pause_total);
+	ADD_FIELD(&b, s, RT_MS_LAST_GC_UNIX, v->last_gc_unix);
+	ADD_FIELD(&b, s, RT_MS_STACKS_SYS, v->stacks_sys);
+	ADD_FIELD(&b, s, RT_GCC_GC_PERCENT, v->gc_percent);
+	ADD_FIELD(&b, s, RT_GCC_MEMORY_LIMIT, v->memory_limit);
+	ADD_FIELD(&b, s, RT_GCC_GC_PERCENT_HEAP_GOAL, v->pct_goal);
+	ADD_FIELD(&b, s, RT_GCC_SWEEP_DIST_MIN_TRIGGER, v->sweep_min);
+	ADD_FIELD(&b, s, RT_GCC_TRIGGERED, v->triggered);
+	ADD_FIELD(&b, s, RT_GCC_HEAP_LIVE, v->heap_live);
+	ADD_FIELD(&b, s, RT_GCC_HEAP_MARKED, v->heap_marked);
+	ADD_FIELD(&b, s, RT_GCC_HEAP_IN_USE, v->heap_in_use);
+	ADD_FIELD(&b, s, RT_GCC_HEAP_FREE, v->heap_free);
+	ADD_FIELD(&b, s, RT_GCC_HEAP_RELEASED, v->heap_released);
+	ADD_FIELD(&b, s, RT_GCC_TOTAL_ALLOC, v->total_alloc);
+	ADD_FIELD(&b, s, RT_GCC_TOTAL_FREE, v->total_free);
+	ADD_FIELD(&b, s, RT_GCC_MAPPED_READY, v->mapped_ready);
+	ADD_FIELD(&b, s, RT_SCHED_NMIDLE, v->nmidle);
+	ADD_FIELD(&b, s, RT_SCHED_MNEXT, v->mnext);
+	ADD_FIELD(&b, s, RT_SCHED_NMFREED, v->nmfreed);
+	ADD_FIELD(&b, s, RT_SCHED_NGSYS, v->ngsys);
+	ADD_FIELD(&b, s, RT_SCHED_NPIDLE, v->npidle);
+	ADD_FIELD(&b, s, RT_SCHED_NMSPINNING, v->nmspinning);
+	ADD_FIELD(&b, s, RT_SCHED_NEEDSPINNING, v->needspinning);
+	ADD_FIELD(&b, s, RT_SCHED_RUNQSIZE, v->runqsize);
+	ADD_FIELD(&b, s, RT_SCHED_GFREE_N, v->gfree_n);
+	ADD_FIELD(&b, s, RT_SCHED_GFREE_STACK_SIZE, v->gfree_stack);
+	ADD_FIELD(&b, s, RT_SCHED_GFREE_NOSTACK_SIZE, v->gfree_nostack);
+	ADD_FIELD(&b, s, RT_GOMAXPROCS, v->gomaxprocs);
+	ADD_FIELD(&b, s, RT_ALLGLEN, v->allglen);
+	ADD_FIELD(&b, s, RT_ALLP, v->allp);
+	ADD_FIELD(&b, s, RT_ALLGS, v->allgs);
+	return batch_flush(&b);
+}
+
+/* runtime.(*gcControllerState).memoryLimitHeapGoal, for Go 1.19 and later. */
+static uint64_t memory_limit_goal(const struct sampler *s, const struct scalars *v)
+{
+	uint64_t heap_alloc = v->total_alloc - v->total_free;
+	uint64_t limit = (uint64_t)v->memory_limit, non_heap, overage = 0, goal, headroom;
+
+	if (v->heap_free + heap_alloc > v->mapped_ready)
+		return UINT64_MAX;	/* torn read; the runtime would retry: no limit goal */
+	non_heap = v->mapped_ready - v->heap_free - heap_alloc;
+	if (v->mapped_ready > limit)
+		overage = v->mapped_ready - limit;
+	if (non_heap + overage >= limit)
+		return v->heap_marked;
+	goal = limit - (non_heap + overage);
+	/* 1.21 made the headroom 3 % of the goal, at least 1 MiB; before it was 1 MiB flat. */
+	headroom = 1 << 20;
+	if (s->rt->minor >= 21 && goal / 100 * 3 > headroom)
+		headroom = goal / 100 * 3;
+	if (goal < headroom || goal - headroom < headroom)
+		goal = headroom;
+	else
+		goal -= headroom;
+	return goal < v->heap_marked ? v->heap_marked : goal;
+}
+
+/* runtime.(*gcControllerState).heapGoalInternal: NextGC and /gc/heap/goal:bytes. */
+static uint64_t heap_goal(const struct sampler *s, const struct scalars *v)
+{
+	const uint64_t min_runway = 64 << 10;
+	uint64_t goal = v->pct_goal, limit_goal = memory_limit_goal(s, v);
+
+	if (limit_goal < goal)
+		return limit_goal;
+	if (v->sweep_min > goal)
+		goal = v->sweep_min;
+	if (v->triggered != UINT64_MAX && goal < v->triggered + min_runway)
+		goal = v->triggered + min_runway;
+	return goal;
+}
+
+static void fill_from_scalars(const struct sampler *s, const struct scalars *v, struct rt_sample *o)
+{
+	uint64_t gfree = v->gfree_n + v->gfree_stack + v->gfree_nostack;
+
+	o->num_gc = v->numgc;
+	o->num_forced_gc = v->numforcedgc;
+	memcpy(&o->gc_cpu_fraction, &v->cpu_frac_bits, sizeof(double));
+	o->pause_total_ns = v->pause_total;
+	o->last_gc_unix_ns = v->last_gc_unix;
+	o->gogc = v->gc_percent;
+	o->gomemlimit = v->memory_limit;
+	o->heap_live = v->heap_live;
+	o->heap_marked = v->heap_marked;
+	o->mapped_ready = v->mapped_ready;
+	o->heap_inuse = v->heap_in_use;
+	o->heap_released = v->heap_released;
+	o->heap_idle = v->heap_free + v->heap_released;
+	o->heap_sys = v->heap_in_use + v->heap_free + v->heap_released;
+	o->next_gc = heap_goal(s, v);
+	o->gomaxprocs = v->gomaxprocs;
+	o->ncpu = s->ncpu;
+	o->threads = (int32_t)(v->mnext - v->nmfreed);
+	o->idle_procs = v->npidle;
+	o->spinning_threads = v->nmspinning;
+	o->need_spinning = (int32_t)v->needspinning;
+	o->idle_threads = v->nmidle;
+	o->runqueue = v->runqsize;
+	/* gcount(): allglen minus the free lists and system goroutines; P free lists come later. */
+	o->num_goroutine = (int64_t)v->allglen - (int64_t)gfree - v->ngsys;
+	o->goroutines_with_sys = o->num_goroutine + v->ngsys;
+	o->gwalk_total = v->allglen;
+}
+
+static int grow_procs(struct rt_sample *o, int n)
+{
+	uint32_t *a, *b;
+
+	if (n <= o->procs_cap)
+		return 0;
+	a = realloc(o->p_runq, (size_t)n * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	o->p_runq = a;
+	b = realloc(o->p_schedtick, (size_t)n * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	o->p_schedtick = b;
+	o->procs_cap = n;
+	return 0;
+}
+
+/* Per-P run queues, schedticks and free-g counts. Returns Σ p.gFree.n. */
+static int read_procs(struct sampler *s, const struct scalars *v, struct rt_sample *o,
+		      int64_t *gfree)
+{
+	const struct rt_layout *rt = s->rt;
+	uint64_t n = v->allp[1], ptrs[1024];
+	uint32_t head[1024], tail[1024];
+	int32_t pfree[1024];
+	struct batch b;
+	uint64_t i;
+
+	if (n > 1024)
+		n = 1024;	/* GOMAXPROCS above 1024 is beyond what schedtrace users read */
+	o->nprocs = 0;
+	*gfree = 0;
+	if (!n)
+		return 0;
+	if (grow_procs(o, (int)n))
+		return -ENOMEM;
+	batch_init(&b, s->pid);
+	batch_add(&b, v->allp[0], ptrs, n * 8);
+	if (batch_flush(&b))
+		return -EFAULT;
+	for (i = 0; i < n; i++) {
+		batch_add(&b, ptrs[i] + rt->v[RT_P_RUNQHEAD], &head[i], 4);
+		batch_add(&b, ptrs[i] + rt->v[RT_P_RUNQTAIL], &tail[i], 4);
+		batch_add(&b, ptrs[i] + rt->v[RT_P_SCHEDTICK], &o->p_schedtick[i], 4);
+		batch_add(&b, ptrs[i] + rt->v[RT_P_GFREE_N], &pfree[i], 4);
+	}
+	if (batch_flush(&b))
+		return -EFAULT;
+	for (i = 0; i < n; i++) {
+		o->p_runq[i] = tail[i] - head[i];
+		*gfree += pfree[i];
+	}
+	o->nprocs = (int)n;
+	return 0;
+}
+
+/*
+ * A system goroutine, as the runtime's isSystemGoroutine decides for a parked one: its start
+ * function is in package runtime, except runtime.main and the finalizer and cleanup goroutines
+ * while they run user code.
+ */
+static bool is_system_goroutine(struct sampler *s, uint64_t startpc, uint32_t status)
+{
+	size_t slot = (startpc >> 4) % (sizeof(s->sys_cache) / sizeof(s->sys_cache[0]));
+	const char *fn;
+
+	/* Only the finalizer and cleanup goroutines depend on the status: never cached. */
+	if (s->sys_cache[slot].pc == startpc && s->sys_cache[slot].sys >= 0)
+		return s->sys_cache[slot].sys;
+	fn = gobin__func_name_at(s->bin, startpc - s->bias);
+	if (fn && (!strcmp(fn, "runtime.runfinq") || !strcmp(fn, "runtime.runFinalizers") ||
+		   !strcmp(fn, "runtime.runCleanups")))
+		return status != 2 && status != 1;
+	s->sys_cache[slot].pc = startpc;
+	s->sys_cache[slot].sys = fn && !strncmp(fn, "runtime.", 8) && strcmp(fn, "runtime.main") &&
+				 strcmp(fn, "runtime.corostart");
+	return s->sys_cache[slot].sys;
+}
+
+static enum gstate fold_status(uint32_t status)
+{
+	switch (status) {
+	case 1: return GSTATE_RUNNABLE;		/* _Grunnable */
+	case 9: return GSTATE_RUNNABLE;		/* _Gpreempted: resumes as runnable */
+	case 2: return GSTATE_RUNNING;		/* _Grunning */
+	case 3: return GSTATE_SYSCALL;		/* _Gsyscall */
+	case 4: return GSTATE_WAITING;		/* _Gwaiting */
+	default: return GSTATE_OTHER;
+	}
+}
+
+/* The part of a g the walk reads: from the lowest to the highest field it needs. */
+#define GWINDOW_MAX	512
+/* g structs sit side by side in heap spans: reads merge neighbours closer than this. */
+#define GMERGE_GAP	1024
+#define GRANGE_MAX	(64 * 1024)
+#define GBUF_BYTES	(4 * 1024 * 1024)
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Where the walk's window of a g starts (its lowest field) and how long it is. */
+static void g_window(const struct rt_layout *rt, uint64_t *lo, uint64_t *win)
+{
+	static const enum rt_field f[] = { RT_G_ATOMICSTATUS, RT_G_WAITREASON, RT_G_STARTPC,
+					   RT_G_GOID, RT_G_GOPC };
+	static const unsigned int len[] = { 4, 1, 8, 8, 8 };
+	uint64_t l = UINT64_MAX, h = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (rt->v[f[i]] < l)
+			l = rt->v[f[i]];
+		if (rt->v[f[i]] + len[i] > h)
+			h = rt->v[f[i]] + len[i];
+	}
+	*lo = l;
+	*win = h - l;
+}
+
+static void count_g(struct sampler *s, struct rt_sample *o, const unsigned char *g, uint64_t lo,
+		    sampler_g_fn *fn, void *ctx)
+{
+	const struct rt_layout *rt = s->rt;
+	uint32_t st;
+	uint64_t startpc;
+	bool sys;
+
+	memcpy(&st, g + rt->v[RT_G_ATOMICSTATUS] - lo, 4);
+	memcpy(&startpc, g + rt->v[RT_G_STARTPC] - lo, 8);
+	st &= ~G_STATUS_SCAN;
+	if (st == 6 || st == 11)	/* _Gdead, _Gdeadextra */
+		return;
+	sys = is_system_goroutine(s, startpc, st);
+	if (fn) {
+		struct sampler_g v = { .status = st, .startpc = startpc, .system = sys };
+
+		memcpy(&v.goid, g + rt->v[RT_G_GOID] - lo, 8);
+		memcpy(&v.gopc, g + rt->v[RT_G_GOPC] - lo, 8);
+		fn(ctx, &v);
+	}
+	if (!o)
+		return;
+	if (sys) {
+		o->gstate_sys++;
+		return;
+	}
+	o->gstate[fold_status(st)]++;
+	if (st == 4)
+		o->wait_reason[g[rt->v[RT_G_WAITREASON] - lo]]++;
+}
+
+/*
+ * Read the windows of gs[first, *next) into s->gbuf with as few iovecs as possible: gs is
+ * sorted, and neighbours closer than GMERGE_GAP share one read. Stops when the iovecs or the
+ * buffer run out. offs[k] receives where g k's window starts in the buffer.
+ */
+static int read_g_windows(struct sampler *s, const uint64_t *gs, uint64_t first, uint64_t n,
+			  uint64_t lo, uint64_t win, uint64_t *offs, uint64_t *next)
+{
+	struct batch *b = s->gbatch;
+	uint64_t used = 0, k = first, rstart = 0, rend = 0;
+	bool open_range = false;
+
+	batch_init(b, s->pid);
+	for (; k < n; k++) {
+		uint64_t a = gs[k] + lo;
+
+		if (open_range && a <= rend + GMERGE_GAP && a + win - rstart <= GRANGE_MAX) {
+			offs[k - first] = used + (a - rstart);
+			rend = a + win;
+			continue;
+		}
+		if (open_range) {
+			batch_add(b, rstart, s->gbuf + used, rend - rstart);
+			used += rend - rstart;
+		}
+		if (b->n == BATCH_MAX - 1 || used + GRANGE_MAX > GBUF_BYTES) {
+			open_range = false;
+			break;
+		}
+		rstart = a;
+		rend = a + win;
+		offs[k - first] = used;
+		open_range = true;
+	}
+	if (open_range)
+		batch_add(b, rstart, s->gbuf + used, rend - rstart);
+	*next = k;
+	return batch_flush(b);
+}
+
+/*
+ * Walk allgs[0:allglen] within budget_ns (0: no limit), counting into o (may be NULL) and
+ * showing every live g to fn (may be NULL).
+ */
+static int walk_gs(struct sampler *s, const struct scalars *v, struct rt_sample *o,
+		   uint64_t budget_ns, sampler_g_fn *fn, void *ctx)
+{
+	uint64_t n = v->allglen < v->allgs[1] ? v->allglen : v->allgs[1];
+	uint64_t start = mono_now(), i, next, k, lo, win;
+	bool partial = false;
+
+	g_window(s->rt, &lo, &win);
+	if (o) {
+		memset(o->gstate, 0, sizeof(o->gstate));
+		memset(o->wait_reason, 0, sizeof(o->wait_reason));
+		o->gstate_sys = 0;
+		o->gwalk_seen = 0;
+		o->gwalk_partial = false;
+	}
+	if (!n)
+		return 0;
+	if (win > GWINDOW_MAX)
+		return -EINVAL;
+	if (n > s->gptrs_cap) {
+		uint64_t *p = realloc(s->gptrs, n * sizeof(*p));
+		uint64_t *q = realloc(s->goffs, n * sizeof(*q));
+
+		if (p)
+			s->gptrs = p;
+		if (q)
+			s->goffs = q;
+		if (!p || !q)
+			return -ENOMEM;
+		s->gptrs_cap = n;
+	}
+	if (!s->gbatch)
+		s->gbatch = malloc(sizeof(*s->gbatch));
+	if (!s->gbuf)
+		s->gbuf = malloc(GBUF_BYTES);
+	if (!s->gbatch || !s->gbuf)
+		return -ENOMEM;
+	batch_init(s->gbatch, s->pid);
+	batch_add(s->gbatch, v->allgs[0], s->gptrs, n * 8);
+	if (batch_flush(s->gbatch))
+		return -EFAULT;
+	qsort(s->gptrs, n, sizeof(*s->gptrs), cmp_ptr);
+	for (i = 0; i < n; i = next) {
+		if (budget_ns && mono_now() - start > budget_ns) {
+			partial = true;
+			break;
+		}
+		/* A g freed under us, or a gap that is not mapped, reads as zeros: never garbage. */
+		read_g_windows(s, s->gptrs, i, n, lo, win, s->goffs, &next);
+		for (k = i; k < next; k++)
+			count_g(s, o, s->gbuf + s->goffs[k - i], lo, fn, ctx);
+		if (o)
+			o->gwalk_seen += next - i;
+	}
+	if (o) {
+		o->gwalk_partial = partial;
+		o->gwalk_ns = mono_now() - start;
+	}
+	return 0;
+}
+
+static int walk_goroutines(struct sampler *s, const struct scalars *v, struct rt_sample *o)
+{
+	if (!s->gwalk_budget_ns) {	/* the walk is turned off: counts stay zero */
+		memset(o->gstate, 0, sizeof(o->gstate));
+		memset(o->wait_reason, 0, sizeof(o->wait_reason));
+		o->gstate_sys = o->gwalk_seen = 0;
+		o->gwalk_partial = false;
+		return 0;
+	}
+	return walk_gs(s, v, o, s->gwalk_budget_ns, NULL, NULL);
+}
+
+int sampler__walk_gs(struct sampler *s, sampler_g_fn *fn, void *ctx)
+{
+	struct scalars v;
+	int ret = read_scalars(s, &v);
+
+	if (ret)
+		return ret;
+	return walk_gs(s, &v, NULL, 0, fn, ctx);
+}
+
+int sampler__sample(struct sampler *s, struct rt_sample *o)
+{
+	struct scalars v;
+	int64_t pfree = 0;
+	struct batch b;
+	int ret;
+
+	o->ok = false;
+	o->mono_ns = mono_now();
+	ret = read_scalars(s, &v);
+	if (ret)
+		return ret;
+	fill_from_scalars(s, &v, o);
+	ret = read_heap_stats(s, o);
+	if (ret)
+		return ret;
+	o->stack_sys = o->stack_inuse + v.stacks_sys;
+	batch_init(&b, s->pid);
+	/* The whole ring (2 KiB): go_gc_duration_seconds summarises it as ReadGCStats does. */
+	batch_add(&b, s->rt->v[RT_MS_PAUSE_NS], o->pause_ring, sizeof(o->pause_ring));
+	if (batch_flush(&b))
+		return -EFAULT;
+	o->last_pause_ns = v.numgc ? o->pause_ring[(v.numgc + 255) % SAMPLER_PAUSE_RING] : 0;
+	ret = read_procs(s, &v, o, &pfree);
+	if (ret)
+		return ret;
+	o->num_goroutine -= pfree;
+	o->goroutines_with_sys -= pfree;
+	if (o->num_goroutine < 1)
+		o->num_goroutine = 1;	/* as gcount() clamps */
+	ret = walk_goroutines(s, &v, o);
+	if (ret)
+		return ret;
+	o->ok = true;
+	return 0;
+}
+
+void rt_sample__release(struct rt_sample *smp)
+{
+	free(smp->p_runq);
+	free(smp->p_schedtick);
+	smp->p_runq = NULL;
+	smp->p_schedtick = NULL;
+	smp->procs_cap = 0;
+}
