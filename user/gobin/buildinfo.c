@@ -186,7 +186,7 @@ static int parse_pointers(struct gobin *b, const unsigned char *d, size_t size, 
 	return 0;
 }
 
-int gobin_read_buildinfo(struct gobin *b, struct gs_err *err)
+int gobin_buildinfo_read(struct gobin *b, struct gs_err *err)
 {
 	Elf_Data *data = gobin_section(b, ".go.buildinfo", NULL);
 	const unsigned char *d;
@@ -210,4 +210,17 @@ int gobin_read_buildinfo(struct gobin *b, struct gs_err *err)
 		return gs_fail(err, GS_EXIT_GO_VERSION, "cannot parse the Go version \"%s\"", b->version.str);
 	b->has_pkg_runtime_cgo = gobin__sym(b, "x_cgo_init", NULL, NULL) == 0;
 	return 0;
+}
+
+void gobin_buildinfo_free(struct gobin *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nsettings; i++) {
+		free(b->settings[i].key);
+		free(b->settings[i].value);
+	}
+	free(b->settings);
+	b->settings = NULL;
+	b->nsettings = 0;
 }

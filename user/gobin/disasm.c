@@ -805,7 +805,7 @@ int gobin__global(struct gobin *b, const char *name, uint64_t *addr, uint64_t *s
 	return 0;
 }
 
-void gobin_free_disasm(struct gobin *b)
+void gobin_disasm_free(struct gobin *b)
 {
 	free(b->globals);
 	b->globals = NULL;

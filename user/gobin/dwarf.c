@@ -8,6 +8,11 @@
 #include <dwarf.h>
 #include "gobin/internal.h"
 
+struct gobin_struct {
+	const char *name;
+	Dwarf_Off die;
+};
+
 static int cmp_struct(const void *a, const void *b)
 {
 	return strcmp(((const struct gobin_struct *)a)->name, ((const struct gobin_struct *)b)->name);
@@ -62,7 +67,7 @@ static int load_dwarf(struct gobin *b)
 	return 0;
 }
 
-void gobin_free_dwarf(struct gobin *b)
+void gobin_dwarf_free(struct gobin *b)
 {
 	free(b->structs);
 	b->structs = NULL;

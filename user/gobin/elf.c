@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* ELF side of a Go binary: segments, sections and the symbol table. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include "gobin/internal.h"
+
+struct gobin_sym {
+	const char *name;	/* points into the ELF string table */
+	uint64_t addr;
+	uint64_t size;
+};
 
 /* The first section whose name is name, or starts with it when prefix is set. */
 static Elf_Scn *find_section(const struct gobin *b, const char *name, bool prefix, GElf_Shdr *shdr)
@@ -143,136 +146,41 @@ static int read_symtab(struct gobin *b)
 	return 0;
 }
 
-/*
- * Every binary open right now. Processes running the same executable (a fleet of replicas under
- * --all) share one parse: it is most of goscope's memory per target, and read-only once built.
- * A file is the same when device, inode, size and modification time agree; a running executable
- * cannot be rewritten in place (ETXTBSY), and a binary replaced on disk is a new inode.
- */
-static struct gobin *open_binaries;
-
-static struct gobin *find_open(const struct stat *st)
+/* Read eagerly: the other readers find their data through the sections, segments and symbols. */
+int gobin_elf_load(struct gobin *b, const char *path, struct gs_err *err)
 {
-	struct gobin *b;
-
-	for (b = open_binaries; b; b = b->next_open)
-		if (b->dev == st->st_dev && b->ino == st->st_ino && b->size == st->st_size &&
-		    b->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec)
-			return b;
-	return NULL;
-}
-
-struct gobin *gobin__open(const char *path, struct gs_err *err)
-{
-	struct gobin *b, *same;
-	struct stat st;
 	GElf_Ehdr eh;
 
 	elf_version(EV_CURRENT);
-	b = calloc(1, sizeof(*b));
-	if (!b) {
-		gs_fail(err, GS_EXIT_ERROR, "out of memory");
-		return NULL;
-	}
-	b->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (b->fd < 0) {
-		int e = errno;
-
-		gs_fail(err, e == EACCES || e == EPERM ? GS_EXIT_PERMISSION : GS_EXIT_ERROR,
-			"cannot open %s: %s", path, strerror(e));
-		goto fail;
-	}
-	/* Opened through the caller's path all the same: that open is the access check. */
-	if (fstat(b->fd, &st) == 0) {
-		same = find_open(&st);
-		if (same) {
-			close(b->fd);
-			free(b);
-			same->refs++;
-			return same;
-		}
-		b->dev = st.st_dev;
-		b->ino = st.st_ino;
-		b->size = st.st_size;
-		b->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-		b->refs = 1;
-	}
 	b->elf = elf_begin(b->fd, ELF_C_READ_MMAP, NULL);
-	if (!b->elf || elf_kind(b->elf) != ELF_K_ELF || !gelf_getehdr(b->elf, &eh)) {
-		gs_fail(err, GS_EXIT_NOT_GO, "%s is not an ELF executable, so not a Go program", path);
-		goto fail;
-	}
-	if (eh.e_machine != EM_X86_64) {
-		gs_fail(err, GS_EXIT_NOT_GO, "%s is not an x86-64 binary; goscope supports linux/amd64",
-			path);
-		goto fail;
-	}
+	if (!b->elf || elf_kind(b->elf) != ELF_K_ELF || !gelf_getehdr(b->elf, &eh))
+		return gs_fail(err, GS_EXIT_NOT_GO,
+			       "%s is not an ELF executable, so not a Go program", path);
+	if (eh.e_machine != EM_X86_64)
+		return gs_fail(err, GS_EXIT_NOT_GO,
+			       "%s is not an x86-64 binary; goscope supports linux/amd64", path);
 	b->e_type = eh.e_type;
 	read_dynamic(b);
-	if (read_segments(b) || read_symtab(b)) {
-		gs_fail(err, GS_EXIT_ERROR, "cannot read the ELF headers of %s", path);
-		goto fail;
-	}
-	if (gobin_read_buildinfo(b, err))
-		goto fail;
+	if (read_segments(b) || read_symtab(b))
+		return gs_fail(err, GS_EXIT_ERROR, "cannot read the ELF headers of %s", path);
+	/* Only noted here: dwarf.c opens the sections on first use. */
 	b->has_dwarf_sections = has_section_prefix(b, ".debug_info") ||
 				has_section_prefix(b, ".zdebug_info");
-	if (b->refs) {
-		b->next_open = open_binaries;
-		open_binaries = b;
-	}
-	return b;
-fail:
-	gobin__free(b);
-	return NULL;
+	return 0;
 }
 
-void gobin__free(struct gobin *b)
+/* The descriptor is gobin.c's, and closed there. */
+void gobin_elf_free(struct gobin *b)
 {
-	struct gobin **pp;
-	size_t i;
-
-	if (!b)
-		return;
-	if (b->refs > 1) {
-		b->refs--;
-		return;
-	}
-	for (pp = &open_binaries; *pp; pp = &(*pp)->next_open)
-		if (*pp == b) {
-			*pp = b->next_open;
-			break;
-		}
-	gobin_free_dwarf(b);
-	gobin_free_pclntab(b);
-	gobin_free_disasm(b);
-	for (i = 0; i < b->nsettings; i++) {
-		free(b->settings[i].key);
-		free(b->settings[i].value);
-	}
-	free(b->settings);
 	free(b->syms);
+	b->syms = NULL;
+	b->nsyms = 0;
 	free(b->segs);
+	b->segs = NULL;
+	b->nsegs = 0;
 	if (b->elf)
 		elf_end(b->elf);
-	if (b->fd >= 0)
-		close(b->fd);
-	free(b);
-}
-
-const struct go_version *gobin__version(const struct gobin *b)
-{
-	return &b->version;
-}
-
-const char *gobin__setting(const struct gobin *b, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < b->nsettings; i++)
-		if (!strcmp(b->settings[i].key, key))
-			return b->settings[i].value;
-	return NULL;
+	b->elf = NULL;
 }
 
 bool gobin__is_pie(const struct gobin *b)
@@ -288,15 +196,6 @@ bool gobin__has_symtab(const struct gobin *b)
 bool gobin__has_dwarf(const struct gobin *b)
 {
 	return b->has_dwarf_sections;
-}
-
-bool gobin__is_cgo(const struct gobin *b)
-{
-	/*
-	 * runtime/cgo's C entry point when symbols are there; otherwise a needed shared library: Go
-	 * links none itself (a PIE has an interpreter but no DT_NEEDED); only C code through cgo does.
-	 */
-	return b->has_pkg_runtime_cgo || b->has_needed;
 }
 
 int gobin__sym(const struct gobin *b, const char *name, uint64_t *addr, uint64_t *size)
@@ -344,10 +243,3 @@ int gobin__offset_to_vaddr(const struct gobin *b, uint64_t off, uint64_t *vaddr)
 	}
 	return -1;
 }
-
-void gobin__file_id(const struct gobin *b, uint64_t *dev, uint64_t *ino)
-{
-	*dev = b->dev;
-	*ino = b->ino;
-}
-

@@ -7,12 +7,6 @@
 #include <elfutils/libdw.h>
 #include "gobin/gobin.h"
 
-struct gobin_sym {
-	const char *name;	/* points into the ELF string table */
-	uint64_t addr;
-	uint64_t size;
-};
-
 struct gobin_seg {
 	uint64_t vaddr;
 	uint64_t offset;
@@ -24,51 +18,57 @@ struct gobin_setting {
 	char *value;
 };
 
-struct gobin_struct {
-	const char *name;
-	Dwarf_Off die;
-};
-
+/*
+ * One parsed binary. Each group of members belongs to one reader, which fills it and frees it;
+ * the others only read it. gobin.c creates and destroys the struct (see there).
+ */
 struct gobin {
-	int fd;
-	Elf *elf;
-	uint64_t dev, ino;
-	/* Shared by every open of the same file (see gobin__open): the key and a reference count. */
-	int64_t size, mtime_ns;
-	unsigned int refs;
-	struct gobin *next_open;
-	uint16_t e_type;
+	int fd;				/* opened and closed by gobin.c */
 
+	/* elf.c */
+	Elf *elf;
+	uint16_t e_type;
 	struct gobin_seg *segs;
 	size_t nsegs;
-
 	struct gobin_sym *syms;		/* sorted by name */
 	size_t nsyms;
+	bool has_needed;		/* DT_NEEDED: links shared libraries (libc) */
+	bool has_dwarf_sections;
 
+	/* buildinfo.c */
 	struct go_version version;
 	struct gobin_setting *settings;
 	size_t nsettings;
 	bool has_pkg_runtime_cgo;
-	bool has_needed;		/* DT_NEEDED: links shared libraries (libc) */
 
-	bool has_dwarf_sections;
+	/* dwarf.c: the struct types, indexed on first use */
 	bool dwarf_tried;
 	Dwarf *dwarf;
 	struct gobin_struct *structs;	/* top-level DWARF struct types, sorted by name */
 	size_t nstructs;
 
-	struct gobin_pcln *pcln;	/* .gopclntab function index (pclntab.c), built on first use */
-	struct gobin_globals *globals;	/* globals recovered from code (disasm.c), cached */
+	/* pclntab.c: the .gopclntab function index, built on first use */
+	struct gobin_pcln *pcln;
+
+	/* disasm.c: globals recovered from code, cached */
+	struct gobin_globals *globals;
 };
 
-/* Section data by name, or NULL. */
+/*
+ * Lifecycle, called by gobin.c only. A load fills its reader's members and returns 0, or fills
+ * err and returns -1; a free releases them, whatever state a failed load left.
+ */
+int gobin_elf_load(struct gobin *b, const char *path, struct gs_err *err);
+void gobin_elf_free(struct gobin *b);
+int gobin_buildinfo_read(struct gobin *b, struct gs_err *err);
+void gobin_buildinfo_free(struct gobin *b);
+void gobin_dwarf_free(struct gobin *b);
+void gobin_pclntab_free(struct gobin *b);
+void gobin_disasm_free(struct gobin *b);
+
+/* elf.c's queries for the other readers. Section data by name, or NULL. */
 Elf_Data *gobin_section(const struct gobin *b, const char *name, GElf_Shdr *shdr);
 /* Copy len bytes at link-time virtual address vaddr from the file. Returns 0 or -1. */
 int gobin_read_vaddr(const struct gobin *b, uint64_t vaddr, void *buf, size_t len);
-
-int gobin_read_buildinfo(struct gobin *b, struct gs_err *err);
-void gobin_free_dwarf(struct gobin *b);
-void gobin_free_pclntab(struct gobin *b);
-void gobin_free_disasm(struct gobin *b);
 
 #endif

@@ -492,7 +492,7 @@ size_t gobin__func_count(const struct gobin *b)
 	return pcln ? pcln->nfuncs : 0;
 }
 
-void gobin_free_pclntab(struct gobin *b)
+void gobin_pclntab_free(struct gobin *b)
 {
 	if (!b->pcln)
 		return;
