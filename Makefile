@@ -38,7 +38,8 @@ USER_OBJS := $(patsubst %.c,$(O)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(O)/user/main.o,$(USER_OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS)) $(O)/tests/gobin_dump
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS)) $(O)/tests/gobin_dump \
+	     $(O)/tests/json_writers
 
 HEADERS := $(wildcard include/*.h) $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
 

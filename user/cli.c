@@ -8,11 +8,8 @@
 #include <time.h>
 #include <getopt.h>
 #include "cli.h"
-#include "engine/engine.h"
-#include "util/log.h"
 #include "target/proc.h"
-#include "target/sampler.h"
-#include "target/target.h"
+#include "util/log.h"
 
 volatile sig_atomic_t cli_stop;
 
@@ -72,19 +69,8 @@ static const char *usage_hint(const char *msg, char *buf, size_t len)
 	return buf;
 }
 
-int cli_bad_usage(const char *fmt, ...)
-{
-	char msg[512], hint[64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "goscope: %s%s\n", msg, usage_hint(msg, hint, sizeof(hint)));
-	return GS_EXIT_USAGE;
-}
-
-int cli_bad_option(int c, char **argv)
+/* What getopt_long just returned ('?' or ':') as a usage error naming the option. */
+static int option_error(int c, char **argv, struct gs_err *err)
 {
 	/*
 	 * getopt leaves a long option's text at argv[optind - 1]; a short one is named by optopt
@@ -97,16 +83,18 @@ int cli_bad_option(int c, char **argv)
 
 	if (is_long) {
 		if (c == ':')
-			return cli_bad_usage("%s: option '%.*s' needs a value", current, n, arg);
+			return gs_fail(err, GS_EXIT_USAGE, "%s: option '%.*s' needs a value", current,
+				       n, arg);
 		if (optopt)
-			return cli_bad_usage("%s: option '%.*s' takes no value", current, n, arg);
-		return cli_bad_usage("%s: unknown option '%.*s'", current, n, arg);
+			return gs_fail(err, GS_EXIT_USAGE, "%s: option '%.*s' takes no value",
+				       current, n, arg);
+		return gs_fail(err, GS_EXIT_USAGE, "%s: unknown option '%.*s'", current, n, arg);
 	}
 	if (c == ':')
-		return cli_bad_usage("%s: option '-%c' needs a value", current, optopt);
+		return gs_fail(err, GS_EXIT_USAGE, "%s: option '-%c' needs a value", current, optopt);
 	if (optopt > ' ' && optopt < 127)
-		return cli_bad_usage("%s: unknown option '-%c'", current, optopt);
-	return cli_bad_usage("%s: unknown option '%s'", current, arg);
+		return gs_fail(err, GS_EXIT_USAGE, "%s: unknown option '-%c'", current, optopt);
+	return gs_fail(err, GS_EXIT_USAGE, "%s: unknown option '%s'", current, arg);
 }
 
 void cli_usage(FILE *out)
@@ -144,6 +132,8 @@ int cli_report(const struct gs_err *err)
 {
 	char hint[64];
 
+	if (err->code == GS_EXIT_OK && !err->msg[0])
+		return GS_EXIT_OK;
 	if (err->code == GS_EXIT_USAGE) {
 		fprintf(stderr, "goscope: %s%s\n", err->msg, usage_hint(err->msg, hint, sizeof(hint)));
 		return GS_EXIT_USAGE;
@@ -182,39 +172,6 @@ int cli_parse_duration(const char *s, uint64_t *ns)
 	return -1;
 }
 
-bool cli_sleep(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
-
-	while (!cli_stop && nanosleep(&ts, &ts))
-		;
-	return cli_stop;
-}
-
-int cli_open_sampled(const char *pid_arg, struct target **t, struct sampler **sm,
-		     struct gs_err *err)
-{
-	pid_t pid;
-
-	*t = NULL;
-	*sm = NULL;
-	if (proc_parse_pid(pid_arg, &pid, err))
-		return -1;
-	*t = target__open(pid, err);
-	if (!*t)
-		return -1;
-	*sm = sampler__new(pid, (*t)->bin, (*t)->bias, &(*t)->rt, err);
-	return *sm ? 0 : -1;
-}
-
-int cli_watch_interval(const char *arg, uint64_t *ns, struct gs_err *err)
-{
-	if (cli_parse_duration(arg, ns) || *ns < CLI_MIN_INTERVAL_NS)
-		return gs_fail(err, GS_EXIT_USAGE, "bad interval '%s': give a duration of at least "
-			       "100ms (e.g. 1s, 500ms)", arg);
-	return 0;
-}
-
 int cli_parse_budget(const char *s, double *fraction)
 {
 	char *end;
@@ -230,20 +187,152 @@ int cli_parse_budget(const char *s, double *fraction)
 	return 0;
 }
 
-int cli_optin_option(int c, const char *arg, struct watch_opts *wo, struct gs_err *err)
+/* ---- the shared parser ---- */
+
+enum { OPT_GOROUTINES = 0x200, OPT_ALLOCS, OPT_BUDGET };
+
+static const struct option verbosity_opts[] = {
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+};
+static const struct option all_opt = { "all", no_argument, NULL, 'a' };
+static const struct option interval_opt = { "interval", required_argument, NULL, 'i' };
+static const struct option optin_opts[] = {
+	{ "goroutines", no_argument, NULL, OPT_GOROUTINES },
+	{ "allocs", no_argument, NULL, OPT_ALLOCS },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
+};
+static const struct option help_opt = { "help", no_argument, NULL, 'h' };
+
+#define MAX_OPTS	32
+
+/* The getopt tables of a command: its own options, then the shared ones it takes. */
+static int build_options(const struct cli_spec *spec, char *shortopts, size_t slen,
+			 struct option *longopts)
+{
+	size_t n = 0, i;
+
+	snprintf(shortopts, slen, ":%s%s%s%sh", spec->shortopts ? spec->shortopts : "",
+		 spec->flags & CLI_VERBOSITY ? "qv" : "", spec->flags & CLI_PIDS_OR_ALL ? "a" : "",
+		 spec->flags & CLI_INTERVAL ? "i:" : "");
+	for (i = 0; spec->longopts && spec->longopts[i].name && n < MAX_OPTS - 8; i++)
+		longopts[n++] = spec->longopts[i];
+	if (spec->flags & CLI_VERBOSITY) {
+		longopts[n++] = verbosity_opts[0];
+		longopts[n++] = verbosity_opts[1];
+	}
+	if (spec->flags & CLI_PIDS_OR_ALL)
+		longopts[n++] = all_opt;
+	if (spec->flags & CLI_INTERVAL)
+		longopts[n++] = interval_opt;
+	if (spec->flags & CLI_OPTIN)
+		for (i = 0; i < 3; i++)
+			longopts[n++] = optin_opts[i];
+	longopts[n++] = help_opt;
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+	return 0;
+}
+
+static int interval_arg(const struct cli_spec *spec, const char *arg, uint64_t *ns,
+			struct gs_err *err)
+{
+	char least[32];
+
+	if (!cli_parse_duration(arg, ns) && *ns >= spec->min_interval_ns)
+		return 0;
+	if (!spec->min_interval_ns)
+		return gs_fail(err, GS_EXIT_USAGE, "bad interval '%s': give a duration (e.g. 1s, "
+			       "500ms; 0 for a single read)", arg);
+	if (spec->min_interval_ns % 1000000000ull == 0)
+		snprintf(least, sizeof(least), "%llus",
+			 (unsigned long long)(spec->min_interval_ns / 1000000000ull));
+	else
+		snprintf(least, sizeof(least), "%llums",
+			 (unsigned long long)(spec->min_interval_ns / 1000000ull));
+	return gs_fail(err, GS_EXIT_USAGE, "bad interval '%s': give a duration of at least %s "
+		       "(e.g. 1s, 500ms)", arg, least);
+}
+
+/* A shared option: 0 handled, -1 bad value, 1 not a shared option. */
+static int common_option(const struct cli_spec *spec, int c, const char *arg,
+			 struct cli_common *cc, struct gs_err *err)
 {
 	switch (c) {
-	case CLI_OPT_GOROUTINES:
-		wo->goroutines = true;
-		return 1;
-	case CLI_OPT_ALLOCS:
-		wo->allocs = true;
-		return 1;
-	case CLI_OPT_BUDGET:
-		if (cli_parse_budget(arg, &wo->budget))
+	case 'q': cc->verbosity = -1; return 0;
+	case 'v': cc->verbosity++; return 0;
+	case 'a': cc->all = true; return 0;
+	case 'i': return interval_arg(spec, arg, &cc->interval_ns, err);
+	case OPT_GOROUTINES: cc->goroutines = true; return 0;
+	case OPT_ALLOCS: cc->allocs = true; return 0;
+	case OPT_BUDGET:
+		if (cli_parse_budget(arg, &cc->budget))
 			return gs_fail(err, GS_EXIT_USAGE, "bad budget '%s': give a percentage of one "
 				       "CPU above 0 and at most 100, e.g. 1 or 0.5", arg);
-		return 1;
+		return 0;
 	}
+	return 1;
+}
+
+/* The PID arguments, as many as the command takes. */
+static int pid_args(int argc, char **argv, const struct cli_spec *spec, struct cli_common *cc,
+		    struct gs_err *err)
+{
+	unsigned int f = spec->flags;
+	int n = argc - optind, i;
+
+	if (!(f & (CLI_PIDS | CLI_ONE_PID | CLI_PIDS_OR_ALL | CLI_PIDS_ANY)) && n)
+		return gs_fail(err, GS_EXIT_USAGE, "%s takes no arguments ('%s')", spec->name,
+			       argv[optind]);
+	if ((f & CLI_PIDS) && !n)
+		return gs_fail(err, GS_EXIT_USAGE, "%s needs at least one PID (see 'goscope ps')",
+			       spec->name);
+	if ((f & CLI_ONE_PID) && n != 1)
+		return gs_fail(err, GS_EXIT_USAGE, "%s %s exactly one PID (see 'goscope ps')",
+			       spec->name, n ? "takes" : "needs");
+	if ((f & CLI_PIDS_OR_ALL) && cc->all == (n > 0))
+		return gs_fail(err, GS_EXIT_USAGE, "%s needs PIDs or --all, not both (see 'goscope "
+			       "ps')", spec->name);
+	cc->npids = n;
+	cc->pids = calloc((size_t)n + 1, sizeof(*cc->pids));
+	if (!cc->pids)
+		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
+	for (i = 0; i < n; i++)
+		if (proc_parse_pid(argv[optind + i], &cc->pids[i], err))
+			return -1;
 	return 0;
+}
+
+int cli_parse(int argc, char **argv, const struct cli_spec *spec, void *ctx, struct cli_common *c,
+	      struct gs_err *err)
+{
+	struct option longopts[MAX_OPTS + 1];
+	char shortopts[128];
+	int opt, rc;
+
+	build_options(spec, shortopts, sizeof(shortopts), longopts);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			spec->usage(stdout);
+			return gs_fail(err, GS_EXIT_OK, "%s", "");
+		}
+		if (opt == '?' || opt == ':')
+			return option_error(opt, argv, err);
+		rc = common_option(spec, opt, optarg, c, err);
+		if (rc == 1)
+			rc = spec->option ? spec->option(ctx, opt, optarg, err) : 1;
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			return option_error('?', argv, err);
+	}
+	if (spec->flags & CLI_VERBOSITY)
+		log_set_verbosity(c->verbosity);
+	return pid_args(argc, argv, spec, c, err);
+}
+
+void cli_common_free(struct cli_common *c)
+{
+	free(c->pids);
+	c->pids = NULL;
 }

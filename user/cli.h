@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Subcommands, their shared option handling and the stop flag. */
+/* Subcommands, the command-line parser they share, and the stop flag. */
 #ifndef GS_CLI_H
 #define GS_CLI_H
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
+
+struct gs_err;
 
 struct command {
 	const char *name;
@@ -23,15 +27,6 @@ extern volatile sig_atomic_t cli_stop;
  */
 void cli_setup_signals(void);
 
-/* The shortest sampling interval the periodic commands accept. */
-#define CLI_MIN_INTERVAL_NS 100000000ull
-
-struct gs_err;
-
-/* -i of the commands that watch (top, record, serve): a duration of at least 100 ms. Returns 0,
- * or -1 with err set (GS_EXIT_USAGE). */
-int cli_watch_interval(const char *arg, uint64_t *ns, struct gs_err *err);
-
 const struct command *cli_find(const char *name);
 void cli_usage(FILE *out);
 
@@ -45,15 +40,61 @@ int cmd_serve(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 
+/* What a command's line may hold besides its own options. */
+enum cli_flags {
+	CLI_VERBOSITY	= 1 << 0,	/* -q, --quiet; -v, --verbose (repeatable) */
+	CLI_INTERVAL	= 1 << 1,	/* -i, --interval DUR (at least min_interval_ns) */
+	CLI_OPTIN	= 1 << 2,	/* --goroutines, --allocs, --budget PCT */
+	/* PID arguments: */
+	CLI_PIDS	= 1 << 3,	/* one or more */
+	CLI_ONE_PID	= 1 << 4,	/* exactly one */
+	CLI_PIDS_OR_ALL	= 1 << 5,	/* one or more, or -a/--all, not both */
+	CLI_PIDS_ANY	= 1 << 6,	/* none or more */
+};
+
+/* A command's command line. */
+struct cli_spec {
+	const char *name;
+	unsigned int flags;		/* enum cli_flags */
+	void (*usage)(FILE *out);
+	const char *shortopts;		/* the command's own, getopt style ("o:n:"); may be NULL */
+	const struct option *longopts;	/* the command's own, zero-terminated; may be NULL */
+	/*
+	 * One of the command's own options: 0 when handled, -1 with err set when its value is bad,
+	 * 1 when c is not one of its options.
+	 */
+	int (*option)(void *ctx, int c, const char *arg, struct gs_err *err);
+	uint64_t min_interval_ns;	/* with CLI_INTERVAL; 0 allows -i 0 */
+};
+
+/* What the shared part of a command line said. */
+struct cli_common {
+	int verbosity;			/* -1 quiet, 0, 1 (-v), 2 (-vv) … */
+	pid_t *pids;			/* cli_common_free() frees them */
+	int npids;
+	bool all;
+	uint64_t interval_ns;		/* as given, or the default the caller put there */
+	bool goroutines, allocs;	/* the opt-in probe sets */
+	double budget;			/* their budget, a share of one CPU; 0: not given */
+};
+
+/*
+ * Parse argv (argv[0] is the command's name): the spec's own options through spec->option and
+ * the shared ones into *c (which the caller may preset with defaults), then the PID arguments.
+ * -h/--help prints the usage and fails with code GS_EXIT_OK and no message; a bad command line
+ * fails with GS_EXIT_USAGE and one line saying what is wrong. Sets the log verbosity.
+ */
+int cli_parse(int argc, char **argv, const struct cli_spec *spec, void *ctx, struct cli_common *c,
+	      struct gs_err *err);
+void cli_common_free(struct cli_common *c);
+
 /* Parse "1s", "500ms", "2.5s", "100us" or a bare number of seconds into nanoseconds. */
 int cli_parse_duration(const char *s, uint64_t *ns);
 
-/* Long options of the opt-in probes, shared by top, record, serve and profile. */
-enum { CLI_OPT_GOROUTINES = 0x200, CLI_OPT_ALLOCS, CLI_OPT_BUDGET };
-#define CLI_OPTIN_LONG_OPTIONS \
-	{ "goroutines", no_argument, NULL, CLI_OPT_GOROUTINES }, \
-	{ "allocs", no_argument, NULL, CLI_OPT_ALLOCS }, \
-	{ "budget", required_argument, NULL, CLI_OPT_BUDGET }
+/* Parse a budget in percent of one CPU ("1", "0.5", "2%") into a fraction in (0, 1]. */
+int cli_parse_budget(const char *s, double *fraction);
+
+/* The help lines of the shared options, for the commands' usage texts. */
 #define CLI_OPTIN_HELP \
 	"      --goroutines     opt-in: probe goroutine creation and exit (live goroutines\n" \
 	"                       by the go statement that created them)\n" \
@@ -62,36 +103,11 @@ enum { CLI_OPT_GOROUTINES = 0x200, CLI_OPT_ALLOCS, CLI_OPT_BUDGET };
 	"      --budget PCT     what the opt-in probes may cost each process, in percent of\n" \
 	"                       one CPU (default 1); above it they are detached\n"
 
-struct watch_opts;
-struct gs_err;
-
-/* Handle one of those: 1 when c was one (0 when not), -1 with err on a bad value. */
-int cli_optin_option(int c, const char *arg, struct watch_opts *wo, struct gs_err *err);
-
-/* Parse a budget in percent of one CPU ("1", "0.5", "2%") into a fraction in (0, 1]. */
-int cli_parse_budget(const char *s, double *fraction);
-
-/* Sleep up to ns, returning early (true) when cli_stop is set. */
-bool cli_sleep(uint64_t ns);
-
-struct target;
-struct sampler;
-struct gs_err;
-
-/* Parse a PID argument, resolve the target and prepare sampling it (stat, schedtrace). */
-int cli_open_sampled(const char *pid_arg, struct target **t, struct sampler **sm,
-		     struct gs_err *err);
-
 /*
- * A bad command line: print "goscope: MSG; see 'goscope CMD --help'" (one line, nothing else) and
- * return GS_EXIT_USAGE. cli_bad_option does it for what getopt_long just returned ('?' or ':'),
- * which needs opterr = 0 and an optstring starting with ':'.
+ * Print a failure the way every command does: "goscope: <msg>" (a bad command line with the
+ * usage hint "; see 'goscope CMD --help'"), and return its exit code. An error with code
+ * GS_EXIT_OK and no message (after --help) prints nothing.
  */
-int cli_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int cli_bad_option(int c, char **argv);
-
-/* Print a failure the way every command does: "goscope: <msg>" (a bad command line with the
- * usage hint), return its exit code. */
 int cli_report(const struct gs_err *err);
 
 #endif

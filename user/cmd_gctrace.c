@@ -1,29 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* goscope gctrace PID…: one line per GC cycle, as GODEBUG=gctrace=1 prints it. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include "target/caps.h"
 #include "cli.h"
-#include "engine/events.h"
-#include "util/log.h"
-#include "target/probes.h"
-#include "target/proc.h"
-#include "target/target.h"
+#include "engine/engine.h"
 #include "format/gctrace.h"
+#include "target/caps.h"
+#include "util/log.h"
 
 #define POLL_MS 200
 
-struct gctrace_session {
-	struct target **targets;
-	int ntargets;
-	int live;		/* targets still attached */
+struct gctrace_out {
 	bool prefix;		/* "[PID] " before each line: more than one target */
-	bool out_failed;
-	struct probes *probes;
-	struct events *events;
+	bool failed;		/* stdout is gone */
 };
 
 static void usage(FILE *out)
@@ -57,173 +46,80 @@ static const char *trigger_name(uint64_t kind)
 	}
 }
 
-static void on_gc_start(void *ctx, struct target *t, const struct gs_gc_start *e)
+static void on_attach(void *ctx, const struct watched *w, void *st)
 {
-	log_info("PID %d: gc %u started: %s", t->pid, e->numgc + 1, trigger_name(e->trigger_kind));
+	char desc[128];
+
+	log_note("attached to %s: %u GC cycles so far; waiting for the next one",
+		 watched__describe(w, desc, sizeof(desc)), w->numgc_at_attach);
 }
 
-static void on_gc_end(void *ctx, struct target *t, const struct gs_gc_end *e)
+static void on_gc_start(void *ctx, const struct watched *w, void *st, const struct gs_gc_start *e)
 {
-	struct gctrace_session *s = ctx;
+	log_info("PID %d: gc %u started: %s", w->pid, e->numgc + 1, trigger_name(e->trigger_kind));
+}
+
+static void on_gc(void *ctx, const struct watched *w, void *st, const struct gc_cycle *c)
+{
+	struct gctrace_out *o = ctx;
 	char line[GCTRACE_LINE_MAX];
 
-	gctrace_format(e, line, sizeof(line));
+	gctrace_format(&c->ev, line, sizeof(line));
 	if (log_verbosity() >= 2)
-		log_debug("PID %d: raw gc %u: cpu_fraction_bits=0x%llx init=%lld sweep_term=%lld "
-			  "mark=%lld mark_term=%lld end=%lld stwprocs=%d maxprocs=%d forced=%u "
-			  "heap0=%llu heap1=%llu heap2=%llu pause=%lld assist=%lld dedicated=%lld "
-			  "fractional=%lld idle=%lld goal=%llu stacks=%llu globals=%llu",
-			  t->pid, e->numgc, (unsigned long long)e->gc_cpu_fraction_bits,
-			  (long long)e->runtime_init_time, (long long)e->t_sweep_term,
-			  (long long)e->t_mark, (long long)e->t_mark_term, (long long)e->t_end,
-			  e->stwprocs, e->maxprocs, e->user_forced, (unsigned long long)e->heap0,
-			  (unsigned long long)e->heap1, (unsigned long long)e->heap2,
-			  (long long)e->pause_ns, (long long)e->assist_time,
-			  (long long)e->dedicated_mark_time, (long long)e->fractional_mark_time,
-			  (long long)e->idle_mark_time, (unsigned long long)e->last_heap_goal,
-			  (unsigned long long)e->stack_scan, (unsigned long long)e->globals_scan);
-	if (s->prefix)
-		printf("[%d] ", t->pid);
+		gctrace_log_raw(w->pid, &c->ev);
+	if (o->prefix)
+		printf("[%d] ", w->pid);
 	puts(line);
 	if (fflush(stdout) || ferror(stdout))
-		s->out_failed = true;
+		o->failed = true;
 }
 
-static int parse_args(int argc, char **argv, struct gctrace_session *s, struct gs_err *err)
+static void on_exit_(void *ctx, const struct watched *w, void *st)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c, verbosity = 0, i;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q': verbosity = -1; break;
-		case 'v': verbosity++; break;
-		case 'h': usage(stdout); exit(GS_EXIT_OK);
-		default: exit(cli_bad_option(c, argv));
-		}
-	}
-	log_set_verbosity(verbosity);
-	if (optind >= argc)
-		return gs_fail(err, GS_EXIT_USAGE, "gctrace needs at least one PID (see 'goscope ps')");
-	s->ntargets = argc - optind;
-	s->targets = calloc((size_t)s->ntargets, sizeof(*s->targets));
-	if (!s->targets)
-		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
-	for (i = 0; i < s->ntargets; i++) {
-		pid_t pid;
-
-		if (proc_parse_pid(argv[optind + i], &pid, err))
-			return -1;
-		s->targets[i] = target__open(pid, err);
-		if (!s->targets[i]) {
-			char who[32];
-
-			snprintf(who, sizeof(who), "PID %d", pid);
-			gs_err_prefix(err, who);
-			return -1;
-		}
-	}
-	s->prefix = s->ntargets > 1;
-	return 0;
+	if (!w->execed)
+		log_note("PID %d exited after gc %llu", w->pid,
+			 (unsigned long long)watched__gc_cycles(w));
 }
 
-static int attach_all(struct gctrace_session *s, struct gs_err *err)
-{
-	const struct event_sink sink = { .ctx = s, .gc_start = on_gc_start, .gc_end = on_gc_end };
-	char desc[128];
-	int i;
-
-	s->probes = probes__open(err);
-	if (!s->probes)
-		return -1;
-	s->events = events__new(s->probes, &sink, err);
-	if (!s->events)
-		return -1;
-	for (i = 0; i < s->ntargets; i++) {
-		struct target *t = s->targets[i];
-
-		events__set_target(s->events, (unsigned int)i, t);
-		if (target__attach(t, s->probes, (unsigned int)i, false, err))
-			return -1;
-		s->live++;
-		log_note("attached to %s: %u GC cycles so far; waiting for the next one",
-			 target__describe(t, desc, sizeof(desc)), t->numgc_at_attach);
-	}
-	/* Everything is attached: reading the targets is all that is left to do. */
-	caps_keep_only(CAPS_SAMPLING);
-	return 0;
-}
-
-/* Reap targets that exited, after handling whatever they left in the ring buffer. */
-static void check_exits(struct gctrace_session *s)
-{
-	int i;
-
-	for (i = 0; i < s->ntargets; i++) {
-		struct target *t = s->targets[i];
-
-		if (!t->attached)
-			continue;
-		events__check_drops(s->events, t);
-		if (!target__gone(t))
-			continue;
-		events__drain(s->events);
-		events__check_drops(s->events, t);
-		if (!t->execed)
-			log_note("PID %d exited after gc %u", t->pid, t->last_numgc);
-		target__detach(t, s->probes);
-		t->exited = true;
-		s->live--;
-	}
-}
-
-static int run_loop(struct gctrace_session *s, struct gs_err *err)
-{
-	while (!cli_stop && s->live > 0 && !s->out_failed) {
-		int n = events__poll(s->events, POLL_MS);
-
-		if (n < 0)
-			return gs_fail(err, GS_EXIT_ERROR, "reading the ring buffer failed: %s",
-				       strerror(-n));
-		check_exits(s);
-	}
-	if (!s->out_failed)
-		events__drain(s->events);
-	return 0;
-}
-
-static void session_free(struct gctrace_session *s)
-{
-	int i;
-
-	/* Detach before anything else goes away: the target runs on, un-instrumented. */
-	for (i = 0; i < s->ntargets && s->probes; i++)
-		if (s->targets[i])
-			target__detach(s->targets[i], s->probes);
-	events__free(s->events);
-	probes__free(s->probes);
-	for (i = 0; i < s->ntargets; i++)
-		target__free(s->targets[i]);
-	free(s->targets);
-}
+static const struct cli_spec gctrace_spec = {
+	.name = "gctrace", .usage = usage, .flags = CLI_VERBOSITY | CLI_PIDS,
+};
 
 int cmd_gctrace(int argc, char **argv)
 {
-	struct gctrace_session s = { 0 };
+	struct cli_common c = { 0 };
+	struct gctrace_out out = { 0 };
+	const struct engine_sink sink = {
+		.ctx = &out, .attach = on_attach, .gc_start = on_gc_start, .gc = on_gc,
+		.exit = on_exit_,
+	};
+	struct engine_opts eo;
 	struct gs_err err = { 0 };
+	struct engine *e = NULL;
 	int ret = GS_EXIT_OK;
 
 	cli_setup_signals();
-	if (parse_args(argc, argv, &s, &err) || attach_all(&s, &err) || run_loop(&s, &err))
-		ret = cli_report(&err);
-	else if (cli_stop)
+	if (cli_parse(argc, argv, &gctrace_spec, NULL, &c, &err))
+		goto fail;
+	out.prefix = c.npids > 1;
+	eo = (struct engine_opts){
+		.pids = c.pids, .npids = c.npids, .probes = ENGINE_PROBES_REQUIRED,
+	};
+	e = engine__new(&eo, &sink, &err);
+	if (!e)
+		goto fail;
+	/* Everything is attached: reading the targets is all that is left to do. */
+	caps_keep_only(CAPS_SAMPLING);
+	while (!cli_stop && engine__live(e) > 0 && !out.failed)
+		if (engine__step(e, POLL_MS, &err))
+			goto fail;
+	if (cli_stop)
 		log_note("detached");
-	session_free(&s);
+	goto out;
+fail:
+	ret = cli_report(&err);
+out:
+	engine__free(e);
+	cli_common_free(&c);
 	return ret;
 }

@@ -1,43 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * goscope record [-o FILE] [PID…|--all]: every event and periodic samples as JSON lines, for log
- * collectors. The schema is docs/record.schema.json; docs/record.md explains every field.
+ * collectors. The lines are format/record.c's; this file only writes them where they go.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
-#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
-#include "target/caps.h"
 #include "cli.h"
-#include "util/log.h"
-#include "goruntime/metrics.h"
-#include "target/proc.h"
-#include "engine/sites.h"
-#include "target/target.h"
 #include "engine/engine.h"
-#include "format/gctrace.h"
-#include "format/json.h"
-#include "format/schedtrace.h"
+#include "format/record.h"
+#include "target/caps.h"
+#include "util/log.h"
 
-#define RECORD_SCHEMA	"goscope.record/1"
 #define POLL_MS		200
-#define SITES_EVERY_NS	10000000000ull	/* goroutine_sites / alloc_sites records this often */
-#define SITES_MAX	20		/* sites per record, the busiest first */
 
+/* Where the lines go. */
 struct recorder {
 	const char *path;		/* NULL: stdout */
 	int fd;
-	struct json j;
-	char host[256];
-	uint64_t interval_ns;
-	bool stw;
-	uint64_t start_mono;		/* schedtrace's milliseconds count from here */
 	bool done;			/* the output is gone (EPIPE) or failed */
 	struct gs_err err;		/* why it failed, when it did */
 };
@@ -119,18 +103,15 @@ static void reopen(struct recorder *r)
 }
 
 /* One line, one write(2): with O_APPEND no reader or rotation ever sees part of it. */
-static void emit(struct recorder *r)
+static void write_line(void *ctx, const struct json *j)
 {
+	struct recorder *r = ctx;
 	size_t off = 0;
 
 	if (r->done)
 		return;
-	if (json_end(&r->j)) {
-		log_warn("out of memory: a record was dropped");
-		return;
-	}
-	while (off < r->j.len) {
-		ssize_t n = write(r->fd, r->j.buf + off, r->j.len - off);
+	while (off < j->b.len) {
+		ssize_t n = write(r->fd, j->b.data + off, j->b.len - off);
 
 		/* Stopping while a stalled reader blocks the write: give the line up, not the stop. */
 		if (n < 0 && errno == EINTR && !cli_stop)
@@ -151,497 +132,46 @@ static void emit(struct recorder *r)
 	}
 }
 
-/* ---- records ---- */
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Probe events and samples carry CLOCK_MONOTONIC; records carry the wall clock. */
-static uint64_t mono_to_unix(uint64_t mono)
-{
-	uint64_t now_mono = clock_ns(CLOCK_MONOTONIC), now_unix = clock_ns(CLOCK_REALTIME);
-
-	return mono <= now_mono ? now_unix - (now_mono - mono) : now_unix + (mono - now_mono);
-}
-
-static void put_ts(struct json *j, uint64_t unix_ns)
-{
-	time_t sec = (time_t)(unix_ns / 1000000000ull);
-	char buf[64];
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%09lluZ", (unsigned long long)(unix_ns % 1000000000ull));
-	json_str(j, "ts", buf);
-	json_u64(j, "unix_nano", unix_ns);
-}
-
-/* The members every record starts with. mono: when it happened (0: now). */
-static void begin(struct recorder *r, const char *kind, const struct watched *w, uint64_t mono)
-{
-	json_begin(&r->j);
-	json_str(&r->j, "schema", RECORD_SCHEMA);
-	json_str(&r->j, "kind", kind);
-	put_ts(&r->j, mono ? mono_to_unix(mono) : clock_ns(CLOCK_REALTIME));
-	json_str(&r->j, "host", r->host);
-	json_i64(&r->j, "pid", w->pid);
-	json_str(&r->j, "comm", w->comm);
-	json_str(&r->j, "exe", w->exe ? w->exe : "");
-	json_str(&r->j, "go_version", w->version);
-}
-
-static void on_attach(void *ctx, struct watched *w)
-{
-	struct recorder *r = ctx;
-	bool ok = w->state != WS_UNSUPPORTED;
-
-	begin(r, "attach", w, 0);
-	json_str(&r->j, "state", ok ? "watching" : "unsupported");
-	json_str(&r->j, "reason", ok ? NULL : w->why);
-	json_bool(&r->j, "probed", w->probed);
-	json_str(&r->j, "probe_note", ok && !w->probed ? w->probe_note : NULL);
-	json_bool(&r->j, "stw_probes", w->probed && r->stw);
-	if (w->probed)
-		json_u64(&r->j, "gc_cycles_before", w->numgc_at_attach);
-	else
-		json_null(&r->j, "gc_cycles_before");
-	json_u64(&r->j, "interval_ns", r->interval_ns);
-	emit(r);
-}
-
-static void gc_values(struct json *j, const struct gs_gc_end *e)
-{
-	int64_t stw = e->stwprocs;
-	double frac;
-
-	memcpy(&frac, &e->gc_cpu_fraction_bits, sizeof(frac));
-	json_u64(j, "num", e->numgc);
-	json_bool(j, "forced", e->user_forced);
-	json_i64(j, "since_start_ns", e->t_sweep_term - e->runtime_init_time);
-	json_f64(j, "gc_cpu_fraction", frac);
-	json_i64(j, "clock_sweep_termination_ns", e->t_mark - e->t_sweep_term);
-	json_i64(j, "clock_mark_ns", e->t_mark_term - e->t_mark);
-	json_i64(j, "clock_mark_termination_ns", e->t_end - e->t_mark_term);
-	json_i64(j, "cpu_sweep_termination_ns", stw * (e->t_mark - e->t_sweep_term));
-	json_i64(j, "cpu_assist_ns", e->assist_time);
-	json_i64(j, "cpu_background_ns", e->dedicated_mark_time + e->fractional_mark_time);
-	json_i64(j, "cpu_idle_ns", e->idle_mark_time);
-	json_i64(j, "cpu_mark_termination_ns", stw * (e->t_end - e->t_mark_term));
-	json_u64(j, "heap_start_bytes", e->heap0);
-	json_u64(j, "heap_end_bytes", e->heap1);
-	json_u64(j, "heap_marked_bytes", e->heap2);
-	json_u64(j, "heap_goal_bytes", e->last_heap_goal);
-	json_u64(j, "stacks_bytes", e->stack_scan);
-	json_u64(j, "globals_bytes", e->globals_scan);
-	json_i64(j, "procs", e->maxprocs);
-	json_i64(j, "pause_ns", e->pause_ns);
-}
-
-static const char *gc_pause_reason(const struct watched *w, uint32_t reason)
-{
-	const char *name = w->sm ? sampler__stw_reason(w->sm, reason) : NULL;
-
-	if (name && *name)
-		return name;
-	/* Before 1.21 the runtime has no reason table; these are the names 1.21 gave them. */
-	return reason == GS_STW_GC_SWEEP_TERM ? "GC sweep termination" : "GC mark termination";
-}
-
-static void pause_record(struct recorder *r, struct watched *w, uint64_t mono, int64_t dur,
-			 const char *reason, int64_t gc_num, bool approximate)
-{
-	begin(r, "pause", w, mono);
-	json_u64(&r->j, "duration_ns", (uint64_t)dur);
-	json_str(&r->j, "reason", reason);
-	json_bool(&r->j, "gc", gc_num >= 0);
-	if (gc_num >= 0)
-		json_i64(&r->j, "gc_num", gc_num);
-	else
-		json_null(&r->j, "gc_num");
-	json_bool(&r->j, "approximate", approximate);
-	emit(r);
-}
-
-static void on_gc(void *ctx, struct watched *w, const struct gc_cycle *c)
-{
-	struct recorder *r = ctx;
-	char line[GCTRACE_LINE_MAX];
-
-	begin(r, "gc", w, c->ktime_ns);
-	gc_values(&r->j, &c->ev);
-	if (c->sweep_pause_ns >= 0)
-		json_i64(&r->j, "sweep_termination_pause_ns", c->sweep_pause_ns);
-	else
-		json_null(&r->j, "sweep_termination_pause_ns");
-	if (c->markterm_pause_ns >= 0)
-		json_i64(&r->j, "mark_termination_pause_ns", c->markterm_pause_ns);
-	else
-		json_null(&r->j, "mark_termination_pause_ns");
-	json_bool(&r->j, "pauses_exact", c->pauses_exact);
-	gctrace_format(&c->ev, line, sizeof(line));
-	json_str(&r->j, "line", line);
-	emit(r);
-	if (c->sweep_pause_ns >= 0)
-		pause_record(r, w, c->ktime_ns, c->sweep_pause_ns,
-			     gc_pause_reason(w, GS_STW_GC_SWEEP_TERM), c->ev.numgc,
-			     !c->pauses_exact);
-	if (c->markterm_pause_ns >= 0)
-		pause_record(r, w, c->ktime_ns, c->markterm_pause_ns,
-			     gc_pause_reason(w, GS_STW_GC_MARK_TERM), c->ev.numgc,
-			     !c->pauses_exact);
-}
-
-static void on_stw(void *ctx, struct watched *w, const struct stw_pause *p)
-{
-	struct recorder *r = ctx;
-	const char *name = w->sm ? sampler__stw_reason(w->sm, p->reason) : NULL;
-	char buf[32];
-
-	if (!name || !*name) {
-		snprintf(buf, sizeof(buf), p->reason ? "reason %u" : "unknown", p->reason);
-		name = buf;
-	}
-	pause_record(r, w, p->ktime_ns, (int64_t)p->duration_ns, name, -1, p->approximate);
-}
-
-static void sample_metrics(struct json *j, const struct watched *w)
-{
-	int minor = w->model ? w->model->minor : 0;
-	char num[64];
-	size_t m;
-
-	json_obj_open(j, "metrics");
-	for (m = 0; m < metric_count; m++) {
-		const struct metric_def *d = &metric_defs[m];
-
-		if (minor < d->min_minor)
-			continue;
-		if (d->type == MT_F64) {
-			json_f64(j, d->name, metric_value(d, &w->cur));
-			continue;
-		}
-		metric_format_exact(num, sizeof(num), d, &w->cur);
-		json_number(j, d->name, num);
-	}
-	json_obj_close(j);
-}
-
-static void sample_goroutines(struct json *j, const struct watched *w)
-{
-	const struct rt_sample *s = &w->cur;
-	unsigned int i;
-
-	json_obj_open(j, "goroutines");
-	json_obj_open(j, "by_state");
-	for (i = 0; i < GSTATE_NR; i++)
-		json_u64(j, gstate_name(i), s->gstate[i]);
-	json_obj_close(j);
-	json_u64(j, "system", s->gstate_sys);
-	json_obj_open(j, "wait_reasons");
-	for (i = 0; i < SAMPLER_MAX_WAIT_REASONS; i++) {
-		const char *name = s->wait_reason[i] ? watched__wait_reason(w, i) : NULL;
-		char buf[32];
-
-		if (!s->wait_reason[i])
-			continue;
-		if (!name || !*name) {
-			snprintf(buf, sizeof(buf), "reason %u", i);
-			name = buf;
-		}
-		json_u64(j, name, s->wait_reason[i]);
-	}
-	json_obj_close(j);
-	json_bool(j, "walk_partial", s->gwalk_partial);
-	json_obj_close(j);
-}
-
-static void sched_record(struct recorder *r, struct watched *w)
-{
-	const struct rt_sample *s = &w->cur;
-	int minor = w->model ? w->model->minor : 0, i;
-	char *line = malloc(SCHEDTRACE_LINE_MAX);
-
-	begin(r, "sched", w, s->mono_ns);
-	json_i64(&r->j, "gomaxprocs", s->gomaxprocs);
-	json_i64(&r->j, "idle_procs", s->idle_procs);
-	json_i64(&r->j, "threads", s->threads);
-	json_i64(&r->j, "spinning_threads", s->spinning_threads);
-	if (minor >= 20)
-		json_i64(&r->j, "need_spinning", s->need_spinning);
-	else
-		json_null(&r->j, "need_spinning");
-	json_i64(&r->j, "idle_threads", s->idle_threads);
-	json_i64(&r->j, "runqueue", s->runqueue);
-	json_arr_open(&r->j, "p_runqueue");
-	for (i = 0; i < s->nprocs; i++)
-		json_u64(&r->j, NULL, s->p_runq[i]);
-	json_arr_close(&r->j);
-	json_arr_open(&r->j, "p_schedticks");
-	for (i = 0; i < s->nprocs; i++)
-		json_u64(&r->j, NULL, s->p_schedtick[i]);
-	json_arr_close(&r->j);
-	if (line)
-		schedtrace_format(s, minor, (s->mono_ns - r->start_mono) / 1000000, line,
-				  SCHEDTRACE_LINE_MAX);
-	json_str(&r->j, "line", line);
-	free(line);
-	emit(r);
-}
-
-static void put_loc(struct json *j, const char *fkey, const struct site_loc *l)
-{
-	json_str(j, fkey, l->func);
-	json_str(j, "file", l->file);
-	json_i64(j, "line", l->line);
-}
-
-static void put_optin(struct json *j, const struct watched *w, enum optin_mode m)
-{
-	const struct optin_state *o = &w->optin[m];
-
-	json_bool(j, "probes_attached", o->on);
-	json_bool(j, "breaker_tripped", o->tripped);
-	json_f64(j, "probe_cpu_ratio", o->on ? o->cpu : 0);
-	json_str(j, "note", o->note[0] ? o->note : NULL);
-}
-
-static void goroutine_sites(struct recorder *r, struct watched *w)
-{
-	const struct gsite *g;
-	size_t n = sites__gsites(w->sites, &g), i;
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-
-	begin(r, "goroutine_sites", w, 0);
-	put_optin(&r->j, w, OPTIN_GOROUTINES);
-	json_u64(&r->j, "live", sites__g_live(w->sites));
-	json_u64(&r->j, "sites_total", n);
-	json_arr_open(&r->j, "sites");
-	for (i = 0; i < n && i < SITES_MAX; i++) {
-		json_obj_open(&r->j, NULL);
-		put_loc(&r->j, "created_by", &g[i].where);
-		json_str(&r->j, "function", g[i].start.func);
-		json_bool(&r->j, "runtime", g[i].system);
-		json_u64(&r->j, "live", g[i].live);
-		json_u64(&r->j, "created", g[i].created);
-		json_u64(&r->j, "exited", g[i].exited);
-		json_u64(&r->j, "alive_at_attach", g[i].seeded);
-		json_i64(&r->j, "growth", g[i].growth);
-		json_u64(&r->j, "growth_window_ns", g[i].growth_ns);
-		if (g[i].oldest_ns)
-			json_u64(&r->j, "oldest_age_ns", now - g[i].oldest_ns);
-		else
-			json_null(&r->j, "oldest_age_ns");
-		json_obj_close(&r->j);
-	}
-	json_arr_close(&r->j);
-	emit(r);
-}
-
-static void alloc_sites(struct recorder *r, struct watched *w)
-{
-	const struct asite *a;
-	size_t n = sites__asites(w->sites, &a), i;
-	double bytes = 0, objects = 0;
-
-	for (i = 0; i < n; i++) {
-		bytes += a[i].bytes;
-		objects += a[i].objects;
-	}
-	begin(r, "alloc_sites", w, 0);
-	put_optin(&r->j, w, OPTIN_ALLOCS);
-	json_str(&r->j, "mode", w->alloc_mode == ALLOC_SAMPLED ? "sampled" :
-		 w->alloc_mode == ALLOC_LARGE ? "large" : "off");
-	json_i64(&r->j, "mem_profile_rate", w->mem_profile_rate);
-	json_u64(&r->j, "samples", sites__alloc_samples(w->sites));
-	json_f64(&r->j, "bytes", floor(bytes));
-	json_f64(&r->j, "objects", floor(objects));
-	json_u64(&r->j, "sites_total", n);
-	json_arr_open(&r->j, "sites");
-	for (i = 0; i < n && i < SITES_MAX; i++) {
-		json_obj_open(&r->j, NULL);
-		put_loc(&r->j, "function", &a[i].where);
-		json_f64(&r->j, "bytes", floor(a[i].bytes));
-		json_f64(&r->j, "objects", floor(a[i].objects));
-		json_u64(&r->j, "samples", a[i].samples);
-		json_obj_close(&r->j);
-	}
-	json_arr_close(&r->j);
-	emit(r);
-}
-
-/* The opt-in probes' findings, every SITES_EVERY_NS and when the process goes (now: force). */
-static void sites_records(struct recorder *r, struct watched *w, bool force)
-{
-	uint64_t *last = w->user, now = clock_ns(CLOCK_MONOTONIC);
-
-	if (!w->sites || !last)
-		return;
-	if (!force && *last && now - *last < SITES_EVERY_NS)
-		return;
-	*last = now;
-	if (w->optin[OPTIN_GOROUTINES].wanted)
-		goroutine_sites(r, w);
-	if (w->optin[OPTIN_ALLOCS].wanted)
-		alloc_sites(r, w);
-}
-
-static void on_tripped(void *ctx, struct watched *w, enum optin_mode m)
-{
-	struct recorder *r = ctx;
-
-	begin(r, "breaker", w, 0);
-	json_str(&r->j, "probes", m == OPTIN_GOROUTINES ? "goroutines" : "allocs");
-	json_f64(&r->j, "probe_cpu_ratio", w->optin[m].cpu);
-	json_u64(&r->j, "probe_hits", w->optin[m].hits);
-	json_str(&r->j, "note", w->optin[m].note);
-	emit(r);
-}
-
-static void on_remove(void *ctx, struct watched *w)
-{
-	free(w->user);
-	w->user = NULL;
-}
-
-static void on_sample(void *ctx, struct watched *w)
-{
-	struct recorder *r = ctx;
-
-	begin(r, "sample", w, w->cur.mono_ns);
-	json_bool(&r->j, "probed", w->probed);
-	json_bool(&r->j, "heap_consistent", w->cur.heap_consistent);
-	sample_metrics(&r->j, w);
-	sample_goroutines(&r->j, w);
-	emit(r);
-	sched_record(r, w);
-	if (w->sites && !w->user)
-		w->user = calloc(1, sizeof(uint64_t));
-	sites_records(r, w, false);
-}
-
-static void on_lost(void *ctx, struct watched *w, uint64_t missed, uint64_t lost)
-{
-	struct recorder *r = ctx;
-
-	begin(r, "lost", w, 0);
-	json_u64(&r->j, "missed_gc_cycles", missed);
-	json_u64(&r->j, "lost_events", lost);
-	json_u64(&r->j, "missed_gc_cycles_total", w->missed_cycles);
-	json_u64(&r->j, "lost_events_total", w->lost_events);
-	emit(r);
-}
-
-/* The last cycle goscope knows of: from the probes, else from the last sample. */
-static void put_last_gc(struct json *j, const struct watched *w)
-{
-	const struct gc_cycle *c = w->model ? model__gc_recent(w->model, 0) : NULL;
-	uint64_t n = w->cur.ok ? w->cur.num_gc : 0;
-
-	if (c && c->ev.numgc > n)
-		n = c->ev.numgc;
-	json_u64(j, "gc_cycles", n);
-	json_u64(j, "gc_cycles_seen", w->model ? w->model->ngc : 0);
-}
-
-static void on_exit_(void *ctx, struct watched *w)
-{
-	struct recorder *r = ctx;
-
-	sites_records(r, w, true);
-	begin(r, "exit", w, w->exited_ns);
-	put_last_gc(&r->j, w);
-	emit(r);
-}
-
-static void on_detach(void *ctx, struct watched *w)
-{
-	struct recorder *r = ctx;
-
-	sites_records(r, w, true);
-	begin(r, "detach", w, 0);
-	put_last_gc(&r->j, w);
-	emit(r);
-}
-
 /* ---- the command ---- */
 
 struct record_args {
-	struct watch_opts wo;
-	pid_t *pids;
+	struct cli_common c;
 	const char *path;
+	bool stw;
 };
 
-static int parse_args(int argc, char **argv, struct record_args *a, struct gs_err *err)
+static int record_option(void *ctx, int c, const char *arg, struct gs_err *err)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "stw", no_argument, NULL, 'T' },
-		{ "no-stw", no_argument, NULL, 'S' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		CLI_OPTIN_LONG_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c, verbosity = 0, i, rc;
+	struct record_args *a = ctx;
 
-	/*
-	 * No stop-the-world probe unless asked: its two hits per cycle fall inside the pauses and
-	 * tripled record's cost to a GC-heavy target (bench/perf.py, docs/performance.md).
-	 */
-	a->wo.stw = false;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:ai:qvh", opts, NULL)) != -1) {
-		rc = cli_optin_option(c, optarg, &a->wo, err);
-		if (rc < 0)
-			return -1;
-		if (rc)
-			continue;
-		switch (c) {
-		case 'o':
-			if (a->path)
-				return gs_fail(err, GS_EXIT_USAGE, "-o given twice ('%s' and '%s')",
-					       a->path, optarg);
-			/* A directory or an unwritable path is found by open_output: exit 1. */
-			if (!*optarg)
-				return gs_fail(err, GS_EXIT_USAGE, "-o needs a file name, not ''");
-			a->path = optarg;
-			break;
-		case 'a': a->wo.all = true; break;
-		case 'i':
-			if (cli_watch_interval(optarg, &a->wo.interval_ns, err))
-				return -1;
-			break;
-		case 'T': a->wo.stw = true; break;
-		case 'S': a->wo.stw = false; break;
-		case 'q': verbosity = -1; break;
-		case 'v': verbosity++; break;
-		case 'h': usage(stdout); exit(GS_EXIT_OK);
-		default: exit(cli_bad_option(c, argv));
-		}
+	switch (c) {
+	case 'o':
+		if (a->path)
+			return gs_fail(err, GS_EXIT_USAGE, "-o given twice ('%s' and '%s')", a->path,
+				       arg);
+		/* A directory or an unwritable path is found by open_output: exit 1. */
+		if (!*arg)
+			return gs_fail(err, GS_EXIT_USAGE, "-o needs a file name, not ''");
+		a->path = arg;
+		return 0;
+	case 'T': a->stw = true; return 0;
+	case 'S': a->stw = false; return 0;
 	}
-	log_set_verbosity(verbosity);
-	if (a->wo.all == (optind < argc))
-		return gs_fail(err, GS_EXIT_USAGE, "record needs PIDs or --all, not both (see 'goscope ps')");
-	a->wo.npids = argc - optind;
-	a->pids = calloc((size_t)a->wo.npids + 1, sizeof(*a->pids));
-	if (!a->pids)
-		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
-	for (i = 0; i < a->wo.npids; i++)
-		if (proc_parse_pid(argv[optind + i], &a->pids[i], err))
-			return -1;
-	a->wo.pids = a->pids;
-	return 0;
+	return 1;
 }
+
+static const struct option record_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "stw", no_argument, NULL, 'T' },
+	{ "no-stw", no_argument, NULL, 'S' },
+	{ 0 },
+};
+
+static const struct cli_spec record_spec = {
+	.name = "record", .usage = usage, .shortopts = "o:", .longopts = record_opts,
+	.option = record_option, .min_interval_ns = 100000000ull,
+	.flags = CLI_VERBOSITY | CLI_INTERVAL | CLI_OPTIN | CLI_PIDS_OR_ALL,
+};
 
 static void setup_sighup(void)
 {
@@ -653,14 +183,14 @@ static void setup_sighup(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static int run(struct recorder *r, struct watch *w, bool all, struct gs_err *err)
+static int run(struct recorder *r, struct engine *e, bool all, struct gs_err *err)
 {
 	while (!cli_stop && !r->done) {
-		if (watch__step(w, POLL_MS, err))
+		if (engine__step(e, POLL_MS, err))
 			return -1;
 		if (reopen_requested)
 			reopen(r);
-		if (!all && watch__live(w) == 0) {
+		if (!all && engine__live(e) == 0) {
 			log_note("every process has exited");
 			break;
 		}
@@ -670,54 +200,62 @@ static int run(struct recorder *r, struct watch *w, bool all, struct gs_err *err
 
 int cmd_record(int argc, char **argv)
 {
-	struct record_args a = { 0 };
+	/*
+	 * No stop-the-world probe unless asked: its two hits per cycle fall inside the pauses and
+	 * tripled record's cost to a GC-heavy target (bench/perf.py, docs/performance.md).
+	 */
+	struct record_args a = { .c.interval_ns = ENGINE_DEFAULT_INTERVAL_NS };
 	struct recorder r = { .fd = STDOUT_FILENO };
-	const struct watch_sink sink = {
-		.ctx = &r, .attach = on_attach, .gc = on_gc, .stw = on_stw, .sample = on_sample,
-		.lost = on_lost, .exit = on_exit_, .detach = on_detach, .remove = on_remove,
-		.tripped = on_tripped,
-	};
+	struct record_out out;
+	struct engine_opts eo = { 0 };
+	struct engine_sink sink;
 	struct gs_err err = { 0 };
-	struct watch *w = NULL;
-	int ret = GS_EXIT_OK;
+	struct engine *e = NULL;
 
 	cli_setup_signals();
-	if (parse_args(argc, argv, &a, &err))
+	if (cli_parse(argc, argv, &record_spec, &a, &a.c, &err))
 		goto fail;
 	r.path = a.path;
-	r.interval_ns = a.wo.interval_ns ? a.wo.interval_ns : 1000000000ull;
-	r.stw = a.wo.stw;
-	r.start_mono = clock_ns(CLOCK_MONOTONIC);
-	if (gethostname(r.host, sizeof(r.host) - 1))
-		snprintf(r.host, sizeof(r.host), "unknown");
+	if (r.path)
+		r.fd = -1;
 	/* The file first: a path we cannot write fails before anything is attached. */
 	if (r.path && open_output(r.path, &r.fd, &err))
 		goto fail;
 	/* Into a file, SIGHUP means "reopen" (logrotate); on stdout it stops, as everywhere. */
 	if (r.path)
 		setup_sighup();
-	w = watch__new(&a.wo, &sink, &err);
-	if (!w)
-		goto fail;
-	caps_keep_only(a.wo.all ? CAPS_ATTACHING : CAPS_SAMPLING);
-	if (watch__probe_note(w))
-		log_note("sampling only (no gc or pause records): %s", watch__probe_note(w));
-	if (run(&r, w, a.wo.all, &err))
-		goto fail;
-	watch__free(w);
-	w = NULL;
+	record_out_init(&out, a.c.interval_ns, a.stw, write_line, &r);
+	sink = record_sink(&out);
+	eo = (struct engine_opts){
+		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .probes = ENGINE_PROBES_WANTED,
+		.stw = a.stw, .sample = true, .interval_ns = a.c.interval_ns,
+		.optin = { a.c.goroutines, a.c.allocs, a.c.budget },
+	};
+	e = engine__new(&eo, &sink, &err);
+	if (!e)
+		goto fail_out;
+	caps_keep_only(a.c.all ? CAPS_ATTACHING : CAPS_SAMPLING);
+	if (engine__probe_note(e))
+		log_note("sampling only (no gc or pause records): %s", engine__probe_note(e));
+	if (run(&r, e, a.c.all, &err))
+		goto fail_out;
+	engine__free(e);
+	e = NULL;
+	record_out_free(&out);
 	if (r.err.msg[0]) {
 		err = r.err;
 		goto fail;
 	}
-	goto out;
-fail:
-	watch__free(w);
-	ret = cli_report(&err);
-out:
 	if (r.path && r.fd >= 0)
 		close(r.fd);
-	json_free(&r.j);
-	free(a.pids);
-	return ret;
+	cli_common_free(&a.c);
+	return GS_EXIT_OK;
+fail_out:
+	engine__free(e);
+	record_out_free(&out);
+fail:
+	if (r.path && r.fd >= 0)
+		close(r.fd);
+	cli_common_free(&a.c);
+	return cli_report(&err);
 }

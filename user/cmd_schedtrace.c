@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* goscope schedtrace PID: GODEBUG=schedtrace lines, sampled from outside. */
-#include <getopt.h>
+/* goscope schedtrace PID: GODEBUG=schedtrace lines, sampled from outside by the engine. */
 #include <stdio.h>
-#include <string.h>
-#include "target/caps.h"
+#include <stdlib.h>
 #include "cli.h"
-#include "util/log.h"
-#include "target/proc.h"
-#include "target/sampler.h"
-#include "target/target.h"
+#include "engine/engine.h"
 #include "format/schedtrace.h"
+#include "target/caps.h"
+#include "util/log.h"
+
+#define POLL_MS 100
+
+struct schedtrace_out {
+	uint64_t start_ns;	/* the milliseconds count from the first line */
+	bool failed;		/* stdout is gone */
+};
 
 static void usage(FILE *out)
 {
@@ -26,70 +30,74 @@ static void usage(FILE *out)
 		"  -h, --help            show this help\n");
 }
 
+static void on_sample(void *ctx, const struct watched *w, void *st)
+{
+	struct schedtrace_out *o = ctx;
+	char *line = malloc(SCHEDTRACE_LINE_MAX);
+
+	if (!line) {
+		log_warn("out of memory: a line was skipped");
+		return;
+	}
+	if (!o->start_ns)
+		o->start_ns = w->cur.mono_ns;
+	schedtrace_format(&w->cur, w->minor, (w->cur.mono_ns - o->start_ns) / 1000000, line,
+			  SCHEDTRACE_LINE_MAX);
+	puts(line);
+	free(line);
+	if (fflush(stdout) || ferror(stdout))
+		o->failed = true;
+}
+
+static void on_sample_failed(void *ctx, const struct watched *w, void *st, int rc)
+{
+	log_warn("PID %d: reading the runtime's memory failed; skipping this line", w->pid);
+}
+
+static void on_exit_(void *ctx, const struct watched *w, void *st)
+{
+	if (!w->execed)
+		log_note("PID %d exited", w->pid);
+}
+
+static const struct cli_spec schedtrace_spec = {
+	.name = "schedtrace", .usage = usage, .min_interval_ns = 1000000ull,
+	.flags = CLI_INTERVAL | CLI_ONE_PID,
+};
+
 int cmd_schedtrace(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	struct cli_common c = { .interval_ns = ENGINE_DEFAULT_INTERVAL_NS };
+	struct schedtrace_out out = { 0 };
+	const struct engine_sink sink = {
+		.ctx = &out, .sample = on_sample, .sample_failed = on_sample_failed,
+		.exit = on_exit_,
 	};
-	uint64_t interval = 1000000000ull, start;
-	struct rt_sample smp = { 0 };
+	struct engine_opts eo;
 	struct gs_err err = { 0 };
-	struct target *t = NULL;
-	struct sampler *sm = NULL;
-	char line[SCHEDTRACE_LINE_MAX];
-	int c, ret = GS_EXIT_OK;
-	pid_t pid;
+	struct engine *e = NULL;
+	int ret = GS_EXIT_OK;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (cli_parse_duration(optarg, &interval) || interval < 1000000)
-				return cli_bad_usage("bad interval '%s' (at least 1ms, e.g. 1s)", optarg);
-			break;
-		case 'h': usage(stdout); return GS_EXIT_OK;
-		default: return cli_bad_option(c, argv);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_bad_usage("schedtrace needs exactly one PID (see 'goscope ps')");
 	cli_setup_signals();
-	if (cli_open_sampled(argv[optind], &t, &sm, &err)) {
-		ret = cli_report(&err);
-		goto out;
-	}
-	pid = t->pid;
+	if (cli_parse(argc, argv, &schedtrace_spec, NULL, &c, &err))
+		goto fail;
+	/* The scheduler's counters only: no probe, and no walk of allgs per line. */
+	eo = (struct engine_opts){
+		.pids = c.pids, .npids = c.npids, .probes = ENGINE_PROBES_OFF, .sample = true,
+		.interval_ns = c.interval_ns, .no_gwalk = true,
+	};
+	e = engine__new(&eo, &sink, &err);
+	if (!e)
+		goto fail;
 	caps_keep_only(CAPS_SAMPLING);
-	/* The per-line walk of allgs is not needed here. */
-	sampler__set_gwalk_budget(sm, 0);
-	start = 0;
-	while (!cli_stop) {
-		int rc = target__gone(t) ? -1 : sampler__sample(sm, &smp);
-
-		/* Checked after reading too: a reused PID's memory must never pass for the old one's. */
-		if (target__gone(t)) {
-			if (!t->execed)
-				log_note("PID %d exited", pid);
-			break;
-		}
-		if (rc) {
-			log_warn("PID %d: reading the runtime's memory failed; skipping this line", pid);
-		} else {
-			if (!start)
-				start = smp.mono_ns;
-			schedtrace_format(&smp, t->rt.minor, (smp.mono_ns - start) / 1000000, line,
-					  sizeof(line));
-			puts(line);
-			if (fflush(stdout) || ferror(stdout))
-				break;
-		}
-		cli_sleep(interval);
-	}
+	while (!cli_stop && engine__live(e) > 0 && !out.failed)
+		if (engine__step(e, POLL_MS, &err))
+			goto fail;
+	goto out;
+fail:
+	ret = cli_report(&err);
 out:
-	rt_sample__release(&smp);
-	sampler__free(sm);
-	target__free(t);
+	engine__free(e);
+	cli_common_free(&c);
 	return ret;
 }

@@ -4,24 +4,23 @@
  * renders the exposition after the processes change and publishes a copy; the HTTP thread
  * serves the latest copy, so a scrape never waits for, or holds up, event processing.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "target/caps.h"
 #include "cli.h"
-#include "util/httpd.h"
-#include "util/log.h"
-#include "target/proc.h"
 #include "engine/engine.h"
 #include "format/prom.h"
+#include "target/caps.h"
+#include "util/clock.h"
+#include "util/httpd.h"
+#include "util/log.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:9464"
 #define POLL_MS			200
 #define MIN_RENDER_GAP_NS	250000000ull	/* GC events alone re-render at most 4 times/s */
 
 struct server {
-	struct watch *w;
+	struct engine *e;
 	struct httpd *h;
 	struct prom text;
 	bool dirty, sampled;
@@ -59,50 +58,34 @@ static void usage(FILE *out)
 		"Without root, processes are sampled only: no goscope_gc_pause_seconds.\n");
 }
 
-/* ---- watch callbacks: keep per-process pause histograms, note what changed ---- */
+/* ---- engine callbacks: keep per-process pause histograms, note what changed ---- */
 
-static void on_attach(void *ctx, struct watched *w)
+static void on_gc(void *ctx, const struct watched *w, void *st, const struct gc_cycle *c)
 {
 	struct server *s = ctx;
+	struct prom_proc *pp = st;
 
-	if (w->state != WS_UNSUPPORTED)
-		w->user = calloc(1, sizeof(struct prom_proc));
-	s->dirty = true;
-}
-
-static void on_gc(void *ctx, struct watched *w, const struct gc_cycle *c)
-{
-	struct server *s = ctx;
-	struct prom_proc *pp = w->user;
-
-	if (pp && c->sweep_pause_ns >= 0)
+	if (c->sweep_pause_ns >= 0)
 		prom_observe_pause(pp, (uint64_t)c->sweep_pause_ns);
-	if (pp && c->markterm_pause_ns >= 0)
+	if (c->markterm_pause_ns >= 0)
 		prom_observe_pause(pp, (uint64_t)c->markterm_pause_ns);
 	s->dirty = true;
 }
 
-static void on_sample(void *ctx, struct watched *w)
+static void on_sample(void *ctx, const struct watched *w, void *st)
 {
 	struct server *s = ctx;
 
 	s->dirty = s->sampled = true;
 }
 
-static void on_change(void *ctx, struct watched *w)
+static void on_change(void *ctx, const struct watched *w, void *st)
 {
 	((struct server *)ctx)->dirty = true;
 }
 
-static void on_lost(void *ctx, struct watched *w, uint64_t missed, uint64_t lost)
+static void on_lost(void *ctx, const struct watched *w, void *st, uint64_t missed, uint64_t lost)
 {
-	((struct server *)ctx)->dirty = true;
-}
-
-static void on_remove(void *ctx, struct watched *w)
-{
-	free(w->user);
-	w->user = NULL;
 	((struct server *)ctx)->dirty = true;
 }
 
@@ -110,35 +93,42 @@ static void on_remove(void *ctx, struct watched *w)
 
 static void render(struct server *s)
 {
-	size_t n = watch__count(s->w), i, k = 0;
-	struct watched **ws = calloc(n ? n : 1, sizeof(*ws));
+	size_t n = engine__count(s->e), i, k = 0;
+	const struct watched **ws = calloc(n ? n : 1, sizeof(*ws));
+	const struct prom_proc **pps = calloc(n ? n : 1, sizeof(*pps));
 
-	if (!ws)
+	if (!ws || !pps) {
+		free(ws);
+		free(pps);
 		return;
+	}
 	/* Only processes being watched, with a reading: exited ones drop out at once. */
 	for (i = 0; i < n; i++) {
-		struct watched *x = watch__get(s->w, i);
+		const struct watched *x = engine__get(s->e, i);
 
-		if ((x->state == WS_WAITING || x->state == WS_LIVE) && x->cur.ok)
-			ws[k++] = x;
+		if ((x->state == WS_WAITING || x->state == WS_LIVE) && x->cur.ok) {
+			ws[k] = x;
+			pps[k++] = engine__state(s->e, x);
+		}
 	}
-	prom_render(&s->text, ws, k);
+	prom_render(&s->text, ws, pps, k);
 	free(ws);
-	if (s->text.oom || httpd__publish(s->h, s->text.buf, s->text.len))
+	free(pps);
+	if (s->text.b.oom || httpd__publish(s->h, s->text.b.data, s->text.b.len))
 		log_warn("out of memory: the exposition was not updated");
 	s->dirty = s->sampled = false;
-	s->rendered_ns = watch_now_ns();
+	s->rendered_ns = clock_mono_ns();
 }
 
 static int run(struct server *s, bool all, struct gs_err *err)
 {
 	render(s);
 	while (!cli_stop) {
-		if (watch__step(s->w, POLL_MS, err))
+		if (engine__step(s->e, POLL_MS, err))
 			return -1;
-		if (s->dirty && (s->sampled || watch_now_ns() - s->rendered_ns >= MIN_RENDER_GAP_NS))
+		if (s->dirty && (s->sampled || clock_mono_ns() - s->rendered_ns >= MIN_RENDER_GAP_NS))
 			render(s);
-		if (!all && watch__live(s->w) == 0) {
+		if (!all && engine__live(s->e) == 0) {
 			log_note("every process has exited");
 			break;
 		}
@@ -149,61 +139,28 @@ static int run(struct server *s, bool all, struct gs_err *err)
 /* ---- the command ---- */
 
 struct serve_args {
-	struct watch_opts wo;
-	pid_t *pids;
+	struct cli_common c;
 	const char *listen;
 };
 
-static int parse_args(int argc, char **argv, struct serve_args *a, struct gs_err *err)
+static int serve_option(void *ctx, int c, const char *arg, struct gs_err *err)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		CLI_OPTIN_LONG_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c, verbosity = 0, i, rc;
-
-	a->listen = DEFAULT_LISTEN;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:ai:qvh", opts, NULL)) != -1) {
-		rc = cli_optin_option(c, optarg, &a->wo, err);
-		if (rc < 0)
-			return -1;
-		if (rc)
-			continue;
-		switch (c) {
-		case 'l': a->listen = optarg; break;
-		case 'a': a->wo.all = true; break;
-		case 'i':
-			if (cli_watch_interval(optarg, &a->wo.interval_ns, err))
-				return -1;
-			break;
-		case 'q': verbosity = -1; break;
-		case 'v': verbosity++; break;
-		case 'h': usage(stdout); exit(GS_EXIT_OK);
-		default: exit(cli_bad_option(c, argv));
-		}
-	}
-	log_set_verbosity(verbosity);
-	if (a->wo.all == (optind < argc))
-		return gs_fail(err, GS_EXIT_USAGE, "serve needs PIDs or --all, not both (see 'goscope ps')");
-	a->wo.npids = argc - optind;
-	a->pids = calloc((size_t)a->wo.npids + 1, sizeof(*a->pids));
-	if (!a->pids)
-		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
-	for (i = 0; i < a->wo.npids; i++)
-		if (proc_parse_pid(argv[optind + i], &a->pids[i], err))
-			return -1;
-	a->wo.pids = a->pids;
-	/* Exited processes are gone from the exposition at once; keep them only briefly. */
-	a->wo.linger_ns = 1000000000ull;
+	if (c != 'l')
+		return 1;
+	((struct serve_args *)ctx)->listen = arg;
 	return 0;
 }
+
+static const struct option serve_opts[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ 0 },
+};
+
+static const struct cli_spec serve_spec = {
+	.name = "serve", .usage = usage, .shortopts = "l:", .longopts = serve_opts,
+	.option = serve_option, .min_interval_ns = 100000000ull,
+	.flags = CLI_VERBOSITY | CLI_INTERVAL | CLI_OPTIN | CLI_PIDS_OR_ALL,
+};
 
 static void announce(const struct httpd *h)
 {
@@ -216,42 +173,51 @@ static void announce(const struct httpd *h)
 
 int cmd_serve(int argc, char **argv)
 {
-	struct serve_args a = { 0 };
+	struct serve_args a = { .c.interval_ns = ENGINE_DEFAULT_INTERVAL_NS, .listen = DEFAULT_LISTEN };
 	struct server s = { 0 };
-	const struct watch_sink sink = {
-		.ctx = &s, .attach = on_attach, .gc = on_gc, .sample = on_sample, .lost = on_lost,
-		.exit = on_change, .detach = on_change, .remove = on_remove,
+	const struct engine_sink sink = {
+		.ctx = &s, .state_size = sizeof(struct prom_proc), .attach = on_change, .gc = on_gc,
+		.sample = on_sample, .lost = on_lost, .exit = on_change, .detach = on_change,
+		.remove = on_change,
 	};
+	struct engine_opts eo;
 	struct gs_err err = { 0 };
 	int ret = GS_EXIT_OK;
 
 	cli_setup_signals();
 	/* The socket first: a bad or busy address fails before anything is attached. */
-	if (parse_args(argc, argv, &a, &err))
+	if (cli_parse(argc, argv, &serve_spec, &a, &a.c, &err))
 		goto fail;
 	s.h = httpd__new(a.listen, &err);
 	if (!s.h)
 		goto fail;
-	s.w = watch__new(&a.wo, &sink, &err);
-	if (!s.w)
+	eo = (struct engine_opts){
+		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .probes = ENGINE_PROBES_WANTED,
+		.sample = true, .interval_ns = a.c.interval_ns,
+		/* Exited processes are gone from the exposition at once; keep them only briefly. */
+		.linger_ns = 1000000000ull,
+		.optin = { a.c.goroutines, a.c.allocs, a.c.budget },
+	};
+	s.e = engine__new(&eo, &sink, &err);
+	if (!s.e)
 		goto fail;
 	/* Bound and attached: before the HTTP thread starts, which inherits what is left. */
-	caps_keep_only(a.wo.all ? CAPS_ATTACHING : CAPS_SAMPLING);
-	if (watch__probe_note(s.w))
-		log_note("sampling only (no pause histogram): %s", watch__probe_note(s.w));
+	caps_keep_only(a.c.all ? CAPS_ATTACHING : CAPS_SAMPLING);
+	if (engine__probe_note(s.e))
+		log_note("sampling only (no pause histogram): %s", engine__probe_note(s.e));
 	if (httpd__start(s.h, &err))
 		goto fail;
 	announce(s.h);
-	if (run(&s, a.wo.all, &err))
+	if (run(&s, a.c.all, &err))
 		goto fail;
 	goto out;
 fail:
 	ret = cli_report(&err);
 out:
-	/* The HTTP thread first: it may be sending text the watch no longer backs (it has a copy). */
+	/* The HTTP thread first: it may be sending text the engine no longer backs (it has a copy). */
 	httpd__free(s.h);
-	watch__free(s.w);
+	engine__free(s.e);
 	prom_free(&s.text);
-	free(a.pids);
+	cli_common_free(&a.c);
 	return ret;
 }

@@ -1,39 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* goscope stat PID: one snapshot of the runtime's gauges; goscope metrics: their catalog. */
-#include <getopt.h>
+/*
+ * goscope stat PID: the engine for one window, then one report. The first sample is taken when
+ * the engine attaches, the second one interval later; the report (format/stat.c) is written once
+ * the engine has handled every event of the window, or when the process exits or goscope is
+ * stopped, from the newest sample.
+ */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include "cli.h"
-#include "util/log.h"
-#include "engine/events.h"
-#include "goruntime/metrics.h"
-#include "engine/model.h"
-#include "target/probes.h"
+#include "engine/engine.h"
+#include "format/stat.h"
 #include "target/proc.h"
-#include "target/sampler.h"
-#include "target/target.h"
-#include "gobin/gobin.h"
-#include "format/json.h"
+#include "util/log.h"
 
-#define TOP_WAIT_REASONS 5
+#define POLL_MS 100
 
-/* The probes attached for the window, when goscope may load BPF programs. */
-struct window_probes {
-	struct probes *probes;
-	struct events *events;
-	struct model *model;
-	uint64_t start_ns;	/* ktime when the window began */
+struct stat_args {
+	struct cli_common c;
+	bool json;
 };
 
-struct rates {
-	double window_s;
-	double alloc_bytes_per_s;
-	double alloc_objects_per_s;
-	double gc_per_s;
-	double gc_cpu_percent;	/* GC CPU time of the cycles in the window / (window x GOMAXPROCS); <0: unknown */
+struct stat_out {
+	bool json;
+	bool window;		/* a window was asked for (-i > 0) */
+	bool reported;
+	bool exited;
+	int failed;		/* the first sample could not be read: -errno */
+	int write_err;		/* the report could not be written */
 };
 
 static void usage(FILE *out)
@@ -56,452 +49,113 @@ static void usage(FILE *out)
 		"See 'goscope metrics' for what every value means.\n");
 }
 
-static void on_gc_end(void *ctx, struct target *t, const struct gs_gc_end *e)
+static void report(struct stat_out *o, const struct watched *w)
 {
-	model__add_gc(((struct window_probes *)ctx)->model, e);
-}
+	struct stat_report r = { .w = w };
 
-static void on_stw(void *ctx, struct target *t, const struct gs_stw *e)
-{
-	model__add_stw(((struct window_probes *)ctx)->model, e);
-}
-
-static uint64_t ktime_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Attach the GC and stop-the-world probes for the window; without privileges, say so and go on. */
-static void window_open(struct window_probes *w, struct target *t)
-{
-	const struct event_sink sink = { .ctx = w, .gc_end = on_gc_end, .stw = on_stw };
-	struct gs_err err = { 0 };
-
-	w->model = calloc(1, sizeof(*w->model));
-	if (!w->model)
+	if (o->reported || !w->nsamples)
 		return;
-	model__init(w->model, t->rt.minor);
-	w->probes = probes__open(&err);
-	if (w->probes)
-		w->events = events__new(w->probes, &sink, &err);
-	if (w->events) {
-		events__set_target(w->events, 0, t);
-		/* Before attaching: every event the probes send falls inside the window. */
-		w->start_ns = ktime_now();
-		if (target__attach(t, w->probes, 0, true, &err) == 0)
-			return;
-	}
-	log_note("no pause details: %s", err.msg);
-	events__free(w->events);
-	probes__free(w->probes);
-	w->events = NULL;
-	w->probes = NULL;
+	o->reported = true;
+	if (w->nsamples >= 2)
+		model__rates(w->model, model__point(w->model, 1), model__point(w->model, 0), &r.rates);
+	r.pauses = o->window && w->model && w->model->probed;
+	if (o->json)
+		o->write_err = stat_print_json(stdout, &r);
+	else
+		stat_print_table(stdout, &r);
 }
 
-/* Wait out the window, handling probe events if attached. Returns true if interrupted. */
-static bool window_wait(struct window_probes *w, uint64_t ns)
+static void on_sample_failed(void *ctx, const struct watched *w, void *st, int rc)
 {
-	uint64_t end = ktime_now() + ns;
+	struct stat_out *o = ctx;
 
-	if (!w->events)
-		return cli_sleep(ns);
-	while (!cli_stop) {
-		uint64_t now = ktime_now();
-
-		if (now >= end)
-			break;
-		events__poll(w->events, (int)((end - now) / 1000000 + 1 < 100 ? (end - now) / 1000000 + 1 : 100));
-	}
-	events__drain(w->events);
-	return cli_stop;
+	if (!w->nsamples)
+		o->failed = rc;
 }
 
-static void window_close(struct window_probes *w, struct target *t)
+/* Gone during the window: what was read stays the report. */
+static void on_exit_(void *ctx, const struct watched *w, void *st)
 {
-	if (w->probes)
-		target__detach(t, w->probes);
-	events__free(w->events);
-	probes__free(w->probes);
-	free(w->model);
+	struct stat_out *o = ctx;
+
+	o->exited = true;
+	report(o, w);
 }
 
-static void compute_rates(const struct rt_sample *a, const struct rt_sample *b, struct rates *r)
+/* The engine is done: every event of the window has reached the model. */
+static void on_detach(void *ctx, const struct watched *w, void *st)
 {
-	memset(r, 0, sizeof(*r));
-	r->window_s = (double)(b->mono_ns - a->mono_ns) / 1e9;
-	if (r->window_s <= 0)
-		return;
-	r->alloc_bytes_per_s = (double)(b->total_alloc - a->total_alloc) / r->window_s;
-	r->alloc_objects_per_s = (double)(b->mallocs - a->mallocs) / r->window_s;
-	r->gc_per_s = (double)(b->num_gc - a->num_gc) / r->window_s;
-	r->gc_cpu_percent = -1;
+	report(ctx, w);
 }
 
-/*
- * GC CPU over the window, from the cycles the probes saw end in it: the same components gctrace
- * prints as "ms cpu" (stop-the-world CPU, assists, background marking), idle marking excluded as
- * GCCPUFraction excludes it, over the CPU time GOMAXPROCS Ps had in the window.
- */
-static void window_gc_cpu(const struct window_probes *w, const struct rt_sample *s, struct rates *r)
+static int stat_option(void *ctx, int c, const char *arg, struct gs_err *err)
 {
-	if (!w->events || r->window_s <= 0)
-		return;
-	r->gc_cpu_percent = model__gc_cpu_percent(w->model, w->start_ns, s->mono_ns, s->gomaxprocs);
+	if (c != 'j')
+		return 1;
+	((struct stat_args *)ctx)->json = true;
+	return 0;
 }
 
-static const struct rt_sample *sort_sample;
+static const struct option stat_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ 0 },
+};
 
-static int cmp_reason(const void *a, const void *b)
-{
-	uint32_t x = sort_sample->wait_reason[*(const int *)a];
-	uint32_t y = sort_sample->wait_reason[*(const int *)b];
-
-	return x < y ? 1 : x > y ? -1 : *(const int *)a - *(const int *)b;
-}
-
-/* Indexes of the most frequent wait reasons, most frequent first; returns how many (≤ max). */
-static int top_wait_reasons(const struct rt_sample *s, int *idx, int max)
-{
-	int all[SAMPLER_MAX_WAIT_REASONS], n = 0, i;
-
-	for (i = 0; i < SAMPLER_MAX_WAIT_REASONS; i++)
-		if (s->wait_reason[i])
-			all[n++] = i;
-	sort_sample = s;
-	qsort(all, (size_t)n, sizeof(all[0]), cmp_reason);
-	if (n > max)
-		n = max;
-	memcpy(idx, all, (size_t)n * sizeof(all[0]));
-	return n;
-}
-
-/* A JSON string literal, escaped (and made valid UTF-8) by the one JSON writer. */
-static void json_string(FILE *f, const char *s)
-{
-	struct json j = { 0 };
-
-	json_put_string(&j, s);
-	if (!j.oom && j.buf)
-		fwrite(j.buf, 1, j.len, f);
-	json_free(&j);
-}
-
-static const char *stw_reason(const struct sampler *sm, uint32_t reason, char *buf, size_t len)
-{
-	const char *name = sampler__stw_reason(sm, reason);
-
-	if (name && *name)
-		return name;
-	snprintf(buf, len, reason ? "reason %u" : "unknown", reason);
-	return buf;
-}
-
-static void json_pause_stats(const char *key, const struct pause_stats *p)
-{
-	printf("\"%s\": {\"count\": %llu, \"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu, "
-	       "\"total_ns\": %llu}", key, (unsigned long long)p->count, (unsigned long long)p->p50_ns,
-	       (unsigned long long)p->p99_ns, (unsigned long long)p->max_ns,
-	       (unsigned long long)p->total_ns);
-}
-
-static void print_pauses_json(const struct window_probes *w, const struct sampler *sm)
-{
-	struct pause_stats gc, other;
-	uint64_t i, n, k;
-	char buf[32];
-
-	if (!w->events) {
-		printf(", \"pauses\": null");
-		return;
-	}
-	model__pause_stats(w->model, w->start_ns, true, &gc);
-	model__pause_stats(w->model, w->start_ns, false, &other);
-	printf(", \"pauses\": {");
-	json_pause_stats("gc", &gc);
-	printf(", ");
-	json_pause_stats("other", &other);
-	printf(", \"cycles\": [");
-	n = w->model->ngc < MODEL_GC_RING ? w->model->ngc : MODEL_GC_RING;
-	for (i = n; i-- > 0;) {
-		const struct gc_cycle *c = model__gc_recent(w->model, i);
-
-		printf("%s{\"num\": %u, \"forced\": %s, \"pause_ns\": %lld, "
-		       "\"sweep_termination_ns\": %lld, \"mark_termination_ns\": %lld, \"exact\": %s}",
-		       i == n - 1 ? "" : ", ", c->ev.numgc, c->ev.user_forced ? "true" : "false",
-		       (long long)c->ev.pause_ns, (long long)c->sweep_pause_ns,
-		       (long long)c->markterm_pause_ns, c->pauses_exact ? "true" : "false");
-	}
-	printf("], \"other_pauses\": [");
-	n = w->model->nstw < MODEL_STW_RING ? w->model->nstw : MODEL_STW_RING;
-	for (i = n, k = 0; i-- > 0;) {
-		const struct stw_pause *p = &w->model->stw[(w->model->nstw - 1 - i) % MODEL_STW_RING];
-
-		if (p->gc)
-			continue;
-		printf("%s{\"reason\": ", k++ ? ", " : "");
-		json_string(stdout, stw_reason(sm, p->reason, buf, sizeof(buf)));
-		printf(", \"duration_ns\": %llu, \"approximate\": %s}",
-		       (unsigned long long)p->duration_ns, p->approximate ? "true" : "false");
-	}
-	printf("]}");
-}
-
-static void print_json(const struct target *t, const struct sampler *sm, const struct rt_sample *s,
-		       const struct rates *r, const struct window_probes *w)
-{
-	int idx[SAMPLER_MAX_WAIT_REASONS], n, i;
-	size_t m;
-	bool first = true;
-
-	printf("{\"pid\": %d, \"comm\": ", t->pid);
-	json_string(stdout, t->comm);
-	printf(", \"go_version\": ");
-	json_string(stdout, gobin__version(t->bin)->str);
-	printf(", \"metrics\": {");
-	for (m = 0; m < metric_count; m++) {
-		if (t->rt.minor < metric_defs[m].min_minor)
-			continue;
-		printf("%s", first ? "" : ", ");
-		first = false;
-		json_string(stdout, metric_defs[m].name);
-		printf(": ");
-		metric_print_exact(stdout, &metric_defs[m], s);
-	}
-	printf("}, \"rates\": {\"window_seconds\": %.3f, \"alloc_bytes_per_second\": %.0f, "
-	       "\"alloc_objects_per_second\": %.0f, \"gc_cycles_per_second\": %.3f",
-	       r->window_s, r->alloc_bytes_per_s, r->alloc_objects_per_s, r->gc_per_s);
-	if (r->gc_cpu_percent >= 0)
-		printf(", \"gc_cpu_percent\": %.3f", r->gc_cpu_percent);
-	printf("}");
-	printf(", \"goroutines\": {\"by_state\": {");
-	for (i = 0; i < GSTATE_NR; i++)
-		printf("%s\"%s\": %llu", i ? ", " : "", gstate_name(i), (unsigned long long)s->gstate[i]);
-	printf("}, \"system\": %llu, \"wait_reasons\": {", (unsigned long long)s->gstate_sys);
-	n = top_wait_reasons(s, idx, SAMPLER_MAX_WAIT_REASONS);
-	for (i = 0; i < n; i++) {
-		const char *name = sampler__wait_reason(sm, (unsigned int)idx[i]);
-		char unk[32];
-
-		if (!name) {
-			snprintf(unk, sizeof(unk), "reason %d", idx[i]);
-			name = unk;
-		}
-		printf("%s", i ? ", " : "");
-		json_string(stdout, name);
-		printf(": %u", s->wait_reason[idx[i]]);
-	}
-	printf("}, \"walk\": {\"seen\": %llu, \"total\": %llu, \"partial\": %s, \"duration_ns\": %llu}}",
-	       (unsigned long long)s->gwalk_seen, (unsigned long long)s->gwalk_total,
-	       s->gwalk_partial ? "true" : "false", (unsigned long long)s->gwalk_ns);
-	print_pauses_json(w, sm);
-	printf(", \"heap_consistent\": %s}\n", s->heap_consistent ? "true" : "false");
-}
-
-static void print_group(const struct target *t, const struct rt_sample *s, const char *group,
-			const char *title)
-{
-	char val[64];
-	size_t m;
-
-	printf("\n%s\n", title);
-	for (m = 0; m < metric_count; m++) {
-		const struct metric_def *d = &metric_defs[m];
-
-		if (strcmp(d->group, group) || t->rt.minor < d->min_minor)
-			continue;
-		metric_format_human(val, sizeof(val), d, s);
-		printf("  %-30s %-22s %s\n", d->name, val, d->help);
-	}
-}
-
-static void print_pause_line(const char *what, const struct pause_stats *p)
-{
-	char a[32], b[32], c[32];
-
-	if (!p->count) {
-		printf("  %-30s none\n", what);
-		return;
-	}
-	metric_fmt_ns(a, sizeof(a), (double)p->p50_ns);
-	metric_fmt_ns(b, sizeof(b), (double)p->p99_ns);
-	metric_fmt_ns(c, sizeof(c), (double)p->max_ns);
-	printf("  %-30s %llu pauses, p50 %s, p99 %s, max %s\n", what, (unsigned long long)p->count,
-	       a, b, c);
-}
-
-static void print_pauses_table(const struct window_probes *w, const struct sampler *sm,
-			       double window_s)
-{
-	struct pause_stats gc, other;
-	uint64_t i, n;
-	char buf[32], d[32];
-
-	if (!w->events)
-		return;
-	model__pause_stats(w->model, w->start_ns, true, &gc);
-	model__pause_stats(w->model, w->start_ns, false, &other);
-	printf("\nStop-the-world pauses over %.2f s\n", window_s);
-	print_pause_line("GC", &gc);
-	print_pause_line("other", &other);
-	n = w->model->nstw < MODEL_STW_RING ? w->model->nstw : MODEL_STW_RING;
-	for (i = n; i-- > 0;) {
-		const struct stw_pause *p = &w->model->stw[(w->model->nstw - 1 - i) % MODEL_STW_RING];
-
-		if (p->gc)
-			continue;
-		metric_fmt_ns(d, sizeof(d), (double)p->duration_ns);
-		printf("  %-30s %s%s (%s)\n", "", p->approximate ? "~" : "", d,
-		       stw_reason(sm, p->reason, buf, sizeof(buf)));
-	}
-}
-
-static void print_table(const struct target *t, const struct sampler *sm, const struct rt_sample *s,
-			const struct rates *r, const struct window_probes *w)
-{
-	int idx[TOP_WAIT_REASONS], n, i;
-	uint64_t users = 0;
-	char buf[64];
-
-	printf("PID %d (%s, %s)%s\n", t->pid, t->comm, gobin__version(t->bin)->str,
-	       s->heap_consistent ? "" : "  [heap statistics changed during the read]");
-	print_group(t, s, "heap", "Heap");
-	print_group(t, s, "gc", "GC");
-	print_group(t, s, "sched", "Scheduler");
-	print_group(t, s, "goroutines", "Goroutines");
-	for (i = 0; i < GSTATE_NR; i++)
-		users += s->gstate[i];
-	printf("  %-30s", "by state");
-	for (i = 0; i < GSTATE_NR; i++)
-		if (s->gstate[i] || i < GSTATE_OTHER)
-			printf(" %s %llu", gstate_name(i), (unsigned long long)s->gstate[i]);
-	printf("  (+%llu system)%s\n", (unsigned long long)s->gstate_sys,
-	       s->gwalk_partial ? "  [partial: walk time budget ran out]" : "");
-	n = top_wait_reasons(s, idx, TOP_WAIT_REASONS);
-	for (i = 0; i < n; i++) {
-		const char *name = sampler__wait_reason(sm, (unsigned int)idx[i]);
-
-		printf("  %-30s %u waiting on %s\n", i ? "" : "top wait reasons",
-		       s->wait_reason[idx[i]], name ? name : "?");
-	}
-	if (r->window_s > 0) {
-		printf("\nRates over %.2f s\n", r->window_s);
-		metric_fmt_bytes(buf, sizeof(buf), r->alloc_bytes_per_s);
-		printf("  %-30s %s/s\n", "allocation", buf);
-		printf("  %-30s %.0f objects/s\n", "", r->alloc_objects_per_s);
-		printf("  %-30s %.2f cycles/s\n", "GC", r->gc_per_s);
-		if (r->gc_cpu_percent >= 0)
-			printf("  %-30s %.1f %% of GOMAXPROCS\n", "GC CPU", r->gc_cpu_percent);
-	}
-	print_pauses_table(w, sm, r->window_s);
-}
+static const struct cli_spec stat_spec = {
+	.name = "stat", .usage = usage, .shortopts = "j", .longopts = stat_opts,
+	.option = stat_option, .min_interval_ns = 0, .flags = CLI_INTERVAL | CLI_ONE_PID,
+};
 
 int cmd_stat(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	struct stat_args a = { .c.interval_ns = ENGINE_DEFAULT_INTERVAL_NS };
+	struct stat_out out = { 0 };
+	const struct engine_sink sink = {
+		.ctx = &out, .sample_failed = on_sample_failed, .exit = on_exit_,
+		.detach = on_detach,
 	};
-	struct rt_sample a = { 0 }, b = { 0 };
-	uint64_t interval = 1000000000ull;
+	struct engine_opts eo;
 	struct gs_err err = { 0 };
-	struct target *t = NULL;
-	struct sampler *sm = NULL;
-	struct rates r = { 0 };
-	struct window_probes w = { 0 };
-	bool json = false;
-	int c, ret = GS_EXIT_OK;
-	pid_t pid;
+	struct engine *e = NULL;
+	const struct watched *w;
+	int ret = GS_EXIT_OK;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ji:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'i':
-			if (cli_parse_duration(optarg, &interval))
-				return cli_bad_usage("bad interval '%s' (e.g. 1s, 500ms)", optarg);
-			break;
-		case 'h': usage(stdout); return GS_EXIT_OK;
-		default: return cli_bad_option(c, argv);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_bad_usage("stat needs exactly one PID (see 'goscope ps')");
 	cli_setup_signals();
-	if (cli_open_sampled(argv[optind], &t, &sm, &err)) {
-		ret = cli_report(&err);
-		goto out;
+	if (cli_parse(argc, argv, &stat_spec, &a, &a.c, &err))
+		goto fail;
+	out.json = a.json;
+	out.window = a.c.interval_ns > 0;
+	/* As root, the GC and stop-the-world probes watch the window: every pause in it. */
+	eo = (struct engine_opts){
+		.pids = a.c.pids, .npids = 1, .probes = out.window ? ENGINE_PROBES_WANTED :
+		ENGINE_PROBES_OFF, .stw = true, .sample = true, .interval_ns = a.c.interval_ns,
+	};
+	e = engine__new(&eo, &sink, &err);
+	if (!e)
+		goto fail;
+	w = engine__get(e, 0);
+	if (!w->nsamples) {
+		gs_fail(&err, out.exited || proc_check_alive(w->pid, NULL) ? GS_EXIT_NO_PROCESS :
+			GS_EXIT_ERROR, "PID %d: reading the runtime's memory failed", w->pid);
+		out.reported = true;
+		goto fail;
 	}
-	pid = t->pid;
-	if (sampler__sample(sm, &a)) {
-		fprintf(stderr, "goscope: PID %d: reading the runtime's memory failed\n", pid);
-		ret = proc_check_alive(pid, NULL) ? GS_EXIT_NO_PROCESS : GS_EXIT_ERROR;
-		goto out;
+	if (out.window && engine__probe_note(e))
+		log_note("no pause details: %s", engine__probe_note(e));
+	while (out.window && !cli_stop && !out.exited && w->nsamples < 2)
+		if (engine__step(e, POLL_MS, &err))
+			goto fail;
+	engine__free(e);
+	e = NULL;
+	if (out.write_err || fflush(stdout)) {
+		gs_fail(&err, GS_EXIT_ERROR, "writing the report failed");
+		goto fail;
 	}
-	if (interval)
-		window_open(&w, t);
-	if (interval && !window_wait(&w, interval) && sampler__sample(sm, &b) == 0) {
-		compute_rates(&a, &b, &r);
-		window_gc_cpu(&w, &b, &r);
-	} else
-		b = a, a = (struct rt_sample){ 0 };
-	if (json)
-		print_json(t, sm, &b, &r, &w);
-	else
-		print_table(t, sm, &b, &r, &w);
+	goto out;
+fail:
+	engine__free(e);
+	ret = cli_report(&err);
 out:
-	window_close(&w, t);
-	rt_sample__release(&a);
-	rt_sample__release(&b);
-	sampler__free(sm);
-	target__free(t);
+	cli_common_free(&a.c);
 	return ret;
-}
-
-int cmd_metrics(int argc, char **argv)
-{
-	size_t m;
-
-	if (argc > 1) {
-		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-			printf("Usage: goscope metrics [OPTIONS]\n\nList every metric goscope reports: "
-			       "name, unit, kind, the runtime's own name for it, and what it means.\n"
-			       "\nOptions:\n  -h, --help      show this help\n");
-			return GS_EXIT_OK;
-		}
-		if (argv[1][0] == '-' && argv[1][1])
-			return cli_bad_usage("metrics: unknown option '%.*s'",
-					     (int)strcspn(argv[1], "="), argv[1]);
-		return cli_bad_usage("metrics takes no arguments");
-	}
-	printf("%-30s %-17s %-8s %-44s %s\n", "NAME", "UNIT", "KIND", "RUNTIME EQUIVALENT",
-	       "DESCRIPTION");
-	for (m = 0; m < metric_count; m++) {
-		const struct metric_def *d = &metric_defs[m];
-
-		printf("%-30s %-17s %-8s %-44s %s\n", d->name, metric_unit_name(d->unit), d->kind,
-		       d->runtime_name, d->help);
-	}
-	printf("%-30s %-17s %-8s %-44s %s\n", "goroutines.by_state", "count", "gauge",
-	       "(Go 1.26: /sched/goroutines/*)",
-	       "user goroutines running, runnable, waiting, in a syscall, other (walk of allgs)");
-	printf("%-30s %-17s %-8s %-44s %s\n", "goroutines.wait_reasons", "count", "gauge",
-	       "g.waitreason", "waiting user goroutines by the runtime's wait reason");
-	printf("%-30s %-17s %-8s %-44s %s\n", "rates.alloc_bytes_per_second", "bytes/second", "gauge",
-	       "", "TotalAlloc growth over the window");
-	printf("%-30s %-17s %-8s %-44s %s\n", "rates.alloc_objects_per_second", "objects/second",
-	       "gauge", "", "Mallocs growth over the window");
-	printf("%-30s %-17s %-8s %-44s %s\n", "rates.gc_cycles_per_second", "cycles/second", "gauge",
-	       "", "NumGC growth over the window");
-	printf("%-30s %-17s %-8s %-44s %s\n", "rates.gc_cpu_percent", "percent", "gauge", "",
-	       "GC CPU of the cycles in the window over GOMAXPROCS x window (root: probes)");
-	printf("%-30s %-17s %-8s %-44s %s\n", "pauses.gc", "nanoseconds", "gauge",
-	       "/gc/pauses:seconds", "GC stop-the-world pauses in the window: count, p50, p99, max");
-	printf("%-30s %-17s %-8s %-44s %s\n", "pauses.other", "nanoseconds", "gauge",
-	       "/sched/pauses/total/other:seconds", "other stop-the-world pauses with reasons (1.21+)");
-	return GS_EXIT_OK;
 }

@@ -1,25 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* goscope top [PID…]: the live dashboard. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "target/caps.h"
 #include "cli.h"
-#include "util/log.h"
-#include "target/proc.h"
 #include "engine/engine.h"
 #include "format/tui.h"
+#include "target/caps.h"
+#include "util/log.h"
 
 #define STEP_MS 100			/* key presses are handled at least this often */
 #define EXITED_LINGER_NS 10000000000ull	/* overview of all: exited rows stay this long */
-
-struct top_opts {
-	struct watch_opts w;
-	struct tui_opts t;
-	pid_t *pids;
-};
 
 static void usage(FILE *out)
 {
@@ -58,57 +50,36 @@ static void usage(FILE *out)
 		"goscope samples your own processes only, with no per-cycle data.\n");
 }
 
-static int parse_args(int argc, char **argv, struct top_opts *o, struct gs_err *err)
-{
-	static const struct option opts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "ascii", no_argument, NULL, 'A' },
-		{ "no-color", no_argument, NULL, 'C' },
-		CLI_OPTIN_LONG_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *nc = getenv("NO_COLOR");
-	int c, i, rc;
+struct top_args {
+	struct cli_common c;
+	struct tui_opts t;
+};
 
-	o->w.interval_ns = 1000000000ull;
-	o->t.color = !(nc && nc[0]);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:h", opts, NULL)) != -1) {
-		rc = cli_optin_option(c, optarg, &o->w, err);
-		if (rc < 0)
-			return -1;
-		if (rc)
-			continue;
-		switch (c) {
-		case 'i':
-			if (cli_watch_interval(optarg, &o->w.interval_ns, err))
-				return -1;
-			break;
-		case 'A': o->t.ascii = true; break;
-		case 'C': o->t.color = false; break;
-		case 'h': usage(stdout); exit(GS_EXIT_OK);
-		default: exit(cli_bad_option(c, argv));
-		}
+static int top_option(void *ctx, int c, const char *arg, struct gs_err *err)
+{
+	struct top_args *a = ctx;
+
+	switch (c) {
+	case 'A': a->t.ascii = true; return 0;
+	case 'C': a->t.color = false; return 0;
 	}
-	o->w.npids = argc - optind;
-	o->pids = calloc((size_t)(o->w.npids ? o->w.npids : 1), sizeof(*o->pids));
-	if (!o->pids)
-		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
-	for (i = 0; i < o->w.npids; i++)
-		if (proc_parse_pid(argv[optind + i], &o->pids[i], err))
-			return -1;
-	o->w.pids = o->pids;
-	o->w.all = o->w.npids == 0;
-	o->w.linger_ns = o->w.all ? EXITED_LINGER_NS : 0;
-	o->t.interval_ns = o->w.interval_ns;
-	o->t.detail_pid = o->w.npids == 1 ? o->pids[0] : 0;
-	return 0;
+	return 1;
 }
+
+static const struct option top_opts[] = {
+	{ "ascii", no_argument, NULL, 'A' },
+	{ "no-color", no_argument, NULL, 'C' },
+	{ 0 },
+};
+
+static const struct cli_spec top_spec = {
+	.name = "top", .usage = usage, .longopts = top_opts, .option = top_option,
+	.min_interval_ns = 100000000ull, .flags = CLI_INTERVAL | CLI_OPTIN | CLI_PIDS_ANY,
+};
 
 /* ---- what the dashboard hears from the engine ---- */
 
-static void on_target_exit(void *ctx, struct watched *w)
+static void on_target_exit(void *ctx, const struct watched *w, void *st)
 {
 	log_note("PID %d (%s) exited", w->pid, w->comm);
 }
@@ -118,50 +89,60 @@ static void on_log(void *ctx, int level, const char *msg)
 	tui__message(ctx, level, msg);
 }
 
-static int run(struct tui *tui, struct watch *w, struct gs_err *err)
+static int run(struct tui *tui, struct engine *e, struct gs_err *err)
 {
 	while (!cli_stop) {
-		if (!tui__input(tui, w))
+		if (!tui__input(tui, e))
 			break;
-		if (watch__step(w, STEP_MS, err))
+		if (engine__step(e, STEP_MS, err))
 			return -1;
-		tui__draw(tui, w);
+		tui__draw(tui, e);
 	}
 	return 0;
 }
 
 int cmd_top(int argc, char **argv)
 {
-	struct top_opts o = { 0 };
+	const char *nc = getenv("NO_COLOR");
+	struct top_args a = { .c.interval_ns = ENGINE_DEFAULT_INTERVAL_NS, .t.color = !(nc && nc[0]) };
+	const struct engine_sink sink = { .exit = on_target_exit };
+	struct engine_opts eo;
 	struct gs_err err = { 0 };
-	struct watch *w = NULL;
+	struct engine *e = NULL;
 	struct tui *tui = NULL;
-	struct watch_sink sink = { .exit = on_target_exit };
 	int ret = GS_EXIT_OK;
 
 	cli_setup_signals();
-	if (parse_args(argc, argv, &o, &err))
+	if (cli_parse(argc, argv, &top_spec, &a, &a.c, &err))
 		goto fail;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		gs_fail(&err, GS_EXIT_USAGE, "top needs a terminal; in scripts use 'goscope stat', "
 			"'goscope gctrace' or 'goscope record'");
 		goto fail;
 	}
+	a.c.all = a.c.npids == 0;
+	a.t.interval_ns = a.c.interval_ns;
+	a.t.detail_pid = a.c.npids == 1 ? a.c.pids[0] : 0;
+	eo = (struct engine_opts){
+		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .probes = ENGINE_PROBES_WANTED,
+		.sample = true, .interval_ns = a.c.interval_ns,
+		.linger_ns = a.c.all ? EXITED_LINGER_NS : 0,
+		.optin = { a.c.goroutines, a.c.allocs, a.c.budget },
+	};
 	/* The screen is taken only once attaching worked, so errors print plainly. */
-	if (o.w.all)
+	if (a.c.all)
 		log_note("looking for Go processes…");
-	w = watch__new(&o.w, NULL, &err);
-	if (!w)
+	e = engine__new(&eo, &sink, &err);
+	if (!e)
 		goto fail;
-	caps_keep_only(o.w.all ? CAPS_ATTACHING : CAPS_SAMPLING);
-	tui = tui__new(&o.t, &err);
+	caps_keep_only(a.c.all ? CAPS_ATTACHING : CAPS_SAMPLING);
+	tui = tui__new(&a.t, &err);
 	if (!tui)
 		goto fail;
-	watch__set_sink(w, &sink);
 	log_set_sink(on_log, tui);
-	if (watch__probe_note(w))
-		log_note("no per-cycle data: %s", watch__probe_note(w));
-	if (run(tui, w, &err))
+	if (engine__probe_note(e))
+		log_note("no per-cycle data: %s", engine__probe_note(e));
+	if (run(tui, e, &err))
 		goto fail;
 	goto out;
 fail:
@@ -173,9 +154,9 @@ out:
 	log_set_sink(NULL, NULL);
 	tui__free(tui);
 	/* The kernel takes about 0.1 s per probe to remove, one after the other: say why we wait. */
-	if (w && watch__live(w) > 4)
-		log_note("detaching from %d processes…", watch__live(w));
-	watch__free(w);
-	free(o.pids);
+	if (e && engine__live(e) > 4)
+		log_note("detaching from %d processes…", engine__live(e));
+	engine__free(e);
+	cli_common_free(&a.c);
 	return ret;
 }

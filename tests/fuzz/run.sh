@@ -26,7 +26,7 @@ fuzzers=${FUZZERS:-"fuzz_pclntab fuzz_buildinfo fuzz_elf"}
 
 mkdir -p "$out/obj" "$out/artifacts" "$out/logs"
 
-# The readers (user/gobin/*.c) and the error helpers they use (user/log.c), with the Makefile's
+# The readers (user/gobin/*.c) and the error helpers they use (user/util/log.c), with the Makefile's
 # include paths.
 # shellcheck disable=SC2054 # the commas belong to -fsanitize's value
 cflags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
@@ -34,7 +34,7 @@ cflags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
 	-Iinclude -Iuser "-I$build/bpf")
 libs=(-lbpf -lelf -ldw -lz -lcapstone)
 cd "$repo"
-srcs=(user/gobin/*.c user/log.c)
+srcs=(user/gobin/*.c user/util/log.c)
 
 cd "$repo"
 for f in $fuzzers; do

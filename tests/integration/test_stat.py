@@ -88,7 +88,7 @@ def test_goroutine_states(minor, quiescent):
     assert g["wait_reasons"] == {"chan receive": c["chan"] + 1, "sleep": c["sleep"],
                                  mutex_reason: c["mutex"]}, g
     assert g["system"] > 0
-    assert not g["walk"]["partial"] and g["walk"]["seen"] == g["walk"]["total"]
+    assert g["walk_partial"] is False, g    # the walk reached every goroutine
 
 
 @pytest.mark.parametrize("mode", ["pie", "stripped"])

@@ -2,7 +2,7 @@
 
 The page is written by hand; these checks keep it honest: it renders without a groff warning,
 every command `goscope --help` lists has its own subsection, every long option a command's
-`--help` prints is named in that command's subsection, every exit code of user/log.h is explained
+`--help` prints is named in that command's subsection, every exit code of user/util/log.h is explained
 under EXIT STATUS, and `make install` puts the page (and the binary) where man finds it.
 """
 import re
@@ -13,7 +13,7 @@ import pytest
 from conftest import BUILD, GOSCOPE, REPO
 
 PAGE = REPO / "docs" / "goscope.1"
-LOG_H = REPO / "user" / "log.h"
+LOG_H = REPO / "user" / "util" / "log.h"
 
 # Plain ASCII, no hyphenation, lines long enough that no word is ever split: what a reader sees,
 # in a form a regular expression can search.
@@ -128,7 +128,7 @@ def test_every_exit_code_is_explained(text):
     codes = {int(v) for v in re.findall(r"GS_EXIT_\w+\s*=\s*(\d+)", enum)}
     assert codes == set(range(10)), codes
     documented = {int(m) for m in re.findall(r"^ {7}(\d+) {2,}\S", "\n".join(sections(text)["EXIT STATUS"]), re.M)}
-    assert documented == codes, f"EXIT STATUS explains {sorted(documented)}, user/log.h has {sorted(codes)}"
+    assert documented == codes, f"EXIT STATUS explains {sorted(documented)}, user/util/log.h has {sorted(codes)}"
 
 
 def test_make_install_puts_the_page_and_the_binary_in_place(tmp_path):

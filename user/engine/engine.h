@@ -1,35 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * A set of Go processes watched together: the engine under top, record and serve. It finds them
- * (the PIDs named, or every Go process on the machine, continuously), attaches the GC probes when
- * goscope may load BPF programs, samples each one every interval, routes probe events into the
- * process's model and notices when it exits. Outputs read struct watched and get callbacks; the
- * engine knows nothing of how anything is displayed.
+ * The engine under every command: a set of Go processes watched together. It finds them (the
+ * PIDs named, or every Go process on the machine, continuously), attaches the probes the command
+ * asks for when goscope may load BPF programs, samples each one every interval, routes probe
+ * events into the process's model, notices when a process exits, accounts for every lost event
+ * and missed cycle, and detaches everything when it is freed. Hard rules 1 (nothing left
+ * attached) and 4 (nothing lost silently) live here. Commands give it options and a sink of
+ * callbacks; they never attach, poll or detach themselves, and the engine knows nothing of how
+ * anything is displayed.
  */
-#ifndef GS_WATCH_H
-#define GS_WATCH_H
+#ifndef GS_ENGINE_H
+#define GS_ENGINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "util/log.h"
 #include "engine/model.h"
+#include "engine/optin.h"
 #include "target/sampler.h"
+#include "util/log.h"
 
-struct target;
 struct sites;
-
-/* The opt-in probe sets, each switched off on its own by the circuit breaker. */
-enum optin_mode { OPTIN_GOROUTINES, OPTIN_ALLOCS, OPTIN_MODES };
-
-struct optin_state {
-	bool wanted;			/* asked for on the command line */
-	bool on;			/* attached now */
-	bool tripped;			/* detached by the circuit breaker */
-	uint64_t hits;			/* probe hits since attach */
-	double cpu;			/* estimated share of one CPU they cost the target, last window */
-	char note[512];			/* why not attached, or why detached; "" when on */
-};
 
 enum watched_state {
 	WS_UNSUPPORTED,		/* a Go process goscope cannot watch; why says so */
@@ -38,16 +29,17 @@ enum watched_state {
 	WS_EXITED,		/* the process is gone; its last readings stay */
 };
 
+/* What an output sees of one process: read-only. */
 struct watched {
 	pid_t pid;
 	char comm[32];
 	char version[48];		/* "go1.24.4"; "?" when unknown */
+	int minor;			/* Go 1.minor; 0 when unknown */
 	const char *exe;		/* what /proc/PID/exe pointed to */
 	enum watched_state state;
 	char why[512];			/* unsupported: the reason */
-	struct target *t;		/* NULL when unsupported */
-	struct sampler *sm;
-	struct model *model;
+	bool execed;			/* exited by exec(2)ing another program */
+	struct model *model;		/* NULL when unsupported */
 	struct rt_sample cur;		/* the newest successful sample; cur.ok once there is one */
 	uint64_t nsamples;
 	bool probed;			/* the GC probes are attached */
@@ -63,81 +55,106 @@ struct watched {
 	int64_t mem_profile_rate;	/* the target's MemProfileRate when sampling started */
 	uint64_t optin_attach_ns;	/* CLOCK_MONOTONIC when the opt-in probes were attached */
 	uint64_t reseeds;		/* goroutine tables rebuilt from allgs after lost events */
-	void *user;			/* for the output's own per-process state */
 };
 
-struct watch_sink {
+/*
+ * What an output hears. Every callback is optional and gets the sink's ctx, the process, and
+ * the output's own state for that process: state_size bytes, zeroed when the process is found
+ * and freed after remove.
+ */
+struct engine_sink {
 	void *ctx;
-	void (*attach)(void *ctx, struct watched *w);	/* found (unsupported ones too) */
-	void (*gc)(void *ctx, struct watched *w, const struct gc_cycle *c);
-	void (*stw)(void *ctx, struct watched *w, const struct stw_pause *p);
-	void (*sample)(void *ctx, struct watched *w);	/* w->cur is fresh */
-	void (*lost)(void *ctx, struct watched *w, uint64_t missed_cycles, uint64_t lost_events);
-	void (*exit)(void *ctx, struct watched *w);
-	void (*detach)(void *ctx, struct watched *w);	/* goscope stops watching a live one */
-	void (*remove)(void *ctx, struct watched *w);	/* about to be freed */
+	size_t state_size;
+	void (*attach)(void *ctx, const struct watched *w, void *st);	/* found (unsupported too) */
+	void (*gc_start)(void *ctx, const struct watched *w, void *st, const struct gs_gc_start *e);
+	void (*gc)(void *ctx, const struct watched *w, void *st, const struct gc_cycle *c);
+	void (*stw)(void *ctx, const struct watched *w, void *st, const struct stw_pause *p);
+	void (*sample)(void *ctx, const struct watched *w, void *st);	/* w->cur is fresh */
+	/* A sample could not be read (rc: -errno); the process is still there. */
+	void (*sample_failed)(void *ctx, const struct watched *w, void *st, int rc);
+	void (*lost)(void *ctx, const struct watched *w, void *st, uint64_t missed_cycles,
+		     uint64_t lost_events);
+	void (*exit)(void *ctx, const struct watched *w, void *st);
+	void (*detach)(void *ctx, const struct watched *w, void *st);	/* stops watching a live one */
+	void (*remove)(void *ctx, const struct watched *w, void *st);	/* about to be freed */
 	/* An opt-in probe set was detached by the circuit breaker (optin[mode].note says why). */
-	void (*tripped)(void *ctx, struct watched *w, enum optin_mode mode);
+	void (*tripped)(void *ctx, const struct watched *w, void *st, enum optin_mode mode);
 };
 
-struct watch_opts {
+enum engine_probes {
+	ENGINE_PROBES_WANTED,		/* attach where permitted; else sample only, saying why */
+	ENGINE_PROBES_REQUIRED,		/* without them the engine fails (gctrace) */
+	ENGINE_PROBES_OFF,		/* never load BPF (schedtrace, stat with no window) */
+};
+
+struct engine_opts {
 	const pid_t *pids;		/* the processes to watch … */
 	int npids;
 	bool all;			/* … or every Go process, including ones that start later */
+	enum engine_probes probes;
+	bool stw;			/* also the stop-the-world probes (PSET_STW) */
+	bool sample;			/* sample every process each interval (all but gctrace) */
 	uint64_t interval_ns;		/* sampling period (default 1 s) */
-	bool stw;			/* also attach the stop-the-world probes */
-	bool no_probes;			/* sample only, never load BPF */
-	uint64_t linger_ns;		/* keep exited processes this long (0: until the end) */
+	bool no_gwalk;			/* samples without the walk of allgs (schedtrace) */
 	uint64_t gwalk_budget_ns;	/* per-sample goroutine walk budget (0: sampler default) */
-	bool goroutines;		/* opt-in: goroutine creation and exit probes */
-	bool allocs;			/* opt-in: allocation sampling probes */
-	double budget;			/* what the opt-in probes may cost, share of one CPU (0: 1 %) */
+	uint64_t linger_ns;		/* keep exited processes this long (0: until the end) */
+	struct optin_opts optin;	/* opt-in probe sets and their budget */
 };
 
-#define WATCH_DEFAULT_BUDGET	0.01
+#define ENGINE_DEFAULT_INTERVAL_NS	1000000000ull
 
-
-struct watch;
+struct engine;
 
 /*
  * Open every named PID (failing on the first that cannot be watched, with its exit code) or, with
- * all, scan the machine once. Probes are attached where permitted; without privileges the watch
- * samples only and watch__probe_note() says why.
+ * all, scan the machine once; attach and take the first sample of each. Without privileges the
+ * engine samples only and engine__probe_note() says why, unless probes are required.
  */
-struct watch *watch__new(const struct watch_opts *o, const struct watch_sink *sink,
-			 struct gs_err *err);
-
-/* Replace the callbacks (e.g. once the output exists: watch__new may fail before it should). */
-void watch__set_sink(struct watch *w, const struct watch_sink *sink);
-
-/* Detach everything (the detach callback for each live process), then free. NULL is fine. */
-void watch__free(struct watch *w);
+struct engine *engine__new(const struct engine_opts *o, const struct engine_sink *sink,
+			   struct gs_err *err);
 
 /*
- * Handle probe events for up to timeout_ms; when the interval is due, sample every process, look
- * for new ones (with all), notice exits and drop exited ones past their linger time. Returns 0, or
- * -1 with err on a fatal error.
+ * What is already in the ring buffer still reaches the sink; then everything is detached (the
+ * detach callback for each live process) and freed. NULL is fine.
  */
-int watch__step(struct watch *w, int timeout_ms, struct gs_err *err);
+void engine__free(struct engine *e);
 
-size_t watch__count(const struct watch *w);
-struct watched *watch__get(const struct watch *w, size_t i);
+/*
+ * Handle probe events for up to timeout_ms; notice exits; when the interval is due, sample every
+ * process, look for new ones (with all) and drop exited ones past their linger time. Returns 0,
+ * or -1 with err on a fatal error.
+ */
+int engine__step(struct engine *e, int timeout_ms, struct gs_err *err);
+
+size_t engine__count(const struct engine *e);
+const struct watched *engine__get(const struct engine *e, size_t i);
+/* The sink's state for w. */
+void *engine__state(const struct engine *e, const struct watched *w);
 
 /* Processes not yet exited (unsupported ones excluded). */
-int watch__live(const struct watch *w);
+int engine__live(const struct engine *e);
 
 /* What one opt-in probe hit costs on this machine (measured once; 0 before or without probes). */
-uint64_t watch__hit_cost_ns(const struct watch *w);
+uint64_t engine__hit_cost_ns(const struct engine *e);
 
-/* Why the GC probes are not attached ("not root: …"), or NULL when they are. */
-const char *watch__probe_note(const struct watch *w);
+/* Why the probes are not loaded ("not root: …"), or NULL when they are. */
+const char *engine__probe_note(const struct engine *e);
 
-/* The sampler's name for a wait / stop-the-world reason of this process, or NULL. */
-const char *watched__wait_reason(const struct watched *w, unsigned int reason);
+/*
+ * The target's own name for a wait or stop-the-world reason ("chan receive", "GOMAXPROCS"), else
+ * "reason N" (or "unknown" for 0), in buf or a constant. Never NULL.
+ */
+const char *watched__wait_reason(const struct watched *w, unsigned int reason, char *buf,
+				 size_t len);
+const char *watched__stw_reason(const struct watched *w, unsigned int reason, char *buf,
+				size_t len);
+
+/* "PID 1234 (name, go1.24.4, pie)". */
+const char *watched__describe(const struct watched *w, char *buf, size_t len);
+
+/* The newest GC cycle count known: from the probes, else from the last sample. */
+uint64_t watched__gc_cycles(const struct watched *w);
 
 const char *watched_state_name(enum watched_state st);
-
-/* CLOCK_MONOTONIC in ns, the clock of samples and probe events. */
-uint64_t watch_now_ns(void);
 
 #endif

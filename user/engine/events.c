@@ -2,57 +2,59 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "engine/events.h"
 #include "target/probes.h"
 #include "target/target.h"
+#include "util/clock.h"
+
+/* What the events of one slot go to. */
+struct slot {
+	struct target *t;
+	void *owner;
+	struct gc_account acct;
+};
 
 struct events {
 	struct probes *probes;
 	struct ring_buffer *rb;
 	struct event_sink sink;
-	struct target *slots[GS_MAX_TARGETS];
+	struct slot slots[GS_MAX_TARGETS];
 	bool flowing;		/* the last poll read events */
 };
 
-static void report_lost(struct events *ev, struct target *t, uint64_t missed, uint64_t dropped)
+static void report_lost(struct events *ev, struct slot *s, uint64_t missed, uint64_t dropped)
 {
 	if (ev->sink.lost)
-		ev->sink.lost(ev->sink.ctx, t, missed, dropped);
+		ev->sink.lost(ev->sink.ctx, s->owner, missed, dropped);
 }
 
-static void account_gap(struct events *ev, struct target *t, uint32_t numgc)
+static void account_gap(struct events *ev, struct slot *s, uint32_t numgc)
 {
-	if (t->seen_gc_end && numgc > t->last_numgc + 1) {
-		uint32_t missed = numgc - t->last_numgc - 1;
+	uint32_t last = s->acct.last_numgc, missed = gcacct_end(&s->acct, numgc);
 
-		t->missed_cycles += missed;
-		log_warn("PID %d: missed %u GC cycle%s (gc %u to gc %u)", t->pid, missed,
-			 missed == 1 ? "" : "s", t->last_numgc + 1, numgc - 1);
-		report_lost(ev, t, missed, 0);
-	}
-	if (!t->seen_gc_end || numgc > t->last_numgc)
-		t->last_numgc = numgc;
-	t->seen_gc_end = true;
+	if (!missed)
+		return;
+	log_warn("PID %d: missed %u GC cycle%s (gc %u to gc %u)", s->t->pid, missed,
+		 missed == 1 ? "" : "s", last + 1, numgc - 1);
+	report_lost(ev, s, missed, 0);
 }
 
 /* gcTriggerKind of runtime.GC() and debug.FreeOSMemory(): gctrace's "(forced)". */
 #define GC_TRIGGER_CYCLE 2
 
-static void handle_gc_start(struct events *ev, struct target *t, const struct gs_gc_start *e)
+static void handle_gc_start(struct events *ev, struct slot *s, const struct gs_gc_start *e)
 {
-	t->start_seen = !e->read_errors;
-	t->start_numgc = e->numgc;
-	t->start_forced = e->trigger_kind == GC_TRIGGER_CYCLE;
+	gcacct_start(&s->acct, e->numgc, e->trigger_kind == GC_TRIGGER_CYCLE, !e->read_errors);
 	if (ev->sink.gc_start)
-		ev->sink.gc_start(ev->sink.ctx, t, e);
+		ev->sink.gc_start(ev->sink.ctx, s->owner, e);
 }
 
-static void handle_gc_end(struct events *ev, struct target *t, const struct gs_gc_end *end)
+static void handle_gc_end(struct events *ev, struct slot *s, const struct gs_gc_end *end)
 {
 	struct gs_gc_end ec = *end, *e = &ec;
+	struct target *t = s->t;
 
 	/*
 	 * "(forced)" comes from work.userForced, which Go 1.19 sets before taking worldsema: the next
@@ -64,21 +66,20 @@ static void handle_gc_end(struct events *ev, struct target *t, const struct gs_g
 	 * its program by exec(2) of the same file, whose uprobes still fire: never print that as
 	 * the old program's cycle.
 	 */
-	if (((t->seen_gc_end && e->numgc <= t->last_numgc) || e->read_errors) && target__gone(t))
+	if ((gcacct_stale(&s->acct, e->numgc) || e->read_errors) && target__gone(t))
 		return;
-	if (t->start_seen && t->start_numgc + 1 == e->numgc)
-		e->user_forced = t->start_forced;
-	account_gap(ev, t, e->numgc);
+	e->user_forced = gcacct_forced(&s->acct, e->numgc, e->user_forced);
+	account_gap(ev, s, e->numgc);
 	if (e->read_errors) {
 		/* A line built from unread fields would be wrong; say so instead of printing it. */
 		log_warn("PID %d: gc %u: could not read the runtime's GC state (fields 0x%x); "
 			 "this cycle's line is missing", t->pid, e->numgc, e->read_errors);
-		t->missed_cycles++;
-		report_lost(ev, t, 1, 0);
+		s->acct.missed_cycles++;
+		report_lost(ev, s, 1, 0);
 		return;
 	}
 	if (ev->sink.gc_end)
-		ev->sink.gc_end(ev->sink.ctx, t, e);
+		ev->sink.gc_end(ev->sink.ctx, s->owner, e);
 }
 
 /* Events carry the PID as the initial PID namespace sees it: comparable only from there. */
@@ -96,11 +97,15 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	struct events *ev = ctx;
 	const struct gs_event_hdr *h = data;
+	struct slot *s;
 	struct target *t;
+	void *o;
 
 	if (len < sizeof(*h) || h->target >= GS_MAX_TARGETS)
 		return 0;
-	t = ev->slots[h->target];
+	s = &ev->slots[h->target];
+	t = s->t;
+	o = s->owner;
 	/*
 	 * A uprobe is set on the file, and the kernel may run the program for another process of
 	 * the same executable: its event is not this target's (its memory was read, not ours).
@@ -113,27 +118,27 @@ static int on_event(void *ctx, void *data, size_t len)
 	switch (h->kind) {
 	case GS_EV_GC_START:
 		if (len >= sizeof(struct gs_gc_start))
-			handle_gc_start(ev, t, data);
+			handle_gc_start(ev, s, data);
 		break;
 	case GS_EV_GC_END:
 		if (len >= sizeof(struct gs_gc_end))
-			handle_gc_end(ev, t, data);
+			handle_gc_end(ev, s, data);
 		break;
 	case GS_EV_STW:
 		if (len >= sizeof(struct gs_stw) && ev->sink.stw)
-			ev->sink.stw(ev->sink.ctx, t, data);
+			ev->sink.stw(ev->sink.ctx, o, data);
 		break;
 	case GS_EV_G_CREATE:
 		if (len >= sizeof(struct gs_g_create) && ev->sink.g_create)
-			ev->sink.g_create(ev->sink.ctx, t, data);
+			ev->sink.g_create(ev->sink.ctx, o, data);
 		break;
 	case GS_EV_G_EXIT:
 		if (len >= sizeof(struct gs_g_exit) && ev->sink.g_exit)
-			ev->sink.g_exit(ev->sink.ctx, t, data);
+			ev->sink.g_exit(ev->sink.ctx, o, data);
 		break;
 	case GS_EV_ALLOC:
 		if (len >= sizeof(struct gs_alloc) && ev->sink.alloc)
-			ev->sink.alloc(ev->sink.ctx, t, data);
+			ev->sink.alloc(ev->sink.ctx, o, data);
 		break;
 	}
 	return 0;
@@ -166,15 +171,26 @@ void events__free(struct events *ev)
 	free(ev);
 }
 
-void events__set_target(struct events *ev, unsigned int slot, struct target *t)
+void events__set_target(struct events *ev, unsigned int slot, struct target *t, void *owner)
 {
-	if (slot < GS_MAX_TARGETS)
-		ev->slots[slot] = t;
+	struct slot *s;
+
+	if (!ev || slot >= GS_MAX_TARGETS)
+		return;
+	s = &ev->slots[slot];
+	s->t = t;
+	s->owner = t ? owner : NULL;
+	/* Drops are counted per slot since load: start from what earlier users of it left. */
+	gcacct_init(&s->acct, probes__drops(ev->probes, slot));
+}
+
+const struct gc_account *events__account(const struct events *ev, unsigned int slot)
+{
+	return slot < GS_MAX_TARGETS ? &ev->slots[slot].acct : NULL;
 }
 
 int events__poll(struct events *ev, int timeout_ms)
 {
-	struct timespec now;
 	int n, m;
 
 	/*
@@ -192,11 +208,8 @@ int events__poll(struct events *ev, int timeout_ms)
 		return m;
 	n = (n > 0 ? n : 0) + m;
 	ev->flowing = n > 0;
-	if (ev->flowing) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		probes__reader_seen(ev->probes,
-				    (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec);
-	}
+	if (ev->flowing)
+		probes__reader_seen(ev->probes, clock_mono_ns());
 	return n;
 }
 
@@ -205,15 +218,18 @@ void events__drain(struct events *ev)
 	ring_buffer__consume(ev->rb);
 }
 
-void events__check_drops(struct events *ev, struct target *t)
+void events__check_drops(struct events *ev, unsigned int slot)
 {
-	uint64_t drops = probes__drops(ev->probes, t->slot);
+	struct slot *s;
+	uint64_t d;
 
-	if (drops > t->drops_reported) {
-		log_warn("PID %d: lost %llu event%s: the BPF ring buffer was full", t->pid,
-			 (unsigned long long)(drops - t->drops_reported),
-			 drops - t->drops_reported == 1 ? "" : "s");
-		report_lost(ev, t, 0, drops - t->drops_reported);
-		t->drops_reported = drops;
-	}
+	if (!ev || slot >= GS_MAX_TARGETS || !ev->slots[slot].t)
+		return;
+	s = &ev->slots[slot];
+	d = gcacct_drops(&s->acct, probes__drops(ev->probes, slot));
+	if (!d)
+		return;
+	log_warn("PID %d: lost %llu event%s: the BPF ring buffer was full", s->t->pid,
+		 (unsigned long long)d, d == 1 ? "" : "s");
+	report_lost(ev, s, 0, d);
 }

@@ -155,6 +155,7 @@ void model__add_sample(struct model *m, const struct rt_sample *s)
 		.heap_alloc = s->heap_alloc,
 		.heap_goal = s->next_gc,
 		.total_alloc = s->total_alloc,
+		.mallocs = s->mallocs,
 		.goroutines = s->num_goroutine,
 		.num_gc = s->num_gc,
 		.gomaxprocs = s->gomaxprocs,
@@ -258,10 +259,26 @@ static void window_pauses(const struct model *m, uint64_t pause_ns, struct model
 			out->max_pause_ns = (uint64_t)c->ev.pause_ns;
 }
 
+void model__rates(const struct model *m, const struct model_point *a, const struct model_point *b,
+		  struct model_rates *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->gc_cpu_percent = -1;
+	if (!a || !b || b->mono_ns <= a->mono_ns)
+		return;
+	out->span_s = (double)(b->mono_ns - a->mono_ns) / 1e9;
+	out->alloc_bytes_per_s = (double)(b->total_alloc - a->total_alloc) / out->span_s;
+	out->alloc_objects_per_s = (double)(b->mallocs - a->mallocs) / out->span_s;
+	out->gc_per_s = (double)(b->num_gc - a->num_gc) / out->span_s;
+	if (m->probed)
+		out->gc_cpu_percent = model__gc_cpu_percent(m, a->mono_ns, b->mono_ns, b->gomaxprocs);
+}
+
 void model__window(const struct model *m, uint64_t rate_ns, uint64_t pause_ns,
 		   struct model_window *out)
 {
 	const struct model_point *now = model__point(m, 0), *then;
+	struct model_rates r;
 
 	memset(out, 0, sizeof(*out));
 	out->gc_cpu_percent = -1;
@@ -272,10 +289,9 @@ void model__window(const struct model *m, uint64_t rate_ns, uint64_t pause_ns,
 	then = point_at(m, rate_ns);
 	if (then == now)
 		return;
-	out->span_s = (double)(now->mono_ns - then->mono_ns) / 1e9;
-	out->alloc_bytes_per_s = (double)(now->total_alloc - then->total_alloc) / out->span_s;
-	out->gc_per_s = (double)(now->num_gc - then->num_gc) / out->span_s;
-	if (m->probed)
-		out->gc_cpu_percent = model__gc_cpu_percent(m, then->mono_ns, now->mono_ns,
-							    now->gomaxprocs);
+	model__rates(m, then, now, &r);
+	out->span_s = r.span_s;
+	out->alloc_bytes_per_s = r.alloc_bytes_per_s;
+	out->gc_per_s = r.gc_per_s;
+	out->gc_cpu_percent = r.gc_cpu_percent;
 }

@@ -44,12 +44,21 @@ struct pause_stats {
 /* What the history keeps of each sample, for graphs and rates over a window. */
 struct model_point {
 	uint64_t mono_ns;
-	uint64_t heap_alloc, heap_goal, total_alloc;
+	uint64_t heap_alloc, heap_goal, total_alloc, mallocs;
 	int64_t goroutines;
 	uint32_t num_gc;
 	int32_t gomaxprocs;
 	uint64_t last_pause_ns;		/* the runtime's PauseNs of its last cycle, as sampled */
 	uint64_t max_pause_ns;		/* longest cycle pause since the previous point; 0: none */
+};
+
+/* Rates between two samples. */
+struct model_rates {
+	double span_s;			/* 0: the two points do not make a window */
+	double alloc_bytes_per_s;
+	double alloc_objects_per_s;
+	double gc_per_s;
+	double gc_cpu_percent;		/* <0: unknown (needs the GC probes) */
 };
 
 /* Rates and pauses over a window ending now, for the overview. */
@@ -105,6 +114,13 @@ void model__window(const struct model *m, uint64_t rate_ns, uint64_t pause_ns,
  */
 double model__gc_cpu_percent(const struct model *m, uint64_t since_ns, uint64_t until_ns,
 			     int gomaxprocs);
+
+/*
+ * Rates from point a to the later point b: allocation (bytes, objects) and GC cycles per second,
+ * and GC CPU of the cycles that ended between them when the probes feed the model.
+ */
+void model__rates(const struct model *m, const struct model_point *a, const struct model_point *b,
+		  struct model_rates *out);
 
 /* Pauses that ended at or after since_ns (ktime); gc selects GC (true) or other (false) pauses. */
 void model__pause_stats(const struct model *m, uint64_t since_ns, bool gc, struct pause_stats *out);

@@ -2,8 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "engine/sites.h"
+#include "util/clock.h"
 #include "gobin/gobin.h"
 
 #define MAX_GSITES	4096		/* go statements tracked; later ones count as "other" */
@@ -77,14 +77,6 @@ static uint64_t mix(uint64_t x)
 	x *= 0xc4ceb9fe1a85ec53ull;
 	x ^= x >> 33;
 	return x;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 struct sites *sites__new(struct gobin *bin, uint64_t bias)
@@ -372,7 +364,7 @@ static int cmp_gsite(const void *a, const void *b)
 
 size_t sites__gsites(struct sites *s, const struct gsite **out)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock_mono_ns();
 	int hp = growth_point(s, now);
 	size_t i;
 

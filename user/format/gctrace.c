@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "format/gctrace.h"
+#include "util/log.h"
 
 size_t gctrace_itoa_div(char *buf, size_t len, uint64_t val, int dec)
 {
@@ -138,4 +139,21 @@ size_t gctrace_format(const struct gs_gc_end *e, char *buf, size_t len)
 	if (e->user_forced)
 		put(&l, " (forced)");
 	return l.pos;
+}
+
+void gctrace_log_raw(int pid, const struct gs_gc_end *e)
+{
+	log_debug("PID %d: raw gc %u: cpu_fraction_bits=0x%llx init=%lld sweep_term=%lld "
+		  "mark=%lld mark_term=%lld end=%lld stwprocs=%d maxprocs=%d forced=%u "
+		  "heap0=%llu heap1=%llu heap2=%llu pause=%lld assist=%lld dedicated=%lld "
+		  "fractional=%lld idle=%lld goal=%llu stacks=%llu globals=%llu",
+		  pid, e->numgc, (unsigned long long)e->gc_cpu_fraction_bits,
+		  (long long)e->runtime_init_time, (long long)e->t_sweep_term,
+		  (long long)e->t_mark, (long long)e->t_mark_term, (long long)e->t_end,
+		  e->stwprocs, e->maxprocs, e->user_forced, (unsigned long long)e->heap0,
+		  (unsigned long long)e->heap1, (unsigned long long)e->heap2,
+		  (long long)e->pause_ns, (long long)e->assist_time,
+		  (long long)e->dedicated_mark_time, (long long)e->fractional_mark_time,
+		  (long long)e->idle_mark_time, (unsigned long long)e->last_heap_goal,
+		  (unsigned long long)e->stack_scan, (unsigned long long)e->globals_scan);
 }

@@ -23,4 +23,7 @@ size_t gctrace_fmt_ns_as_ms(char *buf, size_t len, uint64_t ns);
 /* Format one cycle without the trailing newline. Returns the line length. */
 size_t gctrace_format(const struct gs_gc_end *e, char *buf, size_t len);
 
+/* Every raw value of one cycle's event, on the debug log (goscope gctrace -vv). */
+void gctrace_log_raw(int pid, const struct gs_gc_end *e);
+
 #endif

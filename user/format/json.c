@@ -1,69 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "format/json.h"
 #include "format/utf8.h"
-
-/* The shortest text that reads back as the same double, as Go's strconv 'g' -1 prints it. */
-static void fmt_double(char *buf, size_t len, double v)
-{
-	int prec;
-
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-	snprintf(buf, len, "%.17g", v);
-}
-
-static bool reserve(struct json *j, size_t more)
-{
-	size_t cap;
-	char *p;
-
-	if (j->oom)
-		return false;
-	if (j->len + more + 1 <= j->cap)
-		return true;
-	cap = j->cap ? j->cap : 1024;
-	while (cap < j->len + more + 1)
-		cap *= 2;
-	p = realloc(j->buf, cap);
-	if (!p) {
-		j->oom = true;
-		return false;
-	}
-	j->buf = p;
-	j->cap = cap;
-	return true;
-}
+#include "util/units.h"
 
 static void put(struct json *j, const char *s, size_t n)
 {
-	if (!reserve(j, n))
-		return;
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-	j->buf[j->len] = 0;
-}
-
-static void putf(struct json *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void putf(struct json *j, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		put(j, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+	buf_put(&j->b, s, n);
 }
 
 void json_put_string(struct json *j, const char *s)
@@ -82,7 +28,7 @@ void json_put_string(struct json *j, const char *s)
 		} else if (*p == '\t') {
 			put(j, "\\t", 2);
 		} else if (*p < 0x20 || *p == 0x7f) {
-			putf(j, "\\u%04x", *p);
+			buf_printf(&j->b, "\\u%04x", *p);
 		} else if (n) {
 			put(j, (const char *)p, n);
 			p += n;
@@ -114,7 +60,7 @@ static void open_level(struct json *j, const char *key, const char *bracket)
 	if (j->depth + 1 < JSON_MAX_DEPTH)
 		j->first[++j->depth] = true;
 	else
-		j->oom = true;	/* deeper than any record goes: a bug, never emitted */
+		j->b.oom = true;	/* deeper than any record goes: a bug, never emitted */
 }
 
 static void close_level(struct json *j, const char *bracket)
@@ -126,8 +72,7 @@ static void close_level(struct json *j, const char *bracket)
 
 void json_begin(struct json *j)
 {
-	j->len = 0;
-	j->oom = false;
+	buf_reset(&j->b);
 	j->depth = 0;
 	j->first[0] = true;
 	put(j, "{", 1);
@@ -140,12 +85,12 @@ int json_end(struct json *j)
 
 	put(j, "}\n", 2);
 	j->depth = 0;
-	return j->oom || unbalanced ? -1 : 0;
+	return j->b.oom || unbalanced ? -1 : 0;
 }
 
 void json_free(struct json *j)
 {
-	free(j->buf);
+	buf_free(&j->b);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -161,13 +106,13 @@ void json_str(struct json *j, const char *key, const char *val)
 void json_u64(struct json *j, const char *key, uint64_t v)
 {
 	member(j, key);
-	putf(j, "%llu", (unsigned long long)v);
+	buf_printf(&j->b, "%llu", (unsigned long long)v);
 }
 
 void json_i64(struct json *j, const char *key, int64_t v)
 {
 	member(j, key);
-	putf(j, "%lld", (long long)v);
+	buf_printf(&j->b, "%lld", (long long)v);
 }
 
 void json_f64(struct json *j, const char *key, double v)
@@ -176,7 +121,7 @@ void json_f64(struct json *j, const char *key, double v)
 
 	member(j, key);
 	if (isfinite(v)) {
-		fmt_double(num, sizeof(num), v);
+		units_shortest_double(num, sizeof(num), v);
 		put(j, num, strlen(num));
 	} else {
 		put(j, "null", 4);

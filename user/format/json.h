@@ -10,13 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/buf.h"
 
 #define JSON_MAX_DEPTH 8
 
 struct json {
-	char *buf;
-	size_t len, cap;
-	bool oom;			/* an allocation failed: the object is incomplete */
+	struct buf b;			/* b.oom: an allocation failed, the object is incomplete */
 	int depth;
 	bool first[JSON_MAX_DEPTH];	/* no member written yet at this level */
 };

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "format/pprof.h"
+#include "util/buf.h"
 
 /* Field numbers of profile.proto. */
 enum {
@@ -38,12 +39,6 @@ enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
 
 #define MAX_VARINT	10
 #define MAX_ENTRIES	(UINT32_MAX - 1)	/* ids are index + 1 in 32 bits */
-
-struct buf {
-	uint8_t *data;
-	size_t len, cap;
-	bool oom;
-};
 
 /* One slot of an index: the entry's position + 1 (0: empty) and its hash, kept for rehashing. */
 struct slot {
@@ -484,29 +479,9 @@ void pprof__comment(struct pprof *p, const char *text)
 
 /* Encoding. A failed allocation makes buf.oom sticky; the caller checks it once at the end. */
 
-static bool buf_reserve(struct buf *b, size_t more)
-{
-	if (b->oom)
-		return false;
-	if (more > SIZE_MAX - b->len) {
-		b->oom = true;
-		return false;
-	}
-	if (b->len + more <= b->cap)
-		return true;
-	if (grow(&b->data, &b->cap, b->len + more, 1) < 0) {
-		b->oom = true;
-		return false;
-	}
-	return true;
-}
-
 static void put_raw(struct buf *b, const void *data, size_t n)
 {
-	if (!buf_reserve(b, n))
-		return;
-	memcpy(b->data + b->len, data, n);
-	b->len += n;
+	buf_put(b, data, n);
 }
 
 static size_t varint(uint8_t *out, uint64_t v)
@@ -571,7 +546,7 @@ static void msg_close(struct buf *b, size_t at)
 	if (b->oom)
 		return;
 	body = b->len - at - MAX_VARINT;
-	n = varint(b->data + at, body);
+	n = varint((uint8_t *)b->data + at, body);
 	memmove(b->data + at + n, b->data + at + MAX_VARINT, body);
 	b->len = at + n + body;
 }
@@ -774,7 +749,7 @@ static int write_fd(int fd, const char *path, const struct buf *b, struct gs_err
 		close(fd);
 	} else {
 		errno = 0;
-		ret = gzip_to(f, b->data, b->len);
+		ret = gzip_to(f, (const uint8_t *)b->data, b->len);
 		if (!ret && fflush(f))
 			ret = neg_errno();
 		if (!ret && S_ISREG(st.st_mode) && fsync(fileno(f)))
@@ -792,7 +767,7 @@ static int write_stdout(const struct buf *b, struct gs_err *err)
 	int ret;
 
 	errno = 0;
-	ret = gzip_to(stdout, b->data, b->len);
+	ret = gzip_to(stdout, (const uint8_t *)b->data, b->len);
 	if (!ret && fflush(stdout))
 		ret = neg_errno();
 	if (ret)
@@ -806,7 +781,7 @@ static int encoded(struct pprof *p, const char *path, struct buf *b, struct gs_e
 	if (!p || !path)
 		return gs_fail(err, GS_EXIT_ERROR, "no profile to write");
 	if (p->oom || encode(p, b) < 0) {
-		free(b->data);
+		buf_free(b);
 		return gs_fail(err, GS_EXIT_ERROR, "cannot write %s: out of memory", path);
 	}
 	return 0;
@@ -820,7 +795,7 @@ int pprof__write_fd(struct pprof *p, int fd, const char *path, struct gs_err *er
 	if (encoded(p, path, &b, err))
 		return -1;
 	ret = write_fd(fd, path, &b, err);
-	free(b.data);
+	buf_free(&b);
 	return ret;
 }
 
@@ -842,6 +817,6 @@ int pprof__write(struct pprof *p, const char *path, struct gs_err *err)
 		if (ret && created)
 			unlink(path);
 	}
-	free(b.data);
+	buf_free(&b);
 	return ret;
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,70 +8,28 @@
 #include "engine/engine.h"
 #include "format/prom.h"
 #include "format/utf8.h"
+#include "util/units.h"
 
 /* ---- the writer ---- */
 
-/* The shortest text that reads back as the same double, as Go's strconv 'g' -1 prints it. */
-static void fmt_double(char *buf, size_t len, double v)
-{
-	int prec;
-
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-	snprintf(buf, len, "%.17g", v);
-}
-
-static bool reserve(struct prom *p, size_t more)
-{
-	size_t cap;
-	char *b;
-
-	if (p->oom)
-		return false;
-	if (p->len + more + 1 <= p->cap)
-		return true;
-	cap = p->cap ? p->cap : 4096;
-	while (cap < p->len + more + 1)
-		cap *= 2;
-	b = realloc(p->buf, cap);
-	if (!b) {
-		p->oom = true;
-		return false;
-	}
-	p->buf = b;
-	p->cap = cap;
-	return true;
-}
-
 static void put(struct prom *p, const char *s, size_t n)
 {
-	if (!reserve(p, n))
-		return;
-	memcpy(p->buf + p->len, s, n);
-	p->len += n;
-	p->buf[p->len] = 0;
+	buf_put(&p->b, s, n);
 }
 
 static void puts_(struct prom *p, const char *s)
 {
-	put(p, s, strlen(s));
+	buf_puts(&p->b, s);
 }
 
 void prom_reset(struct prom *p)
 {
-	p->len = 0;
-	p->oom = false;
-	if (reserve(p, 0))
-		p->buf[0] = 0;
+	buf_reset(&p->b);
 }
 
 void prom_free(struct prom *p)
 {
-	free(p->buf);
-	memset(p, 0, sizeof(*p));
+	buf_free(&p->b);
 }
 
 /*
@@ -118,7 +75,7 @@ void prom_family(struct prom *p, const char *name, const char *type, const char 
 
 void prom_label(struct prom *l, const char *name, const char *value)
 {
-	if (l->len)
+	if (l->b.len)
 		puts_(l, ",");
 	puts_(l, name);
 	puts_(l, "=\"");
@@ -129,7 +86,7 @@ void prom_label(struct prom *l, const char *name, const char *value)
 static void sample_head(struct prom *p, const char *name, const struct prom *labels,
 			const char *extra)
 {
-	bool have = labels && labels->len;
+	bool have = labels && labels->b.len;
 
 	puts_(p, name);
 	if (!have && !extra) {
@@ -138,7 +95,7 @@ static void sample_head(struct prom *p, const char *name, const struct prom *lab
 	}
 	puts_(p, "{");
 	if (have)
-		put(p, labels->buf, labels->len);
+		put(p, labels->b.data, labels->b.len);
 	if (have && extra)
 		puts_(p, ",");
 	if (extra)
@@ -157,7 +114,7 @@ void prom_sample_f64(struct prom *p, const char *name, const struct prom *labels
 	else if (isinf(v))
 		snprintf(num, sizeof(num), v > 0 ? "+Inf" : "-Inf");
 	else
-		fmt_double(num, sizeof(num), v);
+		units_shortest_double(num, sizeof(num), v);
 	puts_(p, num);
 	puts_(p, "\n");
 }
@@ -302,7 +259,7 @@ static const struct metric_def *find_metric(const char *name)
 	return NULL;
 }
 
-static void render_simple(struct prom *p, struct watched *const *ws, const struct prom *labels,
+static void render_simple(struct prom *p, const struct watched *const *ws, const struct prom *labels,
 			  size_t n)
 {
 	size_t f, i;
@@ -331,7 +288,7 @@ static void render_simple(struct prom *p, struct watched *const *ws, const struc
 	}
 }
 
-static void render_gc_duration(struct prom *p, struct watched *const *ws,
+static void render_gc_duration(struct prom *p, const struct watched *const *ws,
 			       const struct prom *labels, size_t n)
 {
 	static const char *const qs[5] = {
@@ -357,7 +314,7 @@ static void render_gc_duration(struct prom *p, struct watched *const *ws,
 	}
 }
 
-static void render_info(struct prom *p, struct watched *const *ws, const struct prom *labels,
+static void render_info(struct prom *p, const struct watched *const *ws, const struct prom *labels,
 			size_t n)
 {
 	size_t i;
@@ -367,13 +324,13 @@ static void render_info(struct prom *p, struct watched *const *ws, const struct 
 		struct prom l = { 0 };
 
 		prom_label(&l, "version", ws[i]->version);
-		if (l.buf)
-			prom_sample_u64(p, "go_info", &labels[i], l.buf, 1);
+		if (l.b.data)
+			prom_sample_u64(p, "go_info", &labels[i], l.b.data, 1);
 		prom_free(&l);
 	}
 }
 
-static void render_goroutines(struct prom *p, struct watched *const *ws, const struct prom *labels,
+static void render_goroutines(struct prom *p, const struct watched *const *ws, const struct prom *labels,
 			      size_t n)
 {
 	size_t i;
@@ -399,8 +356,8 @@ static void render_goroutines(struct prom *p, struct watched *const *ws, const s
 }
 
 /* Only processes the GC probes watch have pause details. */
-static void render_pauses(struct prom *p, struct watched *const *ws, const struct prom *labels,
-			  size_t n)
+static void render_pauses(struct prom *p, const struct watched *const *ws,
+			  const struct prom_proc *const *pps, const struct prom *labels, size_t n)
 {
 	size_t i;
 	int b;
@@ -409,7 +366,7 @@ static void render_pauses(struct prom *p, struct watched *const *ws, const struc
 		    "Each stop-the-world pause of a GC cycle (sweep termination, mark termination) "
 		    "since goscope attached, as the GC probes saw it; absent without the probes.");
 	for (i = 0; i < n; i++) {
-		const struct prom_proc *pp = ws[i]->user;
+		const struct prom_proc *pp = pps[i];
 		uint64_t cum = 0;
 
 		if (!pp || !ws[i]->probed)
@@ -433,7 +390,7 @@ static void render_pauses(struct prom *p, struct watched *const *ws, const struc
 /* Per-site series are bounded: the busiest sites of each process, the rest summed as "other". */
 #define PROM_MAX_SITES 20
 
-static bool any_wanted(struct watched *const *ws, size_t n, enum optin_mode m)
+static bool any_wanted(const struct watched *const *ws, size_t n, enum optin_mode m)
 {
 	size_t i;
 
@@ -452,11 +409,11 @@ static void site_label(char *buf, size_t len, const struct site_loc *where, cons
 	snprintf(at, sizeof(at), "%s:%d", where->file, where->line);
 	prom_label(&l, "site", at);
 	prom_label(&l, key, func);
-	snprintf(buf, len, "%s", l.buf ? l.buf : "");
+	snprintf(buf, len, "%s", l.b.data ? l.b.data : "");
 	prom_free(&l);
 }
 
-static void render_gsites(struct prom *p, struct watched *const *ws, const struct prom *labels,
+static void render_gsites(struct prom *p, const struct watched *const *ws, const struct prom *labels,
 			  size_t n)
 {
 	static const char *const fam[2] = { "goscope_goroutines_by_site",
@@ -503,7 +460,7 @@ static void render_gsites(struct prom *p, struct watched *const *ws, const struc
 	}
 }
 
-static void render_asites(struct prom *p, struct watched *const *ws, const struct prom *labels,
+static void render_asites(struct prom *p, const struct watched *const *ws, const struct prom *labels,
 			  size_t n)
 {
 	static const char *const fam[2] = { "goscope_alloc_bytes_by_site_total",
@@ -550,7 +507,7 @@ static void render_asites(struct prom *p, struct watched *const *ws, const struc
 	}
 }
 
-static void render_optin(struct prom *p, struct watched *const *ws, const struct prom *labels,
+static void render_optin(struct prom *p, const struct watched *const *ws, const struct prom *labels,
 			 size_t n)
 {
 	static const char *const mode[OPTIN_MODES] = { "goroutines", "allocs" };
@@ -582,26 +539,17 @@ static void render_optin(struct prom *p, struct watched *const *ws, const struct
 			}
 }
 
-/* The newest cycle count: the probes may have seen cycles end after the last sample. */
-static uint64_t gc_cycles(const struct watched *w)
-{
-	const struct gc_cycle *c = w->model ? model__gc_recent(w->model, 0) : NULL;
-	uint64_t n = w->cur.num_gc;
-
-	return c && c->ev.numgc > n ? c->ev.numgc : n;
-}
-
-static void render_goscope(struct prom *p, struct watched *const *ws, const struct prom *labels,
-			   size_t n)
+static void render_goscope(struct prom *p, const struct watched *const *ws,
+			   const struct prom_proc *const *pps, const struct prom *labels, size_t n)
 {
 	size_t i;
 
 	prom_family(p, "goscope_gc_cycles_total", "counter",
 		    "Completed GC cycles (MemStats.NumGC, or the newest cycle the GC probes saw).");
 	for (i = 0; i < n; i++)
-		prom_sample_u64(p, "goscope_gc_cycles_total", &labels[i], NULL, gc_cycles(ws[i]));
+		prom_sample_u64(p, "goscope_gc_cycles_total", &labels[i], NULL, watched__gc_cycles(ws[i]));
 	render_goroutines(p, ws, labels, n);
-	render_pauses(p, ws, labels, n);
+	render_pauses(p, ws, pps, labels, n);
 	render_gsites(p, ws, labels, n);
 	render_asites(p, ws, labels, n);
 	render_optin(p, ws, labels, n);
@@ -622,7 +570,8 @@ static void render_goscope(struct prom *p, struct watched *const *ws, const stru
 				ws[i]->missed_cycles);
 }
 
-void prom_render(struct prom *p, struct watched *const *ws, size_t n)
+void prom_render(struct prom *p, const struct watched *const *ws,
+		 const struct prom_proc *const *pps, size_t n)
 {
 	struct prom *labels = calloc(n ? n : 1, sizeof(*labels));
 	size_t i;
@@ -630,7 +579,7 @@ void prom_render(struct prom *p, struct watched *const *ws, size_t n)
 
 	prom_reset(p);
 	if (!labels) {
-		p->oom = true;
+		p->b.oom = true;
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -638,12 +587,12 @@ void prom_render(struct prom *p, struct watched *const *ws, size_t n)
 		prom_label(&labels[i], "pid", pid);
 		prom_label(&labels[i], "comm", ws[i]->comm);
 		prom_label(&labels[i], "go_version", ws[i]->version);
-		p->oom |= labels[i].oom;
+		p->b.oom |= labels[i].b.oom;
 	}
 	render_gc_duration(p, ws, labels, n);
 	render_info(p, ws, labels, n);
 	render_simple(p, ws, labels, n);
-	render_goscope(p, ws, labels, n);
+	render_goscope(p, ws, pps, labels, n);
 	for (i = 0; i < n; i++)
 		prom_free(&labels[i]);
 	free(labels);

@@ -12,13 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/buf.h"
 
 struct watched;
 
 struct prom {
-	char *buf;
-	size_t len, cap;
-	bool oom;
+	struct buf b;
 };
 
 void prom_reset(struct prom *p);
@@ -50,10 +49,11 @@ struct prom_proc {
 void prom_observe_pause(struct prom_proc *pp, uint64_t ns);
 
 /*
- * The whole exposition for the processes given (each with w->user a struct prom_proc, or NULL):
- * every family once with HELP and TYPE, then one line per process.
+ * The whole exposition for the processes given, each with what serve kept of its pauses (pps[i],
+ * or NULL): every family once with HELP and TYPE, then one line per process.
  */
-void prom_render(struct prom *p, struct watched *const *ws, size_t n);
+void prom_render(struct prom *p, const struct watched *const *ws,
+		 const struct prom_proc *const *pps, size_t n);
 
 /* go_gc_duration_seconds' quantiles (0, .25, .5, .75, 1) of a sample's pause ring, in ns. */
 void prom_pause_quantiles(const uint64_t *ring, uint32_t num_gc, uint64_t q[5]);

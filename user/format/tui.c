@@ -10,54 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 #include "format/tui_int.h"
+#include "util/clock.h"
+#include "util/units.h"
 #include "engine/model.h"
 #include "engine/engine.h"
 
 #define MIN_COLS 80
 #define MIN_LINES 24
 #define KEY_ESCAPE 27
-
-/* ---- formatting ---- */
-
-void tui_fmt_bytes(char *buf, size_t len, double v)
-{
-	static const char units[] = "BKMGTP";
-	int u = 0;
-
-	while (v >= 1024 && units[u + 1]) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%.0fB", v);
-	else
-		snprintf(buf, len, v < 99.95 ? "%.1f%c" : "%.0f%c", v, units[u]);
-}
-
-void tui_fmt_ns(const struct tui *t, char *buf, size_t len, double ns)
-{
-	/* At most 6 columns: "999ns", "84.1µs", "1.20ms", "12.3ms", "999ms", "1.20s". */
-	if (ns < 999.5)
-		snprintf(buf, len, "%.0fns", ns);
-	else if (ns < 999.5e3)
-		snprintf(buf, len, ns < 99.95e3 ? "%.1f%s" : "%.0f%s", ns / 1e3,
-			 t->o.ascii ? "us" : "µs");
-	else if (ns < 999.5e6)
-		snprintf(buf, len, ns < 9.995e6 ? "%.2fms" : ns < 99.95e6 ? "%.1fms" : "%.0fms",
-			 ns / 1e6);
-	else
-		snprintf(buf, len, ns < 9.995e9 ? "%.2fs" : "%.0fs", ns / 1e9);
-}
-
-void tui_fmt_count(char *buf, size_t len, double v)
-{
-	if (v < 99999.5)
-		snprintf(buf, len, "%.0f", v);
-	else if (v < 99.95e6)
-		snprintf(buf, len, "%.1fM", v / 1e6);
-	else
-		snprintf(buf, len, "%.0fM", v / 1e6);
-}
 
 /* Display columns of a UTF-8 string (every character here is one column wide). */
 int tui_width(const char *s)
@@ -222,13 +182,13 @@ void tui_alert_reason(const struct watched *w, const struct model_window *mw, ch
 		snprintf(buf, len, "goroutines growing for a minute");
 }
 
-static size_t build_rows(struct tui *t, struct watch *wt, struct row *rows)
+static size_t build_rows(struct tui *t, struct engine *wt, struct row *rows)
 {
-	size_t i, n = watch__count(wt);
+	size_t i, n = engine__count(wt);
 	char why[128];
 
 	for (i = 0; i < n; i++) {
-		rows[i].w = watch__get(wt, i);
+		rows[i].w = engine__get(wt, i);
 		memset(&rows[i].mw, 0, sizeof(rows[i].mw));
 		rows[i].mw.gc_cpu_percent = -1;
 		if (rows[i].w->model)
@@ -260,12 +220,12 @@ static void cell_text(const struct tui *t, const struct row *r, int c, char *buf
 		return;
 	switch (c) {
 	case C_PROCS: snprintf(buf, len, "%d", s->gomaxprocs); break;
-	case C_GOROUT: tui_fmt_count(buf, len, (double)s->num_goroutine); break;
-	case C_HEAP: tui_fmt_bytes(buf, len, (double)s->heap_alloc); break;
-	case C_GOAL: tui_fmt_bytes(buf, len, (double)s->next_gc); break;
+	case C_GOROUT: units_count(buf, len, (double)s->num_goroutine); break;
+	case C_HEAP: units_bytes(buf, len, (double)s->heap_alloc, UNITS_COMPACT); break;
+	case C_GOAL: units_bytes(buf, len, (double)s->next_gc, UNITS_COMPACT); break;
 	case C_ALLOC:
 		if (r->mw.span_s)
-			tui_fmt_bytes(buf, len, r->mw.alloc_bytes_per_s);
+			units_bytes(buf, len, r->mw.alloc_bytes_per_s, UNITS_COMPACT);
 		break;
 	case C_GCS:
 		if (r->mw.span_s)
@@ -277,11 +237,11 @@ static void cell_text(const struct tui *t, const struct row *r, int c, char *buf
 		break;
 	case C_LAST:
 		if (r->mw.have_pause)
-			tui_fmt_ns(t, buf, len, (double)r->mw.last_pause_ns);
+			units_ns(buf, len, (double)r->mw.last_pause_ns, TUI_NS(t));
 		break;
 	case C_MAX:
 		if (r->mw.max_pause_ns)
-			tui_fmt_ns(t, buf, len, (double)r->mw.max_pause_ns);
+			units_ns(buf, len, (double)r->mw.max_pause_ns, TUI_NS(t));
 		break;
 	}
 }
@@ -372,17 +332,17 @@ static void draw_row(const struct tui *t, int y, const struct row *r, bool selec
 	}
 }
 
-static void draw_title(struct tui *t, struct watch *wt, const char *view)
+static void draw_title(struct tui *t, struct engine *wt, const char *view)
 {
 	char clock[16], line[256];
-	const char *note = watch__probe_note(wt);
+	const char *note = engine__probe_note(wt);
 	time_t now = time(NULL);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	snprintf(line, sizeof(line), "goscope top - %s - %zu Go process%s, refresh %.3gs%s%s",
-		 view, watch__count(wt), watch__count(wt) == 1 ? "" : "es",
+		 view, engine__count(wt), engine__count(wt) == 1 ? "" : "es",
 		 (double)t->o.interval_ns / 1e9, note ? ", no probes (sampling only)" : "",
 		 t->paused ? "  [PAUSED]" : "");
 	tui_attr_on(t, TP_TITLE, A_BOLD);
@@ -434,7 +394,7 @@ static void draw_selected_info(struct tui *t, const struct row *r, int y)
 	tui_attr_off(t, why[0] ? TP_ALERT : TP_NONE, why[0] ? A_BOLD : 0);
 }
 
-static void draw_overview(struct tui *t, struct watch *wt, struct row *rows, size_t n)
+static void draw_overview(struct tui *t, struct engine *wt, struct row *rows, size_t n)
 {
 	int body = LINES - 6, i, sel = -1;
 
@@ -500,11 +460,11 @@ static void draw_help(struct tui *t)
 
 /* ---- the public API ---- */
 
-void tui__draw(struct tui *t, struct watch *wt)
+void tui__draw(struct tui *t, struct engine *wt)
 {
-	size_t n = watch__count(wt), i;
+	size_t n = engine__count(wt), i;
 	struct row *rows;
-	uint64_t now = watch_now_ns();
+	uint64_t now = clock_mono_ns();
 
 	if (!t->active)
 		return;
@@ -551,9 +511,9 @@ void tui__draw(struct tui *t, struct watch *wt)
 }
 
 /* Move the selection by delta rows in the current sort order. */
-static void move_selection(struct tui *t, struct watch *wt, int delta)
+static void move_selection(struct tui *t, struct engine *wt, int delta)
 {
-	size_t n = watch__count(wt);
+	size_t n = engine__count(wt);
 	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
 	int i, sel = 0;
 
@@ -573,7 +533,7 @@ static void move_selection(struct tui *t, struct watch *wt, int delta)
 	free(rows);
 }
 
-static bool handle_key(struct tui *t, struct watch *wt, int ch)
+static bool handle_key(struct tui *t, struct engine *wt, int ch)
 {
 	int page = LINES - 6 > 1 ? LINES - 6 : 1;
 
@@ -592,7 +552,7 @@ static bool handle_key(struct tui *t, struct watch *wt, int ch)
 	case KEY_NPAGE: move_selection(t, wt, page); break;
 	case KEY_HOME: case 'g': move_selection(t, wt, -1000000); break;
 	case KEY_END: case 'G': move_selection(t, wt, 1000000); break;
-	case '\n': case '\r': case KEY_ENTER: t->detail = watch__count(wt) > 0; break;
+	case '\n': case '\r': case KEY_ENTER: t->detail = engine__count(wt) > 0; break;
 	case KEY_ESCAPE: case KEY_BACKSPACE: case 127: case 8: t->detail = false; break;
 	case 's': t->sort_col = (t->sort_col + 1) % C_NR; break;
 	case 'S': t->sort_col = (t->sort_col + C_NR - 1) % C_NR; break;
@@ -604,7 +564,7 @@ static bool handle_key(struct tui *t, struct watch *wt, int ch)
 	return true;
 }
 
-bool tui__input(struct tui *t, struct watch *wt)
+bool tui__input(struct tui *t, struct engine *wt)
 {
 	int ch;
 
@@ -621,7 +581,7 @@ void tui__message(struct tui *t, int level, const char *msg)
 	unsigned int i = t->nmsgs++ % 64;
 
 	t->msgs[i].level = level;
-	t->msgs[i].mono_ns = watch_now_ns();
+	t->msgs[i].mono_ns = clock_mono_ns();
 	snprintf(t->msgs[i].text, sizeof(t->msgs[i].text), "%s", msg);
 }
 
@@ -691,7 +651,7 @@ struct tui *tui__new(const struct tui_opts *o, struct gs_err *err)
 	t->sort_col = C_GCCPU;
 	t->selected = o->detail_pid;
 	t->detail = o->detail_pid > 0;
-	t->started_ns = watch_now_ns();
+	t->started_ns = clock_mono_ns();
 	t->keyed = true;	/* the first frame at once */
 	return t;
 }

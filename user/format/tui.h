@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include "util/log.h"
 
-struct watch;
+struct engine;
 
 struct tui_opts {
 	uint64_t interval_ns;		/* refresh period, shown in the header */
@@ -33,10 +33,10 @@ struct tui *tui__new(const struct tui_opts *o, struct gs_err *err);
 void tui__free(struct tui *t);
 
 /* Handle every pending key press; returns false when the user asked to quit. */
-bool tui__input(struct tui *t, struct watch *w);
+bool tui__input(struct tui *t, struct engine *w);
 
 /* Redraw once per refresh period (unless paused), and at once after a key press. */
-void tui__draw(struct tui *t, struct watch *w);
+void tui__draw(struct tui *t, struct engine *w);
 
 /* A status message (log output while the screen is ours); the newest shows in the footer. */
 void tui__message(struct tui *t, int level, const char *msg);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "format/tui_int.h"
+#include "util/clock.h"
+#include "util/units.h"
 #include "engine/model.h"
 #include "engine/engine.h"
 #include "engine/sites.h"
@@ -50,11 +52,11 @@ static void fmt_value(const struct tui *t, const struct series *s, double v, cha
 	char num[32];
 
 	if (s->bytes)
-		tui_fmt_bytes(num, sizeof(num), v);
+		units_bytes(num, sizeof(num), v, UNITS_COMPACT);
 	else if (s->ns)
-		tui_fmt_ns(t, num, sizeof(num), v);
+		units_ns(num, sizeof(num), v, TUI_NS(t));
 	else
-		tui_fmt_count(num, sizeof(num), v);
+		units_count(num, sizeof(num), v);
 	snprintf(buf, len, "%s%s", num, s->rate ? "/s" : "");
 }
 
@@ -145,7 +147,7 @@ static void fmt_limit(char *buf, size_t len, int64_t limit)
 	if (limit < 0 || limit == INT64_MAX)
 		snprintf(buf, len, "off");
 	else
-		tui_fmt_bytes(buf, len, (double)limit);
+		units_bytes(buf, len, (double)limit, UNITS_COMPACT);
 }
 
 /* Who and in what state, the heap and GC now, then pauses and settings: three lines. */
@@ -159,7 +161,7 @@ static void draw_summary(const struct tui *t, const struct watched *w, int y)
 
 	if (gone)
 		snprintf(state, sizeof(state), "TARGET EXITED %.0fs ago, last readings below",
-			 (double)(watch_now_ns() - w->exited_ns) / 1e9);
+			 (double)(clock_mono_ns() - w->exited_ns) / 1e9);
 	else if (!w->probed)
 		snprintf(state, sizeof(state), "sampling only (no probes)");
 	else if (w->state == WS_WAITING)
@@ -177,17 +179,17 @@ static void draw_summary(const struct tui *t, const struct watched *w, int y)
 	tui_attr_off(t, gone ? TP_ALERT : TP_NONE, A_BOLD);
 
 	model__window(w->model, TUI_RATE_WINDOW_NS, TUI_PAUSE_WINDOW_NS, &mw);
-	tui_fmt_bytes(heap, sizeof(heap), (double)s->heap_alloc);
-	tui_fmt_bytes(goal, sizeof(goal), (double)s->next_gc);
-	tui_fmt_bytes(live, sizeof(live), (double)s->heap_marked);
-	tui_fmt_bytes(rate, sizeof(rate), mw.alloc_bytes_per_s);
+	units_bytes(heap, sizeof(heap), (double)s->heap_alloc, UNITS_COMPACT);
+	units_bytes(goal, sizeof(goal), (double)s->next_gc, UNITS_COMPACT);
+	units_bytes(live, sizeof(live), (double)s->heap_marked, UNITS_COMPACT);
+	units_bytes(rate, sizeof(rate), mw.alloc_bytes_per_s, UNITS_COMPACT);
 	snprintf(cpu, sizeof(cpu), mw.gc_cpu_percent >= 0 ? "%.1f%%" : "-", mw.gc_cpu_percent);
 	snprintf(line, sizeof(line), "heap %s  goal %s  marked live %s | alloc %s/s | GC %.1f/s, "
 		 "CPU %s", heap, goal, live, rate, mw.gc_per_s, cpu);
 	tui_put(y + 1, 0, COLS, line);
 
-	tui_fmt_ns(t, last, sizeof(last), (double)mw.last_pause_ns);
-	tui_fmt_ns(t, max, sizeof(max), (double)mw.max_pause_ns);
+	units_ns(last, sizeof(last), (double)mw.last_pause_ns, TUI_NS(t));
+	units_ns(max, sizeof(max), (double)mw.max_pause_ns, TUI_NS(t));
 	fmt_limit(limit, sizeof(limit), s->gomemlimit);
 	snprintf(gogc, sizeof(gogc), s->gogc < 0 ? "off" : "%d", s->gogc);
 	snprintf(line, sizeof(line), "pause %s, max 60s %s | GOGC %s  GOMEMLIMIT %s  GOMAXPROCS %d"
@@ -231,10 +233,11 @@ static void draw_goroutines(const struct tui *t, const struct watched *w, int y)
 	qsort(top, (size_t)n, sizeof(top[0]), cmp_count_desc);
 	off = (size_t)snprintf(line, sizeof(line), "  waiting on:");
 	for (i = 0; i < n && i < WAIT_REASONS_SHOWN && off < sizeof(line); i++) {
-		const char *name = watched__wait_reason(w, top[i][1]);
+		char buf[32];
+		const char *name = watched__wait_reason(w, top[i][1], buf, sizeof(buf));
 
 		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s %s %u", i ? "," : "",
-					name ? name : "?", top[i][0]);
+					name, top[i][0]);
 	}
 	if (!n)
 		snprintf(line + off, sizeof(line) - off, " nothing");
@@ -386,7 +389,7 @@ static int draw_sites(const struct tui *t, const struct watched *w, int y, int r
 		sites_title(t, w, OPTIN_ALLOCS, y + used++, "allocation sites:");
 		for (i = 0; i < n && i < rows; i++) {
 			snprintf(line, sizeof(line), "  %10s %5.1f%%  %s  %s:%d",
-				 metric_fmt_bytes_si(b, sizeof(b), a[i].bytes),
+				 units_bytes(b, sizeof(b), a[i].bytes, UNITS_SI),
 				 total > 0 ? 100 * a[i].bytes / total : 0, a[i].where.func,
 				 base_name(a[i].where.file), a[i].where.line);
 			tui_put(y + used++, 0, COLS, line);

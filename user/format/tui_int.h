@@ -39,10 +39,8 @@ struct tui {
 	unsigned int nmsgs;
 };
 
-/* Compact numbers for the tables: "23.4M" (binary units), "1.20ms", "12.3k". */
-void tui_fmt_bytes(char *buf, size_t len, double v);
-void tui_fmt_ns(const struct tui *t, char *buf, size_t len, double ns);
-void tui_fmt_count(char *buf, size_t len, double v);
+/* Durations in the tables: compact, "us" instead of "µs" when drawing in ASCII. */
+#define TUI_NS(t)	((t)->o.ascii ? UNITS_COMPACT_ASCII : UNITS_COMPACT)
 
 /* Print s at (y, x), cut to at most w columns (and the screen's edge). */
 void tui_put(int y, int x, int w, const char *s);

@@ -402,16 +402,6 @@ void layout_g(const struct rt_layout *rt, struct gs_g_layout *lay)
 		lay->mem_profile_rate = rt->v[RT_MEM_PROFILE_RATE];
 }
 
-enum gs_stw_abi layout_stw_abi(int minor)
-{
-	/* 1.21 added stwReason to stopTheWorldWithSema; 1.22 passes the worldStop to the start. */
-	if (minor >= 22)
-		return GS_STW_ARGS;
-	if (minor == 21)
-		return GS_STW_PAIR;
-	return GS_STW_NONE;
-}
-
 int layout_func_offset(const struct gobin *b, const char *fn, uint64_t *off, struct gs_err *err)
 {
 	uint64_t addr;

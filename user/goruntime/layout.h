@@ -13,19 +13,6 @@
 
 #define GS_GO_MIN_MINOR		19	/* oldest Go release goscope supports */
 
-/* Probed functions, by the name the Go runtime gives them. */
-#define GS_FN_GC_START	"runtime.(*gcControllerState).startCycle"	/* probed before 1.21 */
-#define GS_GC_START_PROBE_BEFORE	21	/* from 1.21 work.userForced is set under worldsema */
-#define GS_FN_GC_END	"runtime.freeStackSpans"
-#define GS_FN_STW_START	"runtime.startTheWorldWithSema"
-#define GS_FN_STW_STOP	"runtime.stopTheWorldWithSema"
-#define GS_FN_NEWPROC1	"runtime.newproc1"
-#define GS_FN_GDESTROY	"runtime.gdestroy"		/* 1.22+ */
-#define GS_FN_GOEXIT0	"runtime.goexit0"		/* ≤1.21 */
-#define GS_FN_PROFILEALLOC	"runtime.profilealloc"
-#define GS_FN_MALLOCGC_LARGE	"runtime.mallocgcLarge"	/* 1.24+ */
-#define GS_FN_ALLOC_LARGE	"runtime.(*mcache).allocLarge"
-
 enum rt_field {
 	/* memstats */
 	RT_MS_HEAPSTATS,		/* memstats.heapStats.stats[3] */
@@ -144,9 +131,6 @@ void layout_gc(const struct rt_layout *rt, struct gs_gc_layout *lay);
 
 /* The offsets and addresses the goroutine and allocation probes read, for the BPF side. */
 void layout_g(const struct rt_layout *rt, struct gs_g_layout *lay);
-
-/* How this release's stop/start-the-world functions expose pause reasons (enum gs_stw_abi). */
-enum gs_stw_abi layout_stw_abi(int minor);
 
 /* File offset of a function's entry, for attaching a uprobe to it. */
 int layout_func_offset(const struct gobin *b, const char *fn, uint64_t *off, struct gs_err *err);

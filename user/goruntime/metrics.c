@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include "goruntime/metrics.h"
+#include "util/units.h"
 
 #define O(f) offsetof(struct rt_sample, f)
 
@@ -102,19 +104,6 @@ double metric_value(const struct metric_def *m, const struct rt_sample *s)
 	return NAN;
 }
 
-void metric_print_exact(FILE *f, const struct metric_def *m, const struct rt_sample *s)
-{
-	const char *p = (const char *)s + m->off;
-
-	switch (m->type) {
-	case MT_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)p); break;
-	case MT_U32: fprintf(f, "%u", *(const uint32_t *)p); break;
-	case MT_I64: fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
-	case MT_I32: fprintf(f, "%d", *(const int32_t *)p); break;
-	case MT_F64: fprintf(f, "%.17g", *(const double *)p); break;
-	}
-}
-
 int metric_format_exact(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s)
 {
 	const char *p = (const char *)s + m->off;
@@ -129,43 +118,6 @@ int metric_format_exact(char *buf, size_t len, const struct metric_def *m, const
 	return snprintf(buf, len, "0");
 }
 
-void metric_fmt_bytes(char *buf, size_t len, double v)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	int i = 0;
-
-	while (fabs(v) >= 1024 && i < 6) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, units[i]);
-}
-
-const char *metric_fmt_bytes_si(char *buf, size_t len, double v)
-{
-	if (v >= 1e9)
-		snprintf(buf, len, "%.2f GB", v / 1e9);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%.2f MB", v / 1e6);
-	else if (v >= 1e3)
-		snprintf(buf, len, "%.1f kB", v / 1e3);
-	else
-		snprintf(buf, len, "%.0f B", v);
-	return buf;
-}
-
-void metric_fmt_ns(char *buf, size_t len, double v)
-{
-	if (v >= 1e9)
-		snprintf(buf, len, "%.2f s", v / 1e9);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%.2f ms", v / 1e6);
-	else if (v >= 1e3)
-		snprintf(buf, len, "%.1f us", v / 1e3);
-	else
-		snprintf(buf, len, "%.0f ns", v);
-}
-
 void metric_format_human(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s)
 {
 	double v = metric_value(m, s);
@@ -175,10 +127,10 @@ void metric_format_human(char *buf, size_t len, const struct metric_def *m, cons
 		if (m->type == MT_I64 && v >= 9.2e18)
 			snprintf(buf, len, "off (math.MaxInt64)");
 		else
-			metric_fmt_bytes(buf, len, v);
+			units_bytes(buf, len, v, UNITS_IEC);
 		break;
 	case MU_NS:
-		metric_fmt_ns(buf, len, v);
+		units_ns(buf, len, v, UNITS_IEC);
 		break;
 	case MU_FRACTION:
 		snprintf(buf, len, "%.4f (%.2f %%)", v, v * 100);

@@ -8,7 +8,6 @@
 #define GS_METRICS_H
 
 #include <stddef.h>
-#include <stdio.h>
 #include "target/sampler.h"
 
 enum metric_type { MT_U64, MT_U32, MT_I64, MT_I32, MT_F64 };
@@ -34,16 +33,9 @@ const char *metric_unit_name(enum metric_unit u);
 
 /* The value as a double, and as an exact integer when the type is one. */
 double metric_value(const struct metric_def *m, const struct rt_sample *s);
-void metric_print_exact(FILE *f, const struct metric_def *m, const struct rt_sample *s);
 /* The same exact text into buf ("%llu", "%lld", "%.17g"); returns its length. */
 int metric_format_exact(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s);
 /* Human form with unit: "23.4 MiB", "1.2 ms", "42". */
 void metric_format_human(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s);
-
-/* "23.4 MiB" (binary units) and "1.23 ms", for tables. */
-void metric_fmt_bytes(char *buf, size_t len, double v);
-/* The same in SI units, as tables of sizes print them: "812 B", "3.4 kB", "12.35 MB". Returns buf. */
-const char *metric_fmt_bytes_si(char *buf, size_t len, double v);
-void metric_fmt_ns(char *buf, size_t len, double v);
 
 #endif

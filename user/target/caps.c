@@ -9,6 +9,9 @@
 #include "target/caps.h"
 #include "util/log.h"
 
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
@@ -59,6 +62,35 @@ const char *caps_names(uint64_t mask, char *buf, size_t len)
 	if (!buf[0])
 		snprintf(buf, len, "none");
 	return buf;
+}
+
+int caps_check_probes(struct gs_err *err)
+{
+	bool admin = caps_have(CAP_SYS_ADMIN);
+	uint64_t missing = 0;
+	char names[128];
+
+	if (geteuid() == 0 && admin)
+		return 0;
+	if (!admin && !caps_have(CAP_BPF))
+		missing |= CAPS_BIT(CAP_BPF);
+	if (!admin && !caps_have(CAP_PERFMON))
+		missing |= CAPS_BIT(CAP_PERFMON);
+	if (!caps_have(CAP_SYS_PTRACE))
+		missing |= CAPS_BIT(CAP_SYS_PTRACE);
+	if (missing && geteuid() == 0)
+		/* Root whose bounding set lacks them: "use sudo" would send the user in circles. */
+		return gs_fail(err, GS_EXIT_PERMISSION,
+			       "missing %s: loading BPF programs needs CAP_BPF and CAP_PERFMON, "
+			       "reading another process CAP_SYS_PTRACE, and this root process does "
+			       "not have them (container or service capability bounding set)",
+			       caps_names(missing, names, sizeof(names)));
+	if (missing)
+		return gs_fail(err, GS_EXIT_PERMISSION,
+			       "missing %s: loading BPF programs needs root (or CAP_BPF and "
+			       "CAP_PERFMON), reading another process CAP_SYS_PTRACE; run goscope "
+			       "with sudo", caps_names(missing, names, sizeof(names)));
+	return 0;
 }
 
 static int last_cap(void)

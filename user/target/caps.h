@@ -23,6 +23,15 @@
  */
 #define CAPS_ATTACHING	(CAPS_SAMPLING | CAPS_BIT(39) | CAPS_BIT(38) | CAPS_BIT(2) | CAPS_BIT(21))
 
+struct gs_err;
+
+/*
+ * May this process load BPF programs and attach uprobes to other processes? Fails with
+ * GS_EXIT_PERMISSION naming the missing capabilities and what to do; the same rule decides
+ * attaching and what `goscope ps` says.
+ */
+int caps_check_probes(struct gs_err *err);
+
 /* Is cap in this thread's effective set? */
 bool caps_have(int cap);
 

@@ -5,72 +5,39 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "target/caps.h"
 #include "target/probes.h"
+#include "util/clock.h"
 #include "gc.skel.h"
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
-enum { LINK_GC_START, LINK_GC_END, LINK_STW_START, LINK_STW_STOP, NR_LINKS };
-
 /* The last slot is never a target's: the hit-cost measurement uses it. */
-#define CALIB_SLOT	(GS_MAX_TARGETS - 1)
+#define CALIB_SLOT	PROBES_MAX_SLOTS
 
 struct probes {
 	struct gc_bpf *skel;
-	struct bpf_link *links[GS_MAX_TARGETS][NR_LINKS];
-	struct bpf_link *optin[GS_MAX_TARGETS][OPTIN_NR][PROBES_MAX_OFFSETS];
+	struct bpf_link *links[GS_MAX_TARGETS][PROG_NR][PROBES_MAX_OFFSETS];
 	uint64_t hit_cost_ns;
 	bool hit_cost_done;
 };
 
-static bool have_cap(int cap)
+/* The skeleton's program for each entry of the probe table. */
+static struct bpf_program *program(const struct probes *p, enum probe_prog prog)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	return data[cap / 32].effective & (1u << (cap % 32));
-}
-
-static int check_privileges(struct gs_err *err)
-{
-	bool admin = have_cap(CAP_SYS_ADMIN);
-	uint64_t missing = 0;
-	char names[128];
-
-	if (geteuid() == 0 && admin)
-		return 0;
-	if (!admin && !have_cap(CAP_BPF))
-		missing |= CAPS_BIT(CAP_BPF);
-	if (!admin && !have_cap(CAP_PERFMON))
-		missing |= CAPS_BIT(CAP_PERFMON);
-	if (!have_cap(CAP_SYS_PTRACE))
-		missing |= CAPS_BIT(CAP_SYS_PTRACE);
-	if (missing && geteuid() == 0)
-		/* Root whose bounding set lacks them: "use sudo" would send the user in circles. */
-		return gs_fail(err, GS_EXIT_PERMISSION,
-			       "missing %s: loading BPF programs needs CAP_BPF and CAP_PERFMON, "
-			       "reading another process CAP_SYS_PTRACE, and this root process does "
-			       "not have them (container or service capability bounding set)",
-			       caps_names(missing, names, sizeof(names)));
-	if (missing)
-		return gs_fail(err, GS_EXIT_PERMISSION,
-			       "missing %s: loading BPF programs needs root (or CAP_BPF and "
-			       "CAP_PERFMON), reading another process CAP_SYS_PTRACE; run goscope "
-			       "with sudo", caps_names(missing, names, sizeof(names)));
-	return 0;
+	switch (prog) {
+	case PROG_GC_START: return p->skel->progs.gc_start;
+	case PROG_GC_END: return p->skel->progs.gc_end;
+	case PROG_STW_STOP: return p->skel->progs.stw_stop;
+	case PROG_STW_START: return p->skel->progs.stw_start;
+	case PROG_G_CREATE: return p->skel->progs.g_create;
+	case PROG_G_EXIT: return p->skel->progs.g_exit;
+	case PROG_ALLOC_SAMPLE: return p->skel->progs.alloc_sample;
+	case PROG_ALLOC_LARGE: return p->skel->progs.alloc_large;
+	case PROG_ALLOC_LARGE_MCACHE: return p->skel->progs.alloc_large_mcache;
+	case PROG_NR: break;
+	}
+	return NULL;
 }
 
 static int check_kernel(struct gs_err *err)
@@ -104,9 +71,9 @@ static void set_test_ringbuf_size(struct gc_bpf *skel)
 struct probes *probes__open(struct gs_err *err)
 {
 	struct probes *p;
-	int ret;
+	int ret, i;
 
-	if (check_privileges(err) || check_kernel(err))
+	if (caps_check_probes(err) || check_kernel(err))
 		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
@@ -119,15 +86,8 @@ struct probes *probes__open(struct gs_err *err)
 		goto fail;
 	}
 	/* Attached by hand, per target, with a cookie: nothing attaches at load. */
-	bpf_program__set_autoattach(p->skel->progs.gc_start, false);
-	bpf_program__set_autoattach(p->skel->progs.gc_end, false);
-	bpf_program__set_autoattach(p->skel->progs.stw_start, false);
-	bpf_program__set_autoattach(p->skel->progs.stw_stop, false);
-	bpf_program__set_autoattach(p->skel->progs.g_create, false);
-	bpf_program__set_autoattach(p->skel->progs.g_exit, false);
-	bpf_program__set_autoattach(p->skel->progs.alloc_sample, false);
-	bpf_program__set_autoattach(p->skel->progs.alloc_large, false);
-	bpf_program__set_autoattach(p->skel->progs.alloc_large_mcache, false);
+	for (i = 0; i < PROG_NR; i++)
+		bpf_program__set_autoattach(program(p, (enum probe_prog)i), false);
 	set_test_ringbuf_size(p->skel);
 	ret = gc_bpf__load(p->skel);
 	if (ret) {
@@ -149,7 +109,7 @@ void probes__free(struct probes *p)
 	if (!p)
 		return;
 	for (i = 0; i < GS_MAX_TARGETS; i++)
-		probes__detach(p, i);
+		probes__detach_all(p, i);
 	gc_bpf__destroy(p->skel);
 	free(p);
 }
@@ -171,59 +131,65 @@ static struct bpf_link *attach_one(struct bpf_program *prog, unsigned int slot, 
 	return link;
 }
 
-int probes__attach(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
-		   const struct probe_offsets *off, const struct gs_target_cfg *cfg,
-		   struct gs_err *err)
+int probes__configure(struct probes *p, unsigned int slot, pid_t pid,
+		      const struct gs_target_cfg *cfg, struct gs_err *err)
 {
-	const struct {
-		struct bpf_program *prog;
-		uint64_t off;
-		const char *fn;
-	} want[NR_LINKS] = {
-		[LINK_GC_START] = { p->skel->progs.gc_start, off->gc_start,
-				    "runtime.(*gcControllerState).startCycle" },
-		[LINK_GC_END] = { p->skel->progs.gc_end, off->gc_end, "runtime.freeStackSpans" },
-		[LINK_STW_START] = { p->skel->progs.stw_start, off->stw_start,
-				     "runtime.startTheWorldWithSema" },
-		[LINK_STW_STOP] = { p->skel->progs.stw_stop, off->stw_stop,
-				    "runtime.stopTheWorldWithSema" },
-	};
 	struct gs_stw_state zero = { 0 };
-	int i;
 
-	if (slot >= CALIB_SLOT)
-		return gs_fail(err, GS_EXIT_ERROR, "too many targets (at most %d)", CALIB_SLOT);
+	if (slot >= PROBES_MAX_SLOTS)
+		return gs_fail(err, GS_EXIT_ERROR, "too many targets (at most %d)", PROBES_MAX_SLOTS);
 	if (bpf_map__update_elem(p->skel->maps.target_cfgs, &slot, sizeof(slot), cfg, sizeof(*cfg),
 				 BPF_ANY) ||
 	    bpf_map__update_elem(p->skel->maps.stw_states, &slot, sizeof(slot), &zero,
 				 sizeof(zero), BPF_ANY))
 		return gs_fail(err, GS_EXIT_ERROR, "cannot configure the probes for PID %d: %s", pid,
 			       strerror(errno));
-	for (i = 0; i < NR_LINKS; i++) {
-		if (!want[i].off)
-			continue;
-		p->links[slot][i] = attach_one(want[i].prog, slot, pid, exe, want[i].off, want[i].fn,
-					       err);
-		if (!p->links[slot][i]) {
-			probes__detach(p, slot);
+	return 0;
+}
+
+int probes__attach(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
+		   enum probe_prog prog, const uint64_t *offs, size_t n, const char *func,
+		   struct gs_err *err)
+{
+	struct bpf_program *bp = prog < PROG_NR ? program(p, prog) : NULL;
+	size_t i;
+
+	if (!bp || slot >= PROBES_MAX_SLOTS || n > PROBES_MAX_OFFSETS)
+		return gs_fail(err, GS_EXIT_ERROR, "bad probe request for PID %d", pid);
+	probes__detach(p, slot, prog);
+	for (i = 0; i < n; i++) {
+		p->links[slot][prog][i] = attach_one(bp, slot, pid, exe, offs[i], func, err);
+		if (!p->links[slot][prog][i]) {
+			probes__detach(p, slot, prog);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-void probes__detach(struct probes *p, unsigned int slot)
+void probes__detach(struct probes *p, unsigned int slot, enum probe_prog prog)
 {
 	int i;
 
-	if (slot >= GS_MAX_TARGETS)
+	if (slot >= GS_MAX_TARGETS || prog >= PROG_NR)
 		return;
-	for (i = 0; i < OPTIN_NR; i++)
-		probes__detach_optin(p, slot, (enum optin_prog)i);
-	for (i = 0; i < NR_LINKS; i++) {
-		bpf_link__destroy(p->links[slot][i]);
-		p->links[slot][i] = NULL;
+	for (i = 0; i < PROBES_MAX_OFFSETS; i++) {
+		bpf_link__destroy(p->links[slot][prog][i]);
+		p->links[slot][prog][i] = NULL;
 	}
+}
+
+void probes__detach_all(struct probes *p, unsigned int slot)
+{
+	int i;
+
+	for (i = 0; i < PROG_NR; i++)
+		probes__detach(p, slot, (enum probe_prog)i);
+}
+
+bool probes__attached(const struct probes *p, unsigned int slot, enum probe_prog prog)
+{
+	return slot < GS_MAX_TARGETS && prog < PROG_NR && p->links[slot][prog][0];
 }
 
 struct ring_buffer *probes__ringbuf(struct probes *p, int (*fn)(void *ctx, void *data, size_t len),
@@ -242,68 +208,6 @@ uint64_t probes__drops(const struct probes *p, unsigned int slot)
 void probes__reader_seen(struct probes *p, uint64_t ns)
 {
 	__atomic_store_n(&p->skel->bss->reader_seen_ns, ns, __ATOMIC_RELAXED);
-}
-
-static struct bpf_program *optin_program(struct probes *p, enum optin_prog prog, const char **fn)
-{
-	switch (prog) {
-	case OPTIN_G_CREATE:
-		*fn = "runtime.newproc1";
-		return p->skel->progs.g_create;
-	case OPTIN_G_EXIT:
-		*fn = "the goroutine exit";
-		return p->skel->progs.g_exit;
-	case OPTIN_ALLOC_SAMPLE:
-		*fn = "runtime.profilealloc";
-		return p->skel->progs.alloc_sample;
-	case OPTIN_ALLOC_LARGE:
-		*fn = "runtime.mallocgcLarge";
-		return p->skel->progs.alloc_large;
-	case OPTIN_ALLOC_LARGE_MCACHE:
-		*fn = "runtime.(*mcache).allocLarge";
-		return p->skel->progs.alloc_large_mcache;
-	case OPTIN_NR:
-		break;
-	}
-	*fn = "?";
-	return NULL;
-}
-
-int probes__attach_optin(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
-			 enum optin_prog prog, const uint64_t *offs, size_t n, struct gs_err *err)
-{
-	const char *fn;
-	struct bpf_program *bp = optin_program(p, prog, &fn);
-	size_t i;
-
-	if (!bp || slot >= GS_MAX_TARGETS || n > PROBES_MAX_OFFSETS)
-		return gs_fail(err, GS_EXIT_ERROR, "bad opt-in probe request for PID %d", pid);
-	probes__detach_optin(p, slot, prog);
-	for (i = 0; i < n; i++) {
-		p->optin[slot][prog][i] = attach_one(bp, slot, pid, exe, offs[i], fn, err);
-		if (!p->optin[slot][prog][i]) {
-			probes__detach_optin(p, slot, prog);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-void probes__detach_optin(struct probes *p, unsigned int slot, enum optin_prog prog)
-{
-	int i;
-
-	if (slot >= GS_MAX_TARGETS || prog >= OPTIN_NR)
-		return;
-	for (i = 0; i < PROBES_MAX_OFFSETS; i++) {
-		bpf_link__destroy(p->optin[slot][prog][i]);
-		p->optin[slot][prog][i] = NULL;
-	}
-}
-
-bool probes__optin_attached(const struct probes *p, unsigned int slot, enum optin_prog prog)
-{
-	return slot < GS_MAX_TARGETS && prog < OPTIN_NR && p->optin[slot][prog][0];
 }
 
 uint64_t probes__hits(const struct probes *p, unsigned int slot, enum gs_optin_probe probe)
@@ -341,14 +245,6 @@ static void calib_call(int depth, int calls)
 		goscope_calib_target();
 }
 
-static uint64_t calib_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Fastest of a few rounds of calls: ns per call. */
 static uint64_t calib_time(int calls)
 {
@@ -356,10 +252,10 @@ static uint64_t calib_time(int calls)
 	int r;
 
 	for (r = 0; r < 5; r++) {
-		uint64_t t0 = calib_now(), d;
+		uint64_t t0 = clock_mono_ns(), d;
 
 		calib_call(CALIB_DEPTH, calls);
-		d = calib_now() - t0;
+		d = clock_mono_ns() - t0;
 		if (d < best)
 			best = d;
 	}

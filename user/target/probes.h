@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The loaded BPF object and the uprobes attached to each target. */
+/*
+ * The loaded BPF object and the uprobes attached to each target. Which function and offset each
+ * program goes to is decided by goruntime/probe_table.c and target.c; this module only loads,
+ * configures, attaches and counts.
+ */
 #ifndef GS_PROBES_H
 #define GS_PROBES_H
 
@@ -8,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "goscope.h"
+#include "goruntime/probe_table.h"
 #include "util/log.h"
 
 struct probes;
@@ -20,44 +25,26 @@ struct ring_buffer;
 struct probes *probes__open(struct gs_err *err);
 void probes__free(struct probes *p);
 
-/* File offsets of the probed functions in the target's executable; 0: do not attach. */
-struct probe_offsets {
-	uint64_t gc_start;	/* runtime.(*gcControllerState).startCycle */
-	uint64_t gc_end;	/* runtime.freeStackSpans */
-	uint64_t stw_start;	/* runtime.startTheWorldWithSema */
-	uint64_t stw_stop;	/* runtime.stopTheWorldWithSema (Go 1.21 only) */
-};
+/* The last slot is never a target's: the hit-cost measurement uses it. */
+#define PROBES_MAX_SLOTS	(GS_MAX_TARGETS - 1)
+#define PROBES_MAX_OFFSETS	8	/* uprobes per program and target (the RETs of newproc1) */
+
+/* Give slot its configuration (the attach cookie selects it) before attaching anything to it. */
+int probes__configure(struct probes *p, unsigned int slot, pid_t pid,
+		      const struct gs_target_cfg *cfg, struct gs_err *err);
 
 /*
- * Attach probes to one process: uprobes at the given file offsets in exe, restricted to pid,
- * with slot as the attach cookie and cfg as its configuration.
+ * Attach prog to one process at each of n file offsets in exe, restricted to pid, with slot as
+ * the attach cookie. func names the probed function in messages. On failure nothing of prog
+ * stays attached in that slot.
  */
 int probes__attach(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
-		   const struct probe_offsets *off, const struct gs_target_cfg *cfg,
+		   enum probe_prog prog, const uint64_t *offs, size_t n, const char *func,
 		   struct gs_err *err);
-void probes__detach(struct probes *p, unsigned int slot);
-
-/* The opt-in probe programs, and the hit counter each one adds to. */
-enum optin_prog {
-	OPTIN_G_CREATE,		/* a RET of runtime.newproc1 */
-	OPTIN_G_EXIT,		/* runtime.gdestroy / runtime.goexit0 entry */
-	OPTIN_ALLOC_SAMPLE,	/* runtime.profilealloc entry */
-	OPTIN_ALLOC_LARGE,	/* runtime.mallocgcLarge entry (1.24+) */
-	OPTIN_ALLOC_LARGE_MCACHE,	/* runtime.(*mcache).allocLarge entry (≤1.23) */
-	OPTIN_NR
-};
-
-#define PROBES_MAX_OFFSETS	8	/* uprobes per opt-in program and target (RETs of newproc1) */
-
-/*
- * Attach an opt-in program to one process at each of n file offsets (the configuration must
- * already be set by probes__attach). On failure nothing of it stays attached.
- */
-int probes__attach_optin(struct probes *p, unsigned int slot, pid_t pid, const char *exe,
-			 enum optin_prog prog, const uint64_t *offs, size_t n, struct gs_err *err);
-/* Detach one opt-in program from a process (probes__detach detaches everything). */
-void probes__detach_optin(struct probes *p, unsigned int slot, enum optin_prog prog);
-bool probes__optin_attached(const struct probes *p, unsigned int slot, enum optin_prog prog);
+void probes__detach(struct probes *p, unsigned int slot, enum probe_prog prog);
+/* Everything attached in slot. */
+void probes__detach_all(struct probes *p, unsigned int slot);
+bool probes__attached(const struct probes *p, unsigned int slot, enum probe_prog prog);
 
 /* Hits of an opt-in probe (enum gs_optin_probe) in one slot since load. */
 uint64_t probes__hits(const struct probes *p, unsigned int slot, enum gs_optin_probe probe);

@@ -3,9 +3,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/uio.h>
 #include "target/sampler.h"
+#include "util/clock.h"
 #include "gobin/gobin.h"
 
 #define NUM_SIZE_CLASSES_MAX	128
@@ -97,14 +97,6 @@ static void batch_add(struct batch *b, uint64_t addr, void *dst, size_t len)
 		if ((s)->rt->have[id])						\
 			batch_add((b), (s)->rt->v[id], &(dst), sizeof(dst));	\
 	} while (0)
-
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Read a [N]string table of the runtime (wait or stop-the-world reasons) once. */
 static int read_string_table(struct sampler *s, enum rt_field arr, enum rt_field bytes,
@@ -640,7 +632,7 @@ static int walk_gs(struct sampler *s, const struct scalars *v, struct rt_sample 
 		   uint64_t budget_ns, sampler_g_fn *fn, void *ctx)
 {
 	uint64_t n = v->allglen < v->allgs[1] ? v->allglen : v->allgs[1];
-	uint64_t start = mono_now(), i, next, k, lo, win;
+	uint64_t start = clock_mono_ns(), i, next, k, lo, win;
 	bool partial = false;
 
 	g_window(s->rt, &lo, &win);
@@ -679,7 +671,7 @@ static int walk_gs(struct sampler *s, const struct scalars *v, struct rt_sample 
 		return -EFAULT;
 	qsort(s->gptrs, n, sizeof(*s->gptrs), cmp_ptr);
 	for (i = 0; i < n; i = next) {
-		if (budget_ns && mono_now() - start > budget_ns) {
+		if (budget_ns && clock_mono_ns() - start > budget_ns) {
 			partial = true;
 			break;
 		}
@@ -692,7 +684,7 @@ static int walk_gs(struct sampler *s, const struct scalars *v, struct rt_sample 
 	}
 	if (o) {
 		o->gwalk_partial = partial;
-		o->gwalk_ns = mono_now() - start;
+		o->gwalk_ns = clock_mono_ns() - start;
 	}
 	return 0;
 }
@@ -727,7 +719,7 @@ int sampler__sample(struct sampler *s, struct rt_sample *o)
 	int ret;
 
 	o->ok = false;
-	o->mono_ns = mono_now();
+	o->mono_ns = clock_mono_ns();
 	ret = read_scalars(s, &v);
 	if (ret)
 		return ret;

@@ -14,7 +14,30 @@
 #include "goruntime/layout.h"
 #include "gobin/disasm.h"
 
-struct target *target__open(pid_t pid, struct gs_err *err)
+static void fill_info(struct target_info *info, const struct target *t)
+{
+	snprintf(info->comm, sizeof(info->comm), "%s", t->comm);
+	if (!t->bin)
+		return;
+	info->go = true;
+	snprintf(info->version, sizeof(info->version), "%s", gobin__version(t->bin)->str);
+	info->pie = gobin__is_pie(t->bin);
+	info->stripped = !gobin__has_symtab(t->bin) || !gobin__has_dwarf(t->bin);
+	info->cgo = gobin__is_cgo(t->bin);
+}
+
+static struct target *open_target(pid_t pid, struct target_info *info, struct gs_err *err);
+
+struct target *target__open(pid_t pid, struct target_info *info, struct gs_err *err)
+{
+	struct target_info ignored;
+
+	memset(info ? info : &ignored, 0, sizeof(ignored));
+	snprintf(info ? info->version : ignored.version, sizeof(ignored.version), "?");
+	return open_target(pid, info ? info : &ignored, err);
+}
+
+static struct target *open_target(pid_t pid, struct target_info *info, struct gs_err *err)
 {
 	struct target *t;
 
@@ -33,6 +56,7 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 		goto fail;
 	}
 	proc_comm(pid, t->comm, sizeof(t->comm));
+	snprintf(info->comm, sizeof(info->comm), "%s", t->comm);
 	proc_exe_name(pid, t->exe, sizeof(t->exe));
 	proc_exe_path(pid, t->exe_path, sizeof(t->exe_path));
 	if (access(t->exe_path, F_OK) && errno == ENOENT && proc_check_alive(pid, NULL) == 0) {
@@ -41,6 +65,12 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 		goto fail;
 	}
 	t->bin = gobin__open(t->exe_path, err);
+	if (!t->bin && err && err->code == GS_EXIT_GO_VERSION) {
+		/* A Go binary too old to carry build info. */
+		info->go = true;
+		snprintf(info->version, sizeof(info->version), "<1.13");
+		snprintf(info->refused, sizeof(info->refused), "Go release too old");
+	}
 	if (!t->bin) {
 		if (err && err->code == GS_EXIT_NOT_GO)
 			gs_fail(err, GS_EXIT_NOT_GO, "%s (%s) is not a Go program", t->comm, t->exe);
@@ -67,15 +97,21 @@ struct target *target__open(pid_t pid, struct gs_err *err)
 				t->comm);
 		goto fail;
 	}
-	if (layout_check_supported(t->bin, err))
+	fill_info(info, t);
+	if (layout_check_supported(t->bin, err)) {
+		snprintf(info->refused, sizeof(info->refused), "%s",
+			 gobin__version(t->bin)->minor < GS_GO_MIN_MINOR ? "Go release too old" :
+			 err && err->code == GS_EXIT_GO_VERSION ?
+			 "stripped, Go release newer than goscope" : "no symbols and no .gopclntab");
 		goto fail;
+	}
 	if (proc_load_bias(pid, t->bin, &t->bias, err))
 		goto fail;
 	if (layout_resolve(t->bin, t->bias, &t->rt, err))
 		goto fail;
 	layout_gc(&t->rt, &t->cfg.gc);
 	layout_g(&t->rt, &t->cfg.g);
-	t->cfg.stw_abi = layout_stw_abi(t->rt.minor);
+	t->cfg.stw_abi = probe_table_stw_abi(t->rt.minor);
 	/* What was read above must describe one program: no exec and no exit in between. */
 	if (target__gone(t)) {
 		gs_fail(err, GS_EXIT_NO_PROCESS, "process %d %s while goscope was reading it", pid,
@@ -134,45 +170,7 @@ bool target__gone(struct target *t)
 	return true;
 }
 
-int target__attach(struct target *t, struct probes *p, unsigned int slot, bool stw,
-		   struct gs_err *err)
-{
-	struct probe_offsets off = { 0 };
-
-	/*
-	 * The cycle's start is probed only where its end cannot tell "(forced)" exactly: before Go
-	 * 1.21 gcStart sets work.userForced before taking worldsema, so the next cycle can
-	 * overwrite it while this one ends. From 1.21 it is set under worldsema and read exactly at
-	 * the end, and the start probe, a hit inside the stop-the-world, would only add to the pause.
-	 */
-	if ((t->rt.minor < GS_GC_START_PROBE_BEFORE &&
-	     layout_func_offset(t->bin, GS_FN_GC_START, &off.gc_start, err)) ||
-	    layout_func_offset(t->bin, GS_FN_GC_END, &off.gc_end, err))
-		return -1;
-	if (stw && t->cfg.stw_abi != GS_STW_NONE &&
-	    layout_func_offset(t->bin, GS_FN_STW_START, &off.stw_start, err))
-		return -1;
-	if (stw && t->cfg.stw_abi == GS_STW_PAIR &&
-	    layout_func_offset(t->bin, GS_FN_STW_STOP, &off.stw_stop, err))
-		return -1;
-	t->slot = slot;
-	if (probes__attach(p, slot, t->pid, t->exe_path, &off, &t->cfg, err))
-		return -1;
-	t->attached = true;
-	/* Read after attaching: any cycle that ends from here on is caught by the probes. */
-	if (proc_read_mem(t->pid, t->cfg.gc.numgc, &t->numgc_at_attach,
-			  sizeof(t->numgc_at_attach)))
-		t->numgc_at_attach = 0;
-	return 0;
-}
-
-/*
- * File offset of fn past its stack check, where the opt-in probes go. When the check fails,
- * morestack runs the function again from its entry, which an entry probe would count twice; it
- * fails not only when the stack must grow but whenever the runtime asks the goroutine to
- * preempt itself (stackguard0 = stackPreempt), which the GC does at every cycle: an entry probe
- * on profilealloc saw 10-90 % more calls than there were.
- */
+/* The file offset of fn's first instruction past its stack check (see enum probe_at). */
 static int body_offset(const struct target *t, const char *fn, uint64_t *off, struct gs_err *err)
 {
 	uint64_t skip = 0;
@@ -188,38 +186,83 @@ static int body_offset(const struct target *t, const char *fn, uint64_t *off, st
 	return 0;
 }
 
-int target__attach_goroutines(struct target *t, struct probes *p, struct gs_err *err)
+/* The file offsets where one row's program goes. */
+static int row_offsets(const struct target *t, const struct probe_row *r, uint64_t *offs,
+		       size_t *n, struct gs_err *err)
 {
-	uint64_t rets[PROBES_MAX_OFFSETS], base, exit_off;
-	const char *exit_fn = t->rt.minor >= 22 ? GS_FN_GDESTROY : GS_FN_GOEXIT0;
-	size_t n, i;
+	uint64_t base;
+	size_t i;
 	int rc;
 
-	rc = gobin__rets(t->bin, GS_FN_NEWPROC1, rets, PROBES_MAX_OFFSETS, &n);
-	if (rc || !n)
-		return gs_fail(err, GS_EXIT_ATTACH, "cannot find the return instructions of %s: %s",
-			       GS_FN_NEWPROC1, rc == -ENOSPC ? "too many" : rc == -EILSEQ ?
-			       "its code does not decode" : rc ? strerror(-rc) : "none");
-	if (layout_func_offset(t->bin, GS_FN_NEWPROC1, &base, err) ||
-	    body_offset(t, exit_fn, &exit_off, err))
-		return -1;
-	for (i = 0; i < n; i++)
-		rets[i] += base;	/* offsets from the entry → file offsets */
-	if (probes__attach_optin(p, t->slot, t->pid, t->exe_path, OPTIN_G_CREATE, rets, n, err) ||
-	    probes__attach_optin(p, t->slot, t->pid, t->exe_path, OPTIN_G_EXIT, &exit_off, 1, err)) {
-		probes__detach_optin(p, t->slot, OPTIN_G_CREATE);
-		return -1;
+	*n = 1;
+	switch (r->at) {
+	case AT_ENTRY:
+		return layout_func_offset(t->bin, r->func, &offs[0], err);
+	case AT_PAST_STACK_CHECK:
+		return body_offset(t, r->func, &offs[0], err);
+	case AT_EVERY_RET:
+		rc = gobin__rets(t->bin, r->func, offs, PROBES_MAX_OFFSETS, n);
+		if (rc || !*n)
+			return gs_fail(err, GS_EXIT_ATTACH, "cannot find the return instructions of "
+				       "%s: %s", r->func, rc == -ENOSPC ? "too many" :
+				       rc == -EILSEQ ? "its code does not decode" :
+				       rc ? strerror(-rc) : "none");
+		if (layout_func_offset(t->bin, r->func, &base, err))
+			return -1;
+		for (i = 0; i < *n; i++)
+			offs[i] += base;	/* offsets from the entry → file offsets */
+		return 0;
 	}
+	return gs_fail(err, GS_EXIT_ERROR, "bad probe table row for %s", r->func);
+}
+
+int target__attach(struct target *t, struct probes *p, unsigned int slot, unsigned int mask,
+		   struct gs_err *err)
+{
+	const struct probe_row *rows[PROBE_TABLE_MAX_ROWS];
+	uint64_t offs[PROBES_MAX_OFFSETS];
+	size_t n, i, noffs;
+
+	n = probe_table_rows(t->rt.minor, mask, rows, PROBE_TABLE_MAX_ROWS);
+	if (n > PROBE_TABLE_MAX_ROWS)
+		return gs_fail(err, GS_EXIT_ERROR, "too many probes for go1.%d", t->rt.minor);
+	if (!t->sets) {
+		if (probes__configure(p, slot, t->pid, &t->cfg, err))
+			return -1;
+		t->slot = slot;
+	}
+	for (i = 0; i < n; i++) {
+		if (row_offsets(t, rows[i], offs, &noffs, err) ||
+		    probes__attach(p, t->slot, t->pid, t->exe_path, rows[i]->prog, offs, noffs,
+				   rows[i]->func, err)) {
+			while (i-- > 0)
+				probes__detach(p, t->slot, rows[i]->prog);
+			return -1;
+		}
+	}
+	t->sets |= mask;
+	/* Read after attaching: any cycle that ends from here on is caught by the probes. */
+	if ((mask & PSET_GC) &&
+	    proc_read_mem(t->pid, t->cfg.gc.numgc, &t->numgc_at_attach, sizeof(t->numgc_at_attach)))
+		t->numgc_at_attach = 0;
 	return 0;
+}
+
+void target__detach_sets(struct target *t, struct probes *p, unsigned int mask)
+{
+	const struct probe_row *rows[PROBE_TABLE_MAX_ROWS];
+	size_t n, i;
+
+	n = probe_table_rows(t->rt.minor, mask & t->sets, rows, PROBE_TABLE_MAX_ROWS);
+	for (i = 0; i < n && i < PROBE_TABLE_MAX_ROWS; i++)
+		probes__detach(p, t->slot, rows[i]->prog);
+	t->sets &= ~mask;
 }
 
 int target__attach_allocs(struct target *t, struct probes *p, enum alloc_mode *mode,
 			  int64_t *rate, char *why, size_t whylen, struct gs_err *err)
 {
-	bool large_fn = t->rt.minor >= 24;
-	const char *fn = large_fn ? GS_FN_MALLOCGC_LARGE : GS_FN_ALLOC_LARGE;
 	uint8_t disabled = 0;
-	uint64_t off;
 	int64_t r = 0;
 
 	*mode = ALLOC_OFF;
@@ -237,17 +280,13 @@ int target__attach_allocs(struct target *t, struct probes *p, enum alloc_mode *m
 	else if (r <= 0)
 		snprintf(why, whylen, "the program turned memory profiling off (MemProfileRate=0)");
 	if (!why[0]) {
-		if (body_offset(t, GS_FN_PROFILEALLOC, &off, err) ||
-		    probes__attach_optin(p, t->slot, t->pid, t->exe_path, OPTIN_ALLOC_SAMPLE, &off, 1,
-					 err))
+		if (target__attach(t, p, t->slot, PSET_ALLOC_SAMPLED, err))
 			return -1;
 		*mode = ALLOC_SAMPLED;
 		*rate = r;
 		return 0;
 	}
-	if (body_offset(t, fn, &off, err) ||
-	    probes__attach_optin(p, t->slot, t->pid, t->exe_path,
-				 large_fn ? OPTIN_ALLOC_LARGE : OPTIN_ALLOC_LARGE_MCACHE, &off, 1, err))
+	if (target__attach(t, p, t->slot, PSET_ALLOC_LARGE, err))
 		return -1;
 	*mode = ALLOC_LARGE;
 	return 0;
@@ -255,10 +294,10 @@ int target__attach_allocs(struct target *t, struct probes *p, enum alloc_mode *m
 
 void target__detach(struct target *t, struct probes *p)
 {
-	if (!t->attached)
+	if (!t->sets)
 		return;
-	probes__detach(p, t->slot);
-	t->attached = false;
+	probes__detach_all(p, t->slot);
+	t->sets = 0;
 }
 
 const char *target__describe(const struct target *t, char *buf, size_t len)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* One Go process goscope watches: what it is, where its runtime lives, what we saw of it. */
+/* One Go process goscope watches: what it is, where its runtime lives, which probes it has. */
 #ifndef GS_TARGET_H
 #define GS_TARGET_H
 
@@ -8,9 +8,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "goscope.h"
-#include "util/log.h"
 #include "goruntime/layout.h"
+#include "goruntime/probe_table.h"
 #include "target/proc.h"
+#include "util/log.h"
 
 struct gobin;
 struct probes;
@@ -27,42 +28,39 @@ struct target {
 	struct gs_target_cfg cfg;	/* what the BPF side gets */
 	int pidfd;
 	struct proc_image image;	/* what the process ran when opened */
-	bool attached;
-	bool exited;
+	unsigned int sets;		/* probe sets attached (enum probe_set) */
 	bool execed;			/* it called exec(2): same PID, another program */
+	uint32_t numgc_at_attach;	/* memstats.numgc read right after the GC probes attached */
+};
 
-	/* Event accounting. */
-	bool seen_gc_end;
-	uint32_t last_numgc;		/* numgc of the last completed cycle we reported */
-	uint32_t numgc_at_attach;	/* memstats.numgc read right after attaching */
-	uint64_t missed_cycles;
-	bool start_seen;		/* a GC start event was seen … */
-	uint32_t start_numgc;		/* … for the cycle after this many completed ones … */
-	bool start_forced;		/* … and it was triggered by runtime.GC() */
-	uint64_t drops_reported;
+/* What a process is, as far as target__open got: enough to list a Go program it refused. */
+struct target_info {
+	bool go;			/* a Go program, watchable or not */
+	char comm[32];
+	char version[48];		/* "go1.24.4"; "<1.13" without build info; "?" */
+	bool pie, stripped, cgo;
+	char refused[64];		/* a refused release or build, in a few words; "" otherwise */
 };
 
 /*
- * Resolve a PID to a target: alive, a Go program, a supported Go release, symbols and DWARF
- * present, load bias and every runtime address known. Nothing is attached yet.
+ * Resolve a PID to a target: alive, a Go program, a supported Go release, the runtime locatable,
+ * load bias and every runtime address known. Nothing is attached yet. This is the one rule for
+ * "can goscope watch this process": `goscope ps` asks it too. info (if not NULL) is filled as far
+ * as the checks got, also on failure.
  */
-struct target *target__open(pid_t pid, struct gs_err *err);
+struct target *target__open(pid_t pid, struct target_info *info, struct gs_err *err);
 void target__free(struct target *t);
 
 /*
- * Attach the GC probes and, with stw, the stop/start-the-world probes (which run while the world
- * is stopped, so each adds its cost to a pause). On success t->attached is set and
- * numgc_at_attach read.
+ * Attach the probe sets in mask (enum probe_set) that this release has, in slot: for each row of
+ * goruntime/probe_table.c, the function's entry, every RET, or the first instruction past its
+ * stack check. The first attach configures the slot. Attaching PSET_GC reads numgc_at_attach:
+ * every cycle that ends from then on is caught. On failure nothing of mask stays attached.
  */
-int target__attach(struct target *t, struct probes *p, unsigned int slot, bool stw,
+int target__attach(struct target *t, struct probes *p, unsigned int slot, unsigned int mask,
 		   struct gs_err *err);
+void target__detach_sets(struct target *t, struct probes *p, unsigned int mask);
 void target__detach(struct target *t, struct probes *p);
-
-/*
- * The opt-in probes, on an attached target. Goroutines: every RET of runtime.newproc1 (found by
- * decoding it; a uretprobe would crash the target) and the exit function of the release.
- */
-int target__attach_goroutines(struct target *t, struct probes *p, struct gs_err *err);
 
 enum alloc_mode {
 	ALLOC_OFF,
@@ -71,9 +69,9 @@ enum alloc_mode {
 };
 
 /*
- * Allocations: profilealloc when the target samples allocations (MemProfileRate > 0), else the
- * large-allocation function; *mode says which, *rate the MemProfileRate read (0: off or unknown)
- * and why (when not sampled) the reason, for the user.
+ * The allocation probes on an attached target: PSET_ALLOC_SAMPLED when the target samples
+ * allocations (MemProfileRate > 0), else PSET_ALLOC_LARGE; *mode says which, *rate the
+ * MemProfileRate read (0: off or unknown) and why (when not sampled) the reason, for the user.
  */
 int target__attach_allocs(struct target *t, struct probes *p, enum alloc_mode *mode,
 			  int64_t *rate, char *why, size_t whylen, struct gs_err *err);

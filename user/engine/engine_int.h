@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The engine's own state, shared by engine.c and optin.c only. */
+#ifndef GS_ENGINE_INT_H
+#define GS_ENGINE_INT_H
+
+#include "engine/breaker.h"
+#include "engine/engine.h"
+
+struct discovery;
+struct events;
+struct probes;
+struct target;
+
+/* One process. The public part first, so a struct watched * is also a struct entry *. */
+struct entry {
+	struct watched pub;
+	struct target *t;		/* NULL when unsupported */
+	struct sampler *sm;		/* NULL when not sampled */
+	struct rt_sample scratch;	/* the next sample, swapped with pub.cur on success */
+	uint64_t start_ticks;		/* with the PID, names the process across PID reuse */
+	int slot;			/* BPF slot, -1 when none */
+	bool listed;			/* the outputs know it (attach was called) */
+	void *state;			/* the sink's, sink.state_size bytes */
+	/* Opt-in probes: the slot's hit counters when attached, and the breaker per set. */
+	uint64_t hits_base[OPTIN_MODES];
+	struct breaker brk[OPTIN_MODES];
+	uint64_t lost_seen;		/* lost_events when the goroutine table was last rebuilt */
+	uint64_t recount_ns;		/* last recount from allgs after the breaker tripped */
+};
+
+struct engine {
+	struct engine_opts o;
+	struct engine_sink sink;
+	struct probes *probes;
+	struct events *events;
+	char probe_note[512];
+	struct entry **v;
+	size_t n, cap;
+	struct entry *slots[GS_MAX_TARGETS];
+	struct discovery *disc;
+	uint64_t next_sample;		/* CLOCK_MONOTONIC deadlines */
+	uint64_t next_exit_check;
+	uint64_t next_breaker;
+	uint64_t hit_cost_ns;		/* measured cost of one opt-in probe hit */
+};
+
+/* Call one of the sink's callbacks, if set, with the process and its sink state. */
+#define SINK(e, x, cb, ...)								\
+	do {										\
+		if ((e)->sink.cb)							\
+			(e)->sink.cb((e)->sink.ctx, &(x)->pub, (x)->state, ##__VA_ARGS__);	\
+	} while (0)
+
+/* optin.c: the opt-in probes asked for, on a process whose GC probes are attached. */
+void optin_attach(struct engine *e, struct entry *x);
+/* optin.c: the circuit breaker, every BREAKER_STEP_NS. */
+void optin_breaker(struct engine *e, uint64_t now);
+/* optin.c: after a successful sample: rebuild the goroutine table where it went wrong. */
+void optin_after_sample(struct engine *e, struct entry *x);
+
+#endif
