@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/model.h"
+#include "goruntime/probe_table.h"
 
 void model__init(struct model *m, int minor)
 {
@@ -24,7 +25,9 @@ static void push_pause(struct model *m, uint64_t ktime, uint64_t dur, uint32_t r
  * startTheWorldWithSema probe sees. Without it (record's default: it costs two hits inside each
  * cycle's pauses), or where it missed one, the split is derived: the cycle's total, pauseNS, is
  * the runtime's own, and the sweep-termination stop begins a few hundred nanoseconds after
- * tSweepTerm, so tMark - tSweepTerm is that pause and the rest of the total is the other.
+ * tSweepTerm, so tMark - tSweepTerm is that pause and the rest of the total is the other. The
+ * release that changed how pauses count is the one whose startTheWorldWithSema takes the
+ * worldStop (GS_STW_ARGS in goruntime/probe_table.c).
  */
 static void derive_pauses(const struct model *m, struct gc_cycle *c)
 {
@@ -32,7 +35,7 @@ static void derive_pauses(const struct model *m, struct gc_cycle *c)
 	int64_t total = (int64_t)e->pause_ns;
 
 	c->sweep_pause_ns = c->markterm_pause_ns = -1;
-	if (m->minor <= 21) {
+	if (probe_table_stw_abi(m->minor) != GS_STW_ARGS) {
 		c->sweep_pause_ns = e->t_mark - e->t_sweep_term;
 		c->markterm_pause_ns = e->t_end - e->t_mark_term;
 		c->pauses_exact = true;
