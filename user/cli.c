@@ -40,7 +40,8 @@ static const struct command commands[] = {
 	{ "schedtrace", "scheduler lines in the target's GODEBUG=schedtrace format", cmd_schedtrace },
 	{ "record", "JSON lines of every event and periodic samples, for log collectors", cmd_record },
 	{ "serve", "Prometheus exporter (text exposition on 127.0.0.1:9464)", cmd_serve },
-	{ "profile", "allocation sites or goroutine creation sites (opt-in probes), as a table or pprof", cmd_profile },
+	{ "profile", "allocation sites or goroutine creation sites (opt-in probes), as a table or pprof",
+	  cmd_profile },
 	{ "metrics", "catalog of every metric: name, unit, kind, description", cmd_metrics },
 };
 

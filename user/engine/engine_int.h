@@ -51,6 +51,32 @@ struct engine {
 			(e)->sink.cb((e)->sink.ctx, &(x)->pub, (x)->state, ##__VA_ARGS__);	\
 	} while (0)
 
+static inline bool live(const struct entry *x)
+{
+	return x->pub.state == WS_WAITING || x->pub.state == WS_LIVE;
+}
+
+/* procs.c: one process's life in the engine. */
+struct entry *entry_new(const struct engine *e, pid_t pid, uint64_t start_ticks);
+void entry_free(struct engine *e, struct entry *x);
+/* Listed: the engine keeps it, the outputs will hear of it. */
+bool entry_list(struct engine *e, struct entry *x);
+/* A Go process goscope can watch (x->t open): model, sampler, probes. */
+int entry_setup(struct engine *e, struct entry *x, struct gs_err *err);
+/* Set up and listed: the outputs hear of it, then its first sample and the opt-in probes. */
+void entry_start(struct engine *e, struct entry *x);
+/* Detach its probes and give its BPF slot back. */
+void entry_release_slot(struct engine *e, struct entry *x);
+/* Is this process (PID and start time) watched already? */
+bool entry_watching(const struct engine *e, pid_t pid, uint64_t start_ticks);
+/* A process a scan found (discover_fn): returns true to rule it out. */
+bool entry_found(void *ctx, pid_t pid, uint64_t start_ticks);
+void entry_sample(struct engine *e, struct entry *x);
+/* Drops counted and exits noticed, for every live process. */
+void entries_check_exits(struct engine *e);
+/* Drop exited processes past their linger time, and unsupported ones that are gone. */
+void entries_reap(struct engine *e, uint64_t now);
+
 /* optin.c: the opt-in probes asked for, on a process whose GC probes are attached. */
 void optin_attach(struct engine *e, struct entry *x);
 /* optin.c: the circuit breaker, every BREAKER_STEP_NS. */

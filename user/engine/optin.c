@@ -84,7 +84,7 @@ static void attach_goroutines(struct engine *e, struct entry *x)
 		 x->pub.pid, per_g / 1e3, per_g > 0 ? budget(e) * 1e9 / per_g : 0, budget(e) * 100);
 }
 
-/* Bytes per second the process allocated over its life so far, for the expected cost; 0: unknown. */
+/* Bytes per second allocated over its life so far, for the expected cost; 0: unknown. */
 static double life_alloc_rate(const struct entry *x)
 {
 	uint64_t st;

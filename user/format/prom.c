@@ -259,7 +259,8 @@ static const struct metric_def *find_metric(const char *name)
 	return NULL;
 }
 
-static void render_simple(struct prom *p, const struct watched *const *ws, const struct prom *labels,
+static void render_simple(struct prom *p, const struct watched *const *ws,
+			 const struct prom *labels,
 			  size_t n)
 {
 	size_t f, i;
@@ -330,7 +331,8 @@ static void render_info(struct prom *p, const struct watched *const *ws, const s
 	}
 }
 
-static void render_goroutines(struct prom *p, const struct watched *const *ws, const struct prom *labels,
+static void render_goroutines(struct prom *p, const struct watched *const *ws,
+			 const struct prom *labels,
 			      size_t n)
 {
 	size_t i;
@@ -413,7 +415,8 @@ static void site_label(char *buf, size_t len, const struct site_loc *where, cons
 	prom_free(&l);
 }
 
-static void render_gsites(struct prom *p, const struct watched *const *ws, const struct prom *labels,
+static void render_gsites(struct prom *p, const struct watched *const *ws,
+			 const struct prom *labels,
 			  size_t n)
 {
 	static const char *const fam[2] = { "goscope_goroutines_by_site",
@@ -460,7 +463,8 @@ static void render_gsites(struct prom *p, const struct watched *const *ws, const
 	}
 }
 
-static void render_asites(struct prom *p, const struct watched *const *ws, const struct prom *labels,
+static void render_asites(struct prom *p, const struct watched *const *ws,
+			 const struct prom *labels,
 			  size_t n)
 {
 	static const char *const fam[2] = { "goscope_alloc_bytes_by_site_total",

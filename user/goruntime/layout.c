@@ -31,7 +31,8 @@ struct field_spec {
 
 #define MS(id, m)	{ id, GLOBAL_FIELD, "runtime.memstats", "runtime.mstats", m, 0, 0 }
 #define WORK(id, m)	{ id, GLOBAL_FIELD, "runtime.work", "runtime.workType", m, 0, 0 }
-#define GCC(id, m)	{ id, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState", m, 0, 0 }
+#define GCC(id, m)	\
+	{ id, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState", m, 0, 0 }
 #define SCHED(id, m, lo, hi) { id, GLOBAL_FIELD, "runtime.sched", "runtime.schedt", m, lo, hi }
 #define HSD(id, m)	{ id, TYPE_FIELD, NULL, "runtime.heapStatsDelta", m, 0, 0 }
 

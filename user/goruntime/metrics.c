@@ -104,7 +104,8 @@ double metric_value(const struct metric_def *m, const struct rt_sample *s)
 	return NAN;
 }
 
-int metric_format_exact(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s)
+int metric_format_exact(char *buf, size_t len, const struct metric_def *m,
+			const struct rt_sample *s)
 {
 	const char *p = (const char *)s + m->off;
 
@@ -118,7 +119,8 @@ int metric_format_exact(char *buf, size_t len, const struct metric_def *m, const
 	return snprintf(buf, len, "0");
 }
 
-void metric_format_human(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s)
+void metric_format_human(char *buf, size_t len, const struct metric_def *m,
+			 const struct rt_sample *s)
 {
 	double v = metric_value(m, s);
 

@@ -34,8 +34,10 @@ const char *metric_unit_name(enum metric_unit u);
 /* The value as a double, and as an exact integer when the type is one. */
 double metric_value(const struct metric_def *m, const struct rt_sample *s);
 /* The same exact text into buf ("%llu", "%lld", "%.17g"); returns its length. */
-int metric_format_exact(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s);
+int metric_format_exact(char *buf, size_t len, const struct metric_def *m,
+			const struct rt_sample *s);
 /* Human form with unit: "23.4 MiB", "1.2 ms", "42". */
-void metric_format_human(char *buf, size_t len, const struct metric_def *m, const struct rt_sample *s);
+void metric_format_human(char *buf, size_t len, const struct metric_def *m,
+			 const struct rt_sample *s);
 
 #endif

@@ -41,8 +41,9 @@ const char *caps_names(uint64_t mask, char *buf, size_t len);
 /*
  * Drop every capability not in keep from this thread's effective, permitted and inheritable
  * sets and the ambient set; unless keep has CAP_BPF (still attaching), also from the bounding set,
- * with no_new_privs set. A capability not held is not kept. Threads started afterwards inherit the result, so call it before starting any. Says
- * at -v which it keeps. Returns 0 or a negative errno (and warns: goscope then runs on).
+ * with no_new_privs set. A capability not held is not kept. Threads started afterwards inherit
+ * the result, so call it before starting any. Says at -v which it keeps. Returns 0 or a
+ * negative errno (and warns: goscope then runs on).
  */
 int caps_keep_only(uint64_t keep);
 

@@ -3,99 +3,16 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
-#include "target/sampler.h"
+#include "target/sampler_int.h"
 #include "util/clock.h"
 #include "gobin/gobin.h"
-
-#define NUM_SIZE_CLASSES_MAX	128
-#define BATCH_MAX		1024	/* iovecs per process_vm_readv (UIO_MAXIOV) */
-#define HEAPSTATS_RETRIES	5
-#define GWALK_DEFAULT_BUDGET_NS	(50ull * 1000 * 1000)
-#define G_STATUS_SCAN		0x1000	/* _Gscan bit of g.atomicstatus */
-
-struct sampler {
-	pid_t pid;
-	struct gobin *bin;
-	uint64_t bias;
-	const struct rt_layout *rt;
-	uint64_t gwalk_budget_ns;
-
-	int nclasses;
-	uint16_t class_to_size[NUM_SIZE_CLASSES_MAX];
-	int32_t ncpu;
-	char *wait_reasons[SAMPLER_MAX_WAIT_REASONS];
-	int nwait_reasons;
-	char *stw_reasons[SAMPLER_MAX_WAIT_REASONS];
-	int nstw_reasons;
-
-	unsigned char *hs_buf;		/* the three heapStatsDelta slots */
-	uint64_t *gptrs;		/* allgs[] copy, sorted by address */
-	uint64_t *goffs;		/* where each g's window landed in gbuf */
-	size_t gptrs_cap;
-	unsigned char *gbuf;		/* one batch of g windows */
-	struct batch *gbatch;
-	/* Start PC -> system goroutine?, direct-mapped: goroutines share a few start functions. */
-	struct { uint64_t pc; int8_t sys; } sys_cache[4096];
-};
-
-/* A batch of remote reads issued as one process_vm_readv. */
-struct batch {
-	pid_t pid;
-	int n;
-	size_t want;
-	bool failed;
-	struct iovec local[BATCH_MAX];
-	struct iovec remote[BATCH_MAX];
-};
-
-static void batch_init(struct batch *b, pid_t pid)
-{
-	b->pid = pid;
-	b->n = 0;
-	b->want = 0;
-	b->failed = false;
-}
-
-static int batch_flush(struct batch *b)
-{
-	ssize_t got;
-
-	if (!b->n)
-		return b->failed ? -EFAULT : 0;
-	got = process_vm_readv(b->pid, b->local, (unsigned long)b->n, b->remote,
-			       (unsigned long)b->n, 0);
-	if (got < 0 || (size_t)got != b->want) {
-		int i;
-
-		/* A partial read stops at the first bad iovec: never leave stale bytes behind. */
-		for (i = 0; i < b->n; i++)
-			memset(b->local[i].iov_base, 0, b->local[i].iov_len);
-		b->failed = true;
-	}
-	b->n = 0;
-	b->want = 0;
-	if (got < 0)
-		return -errno;
-	return b->failed ? -EFAULT : 0;
-}
-
-static void batch_add(struct batch *b, uint64_t addr, void *dst, size_t len)
-{
-	if (b->n == BATCH_MAX)
-		batch_flush(b);
-	b->local[b->n] = (struct iovec){ dst, len };
-	b->remote[b->n] = (struct iovec){ (void *)(uintptr_t)addr, len };
-	b->n++;
-	b->want += len;
-}
 
 /* Queue a read of a resolved global field; fields absent in this release read as zero. */
 #define ADD_FIELD(b, s, id, dst)						\
 	do {									\
 		memset(&(dst), 0, sizeof(dst));					\
 		if ((s)->rt->have[id])						\
-			batch_add((b), (s)->rt->v[id], &(dst), sizeof(dst));	\
+			remote_add((b), (s)->rt->v[id], &(dst), sizeof(dst));	\
 	} while (0)
 
 /* Read a [N]string table of the runtime (wait or stop-the-world reasons) once. */
@@ -103,7 +20,7 @@ static int read_string_table(struct sampler *s, enum rt_field arr, enum rt_field
 			     char **out, int *nout)
 {
 	uint64_t hdr[2 * SAMPLER_MAX_WAIT_REASONS];
-	struct batch b;
+	struct remote_batch b;
 	int i, n;
 
 	if (!s->rt->have[arr])
@@ -111,9 +28,9 @@ static int read_string_table(struct sampler *s, enum rt_field arr, enum rt_field
 	n = (int)(s->rt->v[bytes] / 16);
 	if (n > SAMPLER_MAX_WAIT_REASONS)
 		n = SAMPLER_MAX_WAIT_REASONS;
-	batch_init(&b, s->pid);
-	batch_add(&b, s->rt->v[arr], hdr, (size_t)n * 16);
-	if (batch_flush(&b))
+	remote_init(&b, s->pid);
+	remote_add(&b, s->rt->v[arr], hdr, (size_t)n * 16);
+	if (remote_flush(&b))
 		return -EFAULT;
 	for (i = 0; i < n; i++) {
 		uint64_t len = hdr[2 * i + 1];
@@ -123,25 +40,25 @@ static int read_string_table(struct sampler *s, enum rt_field arr, enum rt_field
 		out[i] = calloc(1, len + 1);
 		if (!out[i])
 			return -ENOMEM;
-		batch_add(&b, hdr[2 * i], out[i], len);
+		remote_add(&b, hdr[2 * i], out[i], len);
 	}
 	*nout = n;
-	return batch_flush(&b);
+	return remote_flush(&b);
 }
 
 static int read_static(struct sampler *s)
 {
 	const struct rt_layout *rt = s->rt;
-	struct batch b;
+	struct remote_batch b;
 
 	/* Size classes: the gap between the two per-class arrays of heapStatsDelta. */
 	s->nclasses = (int)((rt->v[RT_HSD_LARGE_FREE] - rt->v[RT_HSD_SMALL_ALLOC_COUNT]) / 8);
 	if (s->nclasses <= 0 || s->nclasses > NUM_SIZE_CLASSES_MAX)
 		return -EINVAL;
-	batch_init(&b, s->pid);
-	batch_add(&b, rt->v[RT_CLASS_TO_SIZE], s->class_to_size, (size_t)s->nclasses * 2);
+	remote_init(&b, s->pid);
+	remote_add(&b, rt->v[RT_CLASS_TO_SIZE], s->class_to_size, (size_t)s->nclasses * 2);
 	ADD_FIELD(&b, s, RT_NCPU, s->ncpu);
-	if (batch_flush(&b))
+	if (remote_flush(&b))
 		return -EFAULT;
 	if (read_string_table(s, RT_WAIT_REASON_STRINGS, RT_WAIT_REASON_STRINGS_BYTES,
 			      s->wait_reasons, &s->nwait_reasons))
@@ -150,8 +67,8 @@ static int read_static(struct sampler *s)
 				 s->stw_reasons, &s->nstw_reasons);
 }
 
-struct sampler *sampler__new(pid_t pid, struct gobin *bin, uint64_t bias, const struct rt_layout *rt,
-			     struct gs_err *err)
+struct sampler *sampler__new(pid_t pid, struct gobin *bin, uint64_t bias,
+			     const struct rt_layout *rt, struct gs_err *err)
 {
 	struct sampler *s = calloc(1, sizeof(*s));
 	int ret;
@@ -250,15 +167,15 @@ static int read_heap_stats(struct sampler *s, struct rt_sample *o)
 	uint64_t hsd = rt->v[RT_HSD_SIZE];
 	uint32_t gen0, gen1;
 	uint64_t total_alloc, total_free, nmalloc, nfree, tiny = 0;
-	struct batch b;
+	struct remote_batch b;
 	int attempt, slot, c;
 
 	for (attempt = 0; attempt < HEAPSTATS_RETRIES; attempt++) {
-		batch_init(&b, s->pid);
-		batch_add(&b, rt->v[RT_MS_HEAPSTATS_GEN], &gen0, sizeof(gen0));
-		batch_add(&b, rt->v[RT_MS_HEAPSTATS], s->hs_buf, 3 * hsd);
-		batch_add(&b, rt->v[RT_MS_HEAPSTATS_GEN], &gen1, sizeof(gen1));
-		if (batch_flush(&b))
+		remote_init(&b, s->pid);
+		remote_add(&b, rt->v[RT_MS_HEAPSTATS_GEN], &gen0, sizeof(gen0));
+		remote_add(&b, rt->v[RT_MS_HEAPSTATS], s->hs_buf, 3 * hsd);
+		remote_add(&b, rt->v[RT_MS_HEAPSTATS_GEN], &gen1, sizeof(gen1));
+		if (remote_flush(&b))
 			return -EFAULT;
 		if (gen0 == gen1)
 			break;
@@ -296,27 +213,11 @@ static int read_heap_stats(struct sampler *s, struct rt_sample *o)
 	return 0;
 }
 
-/* Scalars of memstats, gcController and sched, read in one batch. */
-struct scalars {
-	uint32_t numgc, numforcedgc;
-	uint64_t cpu_frac_bits, pause_total, last_gc_unix, stacks_sys;
-	int32_t gc_percent;
-	int64_t memory_limit;
-	uint64_t pct_goal, sweep_min, triggered, heap_live, heap_marked;
-	uint64_t heap_in_use, heap_free, heap_released, total_alloc, total_free, mapped_ready;
-	int32_t nmidle, ngsys, npidle, nmspinning, runqsize, gfree_n, gfree_stack, gfree_nostack;
-	uint32_t needspinning;
-	int64_t mnext, nmfreed;
-	int32_t gomaxprocs;
-	uint64_t allglen;
-	uint64_t allp[3], allgs[3];	/* slice headers: ptr, len, cap */
-};
-
-static int read_scalars(struct sampler *s, struct scalars *v)
+int sampler_read_scalars(struct sampler *s, struct scalars *v)
 {
-	struct batch b;
+	struct remote_batch b;
 
-	batch_init(&b, s->pid);
+	remote_init(&b, s->pid);
 	ADD_FIELD(&b, s, RT_MS_NUMGC, v->numgc);
 	ADD_FIELD(&b, s, RT_MS_NUMFORCEDGC, v->numforcedgc);
 	ADD_FIELD(&b, s, RT_MS_GC_CPU_FRACTION, v->cpu_frac_bits);
@@ -351,7 +252,7 @@ static int read_scalars(struct sampler *s, struct scalars *v)
 	ADD_FIELD(&b, s, RT_ALLGLEN, v->allglen);
 	ADD_FIELD(&b, s, RT_ALLP, v->allp);
 	ADD_FIELD(&b, s, RT_ALLGS, v->allgs);
-	return batch_flush(&b);
+	return remote_flush(&b);
 }
 
 /* runtime.(*gcControllerState).memoryLimitHeapGoal, for Go 1.19 and later. */
@@ -453,7 +354,7 @@ static int read_procs(struct sampler *s, const struct scalars *v, struct rt_samp
 	uint64_t n = v->allp[1], ptrs[1024];
 	uint32_t head[1024], tail[1024];
 	int32_t pfree[1024];
-	struct batch b;
+	struct remote_batch b;
 	uint64_t i;
 
 	if (n > 1024)
@@ -464,17 +365,17 @@ static int read_procs(struct sampler *s, const struct scalars *v, struct rt_samp
 		return 0;
 	if (grow_procs(o, (int)n))
 		return -ENOMEM;
-	batch_init(&b, s->pid);
-	batch_add(&b, v->allp[0], ptrs, n * 8);
-	if (batch_flush(&b))
+	remote_init(&b, s->pid);
+	remote_add(&b, v->allp[0], ptrs, n * 8);
+	if (remote_flush(&b))
 		return -EFAULT;
 	for (i = 0; i < n; i++) {
-		batch_add(&b, ptrs[i] + rt->v[RT_P_RUNQHEAD], &head[i], 4);
-		batch_add(&b, ptrs[i] + rt->v[RT_P_RUNQTAIL], &tail[i], 4);
-		batch_add(&b, ptrs[i] + rt->v[RT_P_SCHEDTICK], &o->p_schedtick[i], 4);
-		batch_add(&b, ptrs[i] + rt->v[RT_P_GFREE_N], &pfree[i], 4);
+		remote_add(&b, ptrs[i] + rt->v[RT_P_RUNQHEAD], &head[i], 4);
+		remote_add(&b, ptrs[i] + rt->v[RT_P_RUNQTAIL], &tail[i], 4);
+		remote_add(&b, ptrs[i] + rt->v[RT_P_SCHEDTICK], &o->p_schedtick[i], 4);
+		remote_add(&b, ptrs[i] + rt->v[RT_P_GFREE_N], &pfree[i], 4);
 	}
-	if (batch_flush(&b))
+	if (remote_flush(&b))
 		return -EFAULT;
 	for (i = 0; i < n; i++) {
 		o->p_runq[i] = tail[i] - head[i];
@@ -484,243 +385,16 @@ static int read_procs(struct sampler *s, const struct scalars *v, struct rt_samp
 	return 0;
 }
 
-/*
- * A system goroutine, as the runtime's isSystemGoroutine decides for a parked one: its start
- * function is in package runtime, except runtime.main and the finalizer and cleanup goroutines
- * while they run user code.
- */
-static bool is_system_goroutine(struct sampler *s, uint64_t startpc, uint32_t status)
-{
-	size_t slot = (startpc >> 4) % (sizeof(s->sys_cache) / sizeof(s->sys_cache[0]));
-	const char *fn;
-
-	/* Only the finalizer and cleanup goroutines depend on the status: never cached. */
-	if (s->sys_cache[slot].pc == startpc && s->sys_cache[slot].sys >= 0)
-		return s->sys_cache[slot].sys;
-	fn = gobin__func_name_at(s->bin, startpc - s->bias);
-	if (fn && (!strcmp(fn, "runtime.runfinq") || !strcmp(fn, "runtime.runFinalizers") ||
-		   !strcmp(fn, "runtime.runCleanups")))
-		return status != 2 && status != 1;
-	s->sys_cache[slot].pc = startpc;
-	s->sys_cache[slot].sys = fn && !strncmp(fn, "runtime.", 8) && strcmp(fn, "runtime.main") &&
-				 strcmp(fn, "runtime.corostart");
-	return s->sys_cache[slot].sys;
-}
-
-static enum gstate fold_status(uint32_t status)
-{
-	switch (status) {
-	case 1: return GSTATE_RUNNABLE;		/* _Grunnable */
-	case 9: return GSTATE_RUNNABLE;		/* _Gpreempted: resumes as runnable */
-	case 2: return GSTATE_RUNNING;		/* _Grunning */
-	case 3: return GSTATE_SYSCALL;		/* _Gsyscall */
-	case 4: return GSTATE_WAITING;		/* _Gwaiting */
-	default: return GSTATE_OTHER;
-	}
-}
-
-/* The part of a g the walk reads: from the lowest to the highest field it needs. */
-#define GWINDOW_MAX	512
-/* g structs sit side by side in heap spans: reads merge neighbours closer than this. */
-#define GMERGE_GAP	1024
-#define GRANGE_MAX	(64 * 1024)
-#define GBUF_BYTES	(4 * 1024 * 1024)
-
-static int cmp_ptr(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Where the walk's window of a g starts (its lowest field) and how long it is. */
-static void g_window(const struct rt_layout *rt, uint64_t *lo, uint64_t *win)
-{
-	static const enum rt_field f[] = { RT_G_ATOMICSTATUS, RT_G_WAITREASON, RT_G_STARTPC,
-					   RT_G_GOID, RT_G_GOPC };
-	static const unsigned int len[] = { 4, 1, 8, 8, 8 };
-	uint64_t l = UINT64_MAX, h = 0;
-	size_t i;
-
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		if (rt->v[f[i]] < l)
-			l = rt->v[f[i]];
-		if (rt->v[f[i]] + len[i] > h)
-			h = rt->v[f[i]] + len[i];
-	}
-	*lo = l;
-	*win = h - l;
-}
-
-static void count_g(struct sampler *s, struct rt_sample *o, const unsigned char *g, uint64_t lo,
-		    sampler_g_fn *fn, void *ctx)
-{
-	const struct rt_layout *rt = s->rt;
-	uint32_t st;
-	uint64_t startpc;
-	bool sys;
-
-	memcpy(&st, g + rt->v[RT_G_ATOMICSTATUS] - lo, 4);
-	memcpy(&startpc, g + rt->v[RT_G_STARTPC] - lo, 8);
-	st &= ~G_STATUS_SCAN;
-	if (st == 6 || st == 11)	/* _Gdead, _Gdeadextra */
-		return;
-	sys = is_system_goroutine(s, startpc, st);
-	if (fn) {
-		struct sampler_g v = { .status = st, .startpc = startpc, .system = sys };
-
-		memcpy(&v.goid, g + rt->v[RT_G_GOID] - lo, 8);
-		memcpy(&v.gopc, g + rt->v[RT_G_GOPC] - lo, 8);
-		fn(ctx, &v);
-	}
-	if (!o)
-		return;
-	if (sys) {
-		o->gstate_sys++;
-		return;
-	}
-	o->gstate[fold_status(st)]++;
-	if (st == 4)
-		o->wait_reason[g[rt->v[RT_G_WAITREASON] - lo]]++;
-}
-
-/*
- * Read the windows of gs[first, *next) into s->gbuf with as few iovecs as possible: gs is
- * sorted, and neighbours closer than GMERGE_GAP share one read. Stops when the iovecs or the
- * buffer run out. offs[k] receives where g k's window starts in the buffer.
- */
-static int read_g_windows(struct sampler *s, const uint64_t *gs, uint64_t first, uint64_t n,
-			  uint64_t lo, uint64_t win, uint64_t *offs, uint64_t *next)
-{
-	struct batch *b = s->gbatch;
-	uint64_t used = 0, k = first, rstart = 0, rend = 0;
-	bool open_range = false;
-
-	batch_init(b, s->pid);
-	for (; k < n; k++) {
-		uint64_t a = gs[k] + lo;
-
-		if (open_range && a <= rend + GMERGE_GAP && a + win - rstart <= GRANGE_MAX) {
-			offs[k - first] = used + (a - rstart);
-			rend = a + win;
-			continue;
-		}
-		if (open_range) {
-			batch_add(b, rstart, s->gbuf + used, rend - rstart);
-			used += rend - rstart;
-		}
-		if (b->n == BATCH_MAX - 1 || used + GRANGE_MAX > GBUF_BYTES) {
-			open_range = false;
-			break;
-		}
-		rstart = a;
-		rend = a + win;
-		offs[k - first] = used;
-		open_range = true;
-	}
-	if (open_range)
-		batch_add(b, rstart, s->gbuf + used, rend - rstart);
-	*next = k;
-	return batch_flush(b);
-}
-
-/*
- * Walk allgs[0:allglen] within budget_ns (0: no limit), counting into o (may be NULL) and
- * showing every live g to fn (may be NULL).
- */
-static int walk_gs(struct sampler *s, const struct scalars *v, struct rt_sample *o,
-		   uint64_t budget_ns, sampler_g_fn *fn, void *ctx)
-{
-	uint64_t n = v->allglen < v->allgs[1] ? v->allglen : v->allgs[1];
-	uint64_t start = clock_mono_ns(), i, next, k, lo, win;
-	bool partial = false;
-
-	g_window(s->rt, &lo, &win);
-	if (o) {
-		memset(o->gstate, 0, sizeof(o->gstate));
-		memset(o->wait_reason, 0, sizeof(o->wait_reason));
-		o->gstate_sys = 0;
-		o->gwalk_seen = 0;
-		o->gwalk_partial = false;
-	}
-	if (!n)
-		return 0;
-	if (win > GWINDOW_MAX)
-		return -EINVAL;
-	if (n > s->gptrs_cap) {
-		uint64_t *p = realloc(s->gptrs, n * sizeof(*p));
-		uint64_t *q = realloc(s->goffs, n * sizeof(*q));
-
-		if (p)
-			s->gptrs = p;
-		if (q)
-			s->goffs = q;
-		if (!p || !q)
-			return -ENOMEM;
-		s->gptrs_cap = n;
-	}
-	if (!s->gbatch)
-		s->gbatch = malloc(sizeof(*s->gbatch));
-	if (!s->gbuf)
-		s->gbuf = malloc(GBUF_BYTES);
-	if (!s->gbatch || !s->gbuf)
-		return -ENOMEM;
-	batch_init(s->gbatch, s->pid);
-	batch_add(s->gbatch, v->allgs[0], s->gptrs, n * 8);
-	if (batch_flush(s->gbatch))
-		return -EFAULT;
-	qsort(s->gptrs, n, sizeof(*s->gptrs), cmp_ptr);
-	for (i = 0; i < n; i = next) {
-		if (budget_ns && clock_mono_ns() - start > budget_ns) {
-			partial = true;
-			break;
-		}
-		/* A g freed under us, or a gap that is not mapped, reads as zeros: never garbage. */
-		read_g_windows(s, s->gptrs, i, n, lo, win, s->goffs, &next);
-		for (k = i; k < next; k++)
-			count_g(s, o, s->gbuf + s->goffs[k - i], lo, fn, ctx);
-		if (o)
-			o->gwalk_seen += next - i;
-	}
-	if (o) {
-		o->gwalk_partial = partial;
-		o->gwalk_ns = clock_mono_ns() - start;
-	}
-	return 0;
-}
-
-static int walk_goroutines(struct sampler *s, const struct scalars *v, struct rt_sample *o)
-{
-	if (!s->gwalk_budget_ns) {	/* the walk is turned off: counts stay zero */
-		memset(o->gstate, 0, sizeof(o->gstate));
-		memset(o->wait_reason, 0, sizeof(o->wait_reason));
-		o->gstate_sys = o->gwalk_seen = 0;
-		o->gwalk_partial = false;
-		return 0;
-	}
-	return walk_gs(s, v, o, s->gwalk_budget_ns, NULL, NULL);
-}
-
-int sampler__walk_gs(struct sampler *s, sampler_g_fn *fn, void *ctx)
-{
-	struct scalars v;
-	int ret = read_scalars(s, &v);
-
-	if (ret)
-		return ret;
-	return walk_gs(s, &v, NULL, 0, fn, ctx);
-}
-
 int sampler__sample(struct sampler *s, struct rt_sample *o)
 {
 	struct scalars v;
 	int64_t pfree = 0;
-	struct batch b;
+	struct remote_batch b;
 	int ret;
 
 	o->ok = false;
 	o->mono_ns = clock_mono_ns();
-	ret = read_scalars(s, &v);
+	ret = sampler_read_scalars(s, &v);
 	if (ret)
 		return ret;
 	fill_from_scalars(s, &v, o);
@@ -728,10 +402,10 @@ int sampler__sample(struct sampler *s, struct rt_sample *o)
 	if (ret)
 		return ret;
 	o->stack_sys = o->stack_inuse + v.stacks_sys;
-	batch_init(&b, s->pid);
+	remote_init(&b, s->pid);
 	/* The whole ring (2 KiB): go_gc_duration_seconds summarises it as ReadGCStats does. */
-	batch_add(&b, s->rt->v[RT_MS_PAUSE_NS], o->pause_ring, sizeof(o->pause_ring));
-	if (batch_flush(&b))
+	remote_add(&b, s->rt->v[RT_MS_PAUSE_NS], o->pause_ring, sizeof(o->pause_ring));
+	if (remote_flush(&b))
 		return -EFAULT;
 	o->last_pause_ns = v.numgc ? o->pause_ring[(v.numgc + 255) % SAMPLER_PAUSE_RING] : 0;
 	ret = read_procs(s, &v, o, &pfree);
@@ -741,7 +415,7 @@ int sampler__sample(struct sampler *s, struct rt_sample *o)
 	o->goroutines_with_sys -= pfree;
 	if (o->num_goroutine < 1)
 		o->num_goroutine = 1;	/* as gcount() clamps */
-	ret = walk_goroutines(s, &v, o);
+	ret = sampler_walk_goroutines(s, &v, o);
 	if (ret)
 		return ret;
 	o->ok = true;

@@ -72,8 +72,8 @@ struct sampler;
  * Prepare sampling one process. Reads what never changes (size classes, wait reason names,
  * NumCPU) once. gobin is used to name goroutine start functions (user vs system goroutines).
  */
-struct sampler *sampler__new(pid_t pid, struct gobin *bin, uint64_t bias, const struct rt_layout *rt,
-			     struct gs_err *err);
+struct sampler *sampler__new(pid_t pid, struct gobin *bin, uint64_t bias,
+			     const struct rt_layout *rt, struct gs_err *err);
 void sampler__free(struct sampler *s);
 
 /* Walk allgs at most this long per sample (default 50 ms); 0 disables the walk. */

@@ -26,15 +26,69 @@ static void fill_info(struct target_info *info, const struct target *t)
 	info->cgo = gobin__is_cgo(t->bin);
 }
 
-static struct target *open_target(pid_t pid, struct target_info *info, struct gs_err *err);
-
-struct target *target__open(pid_t pid, struct target_info *info, struct gs_err *err)
+/* Why the executable cannot be read, in words that say what to do about it. */
+static void permission_message(const struct target *t, struct gs_err *err)
 {
-	struct target_info ignored;
+	if (!caps_have(CAP_SYS_PTRACE) && geteuid() == 0)
+		/* Root whose bounding set lacks it (a container, CapabilityBoundingSet=). */
+		gs_fail(err, GS_EXIT_PERMISSION,
+			"no permission to read the executable of %s: missing CAP_SYS_PTRACE, which "
+			"this root process does not have (container or service capability bounding "
+			"set)", t->comm);
+	else if (!caps_have(CAP_SYS_PTRACE))
+		gs_fail(err, GS_EXIT_PERMISSION,
+			"no permission to read the executable of %s: missing CAP_SYS_PTRACE (ptrace "
+			"access rules apply); run goscope as root (sudo)", t->comm);
+	else if (geteuid())
+		gs_fail(err, GS_EXIT_PERMISSION,
+			"no permission to read the executable of %s; run goscope as root (sudo)",
+			t->comm);
+	else
+		/* Root with CAP_SYS_PTRACE: "run as root" would send the user in circles. */
+		gs_fail(err, GS_EXIT_PERMISSION,
+			"no permission to read the executable of %s even as root: the kernel's "
+			"ptrace access rules refuse it (another user namespace, Yama or an LSM)",
+			t->comm);
+}
 
-	memset(info ? info : &ignored, 0, sizeof(ignored));
-	snprintf(info ? info->version : ignored.version, sizeof(ignored.version), "?");
-	return open_target(pid, info ? info : &ignored, err);
+/* The process's executable, as a Go binary. */
+static int open_binary(struct target *t, struct target_info *info, struct gs_err *err)
+{
+	t->bin = gobin__open(t->exe_path, err);
+	if (t->bin) {
+		fill_info(info, t);
+		return 0;
+	}
+	if (err->code == GS_EXIT_GO_VERSION) {
+		/* A Go binary too old to carry build info. */
+		info->go = true;
+		snprintf(info->version, sizeof(info->version), "<1.13");
+		snprintf(info->refused, sizeof(info->refused), "Go release too old");
+	} else if (err->code == GS_EXIT_NOT_GO) {
+		gs_fail(err, GS_EXIT_NOT_GO, "%s (%s) is not a Go program", t->comm, t->exe);
+	} else if (err->code == GS_EXIT_PERMISSION) {
+		permission_message(t, err);
+	}
+	return -1;
+}
+
+/* Where every runtime value the probes and the sampler read lives in this process. */
+static int locate_runtime(struct target *t, struct target_info *info, struct gs_err *err)
+{
+	if (layout_check_supported(t->bin, err)) {
+		snprintf(info->refused, sizeof(info->refused), "%s",
+			 gobin__version(t->bin)->minor < GS_GO_MIN_MINOR ? "Go release too old" :
+			 err->code == GS_EXIT_GO_VERSION ? "stripped, Go release newer than goscope" :
+			 "no symbols and no .gopclntab");
+		return -1;
+	}
+	if (proc_load_bias(t->pid, t->bin, &t->bias, err) ||
+	    layout_resolve(t->bin, t->bias, &t->rt, err))
+		return -1;
+	layout_gc(&t->rt, &t->cfg.gc);
+	layout_g(&t->rt, &t->cfg.g);
+	t->cfg.stw_abi = probe_table_stw_abi(t->rt.minor);
+	return 0;
 }
 
 static struct target *open_target(pid_t pid, struct target_info *info, struct gs_err *err)
@@ -64,54 +118,8 @@ static struct target *open_target(pid_t pid, struct target_info *info, struct gs
 		gs_fail(err, GS_EXIT_NOT_GO, "%s is a kernel thread, not a Go program", t->comm);
 		goto fail;
 	}
-	t->bin = gobin__open(t->exe_path, err);
-	if (!t->bin && err && err->code == GS_EXIT_GO_VERSION) {
-		/* A Go binary too old to carry build info. */
-		info->go = true;
-		snprintf(info->version, sizeof(info->version), "<1.13");
-		snprintf(info->refused, sizeof(info->refused), "Go release too old");
-	}
-	if (!t->bin) {
-		if (err && err->code == GS_EXIT_NOT_GO)
-			gs_fail(err, GS_EXIT_NOT_GO, "%s (%s) is not a Go program", t->comm, t->exe);
-		else if (err && err->code == GS_EXIT_PERMISSION && !caps_have(CAP_SYS_PTRACE) &&
-			 geteuid() == 0)
-			/* Root whose bounding set lacks it (a container, CapabilityBoundingSet=). */
-			gs_fail(err, GS_EXIT_PERMISSION,
-				"no permission to read the executable of %s: missing CAP_SYS_PTRACE, "
-				"which this root process does not have (container or service capability "
-				"bounding set)", t->comm);
-		else if (err && err->code == GS_EXIT_PERMISSION && !caps_have(CAP_SYS_PTRACE))
-			gs_fail(err, GS_EXIT_PERMISSION,
-				"no permission to read the executable of %s: missing CAP_SYS_PTRACE "
-				"(ptrace access rules apply); run goscope as root (sudo)", t->comm);
-		else if (err && err->code == GS_EXIT_PERMISSION && geteuid())
-			gs_fail(err, GS_EXIT_PERMISSION,
-				"no permission to read the executable of %s; run goscope as root (sudo)",
-				t->comm);
-		else if (err && err->code == GS_EXIT_PERMISSION)
-			/* Root with CAP_SYS_PTRACE: "run as root" would send the user in circles. */
-			gs_fail(err, GS_EXIT_PERMISSION,
-				"no permission to read the executable of %s even as root: the kernel's "
-				"ptrace access rules refuse it (another user namespace, Yama or an LSM)",
-				t->comm);
+	if (open_binary(t, info, err) || locate_runtime(t, info, err))
 		goto fail;
-	}
-	fill_info(info, t);
-	if (layout_check_supported(t->bin, err)) {
-		snprintf(info->refused, sizeof(info->refused), "%s",
-			 gobin__version(t->bin)->minor < GS_GO_MIN_MINOR ? "Go release too old" :
-			 err && err->code == GS_EXIT_GO_VERSION ?
-			 "stripped, Go release newer than goscope" : "no symbols and no .gopclntab");
-		goto fail;
-	}
-	if (proc_load_bias(pid, t->bin, &t->bias, err))
-		goto fail;
-	if (layout_resolve(t->bin, t->bias, &t->rt, err))
-		goto fail;
-	layout_gc(&t->rt, &t->cfg.gc);
-	layout_g(&t->rt, &t->cfg.g);
-	t->cfg.stw_abi = probe_table_stw_abi(t->rt.minor);
 	/* What was read above must describe one program: no exec and no exit in between. */
 	if (target__gone(t)) {
 		gs_fail(err, GS_EXIT_NO_PROCESS, "process %d %s while goscope was reading it", pid,
@@ -122,6 +130,18 @@ static struct target *open_target(pid_t pid, struct target_info *info, struct gs
 fail:
 	target__free(t);
 	return NULL;
+}
+
+struct target *target__open(pid_t pid, struct target_info *info, struct gs_err *err)
+{
+	struct target_info ignored;
+	struct gs_err local;
+
+	if (!info)
+		info = &ignored;
+	memset(info, 0, sizeof(*info));
+	snprintf(info->version, sizeof(info->version), "?");
+	return open_target(pid, info, err ? err : &local);
 }
 
 void target__free(struct target *t)

@@ -22,7 +22,7 @@ enum gs_exit {
 	GS_EXIT_ATTACH		= 9,	/* attaching a probe failed */
 };
 
-/* An error on its way to the user: an exit code and one line saying what is wrong and what to do. */
+/* On its way to the user: an exit code and one line saying what is wrong and what to do. */
 struct gs_err {
 	enum gs_exit code;
 	char msg[512];

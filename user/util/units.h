@@ -18,7 +18,7 @@ enum units_style {
 
 /* Bytes. */
 const char *units_bytes(char *buf, size_t len, double v, enum units_style st);
-/* A duration in nanoseconds: "1.23 ms", "12.5 us" (IEC, SI); "1.20ms", "84.1µs" (COMPACT: ≤ 6). */
+/* A duration in ns: "1.23 ms", "12.5 us" (IEC, SI); "1.20ms", "84.1µs" (COMPACT: ≤ 6 wide). */
 const char *units_ns(char *buf, size_t len, double ns, enum units_style st);
 /* A count for a narrow column: "99999", "1.2M", "512M". */
 const char *units_count(char *buf, size_t len, double v);
