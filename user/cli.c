@@ -173,6 +173,17 @@ int cli_parse_duration(const char *s, uint64_t *ns)
 	return -1;
 }
 
+int cli_output_path(const char **path, const char *arg, struct gs_err *err)
+{
+	if (*path)
+		return gs_fail(err, GS_EXIT_USAGE, "-o given twice ('%s' and '%s')", *path, arg);
+	/* A directory or an unwritable path is found when it is opened: exit 1. */
+	if (!*arg)
+		return gs_fail(err, GS_EXIT_USAGE, "-o needs a file name, not ''");
+	*path = arg;
+	return 0;
+}
+
 int cli_parse_budget(const char *s, double *fraction)
 {
 	char *end;

@@ -88,6 +88,9 @@ int cli_parse(int argc, char **argv, const struct cli_spec *spec, void *ctx, str
 	      struct gs_err *err);
 void cli_common_free(struct cli_common *c);
 
+/* -o FILE: a name, given once. Returns 0, or -1 with err set (GS_EXIT_USAGE). */
+int cli_output_path(const char **path, const char *arg, struct gs_err *err);
+
 /* Parse "1s", "500ms", "2.5s", "100us" or a bare number of seconds into nanoseconds. */
 int cli_parse_duration(const char *s, uint64_t *ns);
 

@@ -75,6 +75,11 @@ static void on_gc(void *ctx, const struct watched *w, void *st, const struct gc_
 		o->failed = true;
 }
 
+static bool output_failed(void *ctx)
+{
+	return ((struct gctrace_out *)ctx)->failed;
+}
+
 static void on_exit_(void *ctx, const struct watched *w, void *st)
 {
 	if (!w->execed)
@@ -111,9 +116,9 @@ int cmd_gctrace(int argc, char **argv)
 		goto fail;
 	/* Everything is attached: reading the targets is all that is left to do. */
 	caps_keep_only(CAPS_SAMPLING);
-	while (!cli_stop && engine__live(e) > 0 && !out.failed)
-		if (engine__step(e, POLL_MS, &err))
-			goto fail;
+	if (engine__run(e, &(struct engine_run){ .step_ms = POLL_MS, .stop = &cli_stop,
+		.until_exited = true, .after_step = output_failed, .ctx = &out }, &err) < 0)
+		goto fail;
 	if (cli_stop)
 		log_note("detached");
 	goto out;

@@ -27,6 +27,7 @@ struct profile_args {
 	const char *path;		/* pprof output; NULL: a table on stdout */
 	int top;			/* rows per table */
 	bool by_objects;		/* allocation sites by objects, not bytes */
+	uint64_t start_ns;		/* when profiling began */
 };
 
 static void usage(FILE *out)
@@ -81,13 +82,7 @@ static int profile_option(void *ctx, int c, const char *arg, struct gs_err *err)
 				       "500ms", arg);
 		return 0;
 	case 'o':
-		if (a->path)
-			return gs_fail(err, GS_EXIT_USAGE, "-o given twice ('%s' and '%s')", a->path,
-				       arg);
-		if (!*arg)
-			return gs_fail(err, GS_EXIT_USAGE, "-o needs a file name, not ''");
-		a->path = arg;
-		return 0;
+		return cli_output_path(&a->path, arg, err);
 	case 'n':
 		errno = 0;
 		n = strtol(arg, &end, 10);
@@ -165,6 +160,13 @@ static int print_tables(const struct profile_args *a, const struct watched *w, u
 	return 0;
 }
 
+static bool duration_over(void *ctx)
+{
+	const struct profile_args *a = ctx;
+
+	return a->duration_ns && clock_mono_ns() - a->start_ns >= a->duration_ns;
+}
+
 /* The probes asked for are on, or the reason they are not is the error. */
 static int check_attached(const struct profile_args *a, const struct engine *e,
 			  const struct watched *x, struct gs_err *err)
@@ -211,10 +213,10 @@ int cmd_profile(int argc, char **argv)
 	start = clock_mono_ns();
 	log_note("profiling PID %d %s; Ctrl-C to stop", x->pid,
 		 a.duration_ns ? "for the duration given" : "until interrupted");
-	while (!cli_stop && x->state != WS_EXITED &&
-	       (!a.duration_ns || clock_mono_ns() - start < a.duration_ns))
-		if (engine__step(e, STEP_MS, &err))
-			goto fail;
+	a.start_ns = start;
+	if (engine__run(e, &(struct engine_run){ .step_ms = STEP_MS, .stop = &cli_stop,
+		.until_exited = true, .after_step = duration_over, .ctx = &a }, &err) < 0)
+		goto fail;
 	now = clock_mono_ns();
 	log_debug("probe hits: goroutines %llu, allocations %llu; samples %llu, %llu not kept",
 		  (unsigned long long)x->optin[OPTIN_GOROUTINES].hits,

@@ -146,14 +146,7 @@ static int record_option(void *ctx, int c, const char *arg, struct gs_err *err)
 
 	switch (c) {
 	case 'o':
-		if (a->path)
-			return gs_fail(err, GS_EXIT_USAGE, "-o given twice ('%s' and '%s')", a->path,
-				       arg);
-		/* A directory or an unwritable path is found by open_output: exit 1. */
-		if (!*arg)
-			return gs_fail(err, GS_EXIT_USAGE, "-o needs a file name, not ''");
-		a->path = arg;
-		return 0;
+		return cli_output_path(&a->path, arg, err);
 	case 'T': a->stw = true; return 0;
 	case 'S': a->stw = false; return 0;
 	}
@@ -183,19 +176,27 @@ static void setup_sighup(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* After every step: a reopen asked for by SIGHUP; stop once the output is gone. */
+static bool after_step(void *ctx)
+{
+	struct recorder *r = ctx;
+
+	if (reopen_requested)
+		reopen(r);
+	return r->done;
+}
+
 static int run(struct recorder *r, struct engine *e, bool all, struct gs_err *err)
 {
-	while (!cli_stop && !r->done) {
-		if (engine__step(e, POLL_MS, err))
-			return -1;
-		if (reopen_requested)
-			reopen(r);
-		if (!all && engine__live(e) == 0) {
-			log_note("every process has exited");
-			break;
-		}
-	}
-	return 0;
+	const struct engine_run run = {
+		.step_ms = POLL_MS, .stop = &cli_stop, .until_exited = !all, .after_step = after_step,
+		.ctx = r,
+	};
+	int rc = engine__run(e, &run, err);
+
+	if (rc == ENGINE_ALL_EXITED)
+		log_note("every process has exited");
+	return rc < 0 ? -1 : 0;
 }
 
 int cmd_record(int argc, char **argv)

@@ -54,6 +54,11 @@ static void on_sample_failed(void *ctx, const struct watched *w, void *st, int r
 	log_warn("PID %d: reading the runtime's memory failed; skipping this line", w->pid);
 }
 
+static bool output_failed(void *ctx)
+{
+	return ((struct schedtrace_out *)ctx)->failed;
+}
+
 static void on_exit_(void *ctx, const struct watched *w, void *st)
 {
 	if (!w->execed)
@@ -90,9 +95,9 @@ int cmd_schedtrace(int argc, char **argv)
 	if (!e)
 		goto fail;
 	caps_keep_only(CAPS_SAMPLING);
-	while (!cli_stop && engine__live(e) > 0 && !out.failed)
-		if (engine__step(e, POLL_MS, &err))
-			goto fail;
+	if (engine__run(e, &(struct engine_run){ .step_ms = POLL_MS, .stop = &cli_stop,
+		.until_exited = true, .after_step = output_failed, .ctx = &out }, &err) < 0)
+		goto fail;
 	goto out;
 fail:
 	ret = cli_report(&err);

@@ -120,20 +120,29 @@ static void render(struct server *s)
 	s->rendered_ns = clock_mono_ns();
 }
 
+/* After every step: a new exposition when something changed (GC events alone: 4 times/s). */
+static bool after_step(void *ctx)
+{
+	struct server *s = ctx;
+
+	if (s->dirty && (s->sampled || clock_mono_ns() - s->rendered_ns >= MIN_RENDER_GAP_NS))
+		render(s);
+	return false;
+}
+
 static int run(struct server *s, bool all, struct gs_err *err)
 {
+	const struct engine_run run = {
+		.step_ms = POLL_MS, .stop = &cli_stop, .until_exited = !all, .after_step = after_step,
+		.ctx = s,
+	};
+	int rc;
+
 	render(s);
-	while (!cli_stop) {
-		if (engine__step(s->e, POLL_MS, err))
-			return -1;
-		if (s->dirty && (s->sampled || clock_mono_ns() - s->rendered_ns >= MIN_RENDER_GAP_NS))
-			render(s);
-		if (!all && engine__live(s->e) == 0) {
-			log_note("every process has exited");
-			break;
-		}
-	}
-	return 0;
+	rc = engine__run(s->e, &run, err);
+	if (rc == ENGINE_ALL_EXITED)
+		log_note("every process has exited");
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- the command ---- */

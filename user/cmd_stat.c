@@ -27,6 +27,7 @@ struct stat_out {
 	bool exited;
 	int failed;		/* the first sample could not be read: -errno */
 	int write_err;		/* the report could not be written */
+	const struct watched *w;
 };
 
 static void usage(FILE *out)
@@ -88,6 +89,12 @@ static void on_detach(void *ctx, const struct watched *w, void *st)
 	report(ctx, w);
 }
 
+/* The window ends with its second sample. */
+static bool window_done(void *ctx)
+{
+	return ((struct stat_out *)ctx)->w->nsamples >= 2;
+}
+
 static int stat_option(void *ctx, int c, const char *arg, struct gs_err *err)
 {
 	if (c != 'j')
@@ -142,9 +149,11 @@ int cmd_stat(int argc, char **argv)
 	}
 	if (out.window && engine__probe_note(e))
 		log_note("no pause details: %s", engine__probe_note(e));
-	while (out.window && !cli_stop && !out.exited && w->nsamples < 2)
-		if (engine__step(e, POLL_MS, &err))
-			goto fail;
+	out.w = w;
+	if (out.window && engine__run(e, &(struct engine_run){ .step_ms = POLL_MS,
+		.stop = &cli_stop, .until_exited = true, .after_step = window_done, .ctx = &out },
+		&err) < 0)
+		goto fail;
 	engine__free(e);
 	e = NULL;
 	if (out.write_err || fflush(stdout)) {

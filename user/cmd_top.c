@@ -89,16 +89,31 @@ static void on_log(void *ctx, int level, const char *msg)
 	tui__message(ctx, level, msg);
 }
 
+struct top_run {
+	struct tui *tui;
+	struct engine *e;
+};
+
+/* After every step: the keys pressed meanwhile (q stops), then the screen. */
+static bool after_step(void *ctx)
+{
+	struct top_run *r = ctx;
+
+	if (!tui__input(r->tui, r->e))
+		return true;
+	tui__draw(r->tui, r->e);
+	return false;
+}
+
 static int run(struct tui *tui, struct engine *e, struct gs_err *err)
 {
-	while (!cli_stop) {
-		if (!tui__input(tui, e))
-			break;
-		if (engine__step(e, STEP_MS, err))
-			return -1;
-		tui__draw(tui, e);
-	}
-	return 0;
+	struct top_run r = { tui, e };
+
+	/* Keys are looked at before the first step, as after every other one. */
+	if (after_step(&r))
+		return 0;
+	return engine__run(e, &(struct engine_run){ .step_ms = STEP_MS, .stop = &cli_stop,
+			   .after_step = after_step, .ctx = &r }, err) < 0 ? -1 : 0;
 }
 
 int cmd_top(int argc, char **argv)

@@ -312,6 +312,19 @@ int engine__step(struct engine *e, int timeout_ms, struct gs_err *err)
 	return 0;
 }
 
+int engine__run(struct engine *e, const struct engine_run *r, struct gs_err *err)
+{
+	while (!*r->stop) {
+		if (r->until_exited && !engine__live(e))
+			return ENGINE_ALL_EXITED;
+		if (engine__step(e, r->step_ms, err))
+			return -1;
+		if (r->after_step && r->after_step(r->ctx))
+			break;
+	}
+	return 0;
+}
+
 size_t engine__count(const struct engine *e)
 {
 	return e->n;

@@ -12,6 +12,7 @@
 #ifndef GS_ENGINE_H
 #define GS_ENGINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -125,6 +126,23 @@ void engine__free(struct engine *e);
  * or -1 with err on a fatal error.
  */
 int engine__step(struct engine *e, int timeout_ms, struct gs_err *err);
+
+/* How engine__run goes on and stops. */
+struct engine_run {
+	int step_ms;			/* events are waited for at most this long at a time */
+	const volatile sig_atomic_t *stop;	/* set by a signal handler: stop */
+	bool until_exited;		/* stop once every process has exited */
+	bool (*after_step)(void *ctx);	/* called after every step; true: stop (may be NULL) */
+	void *ctx;
+};
+
+#define ENGINE_ALL_EXITED	1
+
+/*
+ * Step until *stop is set, after_step says so, or (until_exited) every process has exited.
+ * Returns 0, ENGINE_ALL_EXITED, or -1 with err on a fatal error.
+ */
+int engine__run(struct engine *e, const struct engine_run *r, struct gs_err *err);
 
 size_t engine__count(const struct engine *e);
 const struct watched *engine__get(const struct engine *e, size_t i);
