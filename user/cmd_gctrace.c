@@ -8,8 +8,6 @@
 #include "target/caps.h"
 #include "util/log.h"
 
-#define POLL_MS 200
-
 struct gctrace_out {
 	bool prefix;		/* "[PID] " before each line: more than one target */
 	bool failed;		/* stdout is gone */
@@ -75,11 +73,6 @@ static void on_gc(void *ctx, const struct watched *w, void *st, const struct gc_
 		o->failed = true;
 }
 
-static bool output_failed(void *ctx)
-{
-	return ((struct gctrace_out *)ctx)->failed;
-}
-
 static void on_exit_(void *ctx, const struct watched *w, void *st)
 {
 	if (!w->execed)
@@ -99,33 +92,21 @@ int cmd_gctrace(int argc, char **argv)
 		.ctx = &out, .attach = on_attach, .gc_start = on_gc_start, .gc = on_gc,
 		.exit = on_exit_,
 	};
-	struct engine_opts eo;
 	struct gs_err err = { 0 };
-	struct engine *e = NULL;
-	int ret = GS_EXIT_OK;
+	int rc;
 
 	cli_setup_signals();
-	if (cli_parse(argc, argv, &gctrace_spec, NULL, &c, &err))
-		goto fail;
+	rc = cli_parse(argc, argv, &gctrace_spec, NULL, &c, &err);
 	out.prefix = c.npids > 1;
-	eo = (struct engine_opts){
-		.pids = c.pids, .npids = c.npids, .probes = ENGINE_PROBES_REQUIRED,
-	};
-	e = engine__new(&eo, &sink, &err);
-	if (!e)
-		goto fail;
-	/* Everything is attached: reading the targets is all that is left to do. */
-	caps_keep_only(CAPS_SAMPLING);
-	if (engine__run(e, &(struct engine_run){ .step_ms = POLL_MS, .stop = &cli_stop,
-		.until_exited = true, .after_step = output_failed, .ctx = &out }, &err) < 0)
-		goto fail;
+	/* Once everything is attached, reading the targets is all that is left to do. */
+	if (!rc)
+		rc = engine__follow(&(struct engine_opts){ .pids = c.pids, .npids = c.npids,
+				    .probes = ENGINE_PROBES_REQUIRED }, &sink, CAPS_SAMPLING,
+				    &cli_stop, &out.failed, &err);
+	cli_common_free(&c);
+	if (rc < 0)
+		return cli_report(&err);
 	if (cli_stop)
 		log_note("detached");
-	goto out;
-fail:
-	ret = cli_report(&err);
-out:
-	engine__free(e);
-	cli_common_free(&c);
-	return ret;
+	return GS_EXIT_OK;
 }

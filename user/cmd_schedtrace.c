@@ -8,8 +8,6 @@
 #include "target/caps.h"
 #include "util/log.h"
 
-#define POLL_MS 100
-
 struct schedtrace_out {
 	uint64_t start_ns;	/* the milliseconds count from the first line */
 	bool failed;		/* stdout is gone */
@@ -54,11 +52,6 @@ static void on_sample_failed(void *ctx, const struct watched *w, void *st, int r
 	log_warn("PID %d: reading the runtime's memory failed; skipping this line", w->pid);
 }
 
-static bool output_failed(void *ctx)
-{
-	return ((struct schedtrace_out *)ctx)->failed;
-}
-
 static void on_exit_(void *ctx, const struct watched *w, void *st)
 {
 	if (!w->execed)
@@ -78,31 +71,17 @@ int cmd_schedtrace(int argc, char **argv)
 		.ctx = &out, .sample = on_sample, .sample_failed = on_sample_failed,
 		.exit = on_exit_,
 	};
-	struct engine_opts eo;
 	struct gs_err err = { 0 };
-	struct engine *e = NULL;
-	int ret = GS_EXIT_OK;
+	int rc;
 
 	cli_setup_signals();
-	if (cli_parse(argc, argv, &schedtrace_spec, NULL, &c, &err))
-		goto fail;
+	rc = cli_parse(argc, argv, &schedtrace_spec, NULL, &c, &err);
 	/* The scheduler's counters only: no probe, and no walk of allgs per line. */
-	eo = (struct engine_opts){
-		.pids = c.pids, .npids = c.npids, .probes = ENGINE_PROBES_OFF, .sample = true,
-		.interval_ns = c.interval_ns, .no_gwalk = true,
-	};
-	e = engine__new(&eo, &sink, &err);
-	if (!e)
-		goto fail;
-	caps_keep_only(CAPS_SAMPLING);
-	if (engine__run(e, &(struct engine_run){ .step_ms = POLL_MS, .stop = &cli_stop,
-		.until_exited = true, .after_step = output_failed, .ctx = &out }, &err) < 0)
-		goto fail;
-	goto out;
-fail:
-	ret = cli_report(&err);
-out:
-	engine__free(e);
+	if (!rc)
+		rc = engine__follow(&(struct engine_opts){ .pids = c.pids, .npids = c.npids,
+				    .probes = ENGINE_PROBES_OFF, .sample = true,
+				    .interval_ns = c.interval_ns, .no_gwalk = true }, &sink,
+				    CAPS_SAMPLING, &cli_stop, &out.failed, &err);
 	cli_common_free(&c);
-	return ret;
+	return rc < 0 ? cli_report(&err) : GS_EXIT_OK;
 }

@@ -13,6 +13,7 @@
 #include "engine/engine_int.h"
 #include "engine/events.h"
 #include "engine/sites.h"
+#include "target/caps.h"
 #include "target/probes.h"
 #include "target/proc.h"
 #include "target/target.h"
@@ -20,6 +21,8 @@
 
 /* How often live processes are checked for an exit and their ring-buffer drops. */
 #define EXIT_CHECK_NS		200000000ull
+/* The longest engine__follow waits for events at a time. */
+#define FOLLOW_STEP_MS		200
 
 const char *watched_state_name(enum watched_state st)
 {
@@ -323,6 +326,30 @@ int engine__run(struct engine *e, const struct engine_run *r, struct gs_err *err
 			break;
 	}
 	return 0;
+}
+
+static bool output_failed(void *ctx)
+{
+	return *(const bool *)ctx;
+}
+
+int engine__follow(const struct engine_opts *o, const struct engine_sink *sink,
+		   uint64_t keep_caps, const volatile sig_atomic_t *stop, const bool *out_failed,
+		   struct gs_err *err)
+{
+	const struct engine_run run = {
+		.step_ms = FOLLOW_STEP_MS, .stop = stop, .until_exited = true,
+		.after_step = output_failed, .ctx = (void *)out_failed,
+	};
+	struct engine *e = engine__new(o, sink, err);
+	int rc;
+
+	if (!e)
+		return -1;
+	caps_keep_only(keep_caps);
+	rc = engine__run(e, &run, err);
+	engine__free(e);
+	return rc < 0 ? -1 : 0;
 }
 
 size_t engine__count(const struct engine *e)

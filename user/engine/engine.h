@@ -144,6 +144,16 @@ struct engine_run {
  */
 int engine__run(struct engine *e, const struct engine_run *r, struct gs_err *err);
 
+/*
+ * The whole life of a command that only follows its processes and writes what it hears:
+ * engine__new, keep only the capabilities in keep_caps (target/caps.h) once attached, then run
+ * until every process has exited, *stop is set, or *out_failed (its output is gone);
+ * engine__free. Returns 0, or -1 with err.
+ */
+int engine__follow(const struct engine_opts *o, const struct engine_sink *sink,
+		   uint64_t keep_caps, const volatile sig_atomic_t *stop, const bool *out_failed,
+		   struct gs_err *err);
+
 size_t engine__count(const struct engine *e);
 const struct watched *engine__get(const struct engine *e, size_t i);
 /* The sink's state for w. */
