@@ -387,13 +387,6 @@ def bpf_leftovers():
     return Leftovers()
 
 
-def loaded_goscope_progs():
-    """IDs of BPF programs of goscope's that are loaded in the kernel right now."""
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True, check=True)
-    names = {"gc_start", "gc_end"}
-    return [p["id"] for p in json.loads(out.stdout or "[]") if p.get("name") in names]
-
-
 def attached_probes(pid):
     """Names of the BPF programs goscope process pid has attached as uprobes, one per probe
     (bpftool perf: the kernel's own list of perf-event attachments)."""

@@ -2,37 +2,36 @@
 import signal
 import time
 
-from conftest import (GO_MINORS, RINGBUF_256K, check_parity, loaded_goscope_progs, run_goscope,
-                      target_path, wait_for)
+from conftest import GO_MINORS, RINGBUF_256K, check_parity, held_by, run_goscope, target_path, wait_for
 
 NEWEST = GO_MINORS[-1]
 
 
-def test_sigterm_detaches_and_exits_zero(go_target, goscope):
+def test_sigterm_detaches_and_exits_zero(go_target, goscope, bpf_leftovers):
     t = go_target(target_path(NEWEST, "default"))
     g = goscope(["gctrace", t.pid])
     g.wait_lines(5, timeout=30)
-    assert loaded_goscope_progs(), "no goscope BPF program loaded while attached"
+    assert held_by(g.proc.pid), "no goscope BPF program held by this goscope while attached"
     assert g.finish(signal.SIGTERM) == 0, g.stderr()
     assert "detached" in g.stderr()
-    assert wait_for(lambda: loaded_goscope_progs() == [], 5), "BPF programs left after exit"
+    bpf_leftovers.assert_none(after="after SIGTERM")
     assert t.alive()
 
 
-def test_sigkill_leaves_target_running_and_uninstrumented(go_target, goscope):
+def test_sigkill_leaves_target_running_and_uninstrumented(go_target, goscope, bpf_leftovers):
     t = go_target(target_path(NEWEST, "default"))
     g = goscope(["gctrace", t.pid])
     g.wait_lines(5, timeout=30)
     g.proc.kill()
     g.proc.wait()
-    assert wait_for(lambda: loaded_goscope_progs() == [], 5), "BPF programs left after SIGKILL"
+    bpf_leftovers.assert_none(after="after SIGKILL")
     before = max(t.runtime_lines())
     time.sleep(1.0)
     assert t.alive(), "target died after goscope was killed"
     assert max(t.runtime_lines()) > before + 5, "the target's own gctrace stopped advancing"
 
 
-def test_target_exit_is_reported_and_ends_goscope(go_target, goscope):
+def test_target_exit_is_reported_and_ends_goscope(go_target, goscope, bpf_leftovers):
     t = go_target(target_path(NEWEST, "default"))
     g = goscope(["gctrace", t.pid])
     g.wait_lines(5, timeout=30)
@@ -41,7 +40,7 @@ def test_target_exit_is_reported_and_ends_goscope(go_target, goscope):
     rc = g.finish()
     assert rc == 0
     assert f"PID {t.pid} exited" in g.stderr()
-    assert loaded_goscope_progs() == []
+    bpf_leftovers.assert_none(after="after the target exited")
 
 
 def test_several_targets_prefix_each_line(go_target, goscope):
