@@ -246,20 +246,152 @@ def run_goscope(args, timeout=60, user=None):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
-def loaded_goscope_progs():
-    """IDs of BPF programs of goscope's that are loaded in the kernel right now."""
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True, check=True)
-    names = {"gc_start", "gc_end"}
-    return [p["id"] for p in json.loads(out.stdout or "[]") if p.get("name") in names]
+# ---- BPF programs: what this test run loaded, and what it left ----
+#
+# The kernel's list of BPF programs is the whole machine's: another goscope (an agent deployed on
+# it, a second test run) has programs of the same names loaded. A test judges only its own: the
+# programs loaded since it began that a process of this test run holds, or that nobody holds.
+
+# goscope's programs as bpftool names them: the kernel keeps 15 characters of a name, a bpftool
+# that reads the program's BTF shows it whole.
+GOSCOPE_PROGS = frozenset({"gc_start", "gc_end", "stw_stop", "stw_start", "g_create", "g_exit",
+                           "alloc_sample", "alloc_large", "alloc_large_mcache", "alloc_large_mca"})
+
+
+def bpftool_json(*args):
+    res = subprocess.run(["bpftool", "-j"] + [str(a) for a in args], capture_output=True, text=True,
+                         check=True)
+    return json.loads(res.stdout or "[]")
+
+
+def goscope_progs_loaded(names=GOSCOPE_PROGS):
+    """{id: holders bpftool names, or []} of the programs named like goscope's loaded right now,
+    whoever loaded them: never a leftover check alone (see Leftovers)."""
+    return {p["id"]: [(h["pid"], h.get("comm", "?")) for h in p.get("pids", [])]
+            for p in bpftool_json("prog", "show") if p.get("name") in names}
+
+
+def prog_holders(ids, known=None):
+    """{program id: [(pid, comm)]}: the processes with a descriptor on each of the programs ids, a
+    program's or a link's (/proc/PID/fdinfo), or a perf event it is attached with (bpftool perf).
+    bpftool itself, which opens every program while it lists them, is no holder."""
+    ids = set(ids)
+    out = {}
+
+    def add(prog, pid, comm):
+        if prog in ids and comm != "bpftool" and (pid, comm) not in out.get(prog, []):
+            out.setdefault(prog, []).append((pid, comm))
+
+    for prog, holders in (known or {}).items():
+        for pid, comm in holders:
+            add(prog, pid, comm)
+    if not ids:
+        return out
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(("anon_inode:bpf-prog",
+                                                                            "anon_inode:bpf_link")):
+                        continue
+                    with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                        prog = next((int(l.split()[1]) for l in f if l.startswith("prog_id:")), None)
+                except (OSError, IndexError, ValueError):
+                    continue
+                if prog in ids:
+                    add(prog, int(pid), process_name(int(pid)))
+        except OSError:
+            pass
+    for e in bpftool_json("perf", "list"):
+        if e.get("prog_id") in ids and "pid" in e:
+            add(e["prog_id"], e["pid"], process_name(e["pid"]))
+    return out
+
+
+def process_name(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
+def of_this_run(pid):
+    """Whether process pid descends from this pytest process (something a test started),
+    following the parent PIDs in /proc/PID/stat."""
+    me = os.getpid()
+    try:
+        while pid > 1:
+            if pid == me:
+                return True
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
+def held_by(pid, names=GOSCOPE_PROGS):
+    """IDs of goscope's programs that process pid holds: what that one goscope loaded."""
+    loaded = goscope_progs_loaded(names)
+    held = prog_holders(loaded, loaded)
+    return sorted(p for p, hs in held.items() if any(h == pid for h, _ in hs))
+
+
+def describe_holders(holders):
+    if not holders:
+        return "no process (nothing holds it, yet it stays loaded)"
+    return ", ".join(f"PID {pid} ({comm}{', of this test run' if of_this_run(pid) else ''})"
+                     for pid, comm in holders)
+
+
+class Leftovers:
+    """What a test left loaded. The goscope programs loaded when it is made (as the test starts)
+    are not the test's; of those loaded since, a leftover is one that a process of this test run
+    still holds (a goscope it started that has not ended) or that no process holds (a leak). A
+    program held by a process that is not of this run (another goscope on the machine) is none."""
+
+    def __init__(self, names=GOSCOPE_PROGS):
+        self.names = frozenset(names)
+        self.before = set(goscope_progs_loaded(self.names))
+
+    def progs(self):
+        """{id: [(pid, comm)] holding it} of the leftovers right now."""
+        loaded = goscope_progs_loaded(self.names)
+        new = {p: hs for p, hs in loaded.items() if p not in self.before}
+        if not new:
+            return {}
+        held = prog_holders(new, new)
+        return {p: held.get(p, []) for p in sorted(new)
+                if not held.get(p) or any(of_this_run(pid) for pid, _ in held[p])}
+
+    def message(self, left, after):
+        lines = [f"goscope BPF programs left loaded {after}: {sorted(left)}"]
+        lines += [f"  program {p} held by {describe_holders(hs)}" for p, hs in sorted(left.items())]
+        return "\n".join(lines)
+
+    def assert_none(self, timeout=5, after="after goscope ended"):
+        """Fails, naming each program and its holders, unless there is no leftover within timeout
+        seconds (the kernel frees a program some time after its last descriptor closes)."""
+        if wait_for(lambda: not self.progs(), timeout, step=0.1):
+            return
+        left = self.progs()
+        if left:
+            pytest.fail(self.message(left, f"{after} (waited {timeout}s)"))
+
+
+@pytest.fixture
+def bpf_leftovers():
+    """A Leftovers made as the test starts: bpf_leftovers.assert_none() checks that what the test
+    loaded is gone, whatever another goscope on the machine has loaded meanwhile."""
+    return Leftovers()
 
 
 def attached_probes(pid):
     """Names of the BPF programs goscope process pid has attached as uprobes, one per probe
     (bpftool perf: the kernel's own list of perf-event attachments)."""
-    out = subprocess.run(["bpftool", "-j", "perf", "list"], capture_output=True, text=True, check=True)
-    progs = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True, check=True)
-    names = {p["id"]: p.get("name", "?") for p in json.loads(progs.stdout or "[]")}
-    return sorted(names.get(a["prog_id"], "?") for a in json.loads(out.stdout or "[]")
+    names = {p["id"]: p.get("name", "?") for p in bpftool_json("prog", "show")}
+    return sorted(names.get(a["prog_id"], "?") for a in bpftool_json("perf", "list")
                   if a.get("pid") == pid and a.get("fd_type") == "uprobe")
 
 

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from conftest import BUILD, REPO, loaded_goscope_progs
+from conftest import BUILD, REPO
 
 
 def rows(report, heading):
@@ -18,7 +18,7 @@ def rows(report, heading):
             if line.startswith("|") and not line.startswith("|---")][1:]
 
 
-def test_perf_smoke(tmp_path):
+def test_perf_smoke(tmp_path, bpf_leftovers):
     out = tmp_path / "perf.md"
     res = subprocess.run([sys.executable, str(REPO / "bench" / "perf.py"), "--smoke",
                           "--build", str(BUILD), "--out", str(out)],
@@ -53,4 +53,4 @@ def test_perf_smoke(tmp_path):
     assert [int(r[0]) for r in foot] == [1, 3], foot
 
     # Every goscope the bench started has gone, and its programs with it.
-    assert loaded_goscope_progs() == []
+    bpf_leftovers.assert_none(after="after the bench")

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import loaded_goscope_progs, run_goscope
+from conftest import run_goscope
 
 COMMANDS = ["gctrace", "top", "ps", "stat", "schedtrace", "record", "serve", "metrics", "profile"]
 TAKES_INTERVAL = {"top", "stat", "schedtrace", "record", "serve"}
@@ -117,15 +117,13 @@ def cases(cmd):
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
-def test_bad_arguments(cmd):
-    # Programs of another goscope running meanwhile (a parallel test run) don't count.
-    before = set(loaded_goscope_progs())
+def test_bad_arguments(cmd, bpf_leftovers):
     tried = 0
     for args, word in cases(cmd):
         line = check(args, cmd)
         assert word in line, f"{args!r}: {word!r} not in {line!r}"
         tried += 1
-    assert not set(loaded_goscope_progs()) - before, "BPF programs left loaded"
+    bpf_leftovers.assert_none(after="after the bad command lines")
     assert not os.path.exists("/tmp/goscope-a.jsonl") and not os.path.exists("/tmp/goscope-b.jsonl")
     print(f"{cmd}: {tried} bad command lines")
 

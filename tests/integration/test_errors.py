@@ -6,13 +6,14 @@ import time
 
 import pytest
 
-from conftest import (GO_MINORS, GOSCOPE, check_parity, loaded_goscope_progs, run_goscope, target_path,
-                      wait_for)
+from conftest import GO_MINORS, GOSCOPE, check_parity, run_goscope, target_path, wait_for
 
 NOBODY = 65534
 
 
-def assert_one_line_error(res, code, *words):
+def assert_one_line_error(left, res, code, *words):
+    """res failed with exit code and one line naming words; nothing goscope loaded stays (left:
+    the test's bpf_leftovers)."""
     assert res.returncode == code, f"exit {res.returncode}, want {code}: {res.stderr!r}"
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1, f"want one line, got: {res.stderr!r}"
@@ -20,7 +21,7 @@ def assert_one_line_error(res, code, *words):
     for w in words:
         assert w in lines[0], f"{w!r} not in {lines[0]!r}"
     assert res.stdout == ""
-    assert loaded_goscope_progs() == [], "BPF programs left loaded"
+    left.assert_none(after="after the error")
 
 
 def relabel(src, old, new, dest):
@@ -44,23 +45,24 @@ def free_pid():
     raise AssertionError("no free PID")
 
 
-def test_no_such_pid():
-    assert_one_line_error(run_goscope(["gctrace", free_pid()]), 3, "no process")
+def test_no_such_pid(bpf_leftovers):
+    assert_one_line_error(bpf_leftovers, run_goscope(["gctrace", free_pid()]), 3, "no process")
 
 
-def test_not_a_go_program():
+def test_not_a_go_program(bpf_leftovers):
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
         time.sleep(0.1)
-        assert_one_line_error(run_goscope(["gctrace", sleeper.pid]), 4, "not a Go program", "sleep")
+        assert_one_line_error(bpf_leftovers, run_goscope(["gctrace", sleeper.pid]), 4, "not a Go program",
+                              "sleep")
     finally:
         sleeper.kill()
         sleeper.wait()
 
 
-def test_kernel_thread():
-    assert_one_line_error(run_goscope(["gctrace", 2]), 4, "kernel thread")
-    assert_one_line_error(run_goscope(["stat", 2]), 4, "kernel thread", "kthreadd")
+def test_kernel_thread(bpf_leftovers):
+    assert_one_line_error(bpf_leftovers, run_goscope(["gctrace", 2]), 4, "kernel thread")
+    assert_one_line_error(bpf_leftovers, run_goscope(["stat", 2]), 4, "kernel thread", "kthreadd")
 
 
 @pytest.fixture
@@ -78,42 +80,45 @@ def zombie():
 
 
 @pytest.mark.parametrize("cmd", ["stat", "gctrace"])
-def test_zombie(zombie, cmd):
-    assert_one_line_error(run_goscope([cmd, zombie]), 3, f"process {zombie} has exited (zombie)")
+def test_zombie(zombie, cmd, bpf_leftovers):
+    assert_one_line_error(bpf_leftovers, run_goscope([cmd, zombie]), 3,
+                          f"process {zombie} has exited (zombie)")
 
 
 @pytest.mark.parametrize("cmd", ["stat", "gctrace"])
-def test_pid_1(cmd):
+def test_pid_1(cmd, bpf_leftovers):
     # Whatever PID 1 is here: a sandbox's init whose executable even root may not read (the
     # ptrace rules refuse it), an init that is not Go, or a Go program, which stat reads.
     try:
         exe = os.readlink("/proc/1/exe")
     except PermissionError:
-        assert_one_line_error(run_goscope([cmd, 1]), 7, "no permission", "even as root")
+        assert_one_line_error(bpf_leftovers, run_goscope([cmd, 1]), 7, "no permission", "even as root")
         return
     res = run_goscope([cmd, 1])
     if res.returncode == 4:
-        assert_one_line_error(res, 4, "not a Go program", os.path.basename(exe.split(" (")[0]))
+        assert_one_line_error(bpf_leftovers, res, 4, "not a Go program",
+                              os.path.basename(exe.split(" (")[0]))
     elif cmd == "stat":
         assert res.returncode == 0 and res.stdout, f"PID 1 ({exe}): {res.stderr!r}"
     else:
         pytest.skip(f"PID 1 ({exe}) is a Go program; gctrace on it is tested like any other")
 
 
-def test_usage_errors():
-    assert_one_line_error(run_goscope(["gctrace", "12ab"]), 2, "not a process ID")
-    assert_one_line_error(run_goscope(["gctrace"]), 2, "needs at least one PID")
+def test_usage_errors(bpf_leftovers):
+    assert_one_line_error(bpf_leftovers, run_goscope(["gctrace", "12ab"]), 2, "not a process ID")
+    assert_one_line_error(bpf_leftovers, run_goscope(["gctrace"]), 2, "needs at least one PID")
     res = run_goscope(["frobnicate"])
     assert res.returncode == 2 and "unknown command" in res.stderr
 
 
-def test_unknown_future_release_without_dwarf_is_refused(tmp_path, go_target):
+def test_unknown_future_release_without_dwarf_is_refused(tmp_path, go_target, bpf_leftovers):
     # A stripped binary carries no struct layouts; goscope reads it with its built-in table for
     # that release. A release newer than every table must be refused, not read with a guess.
     minor = GO_MINORS[-1]
     future = relabel(target_path(minor, "stripped"), f"go1.{minor}", "go1.99", tmp_path / "churn-go1.99")
     t = go_target(future)
-    assert_one_line_error(run_goscope(["gctrace", t.pid]), 5, "go1.99", f"go1.{minor}.", "no DWARF")
+    assert_one_line_error(bpf_leftovers, run_goscope(["gctrace", t.pid]), 5, "go1.99", f"go1.{minor}.",
+                          "no DWARF")
     row = [line for line in run_goscope(["ps"]).stdout.splitlines() if line.split()[0] == str(t.pid)]
     assert row and row[0].endswith("no: stripped, Go release newer than goscope"), row
 
@@ -136,36 +141,37 @@ def test_binary_without_dwarf_but_with_symbols(tmp_path, go_target, goscope):
     assert len(check_parity(g.lines, t.runtime_lines())) >= 20
 
 
-def test_go_older_than_1_19(tmp_path, go_target):
+def test_go_older_than_1_19(tmp_path, go_target, bpf_leftovers):
     # No Debian package ships a Go older than 1.19, so take a 1.19 build and make its build info
     # say 1.18 (same length, same layout): the version gate must refuse it before anything else.
     old = relabel(target_path(19, "default"), "go1.19", "go1.18", tmp_path / "churn-go1.18")
     t = go_target(old)
-    assert_one_line_error(run_goscope(["gctrace", t.pid]), 5, "go1.18", "Go 1.19 and newer")
+    assert_one_line_error(bpf_leftovers, run_goscope(["gctrace", t.pid]), 5, "go1.18", "Go 1.19 and newer")
 
 
-def test_not_root_on_someone_elses_process(go_target):
+def test_not_root_on_someone_elses_process(go_target, bpf_leftovers):
     t = go_target(target_path(GO_MINORS[-1], "default"))
-    assert_one_line_error(run_goscope(["gctrace", t.pid], user=NOBODY), 7, "CAP_SYS_PTRACE", "root")
+    assert_one_line_error(bpf_leftovers, run_goscope(["gctrace", t.pid], user=NOBODY), 7, "CAP_SYS_PTRACE",
+                          "root")
 
 
-def test_not_root_on_own_process(go_target):
+def test_not_root_on_own_process(go_target, bpf_leftovers):
     # The executable is readable, so the failure comes from loading BPF without privileges.
     t = go_target(target_path(GO_MINORS[-1], "default"), user=NOBODY)
-    assert_one_line_error(run_goscope(["gctrace", t.pid], user=NOBODY), 7, "CAP_BPF", "CAP_PERFMON",
-                          "CAP_SYS_PTRACE", "root")
+    assert_one_line_error(bpf_leftovers, run_goscope(["gctrace", t.pid], user=NOBODY), 7, "CAP_BPF",
+                          "CAP_PERFMON", "CAP_SYS_PTRACE", "root")
 
 
 @pytest.mark.parametrize("drop,missing", [("-sys_admin,-bpf", "CAP_BPF"),
                                           ("-sys_admin,-perfmon", "CAP_PERFMON"),
                                           ("-sys_ptrace", "CAP_SYS_PTRACE")])
-def test_root_without_one_capability(drop, missing, go_target):
+def test_root_without_one_capability(drop, missing, go_target, bpf_leftovers):
     # Root whose bounding set lacks a capability (a container, a systemd unit's
     # CapabilityBoundingSet=): the message names exactly what is missing.
     t = go_target(target_path(GO_MINORS[-1], "default"))
     res = subprocess.run(["setpriv", f"--bounding-set={drop}", str(GOSCOPE), "gctrace", str(t.pid)],
                          capture_output=True, text=True, timeout=30)
-    assert_one_line_error(res, 7, "bounding set")
+    assert_one_line_error(bpf_leftovers, res, 7, "bounding set")
     named = re.search(r"missing (CAP_\w+(?:, CAP_\w+)*)", res.stderr)
     assert named and named.group(1) == missing, res.stderr
     assert "sudo" not in res.stderr, "it is root already"
@@ -177,11 +183,11 @@ def test_help_everywhere():
         assert res.returncode == 0 and "Usage: goscope" in res.stdout, args
 
 
-def test_kernel_without_uprobes(go_target):
+def test_kernel_without_uprobes(go_target, bpf_leftovers):
     # A kernel built without CONFIG_UPROBE_EVENTS has no uprobe PMU in sysfs, which is what goscope
     # checks. Hide it in a private mount namespace and run goscope there.
     t = go_target(target_path(GO_MINORS[-1], "default"))
     script = ("mount --make-rprivate / && mount -t tmpfs none /sys/bus/event_source/devices/uprobe && "
               f"exec {GOSCOPE} gctrace {t.pid}")
     res = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=30)
-    assert_one_line_error(res, 8, "uprobe support")
+    assert_one_line_error(bpf_leftovers, res, 8, "uprobe support")

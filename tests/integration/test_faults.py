@@ -17,7 +17,7 @@ import time
 import pytest
 
 from conftest import (BUILD, FORCED, GO_MINORS, GOSCOPE, MODES, SANITIZED, GCTRACE_RE, RACY_FORCED_MINORS,
-                      check_parity, loaded_goscope_progs, target_path, wait_for)
+                      bpftool_json, check_parity, of_this_run, target_path, wait_for)
 
 SOAK = os.environ.get("GOSCOPE_SOAK") == "1"
 NEWEST = GO_MINORS[-1]
@@ -52,81 +52,34 @@ def assert_unharmed(t, since=None):
     return len(numbers), worst
 
 
-@pytest.fixture(autouse=True)
-def _baseline():
-    """goscope programs loaded before the test (another goscope on a shared machine) don't count."""
-    global BEFORE
-    BEFORE = set(loaded_goscope_progs())
-    yield
+# The kernel frees a program after its last descriptor closes, and removes uprobes one at a time
+# (50 processes' worth after test_all_with_50_processes): how long a leftover check waits.
+LEFT_TIMEOUT = 20
 
 
-BEFORE = set()
-
-
-def prog_holders(ids):
-    """{program id: [(pid, comm)]}: the processes with a descriptor on each of the programs ids."""
-    ids = {str(i) for i in ids}
-    out = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                    prog = next((l.split()[1] for l in f if l.startswith("prog_id:")), None)
-                if prog in ids:
-                    comm = open(f"/proc/{pid}/comm").read().strip()
-                    out.setdefault(int(prog), []).append((int(pid), comm))
-        except (OSError, IndexError):
-            pass
-    return out
-
-
-def ours(pid):
-    """Whether pid descends from this test run (a goscope it started), not from another one."""
-    me = os.getpid()
-    try:
-        while pid > 1:
-            if pid == me:
-                return True
-            pid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return False
-
-
-def leftover_progs():
-    """goscope programs loaded since the test began that this run's goscopes (or nobody) still
-    hold. Those of another goscope on the machine (another test run, a user) don't count: the
-    tests ran in parallel once, and a `record` of the other run looked like a leak."""
-    new = set(loaded_goscope_progs()) - BEFORE
-    if not new:
-        return []
-    held = prog_holders(new)
-    return sorted(p for p in new if not held.get(p) or any(ours(pid) for pid, _ in held[p]))
-
-
-def assert_nothing_left(timeout=20):
-    """Every goscope program loaded during the test is gone (the kernel frees them once the last
-    descriptor closes); if not, say which process still holds them."""
-    if not wait_for(lambda: leftover_progs() == [], timeout):
-        left = leftover_progs()
-        held = prog_holders(left)
-        pytest.fail(f"goscope BPF programs {left} still loaded {timeout}s after goscope ended; "
-                    f"held by {held or 'no process (kernel references only)'}")
-
-
-def goscope_links():
-    """BPF links whose program is one of goscope's (loaded during the test)."""
-    progs = set(leftover_progs())
-    out = subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True, check=True)
-    return [ln for ln in json.loads(out.stdout or "[]") if ln.get("prog_id") in progs]
+def goscope_links(left):
+    """BPF links of the programs this test left loaded (left: its bpf_leftovers)."""
+    progs = set(left.progs())
+    return [ln for ln in bpftool_json("link", "show") if ln.get("prog_id") in progs]
 
 
 # ---- attach / SIGKILL ----
 
+def probed_by_others(pid):
+    """File offsets in pid's executable where a process that is not of this test run (a goscope
+    deployed on the machine, another test run) has a uprobe: its breakpoint is no leftover (nor
+    can one of ours at the same spot be told from it: the kernel puts one int3 there for both)."""
+    return {e["offset"] for e in bpftool_json("perf", "list")
+            if e.get("fd_type") == "uprobe" and e.get("filename") == f"/proc/{pid}/exe"
+            and not of_this_run(e["pid"])}
+
+
 def text_differences(pid):
-    """Addresses where the process's executable code in memory differs from its file."""
+    """Addresses where the process's executable code in memory differs from its file, but for the
+    breakpoints of another goscope's probes."""
     exe = os.readlink(f"/proc/{pid}/exe")
     data = open(exe, "rb").read()
+    others = probed_by_others(pid)
     out = []
     with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb") as mem:
         for line in maps:
@@ -139,7 +92,8 @@ def text_differences(pid):
             mem.seek(start)
             got = mem.read(len(want))
             if got != want:
-                out += [hex(start + i) for i in range(len(want)) if got[i] != want[i]]
+                out += [hex(start + i) for i in range(len(want))
+                        if got[i] != want[i] and off + i not in others]
     return out
 
 
@@ -148,7 +102,7 @@ CYCLE_TARGETS = [(minor, MODES[i % len(MODES)]) for i, minor in enumerate(GO_MIN
 
 
 @pytest.mark.parametrize("minor,mode", CYCLE_TARGETS)
-def test_attach_sigkill_cycles(minor, mode, go_target, tmp_path):
+def test_attach_sigkill_cycles(minor, mode, go_target, tmp_path, bpf_leftovers):
     # goscope is killed at a random moment: while opening the binary, loading BPF, attaching,
     # or while events flow. The GC-heavy target must not notice.
     cycles = 200 if SOAK else 25
@@ -164,8 +118,8 @@ def test_attach_sigkill_cycles(minor, mode, go_target, tmp_path):
         g.kill()
         g.wait()
         assert t.alive(), f"target died after cycle {i}"
-    assert_nothing_left()
-    assert goscope_links() == []
+    bpf_leftovers.assert_none(timeout=LEFT_TIMEOUT)
+    assert goscope_links(bpf_leftovers) == []
     # No breakpoint left behind: the target's code in memory is its executable's, byte for byte
     # (the kernel logs "failed to unregister, leaking uprobe" when a SIGKILL lands during the
     # detach; what it leaks is its own bookkeeping, never an int3 in the target).
@@ -196,7 +150,7 @@ def killed_tail(lines, runtime, prefix=""):
     return lines, runtime
 
 
-def test_target_killed(go_target, goscope):
+def test_target_killed(go_target, goscope, bpf_leftovers):
     t = go_target(target_path(NEWEST, "default"))
     g = goscope(["gctrace", t.pid])
     g.wait_lines(5, timeout=30)
@@ -207,10 +161,10 @@ def test_target_killed(go_target, goscope):
     assert f"PID {t.pid} exited" in g.stderr()
     lines, runtime = killed_tail(g.lines, t.runtime_lines())
     check_parity(lines, runtime)
-    assert_nothing_left()
+    bpf_leftovers.assert_none(timeout=LEFT_TIMEOUT)
 
 
-def test_target_exits_normally(go_target, goscope):
+def test_target_exits_normally(go_target, goscope, bpf_leftovers):
     env = dict(os.environ, GODEBUG="gctrace=1")
     p = subprocess.Popen([str(target_path(NEWEST, "pie")), "-duration", "3s"], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, env=env)
@@ -220,7 +174,7 @@ def test_target_exits_normally(go_target, goscope):
     assert g.proc.wait(timeout=10) == 0
     g.finish()
     assert f"PID {p.pid} exited" in g.stderr() and len(g.lines) > 0
-    assert_nothing_left()
+    bpf_leftovers.assert_none(timeout=LEFT_TIMEOUT)
 
 
 def runtime_lines_before_exec(t):
@@ -239,7 +193,7 @@ def runtime_lines_before_exec(t):
 
 
 @pytest.mark.parametrize("cmd", ["gctrace", "schedtrace"])
-def test_target_execs_itself(cmd, go_target, goscope):
+def test_target_execs_itself(cmd, go_target, goscope, bpf_leftovers):
     # The hardest exec: the same non-PIE file again, so every address goscope knows is valid in
     # the new program too, and the uprobes (on that file) keep firing. Nothing the new program
     # does may pass for the old one's.
@@ -259,7 +213,7 @@ def test_target_execs_itself(cmd, go_target, goscope):
         old = runtime_lines_before_exec(t)
         check_parity(g.lines, old)
         assert max(int(line.split()[1]) for line in g.lines) <= max(old)
-    assert_nothing_left()
+    bpf_leftovers.assert_none(timeout=LEFT_TIMEOUT)
 
 
 def test_record_all_sees_exec_as_exit_and_new_program(go_target, goscope, tmp_path):
@@ -300,7 +254,7 @@ def spawn_with_pid(pid, argv, **kw):
 
 
 @pytest.mark.parametrize("cmd", ["gctrace", "schedtrace"])
-def test_pid_reused_by_another_go_program(cmd, go_target, goscope, tmp_path):
+def test_pid_reused_by_another_go_program(cmd, go_target, goscope, tmp_path, bpf_leftovers):
     # The old process dies; a Go program of another release takes its PID while goscope runs.
     # goscope must say the old one exited and never read the new one as the old.
     a = go_target(target_path(NEWEST, "default"))
@@ -333,7 +287,7 @@ def test_pid_reused_by_another_go_program(cmd, go_target, goscope, tmp_path):
     finally:
         b.kill()
         b.wait()
-    assert_nothing_left()
+    bpf_leftovers.assert_none(timeout=LEFT_TIMEOUT)
 
 
 # ---- ring buffer overflow, counted exactly ----
@@ -405,7 +359,7 @@ def test_ring_buffer_overflow_counted_exactly(minor, go_target, goscope, tmp_pat
 
 # ---- many targets, many goscopes ----
 
-def test_all_with_50_processes(goscope, tmp_path):
+def test_all_with_50_processes(goscope, tmp_path, bpf_leftovers):
     n = 50
     procs = []
     env = dict(os.environ, GODEBUG="gctrace=1", GOMAXPROCS="1")
@@ -442,11 +396,11 @@ def test_all_with_50_processes(goscope, tmp_path):
         for p in procs:
             p.kill()
             p.wait()
-    assert_nothing_left()
+    bpf_leftovers.assert_none(timeout=LEFT_TIMEOUT)
     figure("all_50_processes", processes=n, records=len(rs))
 
 
-def test_several_goscopes_on_one_target(go_target, goscope, tmp_path):
+def test_several_goscopes_on_one_target(go_target, goscope, tmp_path, bpf_leftovers):
     t = go_target(target_path(NEWEST, "pie"))
     time.sleep(0.5)
     gs = [goscope(["gctrace", t.pid]) for _ in range(3)]
@@ -463,7 +417,7 @@ def test_several_goscopes_on_one_target(go_target, goscope, tmp_path):
         assert len(check_parity(g.lines, runtime)) >= 40
     gc = [r for r in recs(out) if r["kind"] == "gc"]
     assert gc and all(runtime[r["num"]] == r["line"] for r in gc if r["num"] in runtime)
-    assert_nothing_left()
+    bpf_leftovers.assert_none(timeout=LEFT_TIMEOUT)
 
 
 # ---- signals ----
@@ -480,7 +434,7 @@ COMMANDS = {
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 @pytest.mark.parametrize("cmd", sorted(COMMANDS))
-def test_signals_stop_cleanly(cmd, sig, go_target, goscope):
+def test_signals_stop_cleanly(cmd, sig, go_target, goscope, bpf_leftovers):
     t = go_target(target_path(NEWEST, "default"))
     g = goscope(COMMANDS[cmd](t.pid))
     time.sleep(1.5)
@@ -488,13 +442,13 @@ def test_signals_stop_cleanly(cmd, sig, go_target, goscope):
     rc = g.finish(sig)
     assert rc == 0, f"{cmd}: exit {rc} on {sig.name}: {g.stderr()}"
     assert "Traceback" not in g.stderr() and "error" not in g.stderr().lower(), g.stderr()
-    assert_nothing_left()
+    bpf_leftovers.assert_none(timeout=LEFT_TIMEOUT)
     assert t.alive()
 
 
 @pytest.mark.parametrize("args", [["gctrace"], ["schedtrace", "-i", "100ms"], ["record", "-i", "100ms"],
                                   ["ps"], ["metrics"], ["profile", "--allocs", "-d", "1s"]])
-def test_closed_pipe_ends_quietly(args, go_target):
+def test_closed_pipe_ends_quietly(args, go_target, bpf_leftovers):
     # goscope gctrace PID | head -1
     t = go_target(target_path(NEWEST, "default"))
     full = args + ([t.pid] if args[0] not in ("ps", "metrics") else [])
@@ -504,7 +458,7 @@ def test_closed_pipe_ends_quietly(args, go_target):
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, f"{args}: exit {res.returncode}: {res.stderr}"
     assert "error" not in res.stderr.lower() and "Broken pipe" not in res.stderr, res.stderr
-    assert_nothing_left()
+    bpf_leftovers.assert_none(timeout=LEFT_TIMEOUT)
 
 
 # ---- memory over a long run ----

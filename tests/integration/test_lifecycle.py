@@ -1,38 +1,42 @@
 """Attach, detach, exit and crash behaviour: the target is never harmed and nothing stays loaded."""
+import os
 import signal
+import subprocess
 import time
 
-from conftest import (GO_MINORS, RINGBUF_256K, check_parity, loaded_goscope_progs, run_goscope,
-                      target_path, wait_for)
+import pytest
+
+from conftest import (GO_MINORS, GOSCOPE, RINGBUF_256K, check_parity, held_by, of_this_run,
+                      run_goscope, target_path, wait_for)
 
 NEWEST = GO_MINORS[-1]
 
 
-def test_sigterm_detaches_and_exits_zero(go_target, goscope):
+def test_sigterm_detaches_and_exits_zero(go_target, goscope, bpf_leftovers):
     t = go_target(target_path(NEWEST, "default"))
     g = goscope(["gctrace", t.pid])
     g.wait_lines(5, timeout=30)
-    assert loaded_goscope_progs(), "no goscope BPF program loaded while attached"
+    assert held_by(g.proc.pid), "no goscope BPF program held by this goscope while attached"
     assert g.finish(signal.SIGTERM) == 0, g.stderr()
     assert "detached" in g.stderr()
-    assert wait_for(lambda: loaded_goscope_progs() == [], 5), "BPF programs left after exit"
+    bpf_leftovers.assert_none(after="after SIGTERM")
     assert t.alive()
 
 
-def test_sigkill_leaves_target_running_and_uninstrumented(go_target, goscope):
+def test_sigkill_leaves_target_running_and_uninstrumented(go_target, goscope, bpf_leftovers):
     t = go_target(target_path(NEWEST, "default"))
     g = goscope(["gctrace", t.pid])
     g.wait_lines(5, timeout=30)
     g.proc.kill()
     g.proc.wait()
-    assert wait_for(lambda: loaded_goscope_progs() == [], 5), "BPF programs left after SIGKILL"
+    bpf_leftovers.assert_none(after="after SIGKILL")
     before = max(t.runtime_lines())
     time.sleep(1.0)
     assert t.alive(), "target died after goscope was killed"
     assert max(t.runtime_lines()) > before + 5, "the target's own gctrace stopped advancing"
 
 
-def test_target_exit_is_reported_and_ends_goscope(go_target, goscope):
+def test_target_exit_is_reported_and_ends_goscope(go_target, goscope, bpf_leftovers):
     t = go_target(target_path(NEWEST, "default"))
     g = goscope(["gctrace", t.pid])
     g.wait_lines(5, timeout=30)
@@ -41,7 +45,53 @@ def test_target_exit_is_reported_and_ends_goscope(go_target, goscope):
     rc = g.finish()
     assert rc == 0
     assert f"PID {t.pid} exited" in g.stderr()
-    assert loaded_goscope_progs() == []
+    bpf_leftovers.assert_none(after="after the target exited")
+
+
+def outsider_goscope(pid):
+    """A goscope gctrace on pid that is not of this test run (its parent exits at once, so it is
+    nobody's child here): the programs of another goscope on the machine. Returns its PID."""
+    sh = subprocess.run(["sh", "-c", f"{GOSCOPE} gctrace {pid} >/dev/null 2>&1 </dev/null & echo $!"],
+                        capture_output=True, text=True, check=True)
+    return int(sh.stdout)
+
+
+def test_leftover_check_tells_ours_from_another_goscopes(go_target, goscope, bpf_leftovers):
+    # The check the other tests rely on (conftest.Leftovers): the programs of a goscope of this
+    # run that has not ended are leftovers, named with their holder; those of another goscope
+    # (a deployed agent, another test run) loaded meanwhile are not; once ours is gone, none is.
+    t = go_target(target_path(NEWEST, "default"))
+    other = outsider_goscope(t.pid)
+    try:
+        assert not of_this_run(other)
+        assert wait_for(lambda: len(held_by(other)) > 0, 20), "the outsider goscope loaded nothing"
+        theirs = set(held_by(other))
+        g = goscope(["gctrace", t.pid])
+        g.wait_lines(3, timeout=30)
+        g.send(signal.SIGSTOP)              # attached, holding its programs, and going nowhere
+        ours = set(held_by(g.proc.pid))
+        assert ours and not ours & theirs, (ours, theirs)
+        left = bpf_leftovers.progs()
+        assert ours <= set(left), f"leftovers {sorted(left)}, but our stopped goscope holds {sorted(ours)}"
+        assert not theirs & set(left), f"the outsider's {sorted(theirs & set(left))} counted as ours"
+        assert all((g.proc.pid, "goscope") in left[p] for p in ours), left
+        # (Anything else is a program another goscope closed a moment ago, not yet freed: no holder.)
+        assert all(not left[p] for p in set(left) - ours), left
+        with pytest.raises(pytest.fail.Exception) as failed:
+            bpf_leftovers.assert_none(timeout=1, after="while stopped")
+        msg = str(failed.value)
+        assert all(f"program {p} held by PID {g.proc.pid} (goscope, of this test run)" in msg
+                   for p in ours), msg
+        g.proc.kill()                       # SIGKILL ends a stopped process too
+        g.proc.wait()
+        bpf_leftovers.assert_none(after="after SIGKILL")
+        assert theirs <= set(held_by(other)), "the outsider's programs went away with ours"
+    finally:
+        try:
+            os.kill(other, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert t.alive()
 
 
 def test_several_targets_prefix_each_line(go_target, goscope):

@@ -9,7 +9,6 @@ compared with goscope's earlier output.
 About 2.5 minutes: every Go release of the matrix for the goroutine table and the allocation
 table and profile, a few for the rest, one after the other.
 """
-import json
 import os
 import re
 import subprocess
@@ -18,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, GO_MINORS, GOSCOPE, factory, kill_if_running, run_goscope, wait_for
+from conftest import (BUILD, GO_MINORS, GOSCOPE, bpftool_json, factory, kill_if_running, run_goscope,
+                      wait_for)
 from lifecycle import SRC, at, site
 
 NEWEST = GO_MINORS[-1]
@@ -28,9 +28,6 @@ BREAKER_MINORS = [NEWEST, 19]
 LARGE = 1 << 20                 # main.allocLarge's slice
 RUNTIME_TAG = " (runtime)"
 UNITS = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
-# bpftool shows at most 15 characters of a program's name.
-OPTIN_PROGS = {"g_create", "g_exit", "alloc_sample", "alloc_large", "alloc_large_mca"}
-GOSCOPE_PROGS = OPTIN_PROGS | {"gc_start", "gc_end", "stw_stop", "stw_start"}
 
 
 # ---- goscope profile ----
@@ -184,21 +181,12 @@ def pprof_top(text):
 
 # ---- BPF leftovers ----
 
-def bpf_json(*args):
-    res = subprocess.run(["bpftool", "-j"] + list(args), capture_output=True, text=True, check=True)
-    return json.loads(res.stdout or "[]")
-
-
-def attached_to(pid):
-    """goscope's probes on this process: {BPF program id: name} of uprobes on /proc/PID/exe."""
-    names = {p["id"]: p.get("name") for p in bpf_json("prog", "show")}
-    return {e["prog_id"]: names.get(e["prog_id"]) for e in bpf_json("perf", "list")
-            if e.get("filename") == f"/proc/{pid}/exe"}
-
-
-def loaded(ids):
-    present = {p["id"] for p in bpf_json("prog", "show")}
-    return sorted(set(ids) & present)
+def attached_to(pid, by):
+    """The probes goscope process by has on process pid: {BPF program id: name} of the uprobes on
+    /proc/PID/exe that by holds (another goscope on the machine may probe pid too)."""
+    names = {p["id"]: p.get("name") for p in bpftool_json("prog", "show")}
+    return {e["prog_id"]: names.get(e["prog_id"]) for e in bpftool_json("perf", "list")
+            if e.get("filename") == f"/proc/{pid}/exe" and e.get("pid") == by}
 
 
 # ---- 1, 2: goroutines by creation site ----
@@ -412,13 +400,13 @@ def test_alloc_fallback_without_memprofile(minor, lifecycle, profile):
 # ---- 5: the circuit breaker ----
 
 @pytest.mark.parametrize("minor", BREAKER_MINORS)
-def test_circuit_breaker(minor, lifecycle, profile):
+def test_circuit_breaker(minor, lifecycle, profile, bpf_leftovers):
     t = lifecycle(minor)
     base = float(t.do("churn 1")["per_sec"])        # unprobed
     p = profile("--goroutines", "-d", "4s", t.pid)  # the default budget: 1% of a CPU
     p.wait_stderr(f"PID {t.pid}: goroutine probes attached")
     p.wait_profiling(t.pid)
-    probes = attached_to(t.pid)
+    probes = attached_to(t.pid, p.proc.pid)
     assert {"g_create", "g_exit"} <= set(probes.values()), probes
     t.send("churn 5")
     started = time.monotonic()
@@ -426,7 +414,7 @@ def test_circuit_breaker(minor, lifecycle, profile):
     assert time.monotonic() - started < 3
     # While goscope still runs: the goroutine probes are off the process, the GC probes stay.
     assert p.proc.poll() is None
-    now = set(attached_to(t.pid).values())
+    now = set(attached_to(t.pid, p.proc.pid).values())
     assert not now & {"g_create", "g_exit"}, now
     assert "gc_end" in now, now
     assert p.wait() == 0, p.stderr()
@@ -439,9 +427,11 @@ def test_circuit_breaker(minor, lifecycle, profile):
     # Probed for a fraction of a second only: the churn kept most of its unprobed speed.
     assert rate >= 0.3 * base, (rate, base)
     assert t.proc.poll() is None
-    # Nothing of goscope's is left on the process or in the kernel.
-    assert attached_to(t.pid) == {}
-    assert wait_for(lambda: loaded(probes) == [], 5), loaded(probes)
+    # Nothing of this goscope's is left on the process or in the kernel, the opt-in probes' programs
+    # (those the breaker detached) included.
+    gone = [e for e in bpftool_json("perf", "list") if e.get("prog_id") in probes]
+    assert gone == [], gone
+    bpf_leftovers.assert_none(after="after goscope profile ended")
 
 
 # ---- 7: bad input ----

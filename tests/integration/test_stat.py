@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import (COUNTS, GO_MINORS, loaded_goscope_progs, run_goscope, target_path,
+from conftest import (COUNTS, GO_MINORS, attached_probes, run_goscope, target_path,
                       wait_for)
 
 # Values the runtime holds still in a quiescent process: compared exactly.
@@ -229,8 +229,8 @@ def test_gc_pauses_add_up_to_the_runtimes_pause_ns(minor, go_target):
 def test_other_stop_the_world_pauses_are_named(minor, quiescent, goscope):
     q = quiescent(minor)
     g = goscope(["stat", "--json", "-i", "3s", q.pid])
-    # Stop the world only once the probes are in (attaching takes a moment on a loaded machine).
-    assert wait_for(lambda: loaded_goscope_progs() != [], 10)
+    # Stop the world only once its probes are in (attaching takes a moment on a loaded machine).
+    assert wait_for(lambda: attached_probes(g.proc.pid) != [], 10), g.stderr()
     time.sleep(0.5)
     q.snapshot()  # ReadMemStats stops the world
     assert g.proc.wait(timeout=10) == 0
