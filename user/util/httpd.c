@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include "util/clock.h"
 #include "util/httpd.h"
 
 #define MAX_CONNS	64
@@ -61,10 +62,7 @@ static const char index_page[] =
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_mono_ns() / 1000000;
 }
 
 /* ---- the listening socket ---- */
