@@ -25,33 +25,46 @@
 /* ---- decoding ---- */
 
 /*
- * The end from .gopclntab is the next function's entry, so the walk also covers the INT3 padding
- * after the code, which decodes.
+ * fn's code, copied from the file into *buf, which the caller frees. The end from .gopclntab is
+ * the next function's entry, so the code includes the INT3 padding after it, which decodes.
  */
+static int read_func(const struct gobin *b, const char *fn, uint64_t *entry, size_t *len,
+		     unsigned char **buf)
+{
+	uint64_t end;
+
+	if (gobin__func(b, fn, entry, &end))
+		return -ENOENT;
+	if (end <= *entry || end - *entry > MAX_FUNC_BYTES)
+		return -EILSEQ;
+	*len = end - *entry;
+	*buf = malloc(*len);
+	if (!*buf)
+		return -ENOMEM;
+	if (gobin_read_vaddr(b, *entry, *buf, *len)) {
+		free(*buf);
+		*buf = NULL;
+		return -EILSEQ;
+	}
+	return 0;
+}
+
 int gobin_walk_insns(const struct gobin *b, const char *fn, bool detail, gobin_insn_cb cb,
 		     void *arg, uint64_t *entry_out)
 {
-	uint64_t entry, end, addr;
+	uint64_t entry, addr;
 	const uint8_t *p;
 	unsigned char *buf;
 	cs_insn *insn;
 	size_t left;
 	csh cs;
-	int rc = 0;
+	int rc;
 
-	if (gobin__func(b, fn, &entry, &end))
-		return -ENOENT;
-	if (end <= entry || end - entry > MAX_FUNC_BYTES)
-		return -EILSEQ;
+	rc = read_func(b, fn, &entry, &left, &buf);
+	if (rc)
+		return rc;
 	if (entry_out)
 		*entry_out = entry;
-	buf = malloc(end - entry);
-	if (!buf)
-		return -ENOMEM;
-	if (gobin_read_vaddr(b, entry, buf, end - entry)) {
-		free(buf);
-		return -EILSEQ;
-	}
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
 		free(buf);
 		return -ENOMEM;
@@ -64,7 +77,6 @@ int gobin_walk_insns(const struct gobin *b, const char *fn, bool detail, gobin_i
 		goto out;
 	}
 	p = buf;
-	left = end - entry;
 	addr = entry;
 	while (left) {
 		/* An instruction that does not decode, or runs past the end, fails the walk. */

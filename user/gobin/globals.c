@@ -184,21 +184,57 @@ static bool rip_target(const cs_insn *insn, uint64_t *target, unsigned int *widt
 	return false;
 }
 
+/* A CMP reg, imm: the bounds check a table index may be under. Remembers its immediate. */
+static bool note_cmp(struct pick_state *st, const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+
+	if (insn->id != X86_INS_CMP || x->op_count != 2 || x->operands[0].type != X86_OP_REG ||
+	    x->operands[1].type != X86_OP_IMM)
+		return false;
+	st->have_cmp = true;
+	st->cmp_age = 0;
+	st->cmp_imm = (uint64_t)x->operands[1].imm;
+	return true;
+}
+
+/* Whether the row counts this operand: its kind, its width, the global's sections. */
+static bool counts(const struct pick_state *st, const cs_insn *insn, uint64_t target,
+		   unsigned int width)
+{
+	bool lea = insn->id == X86_INS_LEA;
+
+	if ((st->r->kind == REF_LEA && !lea) || (st->r->kind == REF_MEM && lea))
+		return false;
+	if (st->r->width && width != st->r->width)
+		return false;
+	return (sec_of(st->g, target, 1) & st->secs) != 0;
+}
+
+/* Anchored rows: move target to the end; the least recently used falls off a full list. */
+static void use_recent(struct pick_state *st, uint64_t target)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nseen; i++)
+		if (st->seen[i] == target)
+			break;
+	if (i == st->nseen && st->nseen == MAX_NTH + 1)
+		i = 0;
+	else if (i == st->nseen)
+		st->nseen++;
+	memmove(&st->seen[i], &st->seen[i + 1], (st->nseen - 1 - i) * sizeof(st->seen[0]));
+	st->seen[st->nseen - 1] = target;
+}
+
 static int pick_cb(const cs_insn *insn, void *arg)
 {
 	struct pick_state *st = arg;
-	const cs_x86 *x = &insn->detail->x86;
 	unsigned int i, width;
 	uint64_t target;
-	bool lea;
 
-	if (insn->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
-	    x->operands[1].type == X86_OP_IMM) {
-		st->have_cmp = true;
-		st->cmp_age = 0;
-		st->cmp_imm = (uint64_t)x->operands[1].imm;
+	if (note_cmp(st, insn))
 		return 0;
-	}
 	st->cmp_age++;
 	if (!rip_target(insn, &target, &width))
 		return 0;
@@ -206,28 +242,15 @@ static int pick_cb(const cs_insn *insn, void *arg)
 		st->anchored = true;
 		return 1;
 	}
-	lea = insn->id == X86_INS_LEA;
-	if ((st->r->kind == REF_LEA && !lea) || (st->r->kind == REF_MEM && lea))
+	if (!counts(st, insn, target, width))
 		return 0;
-	if (st->r->width && width != st->r->width)
-		return 0;
-	if (!(sec_of(st->g, target, 1) & st->secs))
-		return 0;
-	for (i = 0; i < st->nseen; i++)
-		if (st->seen[i] == target)
-			break;
 	if (st->r->anchor) {
-		/* Move target to the end; the least recently used falls off a full list. */
-		if (i == st->nseen && st->nseen == MAX_NTH + 1)
-			i = 0;
-		else if (i == st->nseen)
-			st->nseen++;
-		memmove(&st->seen[i], &st->seen[i + 1], (st->nseen - 1 - i) * sizeof(st->seen[0]));
-		st->seen[st->nseen - 1] = target;
+		use_recent(st, target);
 		return 0;
 	}
-	if (i < st->nseen)
-		return 0;
+	for (i = 0; i < st->nseen; i++)
+		if (st->seen[i] == target)
+			return 0;
 	st->seen[st->nseen++] = target;
 	if (st->nseen <= st->r->nth)
 		return 0;
