@@ -95,8 +95,8 @@ const struct gobin_recipe gobin_recipes[] = {
 	 * schedinit. One function, so two ways to count in it that must agree: back from the first
 	 * operand of MemProfileRate to the nearest bool, and forward among the bools it reads
 	 * (internal/cpu feature flags, secureMode, ...). The flag's section is the linker's choice
-	 * (see globals[] in globals.c); the rows look in all three, where the other bools have fixed
-	 * places.
+	 * (see globals[] in globals.c); the rows look in all three, where the other bools have
+	 * fixed places.
 	 */
 	{ "runtime.disableMemoryProfiling", 0, 19, "runtime.init", REF_MEM, 0, 0, false, 1,
 	  "runtime.MemProfileRate" },

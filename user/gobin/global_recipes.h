@@ -40,7 +40,7 @@ struct gobin_recipe {
 	int64_t off;
 	bool bound;
 	unsigned int width;		/* bytes the operand accesses; 0: any */
-	const char *anchor;		/* count back from this global's first operand; NULL: forward */
+	const char *anchor;		/* count back from this global's operand; NULL: forward */
 };
 
 #define MAX_NTH			12
