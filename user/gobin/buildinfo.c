@@ -5,6 +5,7 @@
  * varint-length-prefixed strings: the version and the module info. Older binaries store two
  * pointers to Go string headers instead; those are followed through the file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,20 +53,27 @@ static size_t uvarint(const unsigned char *p, size_t avail, uint64_t *out)
 	return 0;
 }
 
-/* Read a Go string {ptr, len} stored at vaddr (pre-1.18 layout). Caller frees. */
-static char *read_go_string(const struct gobin *b, uint64_t vaddr)
+/*
+ * Read a Go string {ptr, len} stored at vaddr (pre-1.18 layout) into *out, which the caller frees.
+ * Returns 0, -EIO when the file does not hold it, or -ENOMEM.
+ */
+static int read_go_string(const struct gobin *b, uint64_t vaddr, char **out)
 {
 	uint64_t hdr[2];
 	char *s;
 
+	*out = NULL;
 	if (gobin_read_vaddr(b, vaddr, hdr, sizeof(hdr)) || hdr[1] > (1 << 20))
-		return NULL;
+		return -EIO;
 	s = calloc(1, hdr[1] + 1);
-	if (s && gobin_read_vaddr(b, hdr[0], s, hdr[1])) {
+	if (!s)
+		return -ENOMEM;
+	if (gobin_read_vaddr(b, hdr[0], s, hdr[1])) {
 		free(s);
-		return NULL;
+		return -EIO;
 	}
-	return s;
+	*out = s;
+	return 0;
 }
 
 /*
@@ -108,23 +116,28 @@ static char *unquote(const char *s, size_t len)
 	return out;
 }
 
+/* Returns 0, or -1 when out of memory; b->settings then holds only complete entries. */
 static int add_setting(struct gobin *b, const char *k, size_t klen, const char *v, size_t vlen)
 {
 	struct gobin_setting *ns = realloc(b->settings, (b->nsettings + 1) * sizeof(*ns));
+	char *key, *value;
 
 	if (!ns)
 		return -1;
 	b->settings = ns;
-	ns[b->nsettings].key = unquote(k, klen);
-	ns[b->nsettings].value = unquote(v, vlen);
-	if (!ns[b->nsettings].key || !ns[b->nsettings].value)
+	key = unquote(k, klen);
+	value = unquote(v, vlen);
+	if (!key || !value) {
+		free(key);
+		free(value);
 		return -1;
-	b->nsettings++;
+	}
+	ns[b->nsettings++] = (struct gobin_setting){ key, value };
 	return 0;
 }
 
 /* Module info lines look like "build\tKEY=VALUE"; keep the build settings. */
-static int parse_modinfo(struct gobin *b, const char *mod, size_t len)
+static int parse_modinfo(struct gobin *b, const char *mod, size_t len, struct gs_err *err)
 {
 	const char *p = mod, *end = mod + len;
 
@@ -136,10 +149,13 @@ static int parse_modinfo(struct gobin *b, const char *mod, size_t len)
 			const char *kv = p + 6;
 			const char *eq = memchr(kv, '=', (size_t)(eol - kv));
 
-			if (eq && add_setting(b, kv, (size_t)(eq - kv), eq + 1, (size_t)(eol - eq - 1)))
-				return -1;
+			if (eq && add_setting(b, kv, (size_t)(eq - kv), eq + 1,
+					      (size_t)(eol - eq - 1)))
+				return gs_fail(err, GS_EXIT_ERROR, "out of memory");
 		}
-		p = eol + 1;
+		if (!nl)
+			break;
+		p = nl + 1;
 	}
 	return 0;
 }
@@ -161,29 +177,37 @@ static int parse_inline(struct gobin *b, const unsigned char *d, size_t size, st
 	/* len is any 64-bit value: compare it with what is left, never add it to an offset. */
 	if (!n || len > size - pos - n)
 		return 0;	/* no module info: settings unknown, version is enough */
-	return parse_modinfo(b, (const char *)d + pos + n, len);
+	return parse_modinfo(b, (const char *)d + pos + n, len, err);
 }
 
-static int parse_pointers(struct gobin *b, const unsigned char *d, size_t size, struct gs_err *err)
+static int parse_pointers(struct gobin *b, const unsigned char *d, size_t size,
+			  struct gs_err *err)
 {
 	uint64_t vptr, mptr;
 	char *vers, *mod;
+	int ret;
 
 	if (d[14] != 8 || size < 16 + 16)
-		return gs_fail(err, GS_EXIT_NOT_GO, "unsupported Go build info (pointer size %u)", d[14]);
+		return gs_fail(err, GS_EXIT_NOT_GO, "unsupported Go build info (pointer size %u)",
+			       d[14]);
 	memcpy(&vptr, d + 16, 8);
 	memcpy(&mptr, d + 24, 8);
-	vers = read_go_string(b, vptr);
-	if (!vers)
+	ret = read_go_string(b, vptr, &vers);
+	if (ret == -ENOMEM)
+		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
+	if (ret)
 		return gs_fail(err, GS_EXIT_NOT_GO, "corrupt Go build info (version pointer)");
 	go_version_parse(vers, &b->version);
 	free(vers);
-	mod = read_go_string(b, mptr);
-	if (mod) {
-		parse_modinfo(b, mod, strlen(mod));
-		free(mod);
-	}
-	return 0;
+	ret = read_go_string(b, mptr, &mod);
+	if (ret == -ENOMEM)
+		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
+	/* As in the inline layout, no module info leaves the settings unknown. */
+	if (ret)
+		return 0;
+	ret = parse_modinfo(b, mod, strlen(mod), err);
+	free(mod);
+	return ret;
 }
 
 int gobin_buildinfo_read(struct gobin *b, struct gs_err *err)
@@ -194,9 +218,11 @@ int gobin_buildinfo_read(struct gobin *b, struct gs_err *err)
 
 	if (!data || !data->d_buf || data->d_size < BUILDINFO_HDR_LEN ||
 	    memcmp(data->d_buf, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN)) {
-		if (gobin_section(b, ".gopclntab", NULL) || gobin__sym(b, "runtime.buildVersion", NULL, NULL) == 0)
+		if (gobin_section(b, ".gopclntab", NULL) ||
+		    gobin__sym(b, "runtime.buildVersion", NULL, NULL) == 0)
 			return gs_fail(err, GS_EXIT_GO_VERSION,
-				       "Go binary without build info (Go older than 1.13); goscope supports Go 1.19 and newer");
+				       "Go binary without build info (Go older than 1.13); "
+				       "goscope supports Go 1.19 and newer");
 		return gs_fail(err, GS_EXIT_NOT_GO, "not a Go program (no .go.buildinfo section)");
 	}
 	d = data->d_buf;
@@ -207,7 +233,8 @@ int gobin_buildinfo_read(struct gobin *b, struct gs_err *err)
 	if (ret)
 		return ret;
 	if (!b->version.minor)
-		return gs_fail(err, GS_EXIT_GO_VERSION, "cannot parse the Go version \"%s\"", b->version.str);
+		return gs_fail(err, GS_EXIT_GO_VERSION, "cannot parse the Go version \"%s\"",
+			       b->version.str);
 	b->has_pkg_runtime_cgo = gobin__sym(b, "x_cgo_init", NULL, NULL) == 0;
 	return 0;
 }

@@ -15,7 +15,9 @@ struct gobin_struct {
 
 static int cmp_struct(const void *a, const void *b)
 {
-	return strcmp(((const struct gobin_struct *)a)->name, ((const struct gobin_struct *)b)->name);
+	const struct gobin_struct *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
 }
 
 static int index_cu(struct gobin *b, Dwarf_Die *cu, size_t *cap)
@@ -36,7 +38,8 @@ static int index_cu(struct gobin *b, Dwarf_Die *cu, size_t *cap)
 				b->structs = ns;
 				*cap = ncap;
 			}
-			b->structs[b->nstructs++] = (struct gobin_struct){ name, dwarf_dieoffset(&die) };
+			b->structs[b->nstructs++] =
+				(struct gobin_struct){ name, dwarf_dieoffset(&die) };
 		}
 		rc = dwarf_siblingof(&die, &die);
 	}
@@ -92,7 +95,8 @@ static int member_type(Dwarf_Die *member, Dwarf_Die *type)
 	       dwarf_tag(type) == DW_TAG_volatile_type) {
 		if (++hops > MAX_TYPE_CHAIN)
 			return -1;
-		if (!dwarf_attr_integrate(type, DW_AT_type, &attr) || !dwarf_formref_die(&attr, type))
+		if (!dwarf_attr_integrate(type, DW_AT_type, &attr) ||
+		    !dwarf_formref_die(&attr, type))
 			return -1;
 	}
 	return 0;

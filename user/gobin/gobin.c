@@ -7,7 +7,7 @@
  *   gobin__open                      gobin__free, last reference
  *     open(), fstat(): cache lookup    gobin_dwarf_free
  *     gobin_elf_load                   gobin_pclntab_free
- *     gobin_buildinfo_read             gobin_disasm_free
+ *     gobin_buildinfo_read             gobin_globals_free
  *                                      gobin_buildinfo_free
  *                                      gobin_elf_free
  *                                      close()
@@ -15,7 +15,8 @@
  * DWARF, the .gopclntab index and recovered globals are built on first use by their readers'
  * queries, so they have a free and no load; they point into the ELF data, so they go first.
  * Readers may use each other's queries (buildinfo.c reads through elf.c's sections, disasm.c
- * decodes the functions pclntab.c finds), never each other's load or free.
+ * decodes the functions pclntab.c finds, globals.c walks code through disasm.c), never each
+ * other's load or free.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,7 +66,7 @@ static void destroy(struct gobin_file *f)
 
 	gobin_dwarf_free(b);
 	gobin_pclntab_free(b);
-	gobin_disasm_free(b);
+	gobin_globals_free(b);
 	gobin_buildinfo_free(b);
 	gobin_elf_free(b);
 	if (b->fd >= 0)

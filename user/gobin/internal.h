@@ -50,7 +50,7 @@ struct gobin {
 	/* pclntab.c: the .gopclntab function index, built on first use */
 	struct gobin_pcln *pcln;
 
-	/* disasm.c: globals recovered from code, cached */
+	/* globals.c: globals recovered from code, cached */
 	struct gobin_globals *globals;
 };
 
@@ -64,7 +64,7 @@ int gobin_buildinfo_read(struct gobin *b, struct gs_err *err);
 void gobin_buildinfo_free(struct gobin *b);
 void gobin_dwarf_free(struct gobin *b);
 void gobin_pclntab_free(struct gobin *b);
-void gobin_disasm_free(struct gobin *b);
+void gobin_globals_free(struct gobin *b);
 
 /* elf.c's queries for the other readers. Section data by name, or NULL. */
 Elf_Data *gobin_section(const struct gobin *b, const char *name, GElf_Shdr *shdr);

@@ -204,7 +204,8 @@ static int moduledata_text(const struct gobin *b, const struct pcln_tab *t, uint
 		if (s->offset >= rawsize)
 			continue;
 		end = s->filesz < rawsize - s->offset ? s->offset + s->filesz : rawsize;
-		for (off = (s->offset + 7) & ~7ULL; off < end && end - off >= MD_WORDS * 8; off += 8) {
+		for (off = (s->offset + 7) & ~7ULL; off < end && end - off >= MD_WORDS * 8;
+		     off += 8) {
 			if (moduledata_matches(t, raw + off)) {
 				*text = rd64(raw + off + MD_TEXT * 8);
 				return 0;

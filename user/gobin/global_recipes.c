@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Which runtime function, and which of its RIP-relative operands, gives each runtime global, per
+ * range of Go releases: data that grows with each release, apart from globals.c, which runs it.
+ *
+ * Chosen from `go tool objdump` of the matrix builds (Go 1.19, 1.21-1.27; default, PIE, cgo),
+ * where the operand sequences of these functions are the same in every build mode. The functions
+ * are linked into every Go program (checked on an empty main too), except runtime.stopTheWorld,
+ * which 1.21-1.24 drop when nothing calls it: traceLocker.STWStart (1.22+) covers those.
+ */
+#include "gobin/global_recipes.h"
+
+const struct gobin_recipe gobin_recipes[] = {
+	/* heapStats.acquire(): memstats.heapStats is the first member of mstats. */
+	{ "runtime.memstats", 0, 0, "runtime.(*mcache).allocLarge", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.memstats", 0, 0, "runtime.(*sweepLocked).sweep", REF_LEA, 0, 0, false, 0, NULL },
+	/* work.full.push()/pop(): full is the first member of workType. */
+	{ "runtime.work", 0, 0, "runtime.putfull", REF_LEA, 0, 0, false, 0, NULL },
+	{ "runtime.work", 0, 0, "runtime.trygetfull", REF_LEA, 0, 0, false, 0, NULL },
+	/* The receiver of gcController.init() and .commit(). */
+	{ "runtime.gcController", 0, 0, "runtime.gcinit", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.gcController", 0, 0, "runtime.gcControllerCommit", REF_ANY, 0, 0, false, 0,
+	  NULL },
+	/* sched.goidgen (offset 0) for the extra M's goroutine; lock(&sched.lock) in schedtrace. */
+	{ "runtime.sched", 0, 0, "runtime.oneNewExtraM", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.sched", 0, 24, "runtime.schedtrace", REF_LEA, 0, 24, false, 0, NULL },
+	{ "runtime.sched", 25, 0, "runtime.schedtrace", REF_LEA, 0, 32, false, 0, NULL },
+	/* runtimeInitTime = nanotime(), after mainStarted = true. */
+	{ "runtime.runtimeInitTime", 0, 0, "runtime.main", REF_MEM, 1, 0, false, 0, NULL },
+	/* The inittrace report, after the three inittrace fields it reads. */
+	{ "runtime.runtimeInitTime", 0, 20, "runtime.doInit", REF_MEM, 3, 0, false, 0, NULL },
+	{ "runtime.runtimeInitTime", 21, 0, "runtime.doInit1", REF_MEM, 3, 0, false, 0, NULL },
+	/* for _, p := range allp */
+	{ "runtime.allp", 0, 0, "runtime.gcMarkTinyAllocs", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.allp", 0, 0, "runtime.preemptall", REF_ANY, 0, 0, false, 0, NULL },
+	/* for _, gp := range allgs, under allglock (which is in .noptrbss). */
+	{ "runtime.allgs", 0, 0, "runtime.forEachG", REF_ANY, 0, 0, false, 0, NULL },
+	/* allgs = append(allgs, gp) reads len or cap first (1.19 and 1.21+ differ). */
+	{ "runtime.allgs", 0, 19, "runtime.allgadd", REF_ANY, 0, 8, false, 0, NULL },
+	{ "runtime.allgs", 21, 0, "runtime.allgadd", REF_ANY, 0, 16, false, 0, NULL },
+	/* atomicAllG() loads allglen first; allgadd stores it, after lock(&allglock). */
+	{ "runtime.allglen", 0, 0, "runtime.forEachGRace", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.allglen", 0, 0, "runtime.allgadd", REF_LEA, 1, 0, false, 0, NULL },
+	/* old := gomaxprocs; and the worker count enlistWorker compares with it. */
+	{ "runtime.gomaxprocs", 0, 0, "runtime.procresize", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.gomaxprocs", 0, 0, "runtime.(*gcControllerState).enlistWorker", REF_ANY, 0, 0,
+	  false, 0, NULL },
+	/* ncpu = getproccount(); lock2's "spin only if ncpu > 1". */
+	{ "runtime.ncpu", 0, 24, "runtime.osinit", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.ncpu", 0, 24, "runtime.lock2", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.numCPUStartup", 25, 0, "runtime.osinit", REF_ANY, 0, 0, false, 0, NULL },
+	{ "runtime.numCPUStartup", 25, 0, "runtime.lock2", REF_ANY, 0, 0, false, 0, NULL },
+	/*
+	 * class_to_size[spanclass.sizeclass()] under a bounds check against _NumSizeClasses;
+	 * (*mcentral).grow reads class_to_allocnpages first.
+	 */
+	{ "runtime.class_to_size", 0, 24, "runtime.(*mcentral).grow", REF_LEA, 1, 0, true, 0,
+	  NULL },
+	{ "runtime.class_to_size", 21, 24, "runtime.(*mheap).initSpan", REF_LEA, 0, 0, true, 0,
+	  NULL },
+	{ "internal/runtime/gc.SizeClassToSize", 25, 0, "runtime.(*mheap).initSpan", REF_LEA, 0, 0,
+	  true, 0, NULL },
+	/* The small-object allocator: size_to_class8, size_to_class128, then class_to_size. */
+	{ "runtime.class_to_size", 24, 24, "runtime.mallocgcSmallNoscan", REF_LEA, 2, 0, true, 0,
+	  NULL },
+	{ "internal/runtime/gc.SizeClassToSize", 25, 0, "runtime.mallocgcSmallNoscan", REF_LEA, 2,
+	  0, true, 0, NULL },
+	/*
+	 * waitReason.String: if r < len(waitReasonStrings) { return waitReasonStrings[r] }; the
+	 * per-G closure of schedtrace prints gp.waitreason.String(), inlined.
+	 */
+	{ "runtime.waitReasonStrings", 0, 0, "runtime.waitReason.String", REF_LEA, 0, 0, true, 0,
+	  NULL },
+	{ "runtime.waitReasonStrings", 0, 0, "runtime.schedtrace.func1", REF_LEA, 0, 0, true, 0,
+	  NULL },
+	/* String() is inlined here too, but other CMPs come between its bounds check and LEA. */
+	{ "runtime.waitReasonStrings", 0, 0, "runtime.goroutineheader", REF_LEA, 1, 0, false, 0,
+	  NULL },
+	/* stwReason.String, inlined: return stwReasonStrings[r], bounds-checked. */
+	{ "runtime.stwReasonStrings", 21, 0, "runtime.stopTheWorld", REF_LEA, 0, 0, true, 0, NULL },
+	{ "runtime.stwReasonStrings", 22, 0, "runtime.traceLocker.STWStart", REF_LEA, 0, 0, true, 0,
+	  NULL },
+	/*
+	 * c.nextSample = nextSample() (inlined, it reads MemProfileRate first) for a new mcache,
+	 * after the LEA of emptymspan; in profilealloc after getMCache() loads mcache0 (1.24+ read
+	 * it once more first, for c.memProfRate); the large-object allocator's
+	 * "MemProfileRate != c.memProfRate" after mcache0 and writeBarrier.
+	 */
+	{ "runtime.MemProfileRate", 0, 0, "runtime.allocmcache", REF_MEM, 0, 0, false, 0, NULL },
+	{ "runtime.MemProfileRate", 0, 0, "runtime.profilealloc", REF_MEM, 1, 0, false, 0, NULL },
+	{ "runtime.MemProfileRate", 24, 0, "runtime.mallocgcLarge", REF_MEM, 2, 0, false, 0, NULL },
+	/*
+	 * if disableMemoryProfiling { MemProfileRate = 0 }, in its only reader: runtime's package
+	 * initialiser in 1.19 (MemProfileRate = defaultMemProfileRate(512 * 1024), inlined), then
+	 * schedinit. One function, so two ways to count in it that must agree: back from the first
+	 * operand of MemProfileRate to the nearest bool, and forward among the bools it reads
+	 * (internal/cpu feature flags, secureMode, ...). The flag's section is the linker's choice
+	 * (see globals[] in globals.c); the rows look in all three, where the other bools have
+	 * fixed places.
+	 */
+	{ "runtime.disableMemoryProfiling", 0, 19, "runtime.init", REF_MEM, 0, 0, false, 1,
+	  "runtime.MemProfileRate" },
+	{ "runtime.disableMemoryProfiling", 0, 19, "runtime.init", REF_MEM, 0, 0, false, 1, NULL },
+	{ "runtime.disableMemoryProfiling", 21, 0, "runtime.schedinit", REF_MEM, 0, 0, false, 1,
+	  "runtime.MemProfileRate" },
+	{ "runtime.disableMemoryProfiling", 21, 21, "runtime.schedinit", REF_MEM, 0, 0, false, 1,
+	  NULL },
+	{ "runtime.disableMemoryProfiling", 22, 25, "runtime.schedinit", REF_MEM, 8, 0, false, 1,
+	  NULL },
+	{ "runtime.disableMemoryProfiling", 26, 0, "runtime.schedinit", REF_MEM, 9, 0, false, 1,
+	  NULL },
+};
+
+const size_t gobin_nrecipes = sizeof(gobin_recipes) / sizeof(gobin_recipes[0]);
