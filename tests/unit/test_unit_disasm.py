@@ -1,4 +1,4 @@
-"""Root-free: goscope's x86-64 decoding (user/gobin/disasm.c) on every matrix binary.
+"""Root-free: goscope's x86-64 decoding (user/gobin/disasm.c and globals.c) on every matrix binary.
 
 RET offsets (where return probes go) must equal what `go tool objdump` and GNU objdump decode.
 
