@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The dashboard's terminal handling, key handling and overview table. */
+/*
+ * The dashboard's terminal handling, key handling, status messages and help screen, and the
+ * choice of view to draw each frame: the overview (tui_overview.c) or the detail (tui_detail.c).
+ */
 #include <langinfo.h>
-#include <limits.h>
 #include <locale.h>
 #include <ncurses.h>
 #include <stdio.h>
@@ -11,8 +13,6 @@
 #include <unistd.h>
 #include "format/tui_int.h"
 #include "util/clock.h"
-#include "util/units.h"
-#include "engine/model.h"
 #include "engine/engine.h"
 
 #define MIN_COLS 80
@@ -81,258 +81,9 @@ void tui_attr_off(const struct tui *t, enum tui_pair p, int attrs)
 	attroff(attrs);
 }
 
-/* ---- the overview's columns ---- */
+/* ---- the title and footer lines of both views ---- */
 
-struct row {
-	const struct watched *w;
-	struct model_window mw;
-	bool alert;
-};
-
-enum col_id {
-	C_PID, C_COMM, C_GO, C_PROCS, C_GOROUT, C_HEAP, C_GOAL, C_ALLOC, C_GCS, C_GCCPU,
-	C_LAST, C_MAX, C_NR
-};
-
-struct column {
-	const char *title;
-	int width;
-	bool left;		/* left-aligned text */
-	int min_cols;		/* shown only on terminals at least this wide */
-};
-
-static const struct column cols[C_NR] = {
-	[C_PID]    = { "PID", 7, false, 0 },
-	[C_COMM]   = { "COMM", 12, true, 0 },
-	[C_GO]     = { "GO", 7, true, 90 },
-	[C_PROCS]  = { "PROCS", 5, false, 0 },
-	[C_GOROUT] = { "GOROUT", 6, false, 0 },
-	[C_HEAP]   = { "HEAP", 5, false, 0 },
-	[C_GOAL]   = { "GOAL", 5, false, 0 },
-	[C_ALLOC]  = { "ALLOC/s", 7, false, 0 },
-	[C_GCS]    = { "GC/s", 5, false, 0 },
-	[C_GCCPU]  = { "GC CPU", 6, false, 0 },
-	[C_LAST]   = { "PAUSE", 6, false, 0 },
-	[C_MAX]    = { "MAX 60s", 7, false, 0 },
-};
-
-static bool col_shown(int c)
-{
-	return COLS >= cols[c].min_cols;
-}
-
-/* The sort key of a column, as a number (text columns sort by PID within equal names). */
-static double sort_key(const struct row *r, int c)
-{
-	const struct rt_sample *s = &r->w->cur;
-
-	switch (c) {
-	case C_PID: return r->w->pid;
-	case C_PROCS: return s->ok ? s->gomaxprocs : -1;
-	case C_GOROUT: return s->ok ? (double)s->num_goroutine : -1;
-	case C_HEAP: return s->ok ? (double)s->heap_alloc : -1;
-	case C_GOAL: return s->ok ? (double)s->next_gc : -1;
-	case C_ALLOC: return r->mw.span_s ? r->mw.alloc_bytes_per_s : -1;
-	case C_GCS: return r->mw.span_s ? r->mw.gc_per_s : -1;
-	case C_GCCPU: return r->mw.gc_cpu_percent;
-	case C_LAST: return r->mw.have_pause ? (double)r->mw.last_pause_ns : -1;
-	case C_MAX: return r->mw.have_pause ? (double)r->mw.max_pause_ns : -1;
-	}
-	return 0;
-}
-
-static const struct tui *sort_tui;
-
-static int cmp_rows(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-	int c = sort_tui->sort_col, r = 0;
-	bool xgone = x->w->state == WS_EXITED || x->w->state == WS_UNSUPPORTED;
-	bool ygone = y->w->state == WS_EXITED || y->w->state == WS_UNSUPPORTED;
-
-	/* Processes being watched first; the exited and the unwatchable below them. */
-	if (xgone != ygone)
-		return xgone ? 1 : -1;
-	if (c == C_COMM)
-		r = strcmp(x->w->comm, y->w->comm);
-	else if (c == C_GO)
-		r = strcmp(x->w->version, y->w->version);
-	else if (sort_key(x, c) != sort_key(y, c))
-		r = sort_key(x, c) < sort_key(y, c) ? -1 : 1;
-	/* Numbers sort biggest first (trouble on top), names A to Z; 'r' turns it around. */
-	if (c != C_COMM && c != C_GO && c != C_PID)
-		r = -r;
-	if (sort_tui->sort_reverse)
-		r = -r;
-	return r ? r : x->w->pid - y->w->pid;
-}
-
-void tui_alert_reason(const struct watched *w, const struct model_window *mw, char *buf,
-		      size_t len)
-{
-	buf[0] = 0;
-	if (w->state == WS_EXITED || w->state == WS_UNSUPPORTED)
-		return;
-	if (mw->gc_cpu_percent > TUI_GC_CPU_ALERT)
-		snprintf(buf, len, "GC CPU %.0f%% > %.0f%%", mw->gc_cpu_percent, TUI_GC_CPU_ALERT);
-	else if (mw->have_pause && mw->max_pause_ns > TUI_PAUSE_ALERT_NS)
-		snprintf(buf, len, "a GC pause of %.1f ms in the last minute > %llu ms",
-			 (double)mw->max_pause_ns / 1e6, TUI_PAUSE_ALERT_NS / 1000000);
-	else if (mw->goroutines_growing)
-		snprintf(buf, len, "goroutines growing for a minute");
-}
-
-static size_t build_rows(struct tui *t, struct engine *wt, struct row *rows)
-{
-	size_t i, n = engine__count(wt);
-	char why[128];
-
-	for (i = 0; i < n; i++) {
-		rows[i].w = engine__get(wt, i);
-		memset(&rows[i].mw, 0, sizeof(rows[i].mw));
-		rows[i].mw.gc_cpu_percent = -1;
-		if (rows[i].w->model)
-			model__window(rows[i].w->model, TUI_RATE_WINDOW_NS, TUI_PAUSE_WINDOW_NS,
-				      &rows[i].mw);
-		tui_alert_reason(rows[i].w, &rows[i].mw, why, sizeof(why));
-		rows[i].alert = why[0];
-	}
-	sort_tui = t;
-	qsort(rows, n, sizeof(*rows), cmp_rows);
-	return n;
-}
-
-static void cell_text(const struct tui *t, const struct row *r, int c, char *buf, size_t len)
-{
-	const struct rt_sample *s = &r->w->cur;
-	bool have = s->ok && r->w->state != WS_UNSUPPORTED;
-
-	snprintf(buf, len, "-");
-	switch (c) {
-	case C_PID: snprintf(buf, len, "%d", r->w->pid); return;
-	case C_COMM: snprintf(buf, len, "%s", r->w->comm); return;
-	case C_GO:
-		snprintf(buf, len, "%s", strncmp(r->w->version, "go", 2) ? r->w->version :
-			 r->w->version + 2);
-		return;
-	}
-	if (!have)
-		return;
-	switch (c) {
-	case C_PROCS: snprintf(buf, len, "%d", s->gomaxprocs); break;
-	case C_GOROUT: units_count(buf, len, (double)s->num_goroutine); break;
-	case C_HEAP: units_bytes(buf, len, (double)s->heap_alloc, UNITS_COMPACT); break;
-	case C_GOAL: units_bytes(buf, len, (double)s->next_gc, UNITS_COMPACT); break;
-	case C_ALLOC:
-		if (r->mw.span_s)
-			units_bytes(buf, len, r->mw.alloc_bytes_per_s, UNITS_COMPACT);
-		break;
-	case C_GCS:
-		if (r->mw.span_s)
-			snprintf(buf, len, r->mw.gc_per_s < 99.95 ? "%.1f" : "%.0f", r->mw.gc_per_s);
-		break;
-	case C_GCCPU:
-		if (r->mw.gc_cpu_percent >= 0)
-			snprintf(buf, len, "%.1f%%", r->mw.gc_cpu_percent);
-		break;
-	case C_LAST:
-		if (r->mw.have_pause)
-			units_ns(buf, len, (double)r->mw.last_pause_ns, TUI_NS(t));
-		break;
-	case C_MAX:
-		if (r->mw.max_pause_ns)
-			units_ns(buf, len, (double)r->mw.max_pause_ns, TUI_NS(t));
-		break;
-	}
-}
-
-/* The cell that crossed a threshold, drawn in the alert color. */
-static bool cell_alert(const struct row *r, int c)
-{
-	if (!r->alert)
-		return false;
-	return (c == C_GCCPU && r->mw.gc_cpu_percent > TUI_GC_CPU_ALERT) ||
-	       (c == C_MAX && r->mw.max_pause_ns > TUI_PAUSE_ALERT_NS) ||
-	       (c == C_GOROUT && r->mw.goroutines_growing);
-}
-
-static int comm_width(void)
-{
-	int c, used = 2, w;
-
-	for (c = 0; c < C_NR; c++)
-		if (c != C_COMM && col_shown(c))
-			used += cols[c].width + 1;
-	w = COLS - used - 1;
-	return w < 8 ? 8 : w > 24 ? 24 : w;
-}
-
-static void draw_header_row(const struct tui *t, int y)
-{
-	int c, x = 2;
-
-	tui_attr_on(t, TP_TITLE, A_BOLD);
-	move(y, 0);
-	clrtoeol();
-	for (c = 0; c < C_NR; c++) {
-		int w = c == C_COMM ? comm_width() : cols[c].width;
-
-		if (!col_shown(c))
-			continue;
-		if (c == t->sort_col) {
-			/* The marker sits in the separator before the sorted column. */
-			tui_put(y, x - 1, 1, t->sort_reverse ? (t->o.ascii ? "^" : "▲") :
-					      (t->o.ascii ? "v" : "▼"));
-			attron(A_UNDERLINE);
-		}
-		tui_put_cell(y, x, w, cols[c].title, cols[c].left);
-		if (c == t->sort_col)
-			attroff(A_UNDERLINE);
-		x += w + 1;
-	}
-	tui_attr_off(t, TP_TITLE, A_BOLD);
-}
-
-static void draw_row(const struct tui *t, int y, const struct row *r, bool selected)
-{
-	int c, x = 2;
-	char buf[64];
-	enum tui_pair base = r->w->state == WS_EXITED || r->w->state == WS_UNSUPPORTED ? TP_DIM :
-			     TP_NONE;
-
-	if (selected)
-		attron(A_REVERSE);
-	move(y, 0);
-	clrtoeol();
-	mvaddstr(y, 0, r->w->state == WS_EXITED ? "x" : r->w->state == WS_UNSUPPORTED ? "-" :
-		 r->alert ? "!" : " ");
-	for (c = 0; c < C_NR; c++) {
-		int w = c == C_COMM ? comm_width() : cols[c].width;
-		bool hot = cell_alert(r, c);
-
-		if (!col_shown(c))
-			continue;
-		if (r->w->state == WS_UNSUPPORTED && c > C_GO) {
-			tui_attr_on(t, base, 0);
-			tui_put(y, x, COLS - x, r->w->why);
-			tui_attr_off(t, base, 0);
-			break;
-		}
-		cell_text(t, r, c, buf, sizeof(buf));
-		tui_attr_on(t, hot ? TP_ALERT : base, hot ? A_BOLD : 0);
-		tui_put_cell(y, x, w, buf, cols[c].left);
-		tui_attr_off(t, hot ? TP_ALERT : base, hot ? A_BOLD : 0);
-		x += w + 1;
-	}
-	if (r->w->state == WS_EXITED)
-		tui_put(y, x, COLS - x, "exited");
-	if (selected) {
-		mvchgat(y, 0, -1, A_REVERSE, 0, NULL);
-		attroff(A_REVERSE);
-	}
-}
-
-static void draw_title(struct tui *t, struct engine *wt, const char *view)
+void tui_draw_title(struct tui *t, struct engine *wt, const char *view)
 {
 	char clock[16], line[256];
 	const char *note = engine__probe_note(wt);
@@ -371,56 +122,6 @@ void tui_draw_footer(struct tui *t, const char *keys)
 	tui_put(LINES - 1, 0, COLS, keys);
 	mvchgat(LINES - 1, 0, -1, A_REVERSE, 0, NULL);
 	attroff(A_REVERSE);
-}
-
-/* What the selected row's cells cannot show: version, executable, alert reason. */
-static void draw_selected_info(struct tui *t, const struct row *r, int y)
-{
-	char line[PATH_MAX + 300], why[128];
-
-	tui_alert_reason(r->w, &r->mw, why, sizeof(why));
-	if (r->w->state == WS_UNSUPPORTED)
-		snprintf(line, sizeof(line), "PID %d %s %s: cannot watch: %s", r->w->pid,
-			 r->w->comm, r->w->version, r->w->why);
-	else
-		snprintf(line, sizeof(line), "PID %d %s %s %s - %s%s%s", r->w->pid, r->w->comm,
-			 r->w->version, r->w->exe ? r->w->exe : "",
-			 r->w->probed || r->w->state == WS_EXITED ? watched_state_name(r->w->state) :
-			 "sampling only", why[0] ? " - " : "", why);
-	move(y, 0);
-	clrtoeol();
-	tui_attr_on(t, why[0] ? TP_ALERT : TP_NONE, why[0] ? A_BOLD : 0);
-	tui_put(y, 0, COLS, line);
-	tui_attr_off(t, why[0] ? TP_ALERT : TP_NONE, why[0] ? A_BOLD : 0);
-}
-
-static void draw_overview(struct tui *t, struct engine *wt, struct row *rows, size_t n)
-{
-	int body = LINES - 6, i, sel = -1;
-
-	draw_title(t, wt, "overview");
-	draw_header_row(t, 2);
-	for (i = 0; i < (int)n; i++)
-		if (rows[i].w->pid == t->selected)
-			sel = i;
-	if (sel < 0 && n) {
-		sel = 0;
-		t->selected = rows[0].w->pid;
-	}
-	if (sel >= 0 && sel < t->scroll)
-		t->scroll = sel;
-	if (sel >= t->scroll + body)
-		t->scroll = sel - body + 1;
-	if (t->scroll > (int)n - body)
-		t->scroll = (int)n - body > 0 ? (int)n - body : 0;
-	for (i = 0; i < body && t->scroll + i < (int)n; i++)
-		draw_row(t, 3 + i, &rows[t->scroll + i], t->scroll + i == sel);
-	if (!n)
-		tui_put(4, 2, COLS - 4, "no Go processes found yet (looking every refresh)");
-	if (sel >= 0)
-		draw_selected_info(t, &rows[sel], LINES - 3);
-	tui_draw_footer(t, " q quit  Enter detail  j/k up/down  s/S sort column  r reverse  "
-			   "p pause  ? help");
 }
 
 /* ---- help ---- */
@@ -462,8 +163,7 @@ static void draw_help(struct tui *t)
 
 void tui__draw(struct tui *t, struct engine *wt)
 {
-	size_t n = engine__count(wt), i;
-	struct row *rows;
+	struct tui_rows *rows;
 	uint64_t now = clock_mono_ns();
 
 	if (!t->active)
@@ -484,53 +184,26 @@ void tui__draw(struct tui *t, struct engine *wt)
 		refresh();
 		return;
 	}
-	rows = calloc(n ? n : 1, sizeof(*rows));
+	rows = tui_rows_new(t, wt);
 	if (!rows)
 		return;
-	n = build_rows(t, wt, rows);
 	if (t->detail) {
-		const struct watched *w = NULL;
+		const struct watched *w = tui_rows_find(rows, t->selected);
 
-		for (i = 0; i < n; i++)
-			if (rows[i].w->pid == t->selected)
-				w = rows[i].w;
 		if (w) {
-			draw_title(t, wt, "detail");
+			tui_draw_title(t, wt, "detail");
 			tui_draw_detail(t, w);
 		} else {
 			t->detail = false;
-			draw_overview(t, wt, rows, n);
+			tui_draw_overview(t, wt, rows);
 		}
 	} else {
-		draw_overview(t, wt, rows, n);
+		tui_draw_overview(t, wt, rows);
 	}
 	if (t->help)
 		draw_help(t);
-	free(rows);
+	tui_rows_free(rows);
 	refresh();
-}
-
-/* Move the selection by delta rows in the current sort order. */
-static void move_selection(struct tui *t, struct engine *wt, int delta)
-{
-	size_t n = engine__count(wt);
-	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
-	int i, sel = 0;
-
-	if (!rows)
-		return;
-	n = build_rows(t, wt, rows);
-	for (i = 0; i < (int)n; i++)
-		if (rows[i].w->pid == t->selected)
-			sel = i;
-	sel += delta;
-	if (sel >= (int)n)
-		sel = (int)n - 1;
-	if (sel < 0)
-		sel = 0;
-	if (n)
-		t->selected = rows[sel].w->pid;
-	free(rows);
 }
 
 static bool handle_key(struct tui *t, struct engine *wt, int ch)
@@ -546,16 +219,16 @@ static bool handle_key(struct tui *t, struct engine *wt, int ch)
 	case 'q': case 'Q': return false;
 	case '?': case 'h': t->help = true; break;
 	case 'p': case ' ': t->paused = !t->paused; break;
-	case KEY_UP: case 'k': move_selection(t, wt, -1); break;
-	case KEY_DOWN: case 'j': move_selection(t, wt, 1); break;
-	case KEY_PPAGE: move_selection(t, wt, -page); break;
-	case KEY_NPAGE: move_selection(t, wt, page); break;
-	case KEY_HOME: case 'g': move_selection(t, wt, -1000000); break;
-	case KEY_END: case 'G': move_selection(t, wt, 1000000); break;
+	case KEY_UP: case 'k': tui_move_selection(t, wt, -1); break;
+	case KEY_DOWN: case 'j': tui_move_selection(t, wt, 1); break;
+	case KEY_PPAGE: tui_move_selection(t, wt, -page); break;
+	case KEY_NPAGE: tui_move_selection(t, wt, page); break;
+	case KEY_HOME: case 'g': tui_move_selection(t, wt, -1000000); break;
+	case KEY_END: case 'G': tui_move_selection(t, wt, 1000000); break;
 	case '\n': case '\r': case KEY_ENTER: t->detail = engine__count(wt) > 0; break;
 	case KEY_ESCAPE: case KEY_BACKSPACE: case 127: case 8: t->detail = false; break;
-	case 's': t->sort_col = (t->sort_col + 1) % C_NR; break;
-	case 'S': t->sort_col = (t->sort_col + C_NR - 1) % C_NR; break;
+	case 's': t->sort_col = (t->sort_col + 1) % TC_NR; break;
+	case 'S': t->sort_col = (t->sort_col + TC_NR - 1) % TC_NR; break;
 	case 'r': t->sort_reverse = !t->sort_reverse; break;
 	case KEY_RESIZE: break;
 	default: return true;
@@ -648,7 +321,7 @@ struct tui *tui__new(const struct tui_opts *o, struct gs_err *err)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	setup_colors(t);
-	t->sort_col = C_GCCPU;
+	t->sort_col = TC_GCCPU;
 	t->selected = o->detail_pid;
 	t->detail = o->detail_pid > 0;
 	t->started_ns = clock_mono_ns();

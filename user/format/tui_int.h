@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* What the dashboard's overview (tui.c) and detail view (tui_detail.c) share. */
+/*
+ * What the dashboard's terminal and keys (tui.c), its overview (tui_overview.c) and its detail
+ * view (tui_detail.c) share.
+ */
 #ifndef GS_OUT_TUI_INT_H
 #define GS_OUT_TUI_INT_H
 
@@ -9,8 +12,8 @@
 #include <sys/types.h>
 #include "format/tui.h"
 
+struct engine;
 struct watched;
-struct model_window;
 
 /* Color pairs; with colors off they are never set up and attributes alone mark things. */
 enum tui_pair { TP_NONE, TP_TITLE, TP_ALERT, TP_WARN, TP_GOOD, TP_DIM, TP_GRAPH, TP_GOAL };
@@ -21,6 +24,12 @@ enum tui_pair { TP_NONE, TP_TITLE, TP_ALERT, TP_WARN, TP_GOOD, TP_DIM, TP_GRAPH,
 #define TUI_RATE_WINDOW_NS	5000000000ull	/* rates are averaged over this long */
 #define TUI_PAUSE_WINDOW_NS	60000000000ull	/* "max pause" looks back this long */
 
+/* The overview's columns, left to right; the sort column is one of them. */
+enum tui_col {
+	TC_PID, TC_COMM, TC_GO, TC_PROCS, TC_GOROUT, TC_HEAP, TC_GOAL, TC_ALLOC, TC_GCS, TC_GCCPU,
+	TC_LAST, TC_MAX, TC_NR
+};
+
 struct tui {
 	struct tui_opts o;
 	void *screen;			/* ncurses' SCREEN */
@@ -30,7 +39,7 @@ struct tui {
 	bool help;
 	bool detail;			/* showing one process */
 	pid_t selected;			/* the selected (or detailed) process */
-	int sort_col;
+	int sort_col;			/* an enum tui_col */
 	bool sort_reverse;
 	int scroll;			/* first overview row shown */
 	uint64_t started_ns;
@@ -50,14 +59,24 @@ int tui_width(const char *s);
 void tui_attr_on(const struct tui *t, enum tui_pair p, int attrs);
 void tui_attr_off(const struct tui *t, enum tui_pair p, int attrs);
 
-/* Why a process is highlighted ("GC CPU 31% > 25%"); empty when it is not. */
-void tui_alert_reason(const struct watched *w, const struct model_window *mw, char *buf,
-		      size_t len);
+/*
+ * The overview (tui_overview.c). One frame's rows hold every process, sorted by the sort column;
+ * NULL when out of memory.
+ */
+struct tui_rows *tui_rows_new(struct tui *t, struct engine *wt);
+void tui_rows_free(struct tui_rows *r);
+/* The process with this PID (the last in the sort order, should two share it); NULL if none. */
+const struct watched *tui_rows_find(const struct tui_rows *r, pid_t pid);
+/* The overview screen; keeps the selection on a row and that row on the screen. */
+void tui_draw_overview(struct tui *t, struct engine *wt, const struct tui_rows *r);
+/* Move the selection by delta rows in the current sort order. */
+void tui_move_selection(struct tui *t, struct engine *wt, int delta);
 
 /* The detail view of the selected process (tui_detail.c). */
 void tui_draw_detail(struct tui *t, const struct watched *w);
 
-/* Header and footer lines shared by both views. */
+/* Title and footer lines shared by both views (view: "overview" or "detail"). */
+void tui_draw_title(struct tui *t, struct engine *wt, const char *view);
 void tui_draw_footer(struct tui *t, const char *keys);
 
 #endif
