@@ -309,7 +309,9 @@ static void draw_gctrace(const struct tui *t, const struct watched *w, int y, in
 	while (n < h - 1 && model__gc_recent(w->model, (uint64_t)n))
 		n++;
 	if (!n) {
-		tui_put(y + 1, 2, COLS - 2, !w->probed ? "no GC lines without the probes (run as root)" :
+		/* model->probed stays set once the probes were on: an exited process had them. */
+		tui_put(y + 1, 2, COLS - 2, !w->model->probed ?
+			"no GC lines without the probes (run as root)" :
 			w->state == WS_EXITED ? "no GC cycle ended while goscope watched" :
 			"waiting for the first GC cycle to end");
 		return;

@@ -73,10 +73,9 @@ static double sort_key(const struct row *r, int c)
 	return 0;
 }
 
-static const struct tui *sort_tui;
-
-static int cmp_rows(const void *a, const void *b)
+static int cmp_rows(const void *a, const void *b, void *arg)
 {
+	const struct tui *sort_tui = arg;
 	const struct row *x = a, *y = b;
 	int c = sort_tui->sort_col, r = 0;
 	bool xgone = x->w->state == WS_EXITED || x->w->state == WS_UNSUPPORTED;
@@ -130,8 +129,7 @@ static size_t build_rows(struct tui *t, struct engine *wt, struct row *rows)
 		alert_reason(rows[i].w, &rows[i].mw, why, sizeof(why));
 		rows[i].alert = why[0];
 	}
-	sort_tui = t;
-	qsort(rows, n, sizeof(*rows), cmp_rows);
+	qsort_r(rows, n, sizeof(*rows), cmp_rows, (void *)t);
 	return n;
 }
 
