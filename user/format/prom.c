@@ -415,100 +415,91 @@ static void site_label(char *buf, size_t len, const struct site_loc *where, cons
 	prom_free(&l);
 }
 
-static void render_gsites(struct prom *p, const struct watched *const *ws,
-			 const struct prom *labels,
-			  size_t n)
+/* The per-site families, each one value of each site of the processes with its probe set. */
+enum site_value { SV_LIVE, SV_CREATED, SV_BYTES, SV_OBJECTS };
+
+static const struct site_family {
+	const char *name, *type, *help;
+	enum optin_mode mode;
+	const char *key;		/* the label naming the site's function */
+	enum site_value value;
+} site_families[] = {
+	{ "goscope_goroutines_by_site", "gauge",
+	  "Live goroutines by creation site (the go statement: site is its file:line, created_by "
+	  "its function), with --goroutines; the busiest 20 sites of each process, the rest as "
+	  "site=\"other\".", OPTIN_GOROUTINES, "created_by", SV_LIVE },
+	{ "goscope_goroutines_created_by_site_total", "counter",
+	  "Goroutines created by each site since goscope attached, with --goroutines.",
+	  OPTIN_GOROUTINES, "created_by", SV_CREATED },
+	{ "goscope_alloc_bytes_by_site_total", "counter",
+	  "Bytes allocated by each site (the innermost frame outside the runtime) since goscope "
+	  "attached, estimated from the runtime's allocation sampling as pprof estimates it, with "
+	  "--allocs; the busiest 20 sites, the rest as site=\"other\".", OPTIN_ALLOCS, "function",
+	  SV_BYTES },
+	{ "goscope_alloc_objects_by_site_total", "counter",
+	  "Objects allocated by each site, estimated likewise.", OPTIN_ALLOCS, "function",
+	  SV_OBJECTS },
+};
+
+/* One process's sites, as sites.c snapshots them, and how many. */
+struct site_cursor {
+	const struct gsite *g;
+	const struct asite *a;
+	size_t n;
+};
+
+/* Site k's location and the value a family shows of it. */
+static void site_at(const struct site_cursor *c, enum site_value v, size_t k,
+		    const struct site_loc **where, double *val)
 {
-	static const char *const fam[2] = { "goscope_goroutines_by_site",
-					    "goscope_goroutines_created_by_site_total" };
-	size_t i, k;
-	int f;
-
-	if (!any_wanted(ws, n, OPTIN_GOROUTINES))
-		return;
-	for (f = 0; f < 2; f++) {
-		if (!f)
-			prom_family(p, fam[0], "gauge",
-				    "Live goroutines by creation site (the go statement: site is its "
-				    "file:line, created_by its function), with --goroutines; the busiest "
-				    "20 sites of each process, the rest as site=\"other\".");
-		else
-			prom_family(p, fam[1], "counter",
-				    "Goroutines created by each site since goscope attached, with "
-				    "--goroutines.");
-		for (i = 0; i < n; i++) {
-			const struct gsite *g;
-			size_t ng;
-			uint64_t other = 0;
-
-			if (!ws[i]->sites || !ws[i]->optin[OPTIN_GOROUTINES].wanted)
-				continue;
-			ng = sites__gsites(ws[i]->sites, &g);
-			for (k = 0; k < ng; k++) {
-				uint64_t v = f ? g[k].created : g[k].live;
-				char extra[1400];
-
-				if (k >= PROM_MAX_SITES) {
-					other += v;
-					continue;
-				}
-				site_label(extra, sizeof(extra), &g[k].where, "created_by",
-					   g[k].where.func);
-				prom_sample_u64(p, fam[f], &labels[i], extra, v);
-			}
-			if (ng > PROM_MAX_SITES)
-				prom_sample_u64(p, fam[f], &labels[i],
-						"site=\"other\",created_by=\"other\"", other);
-		}
+	switch (v) {
+	case SV_LIVE: *where = &c->g[k].where; *val = (double)c->g[k].live; return;
+	case SV_CREATED: *where = &c->g[k].where; *val = (double)c->g[k].created; return;
+	case SV_BYTES: *where = &c->a[k].where; *val = floor(c->a[k].bytes); return;
+	case SV_OBJECTS: *where = &c->a[k].where; *val = floor(c->a[k].objects); return;
 	}
 }
 
-static void render_asites(struct prom *p, const struct watched *const *ws,
-			 const struct prom *labels,
-			  size_t n)
+static void render_site_family(struct prom *p, const struct site_family *sf,
+			       const struct watched *const *ws, const struct prom *labels,
+			       size_t n)
 {
-	static const char *const fam[2] = { "goscope_alloc_bytes_by_site_total",
-					    "goscope_alloc_objects_by_site_total" };
+	char extra[1400], other_labels[64];
 	size_t i, k;
-	int f;
 
-	if (!any_wanted(ws, n, OPTIN_ALLOCS))
-		return;
-	for (f = 0; f < 2; f++) {
-		if (!f)
-			prom_family(p, fam[0], "counter",
-				    "Bytes allocated by each site (the innermost frame outside the "
-				    "runtime) since goscope attached, estimated from the runtime's "
-				    "allocation sampling as pprof estimates it, with --allocs; the "
-				    "busiest 20 sites, the rest as site=\"other\".");
-		else
-			prom_family(p, fam[1], "counter",
-				    "Objects allocated by each site, estimated likewise.");
-		for (i = 0; i < n; i++) {
-			const struct asite *a;
-			size_t na;
-			double other = 0;
+	prom_family(p, sf->name, sf->type, sf->help);
+	snprintf(other_labels, sizeof(other_labels), "site=\"other\",%s=\"other\"", sf->key);
+	for (i = 0; i < n; i++) {
+		struct site_cursor c = { 0 };
+		const struct site_loc *where = NULL;
+		double v = 0, other = 0;
 
-			if (!ws[i]->sites || !ws[i]->optin[OPTIN_ALLOCS].wanted)
+		if (!ws[i]->sites || !ws[i]->optin[sf->mode].wanted)
+			continue;
+		c.n = sf->mode == OPTIN_GOROUTINES ? sites__gsites(ws[i]->sites, &c.g) :
+						     sites__asites(ws[i]->sites, &c.a);
+		for (k = 0; k < c.n; k++) {
+			site_at(&c, sf->value, k, &where, &v);
+			if (k >= PROM_MAX_SITES) {
+				other += v;
 				continue;
-			na = sites__asites(ws[i]->sites, &a);
-			for (k = 0; k < na; k++) {
-				double v = f ? a[k].objects : a[k].bytes;
-				char extra[1400];
-
-				if (k >= PROM_MAX_SITES) {
-					other += v;
-					continue;
-				}
-				site_label(extra, sizeof(extra), &a[k].where, "function",
-					   a[k].where.func);
-				prom_sample_f64(p, fam[f], &labels[i], extra, floor(v));
 			}
-			if (na > PROM_MAX_SITES)
-				prom_sample_f64(p, fam[f], &labels[i],
-						"site=\"other\",function=\"other\"", floor(other));
+			site_label(extra, sizeof(extra), where, sf->key, where->func);
+			prom_sample_f64(p, sf->name, &labels[i], extra, v);
 		}
+		if (c.n > PROM_MAX_SITES)
+			prom_sample_f64(p, sf->name, &labels[i], other_labels, floor(other));
 	}
+}
+
+static void render_sites(struct prom *p, const struct watched *const *ws,
+			 const struct prom *labels, size_t n)
+{
+	size_t f;
+
+	for (f = 0; f < sizeof(site_families) / sizeof(site_families[0]); f++)
+		if (any_wanted(ws, n, site_families[f].mode))
+			render_site_family(p, &site_families[f], ws, labels, n);
 }
 
 static void render_optin(struct prom *p, const struct watched *const *ws, const struct prom *labels,
@@ -554,8 +545,7 @@ static void render_goscope(struct prom *p, const struct watched *const *ws,
 		prom_sample_u64(p, "goscope_gc_cycles_total", &labels[i], NULL, watched__gc_cycles(ws[i]));
 	render_goroutines(p, ws, labels, n);
 	render_pauses(p, ws, pps, labels, n);
-	render_gsites(p, ws, labels, n);
-	render_asites(p, ws, labels, n);
+	render_sites(p, ws, labels, n);
 	render_optin(p, ws, labels, n);
 	prom_family(p, "goscope_probed", "gauge",
 		    "1 when goscope's GC probes are attached to the process, 0 when it is sampled "
