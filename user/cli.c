@@ -173,6 +173,16 @@ int cli_parse_duration(const char *s, uint64_t *ns)
 	return -1;
 }
 
+int cli_flush_stdout(struct gs_err *err)
+{
+	if (!fflush(stdout) && !ferror(stdout))
+		return 0;
+	if (errno == EPIPE)
+		return 0;
+	return gs_fail(err, GS_EXIT_ERROR, "writing to standard output failed: %s",
+		       strerror(errno));
+}
+
 int cli_output_path(const char **path, const char *arg, struct gs_err *err)
 {
 	if (*path)

@@ -88,6 +88,12 @@ int cli_parse(int argc, char **argv, const struct cli_spec *spec, void *ctx, str
 	      struct gs_err *err);
 void cli_common_free(struct cli_common *c);
 
+/*
+ * Flush standard output at the end of a report. A reader that went away (| head) is no error:
+ * returns 0; another write error fails with GS_EXIT_ERROR.
+ */
+int cli_flush_stdout(struct gs_err *err);
+
 /* -o FILE: a name, given once. Returns 0, or -1 with err set (GS_EXIT_USAGE). */
 int cli_output_path(const char **path, const char *arg, struct gs_err *err);
 

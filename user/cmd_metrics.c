@@ -23,5 +23,5 @@ int cmd_metrics(int argc, char **argv)
 		return cli_report(&err);
 	cli_common_free(&c);
 	catalog_print(stdout);
-	return fflush(stdout) ? GS_EXIT_ERROR : GS_EXIT_OK;
+	return cli_flush_stdout(&err) ? cli_report(&err) : GS_EXIT_OK;
 }

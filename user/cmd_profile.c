@@ -155,9 +155,7 @@ static int print_tables(const struct profile_args *a, const struct watched *w, u
 		printf("\n");
 	if (a->c.allocs)
 		profile_print_allocs(stdout, w, a->top, a->by_objects);
-	if (fflush(stdout))
-		return gs_fail(err, GS_EXIT_ERROR, "writing the report failed");
-	return 0;
+	return cli_flush_stdout(err);
 }
 
 static bool duration_over(void *ctx)

@@ -100,6 +100,10 @@ int cmd_ps(int argc, char **argv)
 		goto out;
 	}
 	ps_print(stdout, ps.rows, ps.n);
+	if (cli_flush_stdout(&err)) {
+		ret = cli_report(&err);
+		goto out;
+	}
 	if (!ps.n)
 		fprintf(stderr, "goscope: no Go processes found%s\n",
 			geteuid() ? " (without root only your own processes are visible)" : "");

@@ -156,10 +156,12 @@ int cmd_stat(int argc, char **argv)
 		goto fail;
 	engine__free(e);
 	e = NULL;
-	if (out.write_err || fflush(stdout)) {
-		gs_fail(&err, GS_EXIT_ERROR, "writing the report failed");
+	if (out.write_err) {
+		gs_fail(&err, GS_EXIT_ERROR, "out of memory: the report was not written");
 		goto fail;
 	}
+	if (cli_flush_stdout(&err))
+		goto fail;
 	goto out;
 fail:
 	engine__free(e);
