@@ -19,7 +19,10 @@
 #include "target/target.h"
 #include "util/clock.h"
 
-/* How often live processes are checked for an exit and their ring-buffer drops. */
+/*
+ * How often processes that are not sampled (gctrace) are checked for an exit and their
+ * ring-buffer drops; sampled ones are checked at every sample, before and after the read.
+ */
 #define EXIT_CHECK_NS		200000000ull
 /* The longest engine__follow waits for events at a time. */
 #define FOLLOW_STEP_MS		200
@@ -107,8 +110,12 @@ static bool optin_wanted(const struct engine *e)
 	return e->o.optin.goroutines || e->o.optin.allocs;
 }
 
-/* Load the BPF object where permitted; without it, say why (and fail where it is required). */
-static int open_probes(struct engine *e, struct gs_err *err)
+/*
+ * Load the BPF object where permitted; without it, keep why in probe_note and, when the probes
+ * are required, in probe_err (reported once the named processes were found to be Go programs
+ * goscope can read: "not a Go program" is the more useful answer).
+ */
+static void open_probes(struct engine *e)
 {
 	const struct event_sink sink = {
 		.ctx = e, .gc_start = on_gc_start, .gc_end = on_gc_end, .stw = on_stw,
@@ -118,7 +125,7 @@ static int open_probes(struct engine *e, struct gs_err *err)
 
 	if (e->o.probes == ENGINE_PROBES_OFF) {
 		snprintf(e->probe_note, sizeof(e->probe_note), "no probes asked for");
-		return 0;
+		return;
 	}
 	e->probes = probes__open(&perr);
 	if (e->probes)
@@ -128,16 +135,12 @@ static int open_probes(struct engine *e, struct gs_err *err)
 			e->hit_cost_ns = probes__hit_cost_ns(e->probes);
 			events__drain(e->events);	/* the measurement's own events */
 		}
-		return 0;
+		return;
 	}
 	probes__free(e->probes);
 	e->probes = NULL;
 	snprintf(e->probe_note, sizeof(e->probe_note), "%s", perr.msg);
-	if (e->o.probes == ENGINE_PROBES_REQUIRED) {
-		*err = perr;
-		return -1;
-	}
-	return 0;
+	e->probe_err = perr;
 }
 
 static void periodic(struct engine *e)
@@ -211,6 +214,7 @@ struct engine *engine__new(const struct engine_opts *o, const struct engine_sink
 {
 	struct engine *e = calloc(1, sizeof(*e));
 	uint64_t now;
+	int i;
 
 	if (!e) {
 		gs_fail(err, GS_EXIT_ERROR, "out of memory");
@@ -221,8 +225,22 @@ struct engine *engine__new(const struct engine_opts *o, const struct engine_sink
 		e->o.interval_ns = ENGINE_DEFAULT_INTERVAL_NS;
 	if (sink)
 		e->sink = *sink;
-	/* What the named processes are is settled before anything is loaded. */
-	if (open_named(e, err) || open_probes(e, err) || start_named(e, err))
+	/*
+	 * Named processes must exist before anything is loaded. Then the BPF object: loading it
+	 * parses the kernel's BTF, freed again, before the binaries' tables, which stay (peak
+	 * memory). Attaching waits until every named process is a Go program goscope can read.
+	 */
+	for (i = 0; i < e->o.npids; i++)
+		if (proc_check_alive(e->o.pids[i], err))
+			goto fail;
+	open_probes(e);
+	if (open_named(e, err))
+		goto fail;
+	if (!e->probes && e->o.probes == ENGINE_PROBES_REQUIRED) {
+		*err = e->probe_err;
+		goto fail;
+	}
+	if (start_named(e, err))
 		goto fail;
 	if (e->o.all) {
 		e->disc = discovery__new();
@@ -270,10 +288,8 @@ void engine__free(struct engine *e)
 /* Milliseconds to wait for events before the next deadline, at most timeout_ms. */
 static int wait_ms(const struct engine *e, uint64_t now, int timeout_ms)
 {
-	uint64_t next = e->next_exit_check;
+	uint64_t next = e->o.sample ? e->next_sample : e->next_exit_check;
 
-	if (e->o.sample && e->next_sample < next)
-		next = e->next_sample;
 	if (e->hit_cost_ns && e->next_breaker < next)
 		next = e->next_breaker;
 	if (next <= now)
@@ -302,7 +318,7 @@ int engine__step(struct engine *e, int timeout_ms, struct gs_err *err)
 		optin_breaker(e, now);
 		e->next_breaker = now + BREAKER_STEP_NS;
 	}
-	if (now >= e->next_exit_check) {
+	if (!e->o.sample && now >= e->next_exit_check) {
 		entries_check_exits(e);
 		e->next_exit_check = now + EXIT_CHECK_NS;
 	}

@@ -34,6 +34,7 @@ struct engine {
 	struct probes *probes;
 	struct events *events;
 	char probe_note[512];
+	struct gs_err probe_err;	/* why the probes are not loaded, when they are required */
 	struct entry **v;
 	size_t n, cap;
 	struct entry *slots[GS_MAX_TARGETS];
