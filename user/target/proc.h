@@ -58,6 +58,4 @@ int proc_pidfd(pid_t pid);
 /* Non-blocking: has the process behind pidfd exited? */
 bool proc_pidfd_exited(int pidfd);
 
-/* Copy len bytes at addr in pid's memory (process_vm_readv). Returns 0, or -errno. */
-int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 #endif

@@ -30,4 +30,7 @@ void remote_add(struct remote_batch *b, uint64_t addr, void *dst, size_t len);
 /* Issue what is queued. Returns 0, or -errno for any failure since init (-EFAULT: cut short). */
 int remote_flush(struct remote_batch *b);
 
+/* One read of len bytes at addr in pid's memory. Returns 0, or -errno (buf then zeroed). */
+int remote_read(pid_t pid, uint64_t addr, void *buf, size_t len);
+
 #endif

@@ -10,6 +10,7 @@
 #include "target/target.h"
 #include "target/proc.h"
 #include "target/probes.h"
+#include "target/remote.h"
 #include "gobin/gobin.h"
 #include "goruntime/layout.h"
 #include "gobin/disasm.h"
@@ -263,7 +264,7 @@ int target__attach(struct target *t, struct probes *p, unsigned int slot, unsign
 	t->sets |= mask;
 	/* Read after attaching: any cycle that ends from here on is caught by the probes. */
 	if ((mask & PSET_GC) &&
-	    proc_read_mem(t->pid, t->cfg.gc.numgc, &t->numgc_at_attach, sizeof(t->numgc_at_attach)))
+	    remote_read(t->pid, t->cfg.gc.numgc, &t->numgc_at_attach, sizeof(t->numgc_at_attach)))
 		t->numgc_at_attach = 0;
 	return 0;
 }
@@ -291,10 +292,10 @@ int target__attach_allocs(struct target *t, struct probes *p, enum alloc_mode *m
 	if (!t->rt.have[RT_MEM_PROFILE_RATE])
 		snprintf(why, whylen, "runtime.MemProfileRate cannot be located in this stripped "
 			 "binary, so its sampling cannot be weighted");
-	else if (proc_read_mem(t->pid, t->rt.v[RT_MEM_PROFILE_RATE], &r, sizeof(r)))
+	else if (remote_read(t->pid, t->rt.v[RT_MEM_PROFILE_RATE], &r, sizeof(r)))
 		snprintf(why, whylen, "cannot read runtime.MemProfileRate");
 	else if (r <= 0 && t->rt.have[RT_DISABLE_MEM_PROFILING] &&
-		 !proc_read_mem(t->pid, t->rt.v[RT_DISABLE_MEM_PROFILING], &disabled, 1) && disabled)
+		 !remote_read(t->pid, t->rt.v[RT_DISABLE_MEM_PROFILING], &disabled, 1) && disabled)
 		snprintf(why, whylen, "memory profiling is compiled out of this binary (it never "
 			 "uses runtime/pprof)");
 	else if (r <= 0)
