@@ -83,24 +83,26 @@ void prom_label(struct prom *l, const char *name, const char *value)
 	puts_(l, "\"");
 }
 
-static void sample_head(struct prom *p, const char *name, const struct prom *labels,
-			const char *extra)
+/* One sample line: name{labels,extra} value. */
+static void sample_line(struct prom *p, const char *name, const struct prom *labels,
+			const char *extra, const char *value)
 {
 	bool have = labels && labels->b.len;
 
 	puts_(p, name);
-	if (!have && !extra) {
-		puts_(p, " ");
-		return;
+	if (have || extra) {
+		puts_(p, "{");
+		if (have)
+			put(p, labels->b.data, labels->b.len);
+		if (have && extra)
+			puts_(p, ",");
+		if (extra)
+			puts_(p, extra);
+		puts_(p, "}");
 	}
-	puts_(p, "{");
-	if (have)
-		put(p, labels->b.data, labels->b.len);
-	if (have && extra)
-		puts_(p, ",");
-	if (extra)
-		puts_(p, extra);
-	puts_(p, "} ");
+	puts_(p, " ");
+	puts_(p, value);
+	puts_(p, "\n");
 }
 
 void prom_sample_f64(struct prom *p, const char *name, const struct prom *labels,
@@ -108,15 +110,13 @@ void prom_sample_f64(struct prom *p, const char *name, const struct prom *labels
 {
 	char num[40];
 
-	sample_head(p, name, labels, extra);
 	if (isnan(v))
 		snprintf(num, sizeof(num), "NaN");
 	else if (isinf(v))
 		snprintf(num, sizeof(num), v > 0 ? "+Inf" : "-Inf");
 	else
 		units_shortest_double(num, sizeof(num), v);
-	puts_(p, num);
-	puts_(p, "\n");
+	sample_line(p, name, labels, extra, num);
 }
 
 void prom_sample_u64(struct prom *p, const char *name, const struct prom *labels,
@@ -124,10 +124,8 @@ void prom_sample_u64(struct prom *p, const char *name, const struct prom *labels
 {
 	char num[24];
 
-	sample_head(p, name, labels, extra);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
-	puts_(p, num);
-	puts_(p, "\n");
+	sample_line(p, name, labels, extra, num);
 }
 
 /* ---- pauses ---- */
@@ -278,9 +276,7 @@ static void render_simple(struct prom *p, const struct watched *const *ws,
 			/* Integers as the runtime holds them: a double would round GOMEMLIMIT. */
 			if (sf->scale == 1 && d->type != MT_F64) {
 				metric_format_exact(num, sizeof(num), d, &ws[i]->cur);
-				sample_head(p, sf->name, &labels[i], NULL);
-				puts_(p, num);
-				puts_(p, "\n");
+				sample_line(p, sf->name, &labels[i], NULL, num);
 				continue;
 			}
 			prom_sample_f64(p, sf->name, &labels[i], NULL,
