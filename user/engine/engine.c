@@ -393,11 +393,6 @@ int engine__live(const struct engine *e)
 	return n;
 }
 
-uint64_t engine__hit_cost_ns(const struct engine *e)
-{
-	return e->hit_cost_ns;
-}
-
 const char *engine__probe_note(const struct engine *e)
 {
 	return e->probes ? NULL : e->probe_note;

@@ -162,9 +162,6 @@ void *engine__state(const struct engine *e, const struct watched *w);
 /* Processes not yet exited (unsupported ones excluded). */
 int engine__live(const struct engine *e);
 
-/* What one opt-in probe hit costs on this machine (measured once; 0 before or without probes). */
-uint64_t engine__hit_cost_ns(const struct engine *e);
-
 /* Why the probes are not loaded ("not root: …"), or NULL when they are. */
 const char *engine__probe_note(const struct engine *e);
 

@@ -184,11 +184,6 @@ void events__set_target(struct events *ev, unsigned int slot, struct target *t, 
 	gcacct_init(&s->acct, probes__drops(ev->probes, slot));
 }
 
-const struct gc_account *events__account(const struct events *ev, unsigned int slot)
-{
-	return slot < GS_MAX_TARGETS ? &ev->slots[slot].acct : NULL;
-}
-
 int events__poll(struct events *ev, int timeout_ms)
 {
 	int n, m;

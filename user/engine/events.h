@@ -50,7 +50,4 @@ void events__drain(struct events *ev);
 /* Report the slot's ring-buffer drops since the last call (on stderr and to the sink). */
 void events__check_drops(struct events *ev, unsigned int slot);
 
-/* The slot's accounting, for reading. */
-const struct gc_account *events__account(const struct events *ev, unsigned int slot);
-
 #endif

@@ -258,8 +258,7 @@ static const struct metric_def *find_metric(const char *name)
 }
 
 static void render_simple(struct prom *p, const struct watched *const *ws,
-			 const struct prom *labels,
-			  size_t n)
+			  const struct prom *labels, size_t n)
 {
 	size_t f, i;
 
@@ -328,8 +327,7 @@ static void render_info(struct prom *p, const struct watched *const *ws, const s
 }
 
 static void render_goroutines(struct prom *p, const struct watched *const *ws,
-			 const struct prom *labels,
-			      size_t n)
+			      const struct prom *labels, size_t n)
 {
 	size_t i;
 	int st;

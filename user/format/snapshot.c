@@ -26,29 +26,6 @@ void snapshot_put_metrics(struct json *j, const struct watched *w)
 	json_obj_close(j);
 }
 
-/* Wait reasons of a sample, most frequent first (then by reason number). */
-static int cmp_reason(const void *a, const void *b, void *arg)
-{
-	const uint32_t *count = arg;
-	uint32_t x = count[*(const int *)a], y = count[*(const int *)b];
-
-	return x < y ? 1 : x > y ? -1 : *(const int *)a - *(const int *)b;
-}
-
-int snapshot_top_wait_reasons(const struct rt_sample *s, int *idx, int max)
-{
-	int all[SAMPLER_MAX_WAIT_REASONS], n = 0, i;
-
-	for (i = 0; i < SAMPLER_MAX_WAIT_REASONS; i++)
-		if (s->wait_reason[i])
-			all[n++] = i;
-	qsort_r(all, (size_t)n, sizeof(all[0]), cmp_reason, (void *)s->wait_reason);
-	if (n > max)
-		n = max;
-	memcpy(idx, all, (size_t)n * sizeof(all[0]));
-	return n;
-}
-
 void snapshot_put_goroutines(struct json *j, const struct watched *w)
 {
 	const struct rt_sample *s = &w->cur;
@@ -62,7 +39,7 @@ void snapshot_put_goroutines(struct json *j, const struct watched *w)
 	json_obj_close(j);
 	json_u64(j, "system", s->gstate_sys);
 	json_obj_open(j, "wait_reasons");
-	n = snapshot_top_wait_reasons(s, idx, SAMPLER_MAX_WAIT_REASONS);
+	n = rt_sample__top_wait_reasons(s, idx, SAMPLER_MAX_WAIT_REASONS);
 	for (i = 0; i < n; i++)
 		json_u64(j, watched__wait_reason(w, (unsigned int)idx[i], buf, sizeof(buf)),
 			 s->wait_reason[idx[i]]);

@@ -19,9 +19,4 @@ void snapshot_put_metrics(struct json *j, const struct watched *w);
  */
 void snapshot_put_goroutines(struct json *j, const struct watched *w);
 
-struct rt_sample;
-
-/* Indexes of the sample's wait reasons, most frequent first; returns how many (at most max). */
-int snapshot_top_wait_reasons(const struct rt_sample *s, int *idx, int max);
-
 #endif

@@ -153,7 +153,7 @@ static void print_goroutines(FILE *f, const struct watched *w)
 			fprintf(f, " %s %llu", gstate_name(i), (unsigned long long)s->gstate[i]);
 	fprintf(f, "  (+%llu system)%s\n", (unsigned long long)s->gstate_sys,
 		s->gwalk_partial ? "  [partial: walk time budget ran out]" : "");
-	n = snapshot_top_wait_reasons(s, idx, TOP_WAIT_REASONS);
+	n = rt_sample__top_wait_reasons(s, idx, TOP_WAIT_REASONS);
 	for (i = 0; i < n; i++)
 		fprintf(f, "  %-30s %u waiting on %s\n", i ? "" : "top wait reasons",
 			s->wait_reason[idx[i]],

@@ -198,18 +198,11 @@ static void draw_summary(const struct tui *t, const struct watched *w, int y)
 	tui_put(y + 2, 0, COLS, line);
 }
 
-static int cmp_count_desc(const void *a, const void *b)
-{
-	const uint32_t *x = a, *y = b;
-
-	return x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : (int)x[1] - (int)y[1];
-}
-
 /* Goroutines by state and the most common wait reasons. */
 static void draw_goroutines(const struct tui *t, const struct watched *w, int y)
 {
 	const struct rt_sample *s = &w->cur;
-	uint32_t top[SAMPLER_MAX_WAIT_REASONS][2];
+	int top[WAIT_REASONS_SHOWN];
 	char line[1024];
 	size_t off;
 	int i, n = 0;
@@ -225,19 +218,14 @@ static void draw_goroutines(const struct tui *t, const struct watched *w, int y)
 			       (unsigned long long)s->gstate_sys,
 			       s->gwalk_partial ? " (partial walk)" : "");
 	tui_put(y, 0, COLS, line);
-	for (i = 0; i < SAMPLER_MAX_WAIT_REASONS; i++)
-		if (s->wait_reason[i]) {
-			top[n][0] = s->wait_reason[i];
-			top[n++][1] = (uint32_t)i;
-		}
-	qsort(top, (size_t)n, sizeof(top[0]), cmp_count_desc);
+	n = rt_sample__top_wait_reasons(s, top, WAIT_REASONS_SHOWN);
 	off = (size_t)snprintf(line, sizeof(line), "  waiting on:");
-	for (i = 0; i < n && i < WAIT_REASONS_SHOWN && off < sizeof(line); i++) {
+	for (i = 0; i < n && off < sizeof(line); i++) {
 		char buf[32];
-		const char *name = watched__wait_reason(w, top[i][1], buf, sizeof(buf));
+		const char *name = watched__wait_reason(w, (unsigned int)top[i], buf, sizeof(buf));
 
 		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s %s %u", i ? "," : "",
-					name, top[i][0]);
+					name, s->wait_reason[top[i]]);
 	}
 	if (!n)
 		snprintf(line + off, sizeof(line) - off, " nothing");

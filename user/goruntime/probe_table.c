@@ -66,16 +66,3 @@ enum gs_stw_abi probe_table_stw_abi(int minor)
 			return rows[i].stw_abi;
 	return GS_STW_NONE;
 }
-
-const char *probe_prog_name(enum probe_prog prog)
-{
-	static const char *const names[PROG_NR] = {
-		[PROG_GC_START] = "gc_start", [PROG_GC_END] = "gc_end",
-		[PROG_STW_STOP] = "stw_stop", [PROG_STW_START] = "stw_start",
-		[PROG_G_CREATE] = "g_create", [PROG_G_EXIT] = "g_exit",
-		[PROG_ALLOC_SAMPLE] = "alloc_sample", [PROG_ALLOC_LARGE] = "alloc_large",
-		[PROG_ALLOC_LARGE_MCACHE] = "alloc_large_mcache",
-	};
-
-	return prog < PROG_NR ? names[prog] : "?";
-}

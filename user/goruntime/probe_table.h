@@ -67,7 +67,4 @@ size_t probe_table_rows(int minor, unsigned int mask, const struct probe_row **o
 /* How Go 1.minor's stop/start-the-world functions expose pause reasons. */
 enum gs_stw_abi probe_table_stw_abi(int minor);
 
-/* The BPF program's name as in bpf/gc.bpf.c ("gc_end"), for messages. */
-const char *probe_prog_name(enum probe_prog prog);
-
 #endif

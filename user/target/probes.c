@@ -187,11 +187,6 @@ void probes__detach_all(struct probes *p, unsigned int slot)
 		probes__detach(p, slot, (enum probe_prog)i);
 }
 
-bool probes__attached(const struct probes *p, unsigned int slot, enum probe_prog prog)
-{
-	return slot < GS_MAX_TARGETS && prog < PROG_NR && p->links[slot][prog][0];
-}
-
 struct ring_buffer *probes__ringbuf(struct probes *p, int (*fn)(void *ctx, void *data, size_t len),
 				    void *ctx)
 {

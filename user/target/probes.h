@@ -44,7 +44,6 @@ int probes__attach(struct probes *p, unsigned int slot, pid_t pid, const char *e
 void probes__detach(struct probes *p, unsigned int slot, enum probe_prog prog);
 /* Everything attached in slot. */
 void probes__detach_all(struct probes *p, unsigned int slot);
-bool probes__attached(const struct probes *p, unsigned int slot, enum probe_prog prog);
 
 /* Hits of an opt-in probe (enum gs_optin_probe) in one slot since load. */
 uint64_t probes__hits(const struct probes *p, unsigned int slot, enum gs_optin_probe probe);

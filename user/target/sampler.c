@@ -422,6 +422,29 @@ int sampler__sample(struct sampler *s, struct rt_sample *o)
 	return 0;
 }
 
+/* Wait reasons of a sample, most frequent first (then by reason number). */
+static int cmp_reason(const void *a, const void *b, void *arg)
+{
+	const uint32_t *count = arg;
+	uint32_t x = count[*(const int *)a], y = count[*(const int *)b];
+
+	return x < y ? 1 : x > y ? -1 : *(const int *)a - *(const int *)b;
+}
+
+int rt_sample__top_wait_reasons(const struct rt_sample *s, int *idx, int max)
+{
+	int all[SAMPLER_MAX_WAIT_REASONS], n = 0, i;
+
+	for (i = 0; i < SAMPLER_MAX_WAIT_REASONS; i++)
+		if (s->wait_reason[i])
+			all[n++] = i;
+	qsort_r(all, (size_t)n, sizeof(all[0]), cmp_reason, (void *)s->wait_reason);
+	if (n > max)
+		n = max;
+	memcpy(idx, all, (size_t)n * sizeof(all[0]));
+	return n;
+}
+
 void rt_sample__release(struct rt_sample *smp)
 {
 	free(smp->p_runq);

@@ -96,6 +96,12 @@ typedef void sampler_g_fn(void *ctx, const struct sampler_g *g);
 /* Walk every goroutine now (no time budget), calling fn for each live one. Returns 0, or -errno. */
 int sampler__walk_gs(struct sampler *s, sampler_g_fn *fn, void *ctx);
 
+/*
+ * Indexes of the sample's wait reasons, most frequent first (then by reason number); returns
+ * how many (at most max). Every output lists them in this order.
+ */
+int rt_sample__top_wait_reasons(const struct rt_sample *s, int *idx, int max);
+
 /* Free the per-P arrays of a sample. */
 void rt_sample__release(struct rt_sample *smp);
 
