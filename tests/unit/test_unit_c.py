@@ -3,6 +3,9 @@ writer fed non-finite numbers and hostile strings, read back by a strict parser.
 
 tests/unit/test_engine.c: GC accounting (gaps, stale cycles, uint32 wrap, drops), the circuit
 breaker's window and trip rule, pause derivation per release, pause statistics, rates, GC CPU.
+tests/unit/test_container.c: container identity from every case of the cgroup corpus, names from
+a node's runtime state (tests/unit/data/noderoot), the selectors, the identity in JSON, labels
+and columns.
 tests/unit/test_format.c: JSON escaping and non-finite numbers, Prometheus pause quantiles, the
 unit formatters, duration and budget parsing.
 tests/unit/json_writers.c: stat --json and every record kind with NaN/±Inf in float64 fields and
@@ -20,9 +23,11 @@ from conftest import BUILD, REPO
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$")
 
 
-@pytest.mark.parametrize("name,least", [("test_engine", 70), ("test_format", 70)])
+@pytest.mark.parametrize("name,least", [("test_engine", 70), ("test_format", 70),
+                                        ("test_container", 140)])
 def test_c_unit_tests(name, least):
-    res = subprocess.run([BUILD / "tests" / name], capture_output=True, text=True)
+    res = subprocess.run([BUILD / "tests" / name, REPO / "tests" / "unit" / "data"],
+                         capture_output=True, text=True)
     lines = res.stdout.strip().splitlines()
     m = SUMMARY_RE.fullmatch(lines[-1]) if lines else None
     assert m and res.returncode == 0 and m.group(2) == "0", res.stdout + res.stderr
