@@ -120,7 +120,7 @@ void cli_usage(FILE *out)
 		"  0  success; also after Ctrl-C, SIGTERM, or when every target has exited\n"
 		"  1  other error\n"
 		"  2  bad command line\n"
-		"  3  no such process\n"
+		"  3  no such process; a --container or --pod naming no container or pod, or several\n"
 		"  4  not a Go program\n"
 		"  5  unsupported Go release\n"
 		"  6  the runtime cannot be located (no symbols and no usable .gopclntab)\n"
