@@ -59,6 +59,10 @@ def test_every_json_writer_is_strict_json():
     assert stat["rates"]["gc_cycles_per_second"] is None
     assert stat["rates"]["gc_cpu_percent"] is None
     assert stat["comm"] == 'we"ird\\\x01\ufffd'
+    container = {"id": "a702bb6705b95adb9d8376e24e32b231193c7bd4547ca174d1fb5f798cf809bf",
+                 "runtime": "cri-o", "name": 'ctr"\x02\ufffd', "pod": "p\\od\n",
+                 "namespace": "ns", "pod_uid": "7d9e2b41-33c0-4f1a-b6a8-0e5c2f9d1b47"}
+    assert stat["container"] == container and stat["nspid"] == 7
     assert stat["goroutines"]["wait_reasons"] == {"reason 7": 3}
     assert stat["goroutines"]["walk_partial"] is False
     assert stat["pauses"]["other_pauses"] == [{"reason": "reason 99", "duration_ns": 1000,
@@ -71,6 +75,7 @@ def test_every_json_writer_is_strict_json():
     for kind in ("attach", "gc", "pause", "sample", "sched", "breaker", "lost", "exit", "detach"):
         assert kind in kinds, f"no {kind} record in {kinds}"
     for r in records:
+        assert r["container"] == container and r["nspid"] == 7, r
         errors = sorted(validator.iter_errors(r), key=str)
         assert not errors, f"{r['kind']}: {errors[0].message}"
         assert r["exe"] == '/tmp/a "quoted"\npath'
