@@ -102,7 +102,7 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
 $(O)/goscope-image.tar: $(O)/static/goscope scripts/mkimage.py
 	$(call msg,IMAGE,$@)
-	$(Q)$(PYTHON) scripts/mkimage.py --binary $< --name $(IMAGE_NAME) --version $(VERSION) \
+	$(Q)$(PYTHON) scripts/mkimage.py --binary $< --name $(IMAGE_NAME) \
 		--revision "$(shell git rev-parse HEAD 2>/dev/null)" --epoch $(SOURCE_DATE_EPOCH) \
 		--terminfo /lib/terminfo -o $@
 

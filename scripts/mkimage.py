@@ -14,7 +14,9 @@ Reproducible: every file in the layer and in the archive is owned by 0:0 with th
 entries are sorted and gzip's header carries no time, so the same inputs give the same bytes.
 `podman load -i` and `ctr image import` read it.
 
-usage: mkimage.py --binary FILE --name NAME:TAG --version V [--revision SHA] [--epoch SECONDS]
+The version label is what the binary says (`goscope --version`), so it cannot disagree with it.
+
+usage: mkimage.py --binary FILE --name NAME:TAG [--revision SHA] [--epoch SECONDS]
                   [--source URL] [--terminfo DIR] -o OUT.tar
 """
 import argparse
@@ -24,6 +26,7 @@ import io
 import json
 import os
 import stat
+import subprocess
 import sys
 import tarfile
 from datetime import datetime, timezone
@@ -192,7 +195,6 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument("--binary", required=True, help="the static goscope")
     ap.add_argument("--name", default="goscope:latest", help="image name, NAME:TAG")
-    ap.add_argument("--version", required=True)
     ap.add_argument("--revision", default="")
     ap.add_argument("--source", default="")
     ap.add_argument("--epoch", type=int, default=int(os.environ.get("SOURCE_DATE_EPOCH", "0")))
@@ -206,6 +208,8 @@ def main():
             sys.exit(f"mkimage: {args.binary} is not an ELF executable")
     if not stat.S_IXUSR & os.stat(args.binary).st_mode:
         sys.exit(f"mkimage: {args.binary} is not executable")
+    res = subprocess.run([args.binary, "--version"], capture_output=True, text=True, check=True)
+    args.version = res.stdout.split()[1]
     files = image(args)
     out = Tar(args.epoch)
     out.dir("blobs")
