@@ -55,7 +55,7 @@ def run(name, build, extra_env, args, results):
 RELEASE_ONLY = "not fuzz and not test_static and not test_deploy.py"
 
 
-def release_only(args):
+def sanitized_args(args):
     """args with the release-only tests deselected (folded into a -k given there)."""
     args = list(args)
     if "-k" in args[:-1]:
@@ -80,7 +80,7 @@ def main():
         "UBSAN_OPTIONS": f"halt_on_error=1:print_stacktrace=1:log_path={reports}/ubsan",
         "GOSCOPE_SANITIZER_REPORTS": str(reports),
     }
-    runs = [("release", build, {}, args), ("sanitized", asan, san_env, release_only(args))]
+    runs = [("release", build, {}, args), ("sanitized", asan, san_env, sanitized_args(args))]
     summary, total, worst = [], [0, 0, 0, 0], 0
     for name, b, env, a in runs:
         rc, c, secs = run(name, b, env, a, results)

@@ -16,6 +16,7 @@ else is touched: another goscope, other containers and images on the machine are
 The network is the host's (no cluster network here), so the manifest's listen port is replaced by
 a free one; every other argument is the manifest's.
 """
+import gzip
 import hashlib
 import io
 import json
@@ -82,17 +83,15 @@ def daemonset():
 
 
 def retag(src, dst, name):
-    """A copy of image archive src whose image is called name: the same blobs (so the same image
-    ID), only index.json and Docker's manifest.json renamed, so that loading it touches no name
-    someone else may use (goscope:latest)."""
+    """A copy of image archive src whose image is called name, so that loading it touches no name
+    someone else may use (goscope:latest): the same blobs (so the same image ID), index.json
+    renamed, and Docker's manifest.json left out, so that what podman reads is the OCI layout."""
     files = read_layout(src)
     index = json.loads(files["index.json"])
     index["manifests"][0]["annotations"] = {"org.opencontainers.image.ref.name": name,
                                             "io.containerd.image.name": name}
     files["index.json"] = json.dumps(index).encode()
-    docker = json.loads(files["manifest.json"])
-    docker[0]["RepoTags"] = [name]
-    files["manifest.json"] = json.dumps(docker).encode()
+    del files["manifest.json"]
     with tarfile.open(dst, "w") as t:
         for n in sorted(files):
             ti = tarfile.TarInfo(n)
@@ -177,6 +176,9 @@ def podman_flags(pod, container, listen_port):
     assert not unknown, f"the test does not apply the pod spec's {sorted(unknown)}"
     if pod.get("hostPID"):
         flags += ["--pid", "host"]
+    unknown = set(container) - {"name", "image", "imagePullPolicy", "args", "ports", "resources",
+                                "readinessProbe", "livenessProbe", "securityContext"}
+    assert not unknown, f"the test does not apply the container's {sorted(unknown)}"
     sc = dict(container["securityContext"])
     caps = sc.pop("capabilities")
     flags += [f"--cap-drop={c}" for c in caps.get("drop", [])]
@@ -257,19 +259,22 @@ def test_image_layout_and_reproducible(tmp_path):
     assert labels["org.opencontainers.image.title"] == "goscope"
     # The layer: the binary, and terminfo; every entry root's, with one time stamp.
     layer = blob(files, manifest["layers"][0]["digest"])
-    lp = tmp_path / "layer.tar.gz"
-    lp.write_bytes(layer)
-    with tarfile.open(lp) as t:
+    with tarfile.open(fileobj=io.BytesIO(layer)) as t:
         members = t.getmembers()
         goscope = t.extractfile("usr/bin/goscope").read()
+    diff_id = "sha256:" + hashlib.sha256(gzip.decompress(layer)).hexdigest()
+    assert config["rootfs"]["diff_ids"] == [diff_id]
+    files_in_layer = {m.name for m in members if not m.isdir()}
+    assert "usr/bin/goscope" in files_in_layer
+    assert all(n == "usr/bin/goscope" or n.startswith("usr/share/terminfo/") for n in files_in_layer)
     assert goscope == (BUILD / "static/goscope").read_bytes(), "the image holds make static's binary"
     assert {(m.uid, m.gid) for m in members} == {(0, 0)}
     assert len({m.mtime for m in members}) == 1
     epoch = members[0].mtime
     again = tmp_path / "again.tar"
     sh(["/usr/bin/python3", REPO / "scripts/mkimage.py", "--binary", BUILD / "static/goscope",
-        "--name", "goscope:latest", "--revision", labels.get("org.opencontainers.image.revision", ""), "--epoch", epoch,
-        "--terminfo", "/lib/terminfo", "-o", again])
+        "--name", "goscope:latest", "--revision", labels.get("org.opencontainers.image.revision", ""),
+        "--epoch", epoch, "--terminfo", "/lib/terminfo", "-o", again])
     assert again.read_bytes() == image_tar().read_bytes(), "mkimage.py is not reproducible"
 
 
@@ -284,9 +289,10 @@ def test_podman_loads_and_runs_image(podman, tmp_path):
 
 
 @pytest.fixture
-def containerd(tmp_path):
-    """A containerd of this test's own (its socket, root and state under tmp_path; the CRI plugin
-    off), so importing touches no other containerd's images. Stopped and removed at the end."""
+def containerd():
+    """A containerd of this test's own (socket, root and state in a directory of its own, the CRI
+    plugin off), so importing touches no other containerd's images. Stopped and removed at the
+    end. Debian's containerd package does not start one: nothing else is needed."""
     d = Path(f"/tmp/gsdeploy-ctrd-{uuid.uuid4().hex[:8]}")  # short: a socket path has 108 bytes
     d.mkdir()
     (d / "config.toml").write_text(f"""version = 2
