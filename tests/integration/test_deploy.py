@@ -8,8 +8,8 @@
   read-only root, user, no_new_privs, limits, args; a setting the test cannot translate fails it),
   Go programs run in other containers, and its /metrics carries their series, probed, by host PID,
   with the container labels of the contract (container_id, container).
-- goscope with deploy/systemd/goscope.service's capability bounding set and no_new_privs (this
-  machine has no systemd as PID 1 to start the unit: setpriv applies the same two settings).
+- deploy/systemd/goscope.service started by systemd (this machine's PID 1 is not systemd: the
+  machine's own systemd boots in a container over an overlay of the machine's root).
 
 Everything a test starts is named with a prefix of its own and removed at the end, and nothing
 else is touched: another goscope, other containers and images on the machine are left alone.
@@ -22,7 +22,6 @@ import io
 import json
 import re
 import shutil
-import signal
 import subprocess
 import tarfile
 import time
@@ -131,7 +130,8 @@ class Podman:
     def run(self, what, image, flags=(), args=()):
         name = self.name(what)
         self.containers.append(name)
-        res = sh(PODMAN + RUN + ["-d", "--name", name] + list(flags) + [image] + list(args))
+        image = [image] if image else []  # none with --rootfs
+        res = sh(PODMAN + RUN + ["-d", "--name", name] + list(flags) + image + list(args))
         return name, res.stdout.strip()
 
     def inspect(self, name, fmt):
@@ -390,43 +390,62 @@ def test_daemonset_settings_watch_other_containers(podman, tmp_path):
 
 # ---- the systemd unit ----
 
-def unit_settings():
-    """{key: value} of the unit's [Service] section (the last assignment of each key)."""
-    out, section = {}, None
-    for line in UNIT.read_text().splitlines():
-        line = line.strip()
-        if line.startswith("["):
-            section = line
-        elif section == "[Service]" and "=" in line and not line.startswith("#"):
-            k, v = line.split("=", 1)
-            out[k] = v
-    return out
-
-
-def test_systemd_unit_capabilities_suffice(go_target, tmp_path):
-    """goscope serve --all as the unit runs it (this machine has no systemd as PID 1): root with
-    the unit's capability bounding set and no_new_privs, which setpriv sets the same way. The
-    probes must attach."""
-    s = unit_settings()
-    caps = s["CapabilityBoundingSet"].split()
-    bounding = "-all," + ",".join("+" + c.lower().removeprefix("cap_") for c in caps)
-    setpriv = ["setpriv", "--bounding-set", bounding, "--inh-caps", "-all"]
-    assert s["NoNewPrivileges"] == "yes"
-    setpriv.append("--no-new-privs")
-    exec_start = s["ExecStart"].split()
-    assert exec_start[0] == "/usr/local/bin/goscope" and exec_start[1:3] == ["serve", "--all"]
-    args = exec_start[1:]
-    i = args.index("--listen") + 1
-    port = free_port()
-    args[i] = f"127.0.0.1:{port}"
-    target = go_target(target_path(27, "default"))
-    err = tmp_path / "serve.stderr"
-    with open(err, "w") as f:
-        proc = subprocess.Popen(setpriv + [str(GOSCOPE)] + args, stdout=subprocess.DEVNULL, stderr=f)
+@pytest.fixture
+def machine_root():
+    """A writable copy of this machine's root file system for a container: an overlay over "/"
+    whose writes go to a directory of the test's own, with empty /tmp and /run (podman would copy
+    the machine's into the container, and fails on the sockets other programs keep there).
+    Unmounted and removed at the end."""
+    d = Path(f"/tmp/gsdeploy-root-{uuid.uuid4().hex[:8]}")
+    root = d / "root"
+    for sub in ("upper", "work", "root"):
+        (d / sub).mkdir(parents=True)
+    mounts = []
     try:
-        assert wait_for(lambda: target.pid in probed(metrics(port)), 30, step=0.5), err.read_text()
+        sh(["mount", "-t", "overlay", "overlay", "-o",
+            f"lowerdir=/,upperdir={d}/upper,workdir={d}/work", root])
+        mounts.append(root)
+        for sub in ("tmp", "run"):
+            sh(["mount", "-t", "tmpfs", "tmpfs", root / sub])
+            mounts.append(root / sub)
+        yield root
     finally:
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=15)
-    assert rc == 0, err.read_text()
-    assert "failed to attach" not in err.read_text(), err.read_text()
+        for m in reversed(mounts):
+            sh(["umount", "-l", m], check=False)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_systemd_unit_runs_under_systemd(podman, machine_root):
+    """deploy/systemd/goscope.service started by a real systemd: this machine's PID 1 is not
+    systemd, so the machine's own systemd boots as PID 1 of a container whose root is an overlay
+    of the machine's (machine_root), holding the capabilities the unit bounds goscope to. Only
+    ExecStart's path (make install's binary is $BUILD/goscope here) and port change. The unit,
+    with all its sandboxing, must start, attach its probes to a Go program systemd runs next to
+    it, and stop with success on SIGTERM."""
+    port = free_port()
+    unit = UNIT.read_text()
+    exec_start = "ExecStart=/usr/local/bin/goscope serve --all --listen 127.0.0.1:9464\n"
+    assert exec_start in unit
+    unit = unit.replace(exec_start, f"ExecStart={GOSCOPE} serve --all --listen 127.0.0.1:{port}\n")
+    caps = re.search(r"^CapabilityBoundingSet=(.*)$", unit, re.M).group(1).split()
+    flags = ["--network", "host", "--systemd=always",
+             "--cap-add", ",".join(c.removeprefix("CAP_") for c in caps),
+             "--rootfs", machine_root]  # --rootfs: the image argument is a directory
+    (machine_root / "etc/systemd/system/goscope.service").write_text(unit)  # into the overlay
+    box, _ = podman.run("systemd", None, flags, ["/lib/systemd/systemd", "--unit=basic.target"])
+
+    def in_box(*cmd, check=True):
+        return sh(PODMAN + ["exec", box] + list(cmd), check=check).stdout.strip()
+
+    assert wait_for(lambda: in_box("systemctl", "is-system-running", check=False)
+                    in ("running", "degraded"), 60, step=0.5), podman.logs(box)
+    in_box("systemd-run", "--unit", "gotarget", target_path(27, "default"))
+    pid = int(in_box("systemctl", "show", "-P", "MainPID", "gotarget"))
+    in_box("systemctl", "start", "goscope")
+    ok = wait_for(lambda: pid in probed(metrics(port)), 30, step=0.5)
+    journal = in_box("journalctl", "-u", "goscope", "--no-pager", check=False)
+    assert ok, f"goscope.service serves no probed series of PID {pid}:\n{journal}"
+    in_box("systemctl", "stop", "goscope")
+    show = in_box("systemctl", "show", "-p", "Result", "-p", "ExecMainStatus", "goscope")
+    assert sorted(show.splitlines()) == ["ExecMainStatus=0", "Result=success"], show
+    assert "failed to attach" not in journal, journal
