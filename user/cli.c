@@ -324,11 +324,12 @@ static int pid_args(int argc, char **argv, const struct cli_spec *spec, struct c
 	if ((f & CLI_ONE_PID) && (n > 1 || (n == 1) == sel))
 		return gs_fail(err, GS_EXIT_USAGE, "%s %s exactly one PID, or --container or --pod "
 			       "(see 'goscope ps')", spec->name, n || sel ? "takes" : "needs");
-	if ((f & CLI_PIDS_OR_ALL) && !sel && cc->all == (n > 0))
-		return gs_fail(err, GS_EXIT_USAGE, "%s needs PIDs, --all, or --container or --pod; "
-			       "not PIDs and --all (see 'goscope ps')", spec->name);
 	if ((f & CLI_PIDS_OR_ALL) && cc->all && n)
-		return gs_fail(err, GS_EXIT_USAGE, "%s takes PIDs or --all, not both", spec->name);
+		return gs_fail(err, GS_EXIT_USAGE, "%s takes PIDs or --all, not both (see 'goscope "
+			       "ps')", spec->name);
+	if ((f & CLI_PIDS_OR_ALL) && !cc->all && !n && !sel)
+		return gs_fail(err, GS_EXIT_USAGE, "%s needs PIDs, --all, --container or --pod (see "
+			       "'goscope ps')", spec->name);
 	/* A selection that may grow: top, record and serve watch what starts in it later. */
 	if ((f & (CLI_PIDS_OR_ALL | CLI_PIDS_ANY)) && sel)
 		cc->all = true;

@@ -19,8 +19,11 @@ from conftest import (GO_MINORS, GOSCOPE, REPO, RINGBUF_256K, attached_probes, c
 
 NEWEST = GO_MINORS[-1]
 SCHEMA = json.loads((REPO / "docs" / "record.schema.json").read_text())
-KINDS = list(SCHEMA["definitions"])
-VALIDATORS = {k: jsonschema.Draft7Validator(SCHEMA["definitions"][k]) for k in KINDS}
+# The record kinds are the schema's oneOf; other definitions (container) are parts of records.
+KINDS = [alt["$ref"].rsplit("/", 1)[1] for alt in SCHEMA["oneOf"]]
+RESOLVER = jsonschema.RefResolver.from_schema(SCHEMA)
+VALIDATORS = {k: jsonschema.Draft7Validator(SCHEMA["definitions"][k], resolver=RESOLVER)
+              for k in KINDS}
 WHOLE = jsonschema.Draft7Validator(SCHEMA)
 MB = re.compile(r"(\d+)->(\d+)->(\d+) MB, (\d+) MB goal, (\d+) MB stacks, (\d+) MB globals, (\d+) P")
 
