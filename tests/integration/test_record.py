@@ -224,6 +224,24 @@ def test_all_follows_new_processes(go_target, goscope, tmp_path):
     check_parity([r["line"] for r in of(mine, "gc")], t.runtime_lines(), minor=NEWEST)
 
 
+def test_all_finds_a_process_that_execs_a_go_program(goscope, tmp_path):
+    # A shell, ruled out as not Go, that then execs one (same PID, same start time).
+    out = tmp_path / "record.jsonl"
+    g = goscope(["record", "--all", "-o", out, "-i", "300ms"])
+    time.sleep(1)
+    sh = subprocess.Popen(["sh", "-c", f"sleep 2; exec {target_path(NEWEST, 'default')} "
+                           "-rate 8 -duration 30s"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: count_in(out, f'"pid":{sh.pid},') >= 2, 20), g.stderr()
+    finally:
+        sh.kill()
+        sh.wait()
+    assert g.finish() == 0
+    mine = [r for r in records(out) if r["pid"] == sh.pid]
+    assert mine[0]["kind"] == "attach" and mine[0]["comm"] == "churn", mine[0]
+
+
 def test_file_mode_and_append(go_target, tmp_path):
     t = go_target(target_path(NEWEST, "default"))
     out = tmp_path / "new.jsonl"

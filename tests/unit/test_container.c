@@ -255,8 +255,9 @@ static void test_outputs(void)
 	ASSERT_STREQ(ident_column(&b, buf, sizeof(buf)), "9d0cc8f2a818", "column: short ID");
 	ASSERT_STREQ(ident_column(NULL, buf, sizeof(buf)), "-", "column: no container");
 	ASSERT_STREQ(ident_line(&a, 4242, 1, buf, sizeof(buf)), "container web (containerd, "
-		     "3f2a9c1b0d4e), pod shop/web-0 (uid 0f3c8e2a-5b1d-4c7e-9a2f-6d8b1e4c3a70), "
-		     "PID 1 in its namespace", "header line");
+		     "3f2a9c1b0d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8), pod "
+		     "shop/web-0 (uid 0f3c8e2a-5b1d-4c7e-9a2f-6d8b1e4c3a70), PID 1 in its namespace",
+		     "header line");
 	ASSERT_STREQ(ident_line(NULL, 4242, 4242, buf, sizeof(buf)), "", "host process: no line");
 }
 

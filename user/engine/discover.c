@@ -2,17 +2,25 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "engine/discover.h"
 #include "target/proc.h"
 #include "target/target.h"
 #include "util/log.h"
 
-/* A process ruled out (not Go, or not ours to read): not looked at again while it lives. */
+/*
+ * A process ruled out (not Go, or not ours to read): not looked at again while it lives and runs
+ * the same executable. exec(2) keeps the PID and start time: a shell that execs a Go program is
+ * looked at again.
+ */
 struct ignored {
 	pid_t pid;
 	uint64_t start_ticks;
+	uint64_t exe_dev, exe_ino;	/* 0: no executable (a kernel thread) */
 };
 
 struct discovery {
@@ -39,7 +47,37 @@ static int cmp_ignored(const void *a, const void *b)
 
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
-	return x->start_ticks < y->start_ticks ? -1 : x->start_ticks > y->start_ticks;
+	if (x->start_ticks != y->start_ticks)
+		return x->start_ticks < y->start_ticks ? -1 : 1;
+	if (x->exe_ino != y->exe_ino)
+		return x->exe_ino < y->exe_ino ? -1 : 1;
+	return x->exe_dev < y->exe_dev ? -1 : x->exe_dev > y->exe_dev;
+}
+
+/*
+ * runc sets a container up in processes of its own (runc:[0:PARENT], runc:[1:CHILD],
+ * runc:[2:INIT]), a Go program in the container's cgroup that becomes the workload by exec(2):
+ * not a process to watch, and not one to rule out either.
+ */
+static bool container_setup(pid_t pid)
+{
+	char comm[32];
+
+	proc_comm(pid, comm, sizeof(comm));
+	return !strncmp(comm, "runc:[", 6);
+}
+
+static void exe_id(struct ignored *key)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", key->pid);
+	key->exe_dev = key->exe_ino = 0;
+	if (stat(path, &st) == 0) {
+		key->exe_dev = st.st_dev;
+		key->exe_ino = st.st_ino;
+	}
 }
 
 static bool push(struct ignored **v, size_t *n, size_t *cap, struct ignored key)
@@ -73,11 +111,14 @@ int discovery__scan(struct discovery *d, discover_fn *fn, void *ctx)
 		    proc_parse_pid(de->d_name, &key.pid, NULL) || key.pid == getpid() ||
 		    proc_start_time(key.pid, &key.start_ticks))
 			continue;
+		exe_id(&key);
 		if (d->nign && bsearch(&key, d->ign, d->nign, sizeof(key), cmp_ignored)) {
 			if (!push(&keep, &nkeep, &capkeep, key))
 				break;
 			continue;
 		}
+		if (container_setup(key.pid))
+			continue;
 		if (fn(ctx, key.pid, key.start_ticks) && !push(&keep, &nkeep, &capkeep, key))
 			break;
 	}

@@ -58,7 +58,7 @@ const char *ident_line(const struct identity *id, pid_t pid, pid_t nspid, char *
 
 	buf[0] = '\0';
 	if (identity_known(id))
-		n += (size_t)snprintf(buf, len, "container %s (%s%s%.12s)",
+		n += (size_t)snprintf(buf, len, "container %s (%s%s%s)",
 				      id->name[0] ? id->name : "unnamed", rt ? rt : "",
 				      rt ? ", " : "", id->id);
 	if (identity_known(id) && id->pod[0] && n < len)

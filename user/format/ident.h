@@ -23,8 +23,9 @@ void ident_prom_labels(struct prom *labels, const struct identity *id);
 const char *ident_column(const struct identity *id, char *buf, size_t len);
 
 /*
- * One line for a header: "container web (podman, 3f2a9c1b0d4e), pod shop/web-0 (uid …), PID 1
- * in its namespace"; "" for a process in no container whose PID namespace is the host's.
+ * One line for a header, the whole identity: "container web (podman, <the 64-digit ID>), pod
+ * shop/web-0 (uid …), PID 1 in its namespace"; "" for a process in no container whose PID
+ * namespace is the host's.
  */
 const char *ident_line(const struct identity *id, pid_t pid, pid_t nspid, char *buf, size_t len);
 
