@@ -418,31 +418,51 @@ class Images:
             self.ctr[(ns, sha)] = ref
         return ref
 
-    def cleanup(self):
+    def cleanup_ctr(self):
+        """Remove the images imported into containerd (before a containerd we started stops)."""
         for (ns, _), ref in self.ctr.items():
             run(CTR + ["-n", ns, "image", "rm", ref], check=False)
+        self.ctr.clear()
+
+    def cleanup(self):
+        """Remove every image this session imported (once; later calls find nothing to do)."""
+        self.cleanup_ctr()
         for ref in self.podman.values():
             run(["podman", "rmi", ref], check=False)
+        self.podman.clear()
+        self.archives.clear()
+
+
+# The session's shared objects. Test modules import the fixtures below, and pytest makes one
+# fixture instance per importing module: the objects themselves are made once per process.
+_shared = {}
+
+
+def _once(key, make):
+    if key not in _shared:
+        _shared[key] = make()
+    return _shared[key]
 
 
 @pytest.fixture(scope="session")
 def _session_dir():
-    d = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-"))
+    d = _once("dir", lambda: Path(tempfile.mkdtemp(prefix=f"{PREFIX}-")))
     yield d
     shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def images(_session_dir):
-    imgs = Images(_session_dir)
+    imgs = _once("images", lambda: Images(_session_dir))
     yield imgs
     imgs.cleanup()
 
 
 @pytest.fixture(scope="session")
-def containerd(_session_dir):
-    d = Containerd(_session_dir)
+def containerd(_session_dir, images):
+    d = _once("containerd", lambda: Containerd(_session_dir))
     yield d
+    images.cleanup_ctr()
     d.stop()
 
 
@@ -453,15 +473,11 @@ def _stop_all(made, cgroups):
         remove_cgroup_tree(rel)
 
 
-@pytest.fixture
-def podman(images, tmp_path):
-    """Factory: podman(binary, **options) starts a Podman container running that binary as /server
-    (attached; stderr to a file) and returns a PodmanContainer; all are removed at the end, and
-    any kubepods-shaped cgroup parent they used."""
+def _podman_factory(images, tmp_dir):
     made, cgroups = [], []
 
     def start(binary, **kw):
-        c = PodmanContainer(tmp_path, images.podman_image(binary), **kw)
+        c = PodmanContainer(tmp_dir, images.podman_image(binary), **kw)
         made.append(c)      # removed even if it does not start
         if c.cgroup_parent:
             cgroups.append(c.cgroup_parent)
@@ -472,14 +488,11 @@ def podman(images, tmp_path):
     _stop_all(made, cgroups)
 
 
-@pytest.fixture
-def ctr(images, containerd, tmp_path):
-    """Factory: ctr(binary, ns=..., **options) starts a containerd container (ctr run, runc v2)
-    and returns a CtrContainer; all are removed at the end, with the cgroup parents they used."""
+def _ctr_factory(images, tmp_dir):
     made, cgroups = [], []
 
     def start(binary, ns="k8s.io", cgroup=None, **kw):
-        c = CtrContainer(tmp_path, images.ctr_image(binary, ns), ns, cgroup=cgroup, **kw)
+        c = CtrContainer(tmp_dir, images.ctr_image(binary, ns), ns, cgroup=cgroup, **kw)
         made.append(c)      # removed even if it does not start
         if cgroup and cgroup.startswith("/kubepods"):
             cgroups.append(cgroup.rsplit("/", 1)[0])
@@ -488,6 +501,33 @@ def ctr(images, containerd, tmp_path):
 
     yield start
     _stop_all(made, cgroups)
+
+
+@pytest.fixture
+def podman(images, tmp_path):
+    """Factory: podman(binary, **options) starts a Podman container running that binary as /server
+    (attached; stderr to a file) and returns a PodmanContainer; all are removed at the end, and
+    any kubepods-shaped cgroup parent they used."""
+    yield from _podman_factory(images, tmp_path)
+
+
+@pytest.fixture
+def ctr(images, containerd, tmp_path):
+    """Factory: ctr(binary, ns=..., **options) starts a containerd container (ctr run, runc v2)
+    and returns a CtrContainer; all are removed at the end, with the cgroup parents they used."""
+    yield from _ctr_factory(images, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def podman_module(images, tmp_path_factory):
+    """podman, for containers that every test of a module shares."""
+    yield from _podman_factory(images, tmp_path_factory.mktemp("podman"))
+
+
+@pytest.fixture(scope="module")
+def ctr_module(images, containerd, tmp_path_factory):
+    """ctr, for containers that every test of a module shares."""
+    yield from _ctr_factory(images, tmp_path_factory.mktemp("ctr"))
 
 
 def oracle_dir(tmp_path, name="oracle"):

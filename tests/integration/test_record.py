@@ -20,7 +20,11 @@ from conftest import (GO_MINORS, GOSCOPE, REPO, RINGBUF_256K, attached_probes, c
 NEWEST = GO_MINORS[-1]
 SCHEMA = json.loads((REPO / "docs" / "record.schema.json").read_text())
 KINDS = list(SCHEMA["definitions"])
-VALIDATORS = {k: jsonschema.Draft7Validator(SCHEMA["definitions"][k]) for k in KINDS}
+# Each kind on its own, with "$ref"s resolved in the whole schema (goscope.record/2 shares the
+# container object between kinds).
+VALIDATORS = {k: jsonschema.Draft7Validator(SCHEMA["definitions"][k],
+                                           resolver=jsonschema.RefResolver.from_schema(SCHEMA))
+              for k in KINDS}
 WHOLE = jsonschema.Draft7Validator(SCHEMA)
 MB = re.compile(r"(\d+)->(\d+)->(\d+) MB, (\d+) MB goal, (\d+) MB stacks, (\d+) MB globals, (\d+) P")
 
