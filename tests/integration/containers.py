@@ -309,7 +309,7 @@ class CtrContainer(Container):
     runtime = "containerd"
 
     def __init__(self, tmp_dir, image, ns, args=(), env=None, annotations=None, cgroup=None,
-                 read_only=False, mounts=(), cid=None):
+                 read_only=False, mounts=(), uidmap=None, cid=None):
         cid = cid or random_id()
         super().__init__(tmp_dir, "")
         self.name = ""
@@ -327,6 +327,8 @@ class CtrContainer(Container):
             cmd += ["--annotation", f"{k}={v}"]
         if read_only:
             cmd += ["--read-only"]
+        if uidmap:
+            cmd += ["--uidmap", uidmap, "--gidmap", uidmap]
         for host, inside in mounts:
             cmd += ["--mount", f"type=bind,src={host},dst={inside},options=rbind:rw"]
         cmd += [image, cid, "/server"] + [str(a) for a in args]

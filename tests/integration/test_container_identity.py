@@ -342,3 +342,42 @@ def test_record_pod_follows_a_container_started_later(ctr, goscope, tmp_path):
         assert mine[0]["container"]["name"] == name and mine[0]["container"]["pod"] == pod
         check_parity([r["line"] for r in of(mine, "gc")], c.runtime_lines(),
                      minor=int(mine[0]["go_version"].split(".")[1]))
+
+
+def test_serve_pod_follows_a_container_started_later(ctr, serve):
+    uid, pod = pod_uid(), f"svc-{TOKEN}"
+
+    def start(name):
+        cid = random_id()
+        return ctr(target_path(27, "default"), cid=cid, cgroup=f"{kubepods_parent(uid)}/{cid}",
+                   annotations=cri_annotations(pod, NS, uid, name))
+
+    def labelled(text, c):
+        want = expected_identity(c)
+        return [d for (n, lb), _ in parse_exposition(text).items() for d in [dict(lb)]
+                if n == "goscope_gc_cycles_total" and d.get("pid") == str(c.pid) and
+                d.get("container_id") == want["id"] and d.get("container") == want["name"] and
+                d.get("pod") == pod and d.get("namespace") == NS]
+
+    first = start("app")
+    s = serve(["--listen", "127.0.0.1:0", "-i", "300ms", "--pod", f"{NS}/{pod}"])
+    assert wait_for(lambda: labelled(s.get()[2], first), 20), s.stderr()
+    second = start("worker")
+    assert wait_for(lambda: labelled(s.get()[2], second), 20), s.stderr()
+    assert s.stop() == 0, s.stderr()
+
+
+def test_one_image_each_container_its_own_identity(podman, goscope, tmp_path):
+    # The parsed binary may be shared between processes of one image; the identity may not.
+    cs = [podman(target_path(27, "default"), env=GCTRACE) for _ in range(3)]
+    assert len({c.inspect["Image"] for c in cs}) == 1
+    out = tmp_path / "record.jsonl"
+    g = goscope(["record", "-o", out] + [c.pid for c in cs])
+    assert wait_for(lambda: all(len(lines_with(out, '"kind":"gc"', f'"pid":{c.pid},')) >= 3
+                                for c in cs), 30), g.stderr()
+    assert g.finish() == 0, g.stderr()
+    recs = records(out)
+    for c in cs:
+        want = expected_identity(c)
+        mine = [r for r in recs if r["pid"] == c.pid]
+        assert mine and all(r.get("container") == want for r in mine), (want, mine[0])

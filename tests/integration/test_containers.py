@@ -141,17 +141,23 @@ def test_read_only_root(runtime, podman, ctr, goscope):
     parity(goscope, [c], 22)
 
 
-def test_user_namespace(podman, goscope, tmp_path):
+@pytest.mark.parametrize("runtime", ["podman", "containerd"])
+def test_user_namespace(runtime, podman, ctr, goscope, tmp_path):
     # --userns=auto needs a "containers" range in /etc/subuid (none here); an explicit map works.
     out = oracle_dir(tmp_path)
-    c = podman(target_path(27, "default"), env=GCTRACE, uidmap="0:200000:65536")
+    start = podman if runtime == "podman" else ctr
+    c = start(target_path(27, "default"), env=GCTRACE, uidmap="0:200000:65536")
     with open(f"/proc/{c.pid}/uid_map") as f:
         assert f.read().split() == ["0", "200000", "65536"]
     assert os.readlink(f"/proc/{c.pid}/ns/user") != os.readlink("/proc/self/ns/user")
     time.sleep(0.3)
     parity(goscope, [c], 27)
-    q = podman(target_path(27, "default", "quiescent"), args=QUIESCENT_ARGS,
-               volumes=[(out, "/out")], uidmap="0:200000:65536")
+    if runtime == "podman":
+        q = podman(target_path(27, "default", "quiescent"), args=QUIESCENT_ARGS,
+                   volumes=[(out, "/out")], uidmap="0:200000:65536")
+    else:
+        q = ctr(target_path(27, "default", "quiescent"), args=QUIESCENT_ARGS,
+                mounts=[(out, "/out")], uidmap="0:200000:65536")
     want = q.snapshot(out)
     check_against_oracle(27, stat_json(q.pid), want)
 
