@@ -50,6 +50,13 @@ containerd and ctr 1.6.20, cgroups hybrid: every v1 controller plus an empty v2 
   kubepods-burstable-pod<uid_>.slice/cri-containerd-<id>.scope gives that shape too. Without
   --cgroup the path is /<NS>/<ID>. ctr's default spec lowers RLIMIT_NOFILE to 1024 (allowed).
   --log-uri file:///PATH sends stdout and stderr to PATH; the task's host PID is in `ctr task ls`.
+  `ctr image rm` against a containerd that is gone waits 10 s: remove images before stopping it.
+  `ctr run --uidmap 0:200000:65536 --gidmap ...` works without --remap-labels (the root-owned
+  image files show up as nobody inside, and a 0755 binary still runs).
+- A new container's first process is runc's init (comm "runc:[2:INIT]", a Go 1.19 program) in the
+  container's cgroup until it executes the workload: anything following new Go processes sees it.
+- `podman kube play` needs the catatonit binary for its pause image (not installed here) and has
+  no --ulimit; these tests use `podman run` and `ctr run` with the annotations instead.
 
 Everything here is named gstest-<session token>-... and only what this module started is stopped
 or removed. A runtime that does not work fails the test; nothing is skipped.
