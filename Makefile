@@ -32,7 +32,7 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.skel.h,$(BPF_SRCS))
 
-USER_DIRS := user user/engine user/target user/gobin user/goruntime user/format user/util
+USER_DIRS := user user/container user/engine user/target user/gobin user/goruntime user/format user/util
 USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 USER_OBJS := $(patsubst %.c,$(O)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(O)/user/main.o,$(USER_OBJS))
@@ -47,7 +47,7 @@ CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE $(SANITIZE)
 LDFLAGS += $(SANITIZE)
 CPPFLAGS += -Iinclude -Iuser -I$(O)/bpf -DGOSCOPE_VERSION='"$(VERSION)"'
-LDLIBS += -lbpf -lelf -ldw -lz -lm -lcapstone -lncursesw -ltinfo
+LDLIBS += -lbpf -lelf -ldw -ljson-c -lz -lm -lcapstone -lncursesw -ltinfo
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
 

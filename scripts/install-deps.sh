@@ -10,9 +10,9 @@ want_tests=0
 [ "${1:-}" = "--test" ] && want_tests=1
 
 build_pkgs=(make clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
-	libncurses-dev libcapstone-dev gcc libc6-dev golang-1.19-go)
+	libncurses-dev libcapstone-dev libjson-c-dev gcc libc6-dev golang-1.19-go)
 test_pkgs=(python3 python3-pytest python3-jsonschema tmux procps util-linux libclang-rt-14-dev
-	prometheus logrotate groff-base bpftrace)
+	prometheus logrotate groff-base bpftrace podman runc containerd curl)
 go_minors=(19 21 22 23 24 25 26 27)
 
 pkgs=("${build_pkgs[@]}")

@@ -120,7 +120,7 @@ void cli_usage(FILE *out)
 		"  0  success; also after Ctrl-C, SIGTERM, or when every target has exited\n"
 		"  1  other error\n"
 		"  2  bad command line\n"
-		"  3  no such process\n"
+		"  3  no such process; a --container or --pod naming no container or pod, or several\n"
 		"  4  not a Go program\n"
 		"  5  unsupported Go release\n"
 		"  6  the runtime cannot be located (no symbols and no usable .gopclntab)\n"
@@ -211,7 +211,7 @@ int cli_parse_budget(const char *s, double *fraction)
 
 /* ---- the shared parser ---- */
 
-enum { OPT_GOROUTINES = 0x200, OPT_ALLOCS, OPT_BUDGET };
+enum { OPT_GOROUTINES = 0x200, OPT_ALLOCS, OPT_BUDGET, OPT_CONTAINER, OPT_POD };
 
 static const struct option verbosity_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
@@ -224,7 +224,13 @@ static const struct option optin_opts[] = {
 	{ "allocs", no_argument, NULL, OPT_ALLOCS },
 	{ "budget", required_argument, NULL, OPT_BUDGET },
 };
+static const struct option select_opts[] = {
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "pod", required_argument, NULL, OPT_POD },
+};
 static const struct option help_opt = { "help", no_argument, NULL, 'h' };
+
+#define PID_FLAGS	(CLI_PIDS | CLI_ONE_PID | CLI_PIDS_OR_ALL | CLI_PIDS_ANY)
 
 #define MAX_OPTS	32
 
@@ -237,7 +243,7 @@ static int build_options(const struct cli_spec *spec, char *shortopts, size_t sl
 	snprintf(shortopts, slen, ":%s%s%s%sh", spec->shortopts ? spec->shortopts : "",
 		 spec->flags & CLI_VERBOSITY ? "qv" : "", spec->flags & CLI_PIDS_OR_ALL ? "a" : "",
 		 spec->flags & CLI_INTERVAL ? "i:" : "");
-	for (i = 0; spec->longopts && spec->longopts[i].name && n < MAX_OPTS - 8; i++)
+	for (i = 0; spec->longopts && spec->longopts[i].name && n < MAX_OPTS - 11; i++)
 		longopts[n++] = spec->longopts[i];
 	if (spec->flags & CLI_VERBOSITY) {
 		longopts[n++] = verbosity_opts[0];
@@ -250,6 +256,10 @@ static int build_options(const struct cli_spec *spec, char *shortopts, size_t sl
 	if (spec->flags & CLI_OPTIN)
 		for (i = 0; i < 3; i++)
 			longopts[n++] = optin_opts[i];
+	if (spec->flags & (PID_FLAGS | CLI_SELECT)) {
+		longopts[n++] = select_opts[0];
+		longopts[n++] = select_opts[1];
+	}
 	longopts[n++] = help_opt;
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 	return 0;
@@ -286,6 +296,8 @@ static int common_option(const struct cli_spec *spec, int c, const char *arg,
 	case 'i': return interval_arg(spec, arg, &cc->interval_ns, err);
 	case OPT_GOROUTINES: cc->goroutines = true; return 0;
 	case OPT_ALLOCS: cc->allocs = true; return 0;
+	case OPT_CONTAINER: return selection_add(&cc->sel, SEL_CONTAINER, arg, err);
+	case OPT_POD: return selection_add(&cc->sel, SEL_POD, arg, err);
 	case OPT_BUDGET:
 		if (cli_parse_budget(arg, &cc->budget))
 			return gs_fail(err, GS_EXIT_USAGE, "bad budget '%s': give a percentage of one "
@@ -301,19 +313,25 @@ static int pid_args(int argc, char **argv, const struct cli_spec *spec, struct c
 {
 	unsigned int f = spec->flags;
 	int n = argc - optind, i;
+	bool sel = cc->sel.n > 0;
 
-	if (!(f & (CLI_PIDS | CLI_ONE_PID | CLI_PIDS_OR_ALL | CLI_PIDS_ANY)) && n)
+	if (!(f & PID_FLAGS) && n)
 		return gs_fail(err, GS_EXIT_USAGE, "%s takes no arguments ('%s')", spec->name,
 			       argv[optind]);
-	if ((f & CLI_PIDS) && !n)
-		return gs_fail(err, GS_EXIT_USAGE, "%s needs at least one PID (see 'goscope ps')",
-			       spec->name);
-	if ((f & CLI_ONE_PID) && n != 1)
-		return gs_fail(err, GS_EXIT_USAGE, "%s %s exactly one PID (see 'goscope ps')",
-			       spec->name, n ? "takes" : "needs");
-	if ((f & CLI_PIDS_OR_ALL) && cc->all == (n > 0))
-		return gs_fail(err, GS_EXIT_USAGE, "%s needs PIDs or --all, not both (see 'goscope "
-			       "ps')", spec->name);
+	if ((f & CLI_PIDS) && !n && !sel)
+		return gs_fail(err, GS_EXIT_USAGE, "%s needs at least one PID, or --container or "
+			       "--pod (see 'goscope ps')", spec->name);
+	if ((f & CLI_ONE_PID) && (n > 1 || (n == 1) == sel))
+		return gs_fail(err, GS_EXIT_USAGE, "%s %s exactly one PID, or --container or --pod "
+			       "(see 'goscope ps')", spec->name, n || sel ? "takes" : "needs");
+	if ((f & CLI_PIDS_OR_ALL) && !sel && cc->all == (n > 0))
+		return gs_fail(err, GS_EXIT_USAGE, "%s needs PIDs, --all, or --container or --pod; "
+			       "not PIDs and --all (see 'goscope ps')", spec->name);
+	if ((f & CLI_PIDS_OR_ALL) && cc->all && n)
+		return gs_fail(err, GS_EXIT_USAGE, "%s takes PIDs or --all, not both", spec->name);
+	/* A selection that may grow: top, record and serve watch what starts in it later. */
+	if ((f & (CLI_PIDS_OR_ALL | CLI_PIDS_ANY)) && sel)
+		cc->all = true;
 	cc->npids = n;
 	cc->pids = calloc((size_t)n + 1, sizeof(*cc->pids));
 	if (!cc->pids)
@@ -357,4 +375,5 @@ void cli_common_free(struct cli_common *c)
 {
 	free(c->pids);
 	c->pids = NULL;
+	selection_free(&c->sel);
 }

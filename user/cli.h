@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "container/select.h"
 
 struct gs_err;
 
@@ -50,6 +51,11 @@ enum cli_flags {
 	CLI_ONE_PID	= 1 << 4,	/* exactly one */
 	CLI_PIDS_OR_ALL	= 1 << 5,	/* one or more, or -a/--all, not both */
 	CLI_PIDS_ANY	= 1 << 6,	/* none or more */
+	/*
+	 * --container, --pod: taken wherever PIDs are, and by commands with this flag. They stand
+	 * for PIDs; top, record and serve (PIDs or --all, or none) follow the selection.
+	 */
+	CLI_SELECT	= 1 << 7,
 };
 
 /* A command's command line. */
@@ -73,6 +79,7 @@ struct cli_common {
 	pid_t *pids;			/* cli_common_free() frees them */
 	int npids;
 	bool all;
+	struct selection sel;		/* --container, --pod */
 	uint64_t interval_ns;		/* as given, or the default the caller put there */
 	bool goroutines, allocs;	/* the opt-in probe sets */
 	double budget;			/* their budget, a share of one CPU; 0: not given */
@@ -104,6 +111,13 @@ int cli_parse_duration(const char *s, uint64_t *ns);
 int cli_parse_budget(const char *s, double *fraction);
 
 /* The help lines of the shared options, for the commands' usage texts. */
+#define CLI_SELECT_HELP \
+	"      --container NAME|ID\n" \
+	"                       the Go programs in this container: its name or a prefix of\n" \
+	"                       its ID (repeatable; top, record and serve also take those\n" \
+	"                       that start in it later)\n" \
+	"      --pod [NS/]NAME  the same for a Kubernetes pod (repeatable)\n"
+
 #define CLI_OPTIN_HELP \
 	"      --goroutines     opt-in: probe goroutine creation and exit (live goroutines\n" \
 	"                       by the go statement that created them)\n" \

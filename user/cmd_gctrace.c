@@ -10,6 +10,7 @@
 
 struct gctrace_out {
 	bool prefix;		/* "[PID] " before each line: more than one target */
+	unsigned int attached;	/* targets attached so far */
 	bool failed;		/* stdout is gone */
 };
 
@@ -17,6 +18,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: goscope gctrace [OPTIONS] PID [PID...]\n"
+		"       goscope gctrace [OPTIONS] --container NAME|ID... | --pod [NS/]NAME...\n"
 		"\n"
 		"Print one line per GC cycle of each Go process, byte-identical to the line the Go\n"
 		"runtime prints with GODEBUG=gctrace=1 for the same cycle. Lines start with the first\n"
@@ -28,6 +30,7 @@ static void usage(FILE *out)
 		"  -q, --quiet     no status messages on stderr (lost-data warnings still print)\n"
 		"  -v, --verbose   more detail on stderr (each GC start, up to Go 1.20); -vv adds libbpf"
 		" messages\n"
+		CLI_SELECT_HELP
 		"  -h, --help      show this help\n"
 		"\n"
 		"Cost to the target: one uprobe hit per GC cycle (about 12 us), after the cycle's\n"
@@ -47,8 +50,11 @@ static const char *trigger_name(uint64_t kind)
 
 static void on_attach(void *ctx, const struct watched *w, void *st)
 {
-	char desc[128];
+	struct gctrace_out *o = ctx;
+	char desc[600];
 
+	/* More than one process (named, or in the containers selected): lines say whose. */
+	o->prefix = ++o->attached > 1;
 	log_note("attached to %s: %u GC cycles so far; waiting for the next one",
 		 watched__describe(w, desc, sizeof(desc)), w->numgc_at_attach);
 }
@@ -97,12 +103,11 @@ int cmd_gctrace(int argc, char **argv)
 
 	cli_setup_signals();
 	rc = cli_parse(argc, argv, &gctrace_spec, NULL, &c, &err);
-	out.prefix = c.npids > 1;
 	/* Once everything is attached, reading the targets is all that is left to do. */
 	if (!rc)
 		rc = engine__follow(&(struct engine_opts){ .pids = c.pids, .npids = c.npids,
-				    .probes = ENGINE_PROBES_REQUIRED }, &sink, CAPS_SAMPLING,
-				    &cli_stop, &out.failed, &err);
+				    .sel = &c.sel, .probes = ENGINE_PROBES_REQUIRED }, &sink,
+				    CAPS_SAMPLING, &cli_stop, &out.failed, &err);
 	cli_common_free(&c);
 	if (rc < 0)
 		return cli_report(&err);

@@ -34,6 +34,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: goscope profile (--allocs | --goroutines) [OPTIONS] PID\n"
+		"       goscope profile (--allocs | --goroutines) [OPTIONS] --container NAME|ID\n"
+		"       goscope profile (--allocs | --goroutines) [OPTIONS] --pod [NS/]NAME\n"
 		"\n"
 		"Attach the opt-in probes to one Go process for a while, then report:\n"
 		"  --allocs      where it allocates: the runtime's own allocation sampling\n"
@@ -59,6 +61,7 @@ static void usage(FILE *out)
 		"                       (default 1); above it they are detached (see below)\n"
 		"  -q, --quiet          no status messages on stderr\n"
 		"  -v, --verbose        more detail on stderr\n"
+		CLI_SELECT_HELP
 		"  -h, --help           show this help\n"
 		"\n"
 		"Cost: every probe hit costs the thread that hits it a few microseconds (goscope\n"
@@ -198,7 +201,8 @@ int cmd_profile(int argc, char **argv)
 	if (a.path && strcmp(a.path, "-") && (fd = pprof__open_output(a.path, &created, &err)) < 0)
 		goto fail;
 	eo = (struct engine_opts){
-		.pids = a.c.pids, .npids = 1, .probes = ENGINE_PROBES_WANTED, .sample = true,
+		.pids = a.c.pids, .npids = a.c.npids, .sel = &a.c.sel, .one = true,
+		.probes = ENGINE_PROBES_WANTED, .sample = true,
 		.optin = { a.c.goroutines, a.c.allocs, a.c.budget },
 	};
 	e = engine__new(&eo, NULL, &err);

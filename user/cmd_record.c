@@ -36,13 +36,14 @@ static void on_sighup(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: goscope record [OPTIONS] [PID...|--all]\n"
+		"Usage: goscope record [OPTIONS] [PID...|--all] [--container NAME|ID...] [--pod [NS/]NAME...]\n"
 		"\n"
 		"Write one JSON object per line for every event of each Go process: attach, gc (every\n"
 		"gctrace value in nanoseconds and bytes, plus the line GODEBUG=gctrace=1 prints), pause,\n"
 		"sample (every gauge, each interval), sched, lost, exit, detach. Every line carries\n"
 		"schema, kind, ts (RFC 3339, UTC, nanoseconds), unix_nano, host, pid, comm, exe and\n"
-		"go_version. The schema is documented in docs/record.md (docs/record.schema.json).\n"
+		"go_version; a process in a container also nspid (its PID there) and container (id,\n"
+		"runtime, name, pod, namespace, pod_uid). The schema is documented in docs/record.md (docs/record.schema.json).\n"
 		"Runs until Ctrl-C or SIGTERM, or until every named process has exited.\n"
 		"\n"
 		"Options:\n"
@@ -57,6 +58,7 @@ static void usage(FILE *out)
 		"  -q, --quiet          no status messages on stderr\n"
 		"  -v, --verbose        more detail on stderr\n"
 		CLI_OPTIN_HELP
+		CLI_SELECT_HELP
 		"  -h, --help           show this help\n"
 		"\n"
 		"Cost to the target: one probe hit per GC cycle, about 12 us, after its pauses (Go\n"
@@ -228,7 +230,8 @@ int cmd_record(int argc, char **argv)
 	record_out_init(&out, a.c.interval_ns, a.stw, write_line, &r);
 	sink = record_sink(&out);
 	eo = (struct engine_opts){
-		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .probes = ENGINE_PROBES_WANTED,
+		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .sel = &a.c.sel,
+		.probes = ENGINE_PROBES_WANTED,
 		.stw = a.stw, .sample = true, .interval_ns = a.c.interval_ns,
 		.optin = { a.c.goroutines, a.c.allocs, a.c.budget },
 	};

@@ -16,7 +16,7 @@ struct schedtrace_out {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: goscope schedtrace [OPTIONS] PID\n"
+		"Usage: goscope schedtrace [OPTIONS] PID | --container NAME|ID | --pod [NS/]NAME\n"
 		"\n"
 		"Print a scheduler line every interval in the format the target's Go release uses for\n"
 		"GODEBUG=schedtrace=N: GOMAXPROCS, idle Ps, threads, spinning and idle threads, the\n"
@@ -25,6 +25,7 @@ static void usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -i, --interval DUR    time between lines (default 1s; e.g. 500ms, 2s)\n"
+		CLI_SELECT_HELP
 		"  -h, --help            show this help\n");
 }
 
@@ -79,8 +80,9 @@ int cmd_schedtrace(int argc, char **argv)
 	/* The scheduler's counters only: no probe, and no walk of allgs per line. */
 	if (!rc)
 		rc = engine__follow(&(struct engine_opts){ .pids = c.pids, .npids = c.npids,
-				    .probes = ENGINE_PROBES_OFF, .sample = true,
-				    .interval_ns = c.interval_ns, .no_gwalk = true }, &sink,
+				    .sel = &c.sel, .one = true, .probes = ENGINE_PROBES_OFF,
+				    .sample = true, .interval_ns = c.interval_ns, .no_gwalk = true },
+				    &sink,
 				    CAPS_SAMPLING, &cli_stop, &out.failed, &err);
 	cli_common_free(&c);
 	return rc < 0 ? cli_report(&err) : GS_EXIT_OK;

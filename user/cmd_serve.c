@@ -30,7 +30,7 @@ struct server {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: goscope serve [OPTIONS] [PID...|--all]\n"
+		"Usage: goscope serve [OPTIONS] [PID...|--all] [--container NAME|ID...] [--pod [NS/]NAME...]\n"
 		"\n"
 		"Export the runtime metrics of Go processes for Prometheus, in the text exposition\n"
 		"format at http://ADDRESS/metrics, under the names the Prometheus Go client uses inside\n"
@@ -53,6 +53,7 @@ static void usage(FILE *out)
 		"                          and objects by allocation site)\n"
 		"      --budget PCT        what the opt-in probes may cost each process, in\n"
 		"                          percent of one CPU (default 1); above it they are detached\n"
+		CLI_SELECT_HELP
 		"  -h, --help              show this help\n"
 		"\n"
 		"Without root, processes are sampled only: no goscope_gc_pause_seconds.\n");
@@ -201,7 +202,8 @@ int cmd_serve(int argc, char **argv)
 	if (!s.h)
 		goto fail;
 	eo = (struct engine_opts){
-		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .probes = ENGINE_PROBES_WANTED,
+		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .sel = &a.c.sel,
+		.probes = ENGINE_PROBES_WANTED,
 		.sample = true, .interval_ns = a.c.interval_ns,
 		/* Exited processes are gone from the exposition at once; keep them only briefly. */
 		.linger_ns = 1000000000ull,

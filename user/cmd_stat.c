@@ -33,7 +33,7 @@ struct stat_out {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: goscope stat [OPTIONS] PID\n"
+		"Usage: goscope stat [OPTIONS] PID | --container NAME|ID | --pod [NS/]NAME\n"
 		"\n"
 		"Print one snapshot of a Go process's runtime: heap (the runtime.MemStats values), GC,\n"
 		"scheduler, goroutine count and goroutines by state with the most common wait reasons,\n"
@@ -45,6 +45,7 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -j, --json            one JSON object instead of the table\n"
 		"  -i, --interval DUR    window for rates and pauses (default 1s; 0: one read only)\n"
+		CLI_SELECT_HELP
 		"  -h, --help            show this help\n"
 		"\n"
 		"See 'goscope metrics' for what every value means.\n");
@@ -134,8 +135,9 @@ int cmd_stat(int argc, char **argv)
 	out.window = a.c.interval_ns > 0;
 	/* As root, the GC and stop-the-world probes watch the window: every pause in it. */
 	eo = (struct engine_opts){
-		.pids = a.c.pids, .npids = 1, .probes = out.window ? ENGINE_PROBES_WANTED :
-		ENGINE_PROBES_OFF, .stw = true, .sample = true, .interval_ns = a.c.interval_ns,
+		.pids = a.c.pids, .npids = a.c.npids, .sel = &a.c.sel, .one = true,
+		.probes = out.window ? ENGINE_PROBES_WANTED : ENGINE_PROBES_OFF, .stw = true,
+		.sample = true, .interval_ns = a.c.interval_ns,
 	};
 	e = engine__new(&eo, &sink, &err);
 	if (!e)

@@ -16,7 +16,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: goscope top [OPTIONS] [PID...]\n"
+		"Usage: goscope top [OPTIONS] [PID...] [--container NAME|ID...] [--pod [NS/]NAME...]\n"
 		"\n"
 		"A live dashboard of Go runtimes. Without a PID: every Go process on the machine, found\n"
 		"continuously (new ones appear, exited ones are marked, then removed). With one PID: its\n"
@@ -43,6 +43,7 @@ static void usage(FILE *out)
 		"                        view lists the top allocation sites\n"
 		"      --budget PCT      what the opt-in probes may cost each process, in percent of\n"
 		"                        one CPU (default 1); above it they are detached\n"
+		CLI_SELECT_HELP
 		"  -h, --help            show this help\n"
 		"\n"
 		"Cost to each process: one GC uprobe hit per cycle (two before Go 1.21; ~12 us each) and\n"
@@ -135,11 +136,12 @@ int cmd_top(int argc, char **argv)
 			"'goscope gctrace' or 'goscope record'");
 		goto fail;
 	}
-	a.c.all = a.c.npids == 0;
+	a.c.all = a.c.all || a.c.npids == 0;
 	a.t.interval_ns = a.c.interval_ns;
 	a.t.detail_pid = a.c.npids == 1 ? a.c.pids[0] : 0;
 	eo = (struct engine_opts){
-		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .probes = ENGINE_PROBES_WANTED,
+		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .sel = &a.c.sel,
+		.probes = ENGINE_PROBES_WANTED,
 		.sample = true, .interval_ns = a.c.interval_ns,
 		.linger_ns = a.c.all ? EXITED_LINGER_NS : 0,
 		.optin = { a.c.goroutines, a.c.allocs, a.c.budget },

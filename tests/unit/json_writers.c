@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "container/identity.h"
 #include "engine/engine_int.h"
 #include "format/record.h"
 #include "format/stat.h"
@@ -30,12 +31,23 @@ int main(void)
 	const struct gc_cycle *c;
 	uint64_t st = 0;
 	double nan = NAN;
+	/* Names come from files on the node: anything a runtime or a pod spec lets through. */
+	static struct identity id = {
+		.id = "a702bb6705b95adb9d8376e24e32b231193c7bd4547ca174d1fb5f798cf809bf",
+		.runtime = CTR_CRIO,
+		.name = "ctr\"\x02\xfe",
+		.pod = "p\\od\n",
+		.namespace = "ns",
+		.pod_uid = "7d9e2b41-33c0-4f1a-b6a8-0e5c2f9d1b47",
+	};
 
 	w->pid = 4242;
 	snprintf(w->comm, sizeof(w->comm), "we\"ird\\\x01\xff");
 	snprintf(w->version, sizeof(w->version), "go1.27.4");
 	w->minor = 27;
 	w->exe = "/tmp/a \"quoted\"\npath";
+	w->ident = &id;
+	w->nspid = 7;
 	w->state = WS_LIVE;
 	w->model = calloc(1, sizeof(*w->model));
 	model__init(w->model, 27);

@@ -3,6 +3,9 @@ writer fed non-finite numbers and hostile strings, read back by a strict parser.
 
 tests/unit/test_engine.c: GC accounting (gaps, stale cycles, uint32 wrap, drops), the circuit
 breaker's window and trip rule, pause derivation per release, pause statistics, rates, GC CPU.
+tests/unit/test_container.c: container identity from every case of the cgroup corpus, names from
+a node's runtime state (tests/unit/data/noderoot), the selectors, the identity in JSON, labels
+and columns.
 tests/unit/test_format.c: JSON escaping and non-finite numbers, Prometheus pause quantiles, the
 unit formatters, duration and budget parsing.
 tests/unit/json_writers.c: stat --json and every record kind with NaN/±Inf in float64 fields and
@@ -20,9 +23,11 @@ from conftest import BUILD, REPO
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$")
 
 
-@pytest.mark.parametrize("name,least", [("test_engine", 70), ("test_format", 70)])
+@pytest.mark.parametrize("name,least", [("test_engine", 70), ("test_format", 70),
+                                        ("test_container", 140)])
 def test_c_unit_tests(name, least):
-    res = subprocess.run([BUILD / "tests" / name], capture_output=True, text=True)
+    res = subprocess.run([BUILD / "tests" / name, REPO / "tests" / "unit" / "data"],
+                         capture_output=True, text=True)
     lines = res.stdout.strip().splitlines()
     m = SUMMARY_RE.fullmatch(lines[-1]) if lines else None
     assert m and res.returncode == 0 and m.group(2) == "0", res.stdout + res.stderr
@@ -54,6 +59,10 @@ def test_every_json_writer_is_strict_json():
     assert stat["rates"]["gc_cycles_per_second"] is None
     assert stat["rates"]["gc_cpu_percent"] is None
     assert stat["comm"] == 'we"ird\\\x01\ufffd'
+    container = {"id": "a702bb6705b95adb9d8376e24e32b231193c7bd4547ca174d1fb5f798cf809bf",
+                 "runtime": "cri-o", "name": 'ctr"\x02\ufffd', "pod": "p\\od\n",
+                 "namespace": "ns", "pod_uid": "7d9e2b41-33c0-4f1a-b6a8-0e5c2f9d1b47"}
+    assert stat["container"] == container and stat["nspid"] == 7
     assert stat["goroutines"]["wait_reasons"] == {"reason 7": 3}
     assert stat["goroutines"]["walk_partial"] is False
     assert stat["pauses"]["other_pauses"] == [{"reason": "reason 99", "duration_ns": 1000,
@@ -66,6 +75,7 @@ def test_every_json_writer_is_strict_json():
     for kind in ("attach", "gc", "pause", "sample", "sched", "breaker", "lost", "exit", "detach"):
         assert kind in kinds, f"no {kind} record in {kinds}"
     for r in records:
+        assert r["container"] == container and r["nspid"] == 7, r
         errors = sorted(validator.iter_errors(r), key=str)
         assert not errors, f"{r['kind']}: {errors[0].message}"
         assert r["exe"] == '/tmp/a "quoted"\npath'

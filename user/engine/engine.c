@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "container/identity.h"
 #include "engine/discover.h"
+#include "container/select.h"
+#include "engine/resolve.h"
 #include "engine/engine_int.h"
 #include "engine/events.h"
 #include "engine/sites.h"
@@ -156,6 +159,38 @@ static void periodic(struct engine *e)
 
 /* ---- the API ---- */
 
+/*
+ * --container, --pod: each selector must name something. Following (all), new processes are
+ * filtered as they are found; else the Go programs selected join the PIDs named.
+ */
+static int select_named(struct engine *e, struct gs_err *err)
+{
+	pid_t *pids;
+	int n, i;
+
+	if (resolve_selection(e->o.sel, e->o.all, &pids, &n, err))
+		return -1;
+	if (e->o.all)
+		return 0;
+	e->sel_pids = calloc((size_t)(e->o.npids + n), sizeof(pid_t));
+	if (!e->sel_pids) {
+		free(pids);
+		return gs_fail(err, GS_EXIT_ERROR, "out of memory");
+	}
+	for (i = 0; i < e->o.npids; i++)
+		e->sel_pids[i] = e->o.pids[i];
+	for (i = 0; i < n; i++)
+		e->sel_pids[e->o.npids + i] = pids[i];
+	free(pids);
+	e->o.pids = e->sel_pids;
+	e->o.npids += n;
+	if (e->o.one && e->o.npids > 1)
+		return gs_fail(err, GS_EXIT_NO_PROCESS, "the selection names %d Go processes (PIDs "
+			       "%d, %d%s); this command watches one: name it by its PID",
+			       e->o.npids, e->o.pids[0], e->o.pids[1], e->o.npids > 2 ? ", …" : "");
+	return 0;
+}
+
 /* The named processes: every one must be a Go program goscope can watch. */
 static int open_named(struct engine *e, struct gs_err *err)
 {
@@ -225,6 +260,13 @@ struct engine *engine__new(const struct engine_opts *o, const struct engine_sink
 		e->o.interval_ns = ENGINE_DEFAULT_INTERVAL_NS;
 	if (sink)
 		e->sink = *sink;
+	e->ids = idcache__new(NULL);
+	if (!e->ids) {
+		gs_fail(err, GS_EXIT_ERROR, "out of memory");
+		goto fail;
+	}
+	if (e->o.sel && e->o.sel->n && select_named(e, err))
+		goto fail;
 	/*
 	 * Named processes must exist before anything is loaded. Then the BPF object: loading it
 	 * parses the kernel's BTF, freed again, before the binaries' tables, which stay (peak
@@ -281,6 +323,8 @@ void engine__free(struct engine *e)
 	events__free(e->events);
 	probes__free(e->probes);
 	discovery__free(e->disc);
+	idcache__free(e->ids);
+	free(e->sel_pids);
 	free(e->v);
 	free(e);
 }
@@ -426,10 +470,23 @@ const char *watched__stw_reason(const struct watched *w, unsigned int reason, ch
 const char *watched__describe(const struct watched *w, char *buf, size_t len)
 {
 	const struct entry *x = entry_of(w);
+	char where[560] = "", name[260];
+	size_t n;
 
 	if (x->t)
-		return target__describe(x->t, buf, len);
-	snprintf(buf, len, "PID %d (%s, %s)", w->pid, w->comm, w->version);
+		target__describe(x->t, buf, len);
+	else
+		snprintf(buf, len, "PID %d (%s, %s)", w->pid, w->comm, w->version);
+	/* "PID 1234 (server, go1.24.4) in pod shop/web-0, container web" */
+	if (w->ident && w->ident->pod[0])
+		snprintf(where, sizeof(where), " in pod %s/%s, container %s", w->ident->namespace,
+			 w->ident->pod, identity_short(w->ident, name, sizeof(name)));
+	else if (identity_known(w->ident))
+		snprintf(where, sizeof(where), " in container %s",
+			 identity_short(w->ident, name, sizeof(name)));
+	n = strlen(buf);
+	if (n < len)
+		snprintf(buf + n, len - n, "%s", where);
 	return buf;
 }
 

@@ -21,6 +21,8 @@
 #include "target/sampler.h"
 #include "util/log.h"
 
+struct identity;
+struct selection;
 struct sites;
 
 enum watched_state {
@@ -37,6 +39,8 @@ struct watched {
 	char version[48];		/* "go1.24.4"; "?" when unknown */
 	int minor;			/* Go 1.minor; 0 when unknown */
 	const char *exe;		/* what /proc/PID/exe pointed to */
+	const struct identity *ident;	/* its container; NULL for a process in none */
+	pid_t nspid;			/* its PID in its own PID namespace (0: unknown) */
 	enum watched_state state;
 	char why[512];			/* unsupported: the reason */
 	bool execed;			/* exited by exec(2)ing another program */
@@ -92,6 +96,13 @@ struct engine_opts {
 	const pid_t *pids;		/* the processes to watch … */
 	int npids;
 	bool all;			/* … or every Go process, including ones that start later */
+	/*
+	 * --container, --pod: with all, only processes of the selected containers (also those that
+	 * start later); else the Go programs in them, besides pids. Each selector must name one
+	 * container or pod on the machine (else GS_EXIT_NO_PROCESS).
+	 */
+	struct selection *sel;
+	bool one;			/* exactly one process must be named (stat, schedtrace …) */
 	enum engine_probes probes;
 	bool stw;			/* also the stop-the-world probes (PSET_STW) */
 	bool sample;			/* sample every process each interval (all but gctrace) */
@@ -174,7 +185,7 @@ const char *watched__wait_reason(const struct watched *w, unsigned int reason, c
 const char *watched__stw_reason(const struct watched *w, unsigned int reason, char *buf,
 				size_t len);
 
-/* "PID 1234 (name, go1.24.4, pie)". */
+/* "PID 1234 (name, go1.24.4, pie)", and " in container web" or " in pod ns/pod, container web". */
 const char *watched__describe(const struct watched *w, char *buf, size_t len);
 
 /* The newest GC cycle count known: from the probes, else from the last sample. */

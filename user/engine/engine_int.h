@@ -39,6 +39,8 @@ struct engine {
 	size_t n, cap;
 	struct entry *slots[GS_MAX_TARGETS];
 	struct discovery *disc;
+	struct idcache *ids;		/* every process's container */
+	pid_t *sel_pids;		/* the named PIDs and those --container/--pod selected */
 	uint64_t next_sample;		/* CLOCK_MONOTONIC deadlines */
 	uint64_t next_exit_check;
 	uint64_t next_breaker;

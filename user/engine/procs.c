@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "container/identity.h"
+#include "container/select.h"
 #include "engine/discover.h"
 #include "engine/engine_int.h"
 #include "engine/events.h"
@@ -83,6 +85,9 @@ struct entry *entry_new(const struct engine *e, pid_t pid, uint64_t start_ticks)
 		free(x);
 		return NULL;
 	}
+	/* Which container: read once, before anything else, and kept after the process exits. */
+	x->pub.ident = idcache__get(e->ids, pid);
+	x->pub.nspid = identity_nspid(pid);
 	return x;
 }
 
@@ -110,6 +115,7 @@ void entry_free(struct engine *e, struct entry *x)
 	if (x->listed)
 		SINK(e, x, remove);
 	entry_strip(e, x);
+	idcache__put(e->ids, x->pub.ident);
 	free(x->state);
 	free(x);
 }
@@ -208,6 +214,11 @@ static bool add_found(void *ctx, pid_t pid, uint64_t start_ticks)
 	if (!x) {
 		log_warn("out of memory");
 		return false;
+	}
+	/* --container, --pod: a process outside the selection is not looked at again. */
+	if (e->o.sel && e->o.sel->n && !selection_match(e->o.sel, x->pub.ident)) {
+		entry_free(e, x);
+		return true;
 	}
 	x->t = target__open(pid, &info, &err);
 	if (x->t && entry_setup(e, x, &err) == 0) {

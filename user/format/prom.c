@@ -6,6 +6,7 @@
 #include "goruntime/metrics.h"
 #include "engine/sites.h"
 #include "engine/engine.h"
+#include "format/ident.h"
 #include "format/prom.h"
 #include "format/utf8.h"
 #include "util/units.h"
@@ -575,6 +576,7 @@ void prom_render(struct prom *p, const struct watched *const *ws,
 		prom_label(&labels[i], "pid", pid);
 		prom_label(&labels[i], "comm", ws[i]->comm);
 		prom_label(&labels[i], "go_version", ws[i]->version);
+		ident_prom_labels(&labels[i], ws[i]->ident);
 		p->b.oom |= labels[i].b.oom;
 	}
 	render_gc_duration(p, ws, labels, n);

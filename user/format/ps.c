@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdlib.h>
+#include <string.h>
+#include "container/identity.h"
+#include "format/ident.h"
+#include "format/json.h"
 #include "format/ps.h"
 
 static int cmp_pid(const void *a, const void *b)
@@ -7,21 +11,78 @@ static int cmp_pid(const void *a, const void *b)
 	return ((const struct ps_row *)a)->pid - ((const struct ps_row *)b)->pid;
 }
 
+void ps_sort(struct ps_row *rows, size_t n)
+{
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_pid);
+}
+
 static const char *yes_no(bool v)
 {
 	return v ? "yes" : "no";
 }
 
-void ps_print(FILE *f, struct ps_row *rows, size_t n)
+static const char *pod_of(const struct ps_row *r, char *buf, size_t len)
 {
+	if (identity_known(r->ident) && r->ident->pod[0])
+		snprintf(buf, len, "%s/%s", r->ident->namespace[0] ? r->ident->namespace : "?",
+			 r->ident->pod);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+void ps_print(FILE *f, const struct ps_row *rows, size_t n)
+{
+	int wc = (int)strlen("CONTAINER"), wp = (int)strlen("POD");
+	char ctr[260], pod[520];
 	size_t i;
 
-	if (n)
-		qsort(rows, n, sizeof(*rows), cmp_pid);
-	fprintf(f, "%7s  %-16s %-12s %-4s %-8s %-4s %s\n", "PID", "COMM", "GO", "PIE", "STRIPPED",
-		"CGO", "ATTACH");
+	/* The identity columns are as wide as their widest value, and no wider. */
+	for (i = 0; i < n; i++) {
+		int c = (int)strlen(identity_short(rows[i].ident, ctr, sizeof(ctr)));
+		int p = (int)strlen(pod_of(&rows[i], pod, sizeof(pod)));
+
+		wc = c > wc ? c : wc;
+		wp = p > wp ? p : wp;
+	}
+	fprintf(f, "%7s  %-16s %-12s %-4s %-8s %-4s %-*s %-*s %s\n", "PID", "COMM", "GO", "PIE",
+		"STRIPPED", "CGO", wc, "CONTAINER", wp, "POD", "ATTACH");
 	for (i = 0; i < n; i++)
-		fprintf(f, "%7d  %-16s %-12s %-4s %-8s %-4s %s\n", rows[i].pid, rows[i].comm,
-			rows[i].version, yes_no(rows[i].pie), yes_no(rows[i].stripped),
-			yes_no(rows[i].cgo), rows[i].attach);
+		fprintf(f, "%7d  %-16s %-12s %-4s %-8s %-4s %-*s %-*s %s\n", rows[i].pid,
+			rows[i].comm, rows[i].version, yes_no(rows[i].pie),
+			yes_no(rows[i].stripped), yes_no(rows[i].cgo), wc,
+			identity_short(rows[i].ident, ctr, sizeof(ctr)), wp,
+			pod_of(&rows[i], pod, sizeof(pod)), rows[i].attach);
+}
+
+int ps_print_json(FILE *f, const struct ps_row *rows, size_t n)
+{
+	struct json j = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct ps_row *r = &rows[i];
+
+		json_begin(&j);
+		json_i64(&j, "pid", r->pid);
+		if (r->nspid)
+			json_i64(&j, "nspid", r->nspid);
+		json_str(&j, "comm", r->comm);
+		json_str(&j, "go_version", r->version);
+		json_bool(&j, "pie", r->pie);
+		json_bool(&j, "stripped", r->stripped);
+		json_bool(&j, "cgo", r->cgo);
+		json_bool(&j, "attachable", r->attachable);
+		if (!r->attachable)
+			json_str(&j, "reason", r->attach + (strncmp(r->attach, "no: ", 4) ? 0 : 4));
+		ident_json(&j, r->ident);
+		if (json_end(&j)) {
+			json_free(&j);
+			return -1;
+		}
+		fwrite(j.b.data, 1, j.b.len, f);
+	}
+	json_free(&j);
+	return 0;
 }

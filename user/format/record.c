@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "engine/sites.h"
 #include "format/gctrace.h"
+#include "format/ident.h"
 #include "format/record.h"
 #include "format/schedtrace.h"
 #include "format/snapshot.h"
@@ -74,6 +75,9 @@ static void begin(struct record_out *r, const char *kind, const struct watched *
 	json_str(&r->j, "comm", w->comm);
 	json_str(&r->j, "exe", w->exe ? w->exe : "");
 	json_str(&r->j, "go_version", w->version);
+	if (w->nspid && w->nspid != w->pid)
+		json_i64(&r->j, "nspid", w->nspid);
+	ident_json(&r->j, w->ident);
 }
 
 static void on_attach(void *ctx, const struct watched *w, void *st)

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 #include "engine/engine.h"
+#include "format/ident.h"
 #include "format/json.h"
 #include "format/snapshot.h"
 #include "format/stat.h"
@@ -111,6 +112,9 @@ int stat_print_json(FILE *f, const struct stat_report *r)
 	json_i64(&j, "pid", w->pid);
 	json_str(&j, "comm", w->comm);
 	json_str(&j, "go_version", w->version);
+	if (w->nspid && w->nspid != w->pid)
+		json_i64(&j, "nspid", w->nspid);
+	ident_json(&j, w->ident);
 	snapshot_put_metrics(&j, w);
 	put_rates(&j, &r->rates);
 	snapshot_put_goroutines(&j, w);
@@ -217,9 +221,12 @@ static void print_pauses(FILE *f, const struct stat_report *r)
 void stat_print_table(FILE *f, const struct stat_report *r)
 {
 	const struct watched *w = r->w;
+	char where[1024];
 
 	fprintf(f, "PID %d (%s, %s)%s\n", w->pid, w->comm, w->version,
 		w->cur.heap_consistent ? "" : "  [heap statistics changed during the read]");
+	if (*ident_line(w->ident, w->pid, w->nspid, where, sizeof(where)))
+		fprintf(f, "%s\n", where);
 	print_group(f, w, "heap", "Heap");
 	print_group(f, w, "gc", "GC");
 	print_group(f, w, "sched", "Scheduler");

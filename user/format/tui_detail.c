@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "format/ident.h"
 #include "format/tui_int.h"
 #include "util/clock.h"
 #include "util/units.h"
@@ -151,6 +152,14 @@ static void fmt_limit(char *buf, size_t len, int64_t limit)
 }
 
 /* Who and in what state, the heap and GC now, then pauses and settings: three lines. */
+/* Lines draw_summary takes: three, and one more for a process in a container or PID namespace. */
+static int summary_lines(const struct watched *w)
+{
+	char where[1024];
+
+	return 3 + (*ident_line(w->ident, w->pid, w->nspid, where, sizeof(where)) != '\0');
+}
+
 static void draw_summary(const struct tui *t, const struct watched *w, int y)
 {
 	const struct rt_sample *s = &w->cur;
@@ -196,6 +205,8 @@ static void draw_summary(const struct tui *t, const struct watched *w, int y)
 		 "  threads %d", mw.have_pause ? last : "-", mw.max_pause_ns ? max : "-", gogc, limit,
 		 s->gomaxprocs, s->threads);
 	tui_put(y + 2, 0, COLS, line);
+	if (*ident_line(w->ident, w->pid, w->nspid, line, sizeof(line)))
+		tui_put(y + 3, 0, COLS, line);
 }
 
 /* Goroutines by state and the most common wait reasons. */
@@ -392,7 +403,7 @@ static int draw_sites(const struct tui *t, const struct watched *w, int y, int r
 
 void tui_draw_detail(struct tui *t, const struct watched *w)
 {
-	int gh, y, avail, sites;
+	int gh, y, avail, sites, top;
 
 	if (!w->model) {
 		tui_put(2, 0, COLS, w->why);
@@ -400,14 +411,15 @@ void tui_draw_detail(struct tui *t, const struct watched *w)
 		return;
 	}
 	draw_summary(t, w, 1);
+	top = 1 + summary_lines(w);
 	/* Graphs take what the fixed lines, the site panels and five gctrace lines leave. */
 	sites = !w->sites ? 0 : (w->optin[OPTIN_GOROUTINES].wanted + w->optin[OPTIN_ALLOCS].wanted) *
 				 (1 + SITES_SHOWN);
-	avail = LINES - 4 - 2 - 2 - 6 - 2 - sites;
+	avail = LINES - top - 2 - 2 - 6 - 2 - sites;
 	gh = avail / 2 - 1;
 	gh = gh < 3 ? 3 : gh > 10 ? 10 : gh;
-	draw_graphs(t, w, 4, gh);
-	y = 4 + 2 * (gh + 1);
+	draw_graphs(t, w, top, gh);
+	y = top + 2 * (gh + 1);
 	draw_goroutines(t, w, y);
 	y += 2 + draw_runqueues(t, w, y + 2, 2);
 	y += draw_sites(t, w, y, SITES_SHOWN);

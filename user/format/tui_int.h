@@ -27,7 +27,7 @@ enum tui_pair { TP_NONE, TP_TITLE, TP_ALERT, TP_WARN, TP_GOOD, TP_DIM, TP_GRAPH,
 /* The overview's columns, left to right; the sort column is one of them. */
 enum tui_col {
 	TC_PID, TC_COMM, TC_GO, TC_PROCS, TC_GOROUT, TC_HEAP, TC_GOAL, TC_ALLOC, TC_GCS, TC_GCCPU,
-	TC_LAST, TC_MAX, TC_NR
+	TC_LAST, TC_MAX, TC_CTR, TC_NR
 };
 
 struct tui {
@@ -38,6 +38,7 @@ struct tui {
 	bool paused;
 	bool help;
 	bool detail;			/* showing one process */
+	int comm_w, ctr_w;		/* this frame's COMM and CONTAINER/POD widths (0: hidden) */
 	pid_t selected;			/* the selected (or detailed) process */
 	int sort_col;			/* an enum tui_col */
 	bool sort_reverse;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "container/identity.h"
+#include "format/ident.h"
 #include "format/tui_int.h"
 #include "util/units.h"
 #include "engine/model.h"
@@ -46,11 +48,17 @@ static const struct column cols[TC_NR] = {
 	[TC_GCCPU]  = { "GC CPU", 6, false, 0 },
 	[TC_LAST]   = { "PAUSE", 6, false, 0 },
 	[TC_MAX]    = { "MAX 60s", 7, false, 0 },
+	[TC_CTR]    = { "CONTAINER/POD", 0, true, 0 },	/* as wide as it needs; see layout() */
 };
 
-static bool col_shown(int c)
+static bool col_shown(const struct tui *t, int c)
 {
-	return COLS >= cols[c].min_cols;
+	return c == TC_CTR ? t->ctr_w > 0 : COLS >= cols[c].min_cols;
+}
+
+static int col_width(const struct tui *t, int c)
+{
+	return c == TC_COMM ? t->comm_w : c == TC_CTR ? t->ctr_w : cols[c].width;
 }
 
 /* The sort key of a column, as a number (text columns sort by PID within equal names). */
@@ -78,6 +86,7 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 	const struct tui *sort_tui = arg;
 	const struct row *x = a, *y = b;
 	int c = sort_tui->sort_col, r = 0;
+	char xc[600], yc[600];
 	bool xgone = x->w->state == WS_EXITED || x->w->state == WS_UNSUPPORTED;
 	bool ygone = y->w->state == WS_EXITED || y->w->state == WS_UNSUPPORTED;
 
@@ -86,12 +95,15 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 		return xgone ? 1 : -1;
 	if (c == TC_COMM)
 		r = strcmp(x->w->comm, y->w->comm);
+	else if (c == TC_CTR)
+		r = strcmp(ident_column(x->w->ident, xc, sizeof(xc)),
+			   ident_column(y->w->ident, yc, sizeof(yc)));
 	else if (c == TC_GO)
 		r = strcmp(x->w->version, y->w->version);
 	else if (sort_key(x, c) != sort_key(y, c))
 		r = sort_key(x, c) < sort_key(y, c) ? -1 : 1;
 	/* Numbers sort biggest first (trouble on top), names A to Z; 'r' turns it around. */
-	if (c != TC_COMM && c != TC_GO && c != TC_PID)
+	if (c != TC_COMM && c != TC_GO && c != TC_PID && c != TC_CTR)
 		r = -r;
 	if (sort_tui->sort_reverse)
 		r = -r;
@@ -167,6 +179,7 @@ static void cell_text(const struct tui *t, const struct row *r, int c, char *buf
 	switch (c) {
 	case TC_PID: snprintf(buf, len, "%d", r->w->pid); return;
 	case TC_COMM: snprintf(buf, len, "%s", r->w->comm); return;
+	case TC_CTR: ident_column(r->w->ident, buf, len); return;
 	case TC_GO:
 		snprintf(buf, len, "%s", strncmp(r->w->version, "go", 2) ? r->w->version :
 			 r->w->version + 2);
@@ -212,15 +225,39 @@ static bool cell_alert(const struct row *r, int c)
 	       (c == TC_GOROUT && r->mw.goroutines_growing);
 }
 
-static int comm_width(void)
+/*
+ * This frame's variable widths. COMM takes what the fixed columns leave, 8 to 24. CONTAINER/POD,
+ * last, is there only when a process is in a container, and only where COMM keeps the width its
+ * longest name needs: on a narrow terminal it goes first.
+ */
+static void layout(struct tui *t, const struct row *rows, size_t n)
 {
-	int c, used = 2, w;
+	int c, used = 2, avail, comm = 4, ctr = 0;
+	char buf[600];
+	size_t i;
 
+	t->ctr_w = 0;
 	for (c = 0; c < TC_NR; c++)
-		if (c != TC_COMM && col_shown(c))
+		if (c != TC_COMM && col_shown(t, c))
 			used += cols[c].width + 1;
-	w = COLS - used - 1;
-	return w < 8 ? 8 : w > 24 ? 24 : w;
+	avail = COLS - used - 1;
+	for (i = 0; i < n; i++) {
+		int k = (int)strlen(rows[i].w->comm);
+
+		comm = k > comm ? k : comm;
+		if (identity_known(rows[i].w->ident)) {
+			k = (int)strlen(ident_column(rows[i].w->ident, buf, sizeof(buf)));
+			ctr = k > ctr ? k : ctr;
+		}
+	}
+	comm = comm < 8 ? 8 : comm > 24 ? 24 : comm;
+	if (ctr && avail - comm - 1 >= (int)strlen(cols[TC_CTR].title)) {
+		ctr = ctr < (int)strlen(cols[TC_CTR].title) ? (int)strlen(cols[TC_CTR].title) : ctr;
+		t->ctr_w = ctr < avail - comm - 1 ? ctr : avail - comm - 1;
+		t->comm_w = comm;
+		return;
+	}
+	t->comm_w = avail < 8 ? 8 : avail > 24 ? 24 : avail;
 }
 
 static void draw_header_row(const struct tui *t, int y)
@@ -231,9 +268,9 @@ static void draw_header_row(const struct tui *t, int y)
 	move(y, 0);
 	clrtoeol();
 	for (c = 0; c < TC_NR; c++) {
-		int w = c == TC_COMM ? comm_width() : cols[c].width;
+		int w = col_width(t, c);
 
-		if (!col_shown(c))
+		if (!col_shown(t, c))
 			continue;
 		if (c == t->sort_col) {
 			/* The marker sits in the separator before the sorted column. */
@@ -252,7 +289,7 @@ static void draw_header_row(const struct tui *t, int y)
 static void draw_row(const struct tui *t, int y, const struct row *r, bool selected)
 {
 	int c, x = 2;
-	char buf[64];
+	char buf[600];
 	enum tui_pair base = r->w->state == WS_EXITED || r->w->state == WS_UNSUPPORTED ? TP_DIM :
 			     TP_NONE;
 
@@ -263,10 +300,10 @@ static void draw_row(const struct tui *t, int y, const struct row *r, bool selec
 	mvaddstr(y, 0, r->w->state == WS_EXITED ? "x" : r->w->state == WS_UNSUPPORTED ? "-" :
 		 r->alert ? "!" : " ");
 	for (c = 0; c < TC_NR; c++) {
-		int w = c == TC_COMM ? comm_width() : cols[c].width;
+		int w = col_width(t, c);
 		bool hot = cell_alert(r, c);
 
-		if (!col_shown(c))
+		if (!col_shown(t, c))
 			continue;
 		if (r->w->state == WS_UNSUPPORTED && c > TC_GO) {
 			tui_attr_on(t, base, 0);
@@ -291,7 +328,7 @@ static void draw_row(const struct tui *t, int y, const struct row *r, bool selec
 /* What the selected row's cells cannot show: version, executable, alert reason. */
 static void draw_selected_info(struct tui *t, const struct row *r, int y)
 {
-	char line[PATH_MAX + 300], why[128];
+	char line[PATH_MAX + 1400], why[128], where[1024];
 
 	alert_reason(r->w, &r->mw, why, sizeof(why));
 	if (r->w->state == WS_UNSUPPORTED)
@@ -302,6 +339,8 @@ static void draw_selected_info(struct tui *t, const struct row *r, int y)
 			 r->w->version, r->w->exe ? r->w->exe : "",
 			 r->w->probed || r->w->state == WS_EXITED ? watched_state_name(r->w->state) :
 			 "sampling only", why[0] ? " - " : "", why);
+	if (*ident_line(r->w->ident, r->w->pid, r->w->nspid, where, sizeof(where)))
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), " - %s", where);
 	move(y, 0);
 	clrtoeol();
 	tui_attr_on(t, why[0] ? TP_ALERT : TP_NONE, why[0] ? A_BOLD : 0);
@@ -316,6 +355,7 @@ void tui_draw_overview(struct tui *t, struct engine *wt, const struct tui_rows *
 	size_t n = r->n;
 
 	tui_draw_title(t, wt, "overview");
+	layout(t, rows, n);
 	draw_header_row(t, 2);
 	for (i = 0; i < (int)n; i++)
 		if (rows[i].w->pid == t->selected)

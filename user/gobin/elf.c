@@ -243,3 +243,45 @@ int gobin__offset_to_vaddr(const struct gobin *b, uint64_t off, uint64_t *vaddr)
 	}
 	return -1;
 }
+
+/*
+ * The Go build ID (the note "Go" of type 4 in .note.go.buildid): a hash of what the linker was
+ * given and produced, so two files with the same one hold the same program.
+ */
+bool gobin_elf_go_buildid(int fd, char *buf, size_t len)
+{
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	bool found = false;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		goto out;
+	while (!found && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off;
+		const char *name;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE ||
+		    !(name = elf_strptr(elf, shstrndx, sh.sh_name)) || strcmp(name, ".note.go.buildid"))
+			continue;
+		d = elf_getdata(scn, NULL);
+		while (d && !found && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			/* The linker writes the name "Go" padded with NULs to 4 bytes. */
+			if (nh.n_type != 4 || nh.n_namesz < 3 || nh.n_namesz > 4 ||
+			    memcmp((const char *)d->d_buf + name_off, "Go", 3) || !nh.n_descsz ||
+			    nh.n_descsz >= len)
+				continue;
+			memcpy(buf, (const char *)d->d_buf + desc_off, nh.n_descsz);
+			buf[nh.n_descsz] = '\0';
+			found = true;
+		}
+	}
+out:
+	elf_end(elf);
+	return found;
+}

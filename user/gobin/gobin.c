@@ -31,6 +31,7 @@ struct gobin_file {
 	struct gobin b;			/* first: the struct gobin * callers hold converts back */
 	uint64_t dev, ino;
 	int64_t size, mtime_ns;
+	char buildid[128];		/* the Go build ID; "" when none */
 	unsigned int refs;
 	struct gobin_file *next_open;
 };
@@ -39,7 +40,9 @@ struct gobin_file {
  * Every binary open right now. Processes running the same executable (a fleet of replicas under
  * --all) share one parse: it is most of goscope's memory per target, and read-only once built.
  * A file is the same when device, inode, size and modification time agree; a running executable
- * cannot be rewritten in place (ETXTBSY), and a binary replaced on disk is a new inode.
+ * cannot be rewritten in place (ETXTBSY), and a binary replaced on disk is a new inode. Containers
+ * of one image run one file of its layer, but each through its own overlay mount, whose device
+ * differs: there inode, size, modification time and the Go build ID must agree.
  */
 static struct gobin_file *open_binaries;
 
@@ -48,14 +51,22 @@ static int64_t mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-static struct gobin_file *find_open(const struct stat *st)
+static struct gobin_file *find_open(const struct stat *st, int fd)
 {
 	struct gobin_file *f;
+	char id[128];
+	int have_id = -1;		/* not read yet */
 
-	for (f = open_binaries; f; f = f->next_open)
-		if (f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
-		    f->mtime_ns == mtime_ns(st))
+	for (f = open_binaries; f; f = f->next_open) {
+		if (f->ino != st->st_ino || f->size != st->st_size || f->mtime_ns != mtime_ns(st))
+			continue;
+		if (f->dev == st->st_dev)
 			return f;
+		if (have_id < 0)
+			have_id = gobin_elf_go_buildid(fd, id, sizeof(id));
+		if (have_id && f->buildid[0] && !strcmp(f->buildid, id))
+			return f;
+	}
 	return NULL;
 }
 
@@ -97,8 +108,10 @@ struct gobin *gobin__open(const char *path, struct gs_err *err)
 	/* Opened through the caller's path all the same: that open is the access check. */
 	known = fstat(f->b.fd, &st) == 0;
 	if (known) {
-		same = find_open(&st);
+		same = find_open(&st, f->b.fd);
 		if (same) {
+			log_debug("%s: the program of an executable already open (inode %llu): one "
+				  "parse for both", path, (unsigned long long)st.st_ino);
 			destroy(f);
 			same->refs++;
 			return &same->b;
@@ -110,6 +123,8 @@ struct gobin *gobin__open(const char *path, struct gs_err *err)
 	}
 	if (gobin_elf_load(&f->b, path, err) || gobin_buildinfo_read(&f->b, err))
 		goto fail;
+	if (known)
+		gobin_elf_go_buildid(f->b.fd, f->buildid, sizeof(f->buildid));
 	/* A file whose identity is unknown cannot be matched, so it is not shared. */
 	if (known) {
 		f->next_open = open_binaries;

@@ -52,7 +52,7 @@ int gobin__vaddr_to_offset(const struct gobin *b, uint64_t vaddr, uint64_t *off)
  */
 int gobin__offset_to_vaddr(const struct gobin *b, uint64_t off, uint64_t *vaddr);
 
-/* Identity of the file, to match /proc/PID/maps entries. */
+/* The device and inode of the file the parse was read from (a process sharing it may differ). */
 void gobin__file_id(const struct gobin *b, uint64_t *dev, uint64_t *ino);
 
 /*

@@ -59,6 +59,8 @@ struct gobin {
  * err and returns -1; a free releases them, whatever state a failed load left.
  */
 int gobin_elf_load(struct gobin *b, const char *path, struct gs_err *err);
+/* The Go build ID of the ELF file open at fd; false when it has none. */
+bool gobin_elf_go_buildid(int fd, char *buf, size_t len);
 void gobin_elf_free(struct gobin *b);
 int gobin_buildinfo_read(struct gobin *b, struct gs_err *err);
 void gobin_buildinfo_free(struct gobin *b);

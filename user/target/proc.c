@@ -160,11 +160,21 @@ void proc_comm(pid_t pid, char *buf, size_t len)
 int proc_load_bias(pid_t pid, const struct gobin *b, uint64_t *bias, struct gs_err *err)
 {
 	char path[64], line[4096];
+	struct stat st;
 	uint64_t dev, ino;
 	FILE *f;
 	int ret = -1;
 
-	gobin__file_id(b, &dev, &ino);
+	/*
+	 * The process's own file, not the one b was parsed from: containers of one image share a
+	 * parse, but each maps the file through its own overlay mount, with its own device.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st))
+		return gs_fail(err, errno == ENOENT ? GS_EXIT_NO_PROCESS : GS_EXIT_PERMISSION,
+			       "cannot stat %s: %s", path, strerror(errno));
+	dev = st.st_dev;
+	ino = st.st_ino;
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	f = fopen(path, "re");
 	if (!f)
