@@ -75,16 +75,15 @@ class Fleet:
         k8s_name = f"gstest-{TOKEN}-api"    # Podman's name and the Kubernetes container name
         self.c = {}
         self.c["podman"] = podman(target_path(22, "default"), env=GCTRACE)
-        self.c["podman-k8s"] = podman(churn, env=GCTRACE, name=k8s_name,
-                                      cgroup_parent=kubepods_parent(self.uid_k8s),
-                                      annotations=crio_annotations("api-0", NS, self.uid_k8s,
-                                                                   k8s_name))
+        ann = crio_annotations(f"api-{TOKEN}", NS, self.uid_k8s, k8s_name)
+        self.c["podman-k8s"] = podman(churn, env=GCTRACE, name=k8s_name, annotations=ann,
+                                      cgroup_parent=kubepods_parent(self.uid_k8s))
         cid = random_id()
-        self.c["cri"] = ctr(target_path(25, "default"), env=GCTRACE,
-                            cgroup=f"{kubepods_parent(self.uid_cri)}/{cid}", cid=cid,
-                            annotations=cri_annotations("web-0", NS, self.uid_cri, "server"))
+        ann = cri_annotations(f"web-{TOKEN}", NS, self.uid_cri, f"web-{TOKEN}")
+        self.c["cri"] = ctr(target_path(25, "default"), env=GCTRACE, cid=cid, annotations=ann,
+                            cgroup=f"{kubepods_parent(self.uid_cri)}/{cid}")
         cid = random_id()
-        ann = cri_annotations("db-0", NS, self.uid_sd, "postgres-exporter")
+        ann = cri_annotations(f"db-{TOKEN}", NS, self.uid_sd, f"exporter-{TOKEN}")
         del ann["io.kubernetes.cri.sandbox-uid"]
         sd_uid = self.uid_sd.replace("-", "_")
         self.c["cri-systemd"] = ctr(churn, env=GCTRACE, cid=cid, annotations=ann,
@@ -174,9 +173,9 @@ def test_record_carries_container_on_every_line(fleet, goscope, tmp_path):
     for k, c in fleet.c.items():
         mine = [r for r in recs if r["pid"] == c.pid]
         assert {r["kind"] for r in mine} >= {"attach", "gc", "sample", "detach"}, k
-        bad = [r["kind"] for r in mine if r.get("container") != fleet.want[k]]
-        assert not bad, f"{k}: lines without the right container object: {bad[:5]} " \
-                        f"(want {fleet.want[k]}, e.g. {next(r for r in mine if r.get('container') != fleet.want[k])})"
+        bad = [r for r in mine if r.get("container") != fleet.want[k]]
+        assert not bad, f"{k}: {len(bad)} lines without the right container object, want " \
+                        f"{fleet.want[k]}; e.g. {bad[0]}"
         assert all(r.get("nspid", c.pid) == nspid(c) for r in mine), k
         check_parity([r["line"] for r in of(mine, "gc")], c.runtime_lines(),
                      minor=int(mine[0]["go_version"].split(".")[1]))
@@ -292,20 +291,28 @@ def test_unknown_selectors_exit_3(fleet):
         assert len(lines) == 1 and args[1] in lines[0], (args, res.stderr)
 
 
-def test_ambiguous_id_prefix_exits_3(ctr):
-    prefix = random_id()[:10]
-    a = ctr(target_path(27, "default"), cid=prefix + random_id()[10:], ns="default")
-    b = ctr(target_path(27, "default"), cid=prefix + random_id()[10:], ns="default")
-    res = run_goscope(["gctrace", "--container", prefix], timeout=20)
-    assert res.returncode == 3, (res.returncode, res.stderr)
-    err = res.stderr.strip()
-    assert prefix in err and "ambiguous" in err.lower(), err
-    # Both candidates named, so the user can pick.
-    assert a.id[:12] in err and b.id[:12] in err, err
-    # A longer prefix picks one.
-    res = run_goscope(["stat", "--json", "-i", "0", "--container", a.id[:16]], timeout=20)
-    assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["pid"] == a.pid
+def test_ambiguous_selectors_exit_3(ctr):
+    # Two containers whose IDs share a prefix, of two pods of one name in two namespaces, with
+    # one container name.
+    prefix, pod, name = random_id()[:10], f"amb-{TOKEN}", f"dup-{TOKEN}"
+    made = []
+    for ns in (f"{NS}a", f"{NS}b"):
+        cid, uid = prefix + random_id()[10:], pod_uid()
+        made.append(ctr(target_path(27, "default"), cid=cid, cgroup=f"{kubepods_parent(uid)}/{cid}",
+                        annotations=cri_annotations(pod, ns, uid, name)))
+    a, b = made
+    for args in (["--container", prefix], ["--container", name], ["--pod", pod]):
+        res = run_goscope(["gctrace"] + args, timeout=20)
+        assert res.returncode == 3, (args, res.returncode, res.stderr)
+        err = res.stderr.strip()
+        assert len(err.splitlines()) == 1 and args[1] in err and "ambiguous" in err, err
+        # Both candidates named, so the user can pick.
+        assert a.id[:12] in err and b.id[:12] in err, err
+    # A longer prefix, or the namespace, picks one.
+    for args, want in ((["--container", a.id[:16]], a), (["--pod", f"{NS}b/{pod}"], b)):
+        res = run_goscope(["stat", "--json", "-i", "0"] + args, timeout=20)
+        assert res.returncode == 0, (args, res.stderr)
+        assert json.loads(res.stdout)["pid"] == want.pid, args
 
 
 def test_record_pod_follows_a_container_started_later(ctr, goscope, tmp_path):

@@ -194,7 +194,8 @@ def test_gomaxprocs_follows_the_cgroup(minor, podman, goscope, tmp_path):
     def runtime_changed():
         seen["s"] = q.snapshot(out)
         return seen["s"]["gomaxprocs"] == 2
-    assert wait_for(runtime_changed, 5, step=0.3), f"the runtime kept GOMAXPROCS {seen['s']['gomaxprocs']}"
+    assert wait_for(runtime_changed, 5, step=0.3), \
+        f"the runtime kept GOMAXPROCS {seen['s']['gomaxprocs']}"
     runtime_after = time.monotonic() - changed
     assert wait_for(lambda: any(" gomaxprocs=2 " in ln for ln in g.wait_lines(0, 0)), 2), g.lines
     assert g.finish() == 0, g.stderr()
