@@ -15,7 +15,6 @@ and one Go process on the host. The expected identity of each is what the runtim
 goscope's own output.
 """
 import json
-import os
 import re
 import signal
 import subprocess

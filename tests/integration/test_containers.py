@@ -8,14 +8,13 @@ after start, several containers of one image, read-only root, a user namespace, 
 the cgroup on Go 1.25+. The harness and the facts it rests on are in containers.py.
 """
 import os
-import re
 import shutil
 import signal
 import time
 
 import pytest
 
-from conftest import check_parity, run_goscope, target_path, wait_for
+from conftest import check_parity, target_path, wait_for
 from containers import (QUIESCENT_ARGS, containerd, ctr, images, oracle_dir,  # noqa: F401
                         podman, _session_dir)
 from test_record import lines_with, of, records
