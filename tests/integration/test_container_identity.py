@@ -387,3 +387,24 @@ def test_one_image_each_container_its_own_identity(podman, goscope, tmp_path):
         want = expected_identity(c)
         mine = [r for r in recs if r["pid"] == c.pid]
         assert mine and all(r.get("container") == want for r in mine), (want, mine[0])
+
+
+def test_top_pod_follows_a_container_started_later(ctr, tmp_path):
+    uid, pod = pod_uid(), f"dash-{TOKEN}"
+
+    def start(name):
+        cid = random_id()
+        return ctr(target_path(27, "default"), cid=cid, cgroup=f"{kubepods_parent(uid)}/{cid}",
+                   annotations=cri_annotations(pod, NS, uid, name))
+
+    first = start(f"a-{TOKEN}")
+    t = Tmux(tmp_path, f"{GOSCOPE} top -i 250ms --pod {NS}/{pod}", width=220, height=40)
+    try:
+        want = top_column(expected_identity(first))
+        t.wait_screen(lambda s: overview_cell(s, first.pid, "CONTAINER/POD") == want, 20)
+        second = start(f"b-{TOKEN}")
+        want2 = top_column(expected_identity(second))
+        screen = t.wait_screen(lambda s: overview_cell(s, second.pid, "CONTAINER/POD") == want2, 20)
+        assert overview_cell(screen, first.pid, "CONTAINER/POD") == want
+    finally:
+        t.kill()
