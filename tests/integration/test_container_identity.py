@@ -90,11 +90,11 @@ class Fleet:
                                            f"kubepods-burstable-pod{sd_uid}.slice/"
                                            f"cri-containerd-{cid}.scope")
         self.c["containerd"] = ctr(target_path(19, "default"), env=GCTRACE, ns="default")
-        self.host = GoTarget(target_path(27, "default"), tmp_path)
         self.want = {k: expected_identity(c) for k, c in self.c.items()}
         assert self.want["cri-systemd"]["pod_uid"] == self.uid_sd
         for k, c in self.c.items():
             assert nspid(c) == 1, (k, c.ready_line)
+        self.host = GoTarget(target_path(27, "default"), tmp_path)  # last: nothing fails after
 
     def pids(self):
         return [c.pid for c in self.c.values()] + [self.host.pid]
