@@ -14,6 +14,8 @@ build_pkgs=(make clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev p
 test_pkgs=(python3 python3-pytest python3-jsonschema tmux procps util-linux libclang-rt-14-dev
 	prometheus logrotate groff-base bpftrace podman runc containerd curl)
 go_minors=(19 21 22 23 24 25 26 27)
+# The deployment files' tests: YAML manifests parsed, the systemd unit checked (systemd-analyze).
+test_pkgs+=(python3-yaml systemd)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then

@@ -3,7 +3,9 @@
 
 1. the release build ($BUILD/goscope, what `make install` ships);
 2. the same sources built with AddressSanitizer and UndefinedBehaviorSanitizer ($BUILD-asan).
-   The fuzzers are left out there: they are sanitized builds of their own and do not run goscope.
+   The fuzzers are left out there: they are sanitized builds of their own and do not run goscope;
+   so are the tests of the static binary and the image (test_static, test_deploy): they run what
+   `make static` and `make image` made from the release build, which the first run already judged.
    Every sanitizer report goes to a file under $BUILD-asan/sanitizer-reports/ as well as making
    the process exit 66; tests/conftest.py fails the test during which a report appeared, so a
    report from a process whose exit status a test does not look at still fails.
@@ -49,14 +51,18 @@ def run(name, build, extra_env, args, results):
     return rc, counts(xml), time.monotonic() - start
 
 
-def not_fuzz(args):
-    """args with the fuzzers deselected (folded into a -k given there)."""
+# Not run against the sanitized build (see above): matched by pytest -k, in test or file names.
+RELEASE_ONLY = "not fuzz and not test_static and not test_deploy.py"
+
+
+def sanitized_args(args):
+    """args with the release-only tests deselected (folded into a -k given there)."""
     args = list(args)
     if "-k" in args[:-1]:
         i = args.index("-k") + 1
-        args[i] = f"({args[i]}) and not fuzz"
+        args[i] = f"({args[i]}) and {RELEASE_ONLY}"
         return args
-    return args + ["-k", "not fuzz"]
+    return args + ["-k", RELEASE_ONLY]
 
 
 def main():
@@ -74,7 +80,7 @@ def main():
         "UBSAN_OPTIONS": f"halt_on_error=1:print_stacktrace=1:log_path={reports}/ubsan",
         "GOSCOPE_SANITIZER_REPORTS": str(reports),
     }
-    runs = [("release", build, {}, args), ("sanitized", asan, san_env, not_fuzz(args))]
+    runs = [("release", build, {}, args), ("sanitized", asan, san_env, sanitized_args(args))]
     summary, total, worst = [], [0, 0, 0, 0], 0
     for name, b, env, a in runs:
         rc, c, secs = run(name, b, env, a, results)

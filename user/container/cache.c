@@ -13,6 +13,7 @@ struct ident_entry {
 };
 
 struct idcache {
+	bool fixed;			/* root was given: use it for every process */
 	char root[256];			/* "" is the root directory itself */
 	struct ident_entry **v;
 	size_t n, cap;
@@ -24,12 +25,80 @@ struct idcache *idcache__new(const char *root)
 
 	if (!c)
 		return NULL;
+	c->fixed = root != NULL;
 	if (root)
 		snprintf(c->root, sizeof(c->root), "%s", strcmp(root, "/") ? root : "");
-	else if (access("/proc/1/root/", X_OK) == 0)
-		/* The node's files even from inside a container that shares the host's PIDs. */
-		snprintf(c->root, sizeof(c->root), "/proc/1/root");
 	return c;
+}
+
+/* The parent of pid, from /proc/PID/stat (after the name, which may hold anything); 0 if gone. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd, ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+static bool same_mnt_ns(pid_t a, const char *ns_a)
+{
+	char path[64], ns[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", a);
+	n = readlink(path, ns, sizeof(ns) - 1);
+	if (n <= 0)
+		return true;
+	ns[n] = '\0';
+	return !strcmp(ns, ns_a);
+}
+
+/*
+ * Where the node's files are, for the container of pid: /proc/1/root, so that goscope in a
+ * container that shares the host's PIDs reads the host's files. Where PID 1's root is not ours
+ * to read (a VM's init may refuse it even to root), the root of the runtime's own process that
+ * started the container: its first ancestor in another mount namespace (conmon, a shim).
+ */
+static void state_root(const struct idcache *c, pid_t pid, char *root, size_t len)
+{
+	char path[64], ns[64];
+	ssize_t n;
+	pid_t p;
+	int hops;
+
+	if (c->fixed) {
+		snprintf(root, len, "%s", c->root);
+		return;
+	}
+	snprintf(root, len, "%s", access("/proc/1/root/", X_OK) == 0 ? "/proc/1/root" : "");
+	if (root[0])
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	n = readlink(path, ns, sizeof(ns) - 1);
+	if (n <= 0)
+		return;
+	ns[n] = '\0';
+	for (p = parent_of(pid), hops = 0; p > 1 && hops < 64; p = parent_of(p), hops++) {
+		if (same_mnt_ns(p, ns))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/root/", p);
+		if (access(path, X_OK) == 0)
+			snprintf(root, len, "/proc/%d/root", p);
+		return;
+	}
 }
 
 void idcache__free(struct idcache *c)
@@ -44,9 +113,25 @@ void idcache__free(struct idcache *c)
 	free(c);
 }
 
+/* One lookup's root, found only when a lookup needs the node's files. */
+struct lookup {
+	const struct idcache *c;
+	pid_t pid;
+	bool have;
+	char root[256];
+};
+
+static const char *lookup_root(struct lookup *l)
+{
+	if (!l->have)
+		state_root(l->c, l->pid, l->root, sizeof(l->root));
+	l->have = true;
+	return l->root;
+}
+
 static bool task_exists(void *ctx, const char *ns, const char *name)
 {
-	return identity_ctr_task_exists(((struct idcache *)ctx)->root, ns, name);
+	return identity_ctr_task_exists(lookup_root(ctx), ns, name);
 }
 
 /* /proc/PID/cgroup, whole (one line per v1 hierarchy). */
@@ -69,13 +154,14 @@ static bool read_cgroup(pid_t pid, char *buf, size_t len)
 
 const struct identity *idcache__get(struct idcache *c, pid_t pid)
 {
+	struct lookup l = { .c = c, .pid = pid };
 	char text[8192];
 	struct ident_entry *x;
 	struct identity id;
 	size_t i;
 
 	if (!c || !read_cgroup(pid, text, sizeof(text)) ||
-	    !identity_from_cgroup(text, &id, task_exists, c))
+	    !identity_from_cgroup(text, &id, task_exists, &l))
 		return NULL;
 	for (i = 0; i < c->n; i++)
 		if (!strcmp(c->v[i]->id.id, id.id)) {
@@ -95,7 +181,7 @@ const struct identity *idcache__get(struct idcache *c, pid_t pid)
 	if (!x)
 		return NULL;
 	x->id = id;
-	identity_read_state(c->root, &x->id);
+	identity_read_state(lookup_root(&l), &x->id);
 	x->refs = 1;
 	c->v[c->n++] = x;
 	return &x->id;

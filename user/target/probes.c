@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <linux/capability.h>
 #include "target/caps.h"
 #include "target/probes.h"
 #include "util/clock.h"
@@ -42,10 +43,18 @@ static struct bpf_program *program(const struct probes *p, enum probe_prog prog)
 
 static int check_kernel(struct gs_err *err)
 {
+	int ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+
 	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK))
 		return gs_fail(err, GS_EXIT_KERNEL,
 			       "this kernel has no uprobe support (CONFIG_UPROBE_EVENTS); goscope needs it");
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0)
+	/* A refused bpf(2) (a container's seccomp profile, say) is not a missing feature. */
+	if (ret < 0)
+		return gs_fail(err, ret == -EPERM || ret == -EACCES ? GS_EXIT_PERMISSION :
+			       GS_EXIT_KERNEL, "the bpf() system call was refused (%s): a seccomp "
+			       "profile or missing capabilities (CAP_BPF, CAP_SYS_ADMIN) keep goscope "
+			       "from loading BPF programs", strerror(-ret));
+	if (ret == 0)
 		return gs_fail(err, GS_EXIT_KERNEL,
 			       "this kernel has no BPF ring buffer (needs Linux 5.8 or newer)");
 	return 0;
@@ -125,8 +134,13 @@ static struct bpf_link *attach_one(struct bpf_program *prog, unsigned int slot, 
 	if (!link) {
 		int e = errno;
 
+		/* Linux 6.16 (and stable kernels it was taken into) wants CAP_SYS_ADMIN for uprobes. */
+		bool admin = caps_have(CAP_SYS_ADMIN);
+
 		gs_fail(err, e == EPERM || e == EACCES ? GS_EXIT_PERMISSION : GS_EXIT_ATTACH,
-			"failed to attach uprobe %s in PID %d: %s", what, pid, strerror(e));
+			"failed to attach uprobe %s in PID %d: %s%s", what, pid, strerror(e),
+			(e == EPERM || e == EACCES) && !admin ? " (this kernel may need CAP_SYS_ADMIN "
+			"for uprobes, as Linux 6.16 and later do)" : "");
 	}
 	return link;
 }

@@ -1,0 +1,62 @@
+"""`make static`: $BUILD/static/goscope needs no shared library and does what goscope does.
+
+It has no dynamic section and no program interpreter (readelf), says the same version as the
+dynamically linked build, lists Go processes, and passes the gctrace parity check
+(conftest.check_parity, as test_gctrace_parity.py runs it) on the oldest, a middle and the newest
+Go release, plain and PIE (1.19, 1.23, 1.27).
+"""
+import signal
+import subprocess
+import time
+
+import pytest
+
+import conftest
+from conftest import BUILD, GO_MINORS, GOSCOPE, check_parity, target_path
+from test_gctrace_parity import MIN_CYCLES
+
+STATIC = BUILD / "static" / "goscope"
+
+
+def static_binary():
+    assert STATIC.exists(), f"{STATIC} missing: run make O={BUILD} static"
+    return STATIC
+
+
+def test_no_dynamic_dependencies():
+    res = subprocess.run(["readelf", "--dynamic", "--program-headers", static_binary()],
+                         capture_output=True, text=True, check=True)
+    assert "There is no dynamic section in this file." in res.stdout, res.stdout
+    assert "NEEDED" not in res.stdout
+    assert "INTERP" not in res.stdout, "a program interpreter means a dynamic loader"
+
+
+def test_version_and_ps(go_target):
+    want = subprocess.run([GOSCOPE, "--version"], capture_output=True, text=True).stdout
+    got = subprocess.run([static_binary(), "--version"], capture_output=True, text=True)
+    assert got.returncode == 0 and got.stdout == want, got
+    target = go_target(target_path(GO_MINORS[-1], "default"))
+    res = subprocess.run([static_binary(), "ps"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    rows = [line.split() for line in res.stdout.splitlines()[1:]]
+    assert any(r[0] == str(target.pid) and r[-1] == "yes" for r in rows), res.stdout
+
+
+@pytest.mark.parametrize("mode", ["default", "pie"])
+@pytest.mark.parametrize("minor", [19, 23, 27])
+def test_gctrace_parity(minor, mode, go_target, goscope, monkeypatch):
+    # The goscope fixture runs conftest.GOSCOPE: here, the static binary.
+    monkeypatch.setattr(conftest, "GOSCOPE", static_binary())
+    target = go_target(target_path(minor, mode))
+    time.sleep(1.0)  # attach mid-run, not at start-up
+    assert target.runtime_lines(), "the workload printed no gctrace lines before attach"
+    g = goscope(["gctrace", target.pid])
+    assert g.proc.args[0] == str(STATIC)
+    g.wait_lines(MIN_CYCLES + 1, timeout=60)
+    rc = g.finish(signal.SIGINT)
+    assert rc == 0, f"goscope exited {rc}: {g.stderr()}"
+    assert target.alive(), "the target died while goscope was attached"
+    time.sleep(0.2)  # the runtime prints its line just after the probe fires
+    numbers = check_parity(g.lines, target.runtime_lines(), minor=minor)
+    assert len(numbers) >= MIN_CYCLES, f"only {len(numbers)} cycles seen: {g.stderr()}"
+    assert "missed" not in g.stderr() and "lost" not in g.stderr(), g.stderr()
