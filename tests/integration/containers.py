@@ -55,6 +55,8 @@ containerd and ctr 1.6.20, cgroups hybrid: every v1 controller plus an empty v2 
   image files show up as nobody inside, and a 0755 binary still runs).
 - A new container's first process is runc's init (comm "runc:[2:INIT]", a Go 1.19 program) in the
   container's cgroup until it executes the workload: anything following new Go processes sees it.
+- PID 1 here (process_api) refuses /proc/1/root even to root (EACCES): the runtimes' state is
+  reachable directly, not through PID 1's root.
 - `podman kube play` needs the catatonit binary for its pause image (not installed here) and has
   no --ulimit; these tests use `podman run` and `ctr run` with the annotations instead.
 
