@@ -51,6 +51,8 @@ containerd and ctr 1.6.20, cgroups hybrid: every v1 controller plus an empty v2 
   --cgroup the path is /<NS>/<ID>. ctr's default spec lowers RLIMIT_NOFILE to 1024 (allowed).
   --log-uri file:///PATH sends stdout and stderr to PATH; the task's host PID is in `ctr task ls`.
   `ctr image rm` against a containerd that is gone waits 10 s: remove images before stopping it.
+  In namespace k8s.io the CRI plugin gives every imported image a second reference,
+  sha256:<image ID> (labelled io.cri-containerd.image=managed): removing the name leaves it.
   `ctr run --uidmap 0:200000:65536 --gidmap ...` works without --remap-labels (the root-owned
   image files show up as nobody inside, and a 0755 binary still runs).
 - A new container's first process is runc's init (comm "runc:[2:INIT]", a Go 1.19 program) in the
@@ -425,13 +427,19 @@ class Images:
             self.archives[sha] = archive
         if (ns, sha) not in self.ctr:
             run(CTR + ["-n", ns, "image", "import", self.archives[sha]], timeout=120)
-            self.ctr[(ns, sha)] = ref
+            # In k8s.io the CRI plugin adds a second reference, sha256:<image ID>.
+            image_id = run(["podman", "image", "inspect", "--format", "{{.Id}}", ref]).stdout
+            self.ctr[(ns, sha)] = [ref, f"sha256:{image_id.strip()}"]
         return ref
 
     def cleanup_ctr(self):
-        """Remove the images imported into containerd (before a containerd we started stops)."""
-        for (ns, _), ref in self.ctr.items():
-            run(CTR + ["-n", ns, "image", "rm", ref], check=False)
+        """Remove the images imported into containerd (before a containerd we started stops),
+        by every reference they got."""
+        for (ns, _), refs in self.ctr.items():
+            found = set(run(CTR + ["-n", ns, "image", "ls", "-q"], check=False).stdout.split())
+            mine = [r for r in refs if r in found]
+            if mine:
+                run(CTR + ["-n", ns, "image", "rm"] + mine, check=False)
         self.ctr.clear()
 
     def cleanup(self):
