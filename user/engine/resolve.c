@@ -108,8 +108,9 @@ static int check_selector(struct selector *sel, const struct scan *s, struct gs_
 		describe(id, b, sizeof(b));
 		return gs_fail(err, GS_EXIT_NO_PROCESS, "%s %s is ambiguous: it names %s and %s; %s",
 			       opt, sel->arg, a, b, sel->kind == SEL_POD ?
-			       "give the pod's namespace (--pod NAMESPACE/NAME)" :
-			       "give a longer ID prefix, or select by --pod");
+			       "give the pod's namespace (--pod NAMESPACE/NAME)" : best == 2 ?
+			       "give an ID prefix instead of the name, or select by --pod" :
+			       "give a longer ID prefix");
 	}
 	return 0;
 }
