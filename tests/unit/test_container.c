@@ -156,6 +156,10 @@ static void test_state(void)
 		      "8183f6e5d2d0e15191482209ac441f367b78ce5a77b661ea588103f9ba546f32\n");
 	expect_names("no state: the cgroup's part only", &id, "unknown", "", "", "",
 		     "c1d2e3f4-a5b6-4789-8abc-def012345678");
+	id = resolved("0::/kubepods.slice/cri-containerd-"
+		      "2a3b89de3baa083127565cd7117601746e66a4189b3a5553120fdad18693886e.scope\n");
+	expect_names("a malformed pod UID annotation is left out", &id, "containerd", "sidecar",
+		     "jobs", "batch-7", "");
 	ASSERT_TRUE(!identity_ctr_task_exists(root, "..", "web"), "no task outside the tasks dir");
 }
 

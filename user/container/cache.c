@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Identities cached per container, with references: a container nobody watches is forgotten. */
+/*
+ * Identities cached per container, with references. A container nobody refers to is forgotten
+ * after a while: not at once, so that a container whose short-lived processes goscope looks at
+ * one after another (a shell script's) has its files read once, not once per process.
+ */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "container/identity.h"
+#include "util/clock.h"
+
+#define IDCACHE_LINGER_NS	30000000000ull
 
 struct ident_entry {
 	struct identity id;		/* first: a const struct identity * is also an entry */
 	unsigned int refs;
+	uint64_t idle_since;		/* CLOCK_MONOTONIC when the last reference went */
 };
 
 struct idcache {
@@ -152,6 +161,23 @@ static bool read_cgroup(pid_t pid, char *buf, size_t len)
 	return got > 0;
 }
 
+/* Forget the containers nobody has referred to for IDCACHE_LINGER_NS. */
+static void sweep(struct idcache *c, uint64_t now)
+{
+	size_t i = 0;
+
+	while (i < c->n) {
+		struct ident_entry *x = c->v[i];
+
+		if (x->refs || now - x->idle_since < IDCACHE_LINGER_NS) {
+			i++;
+			continue;
+		}
+		free(x);
+		c->v[i] = c->v[--c->n];
+	}
+}
+
 const struct identity *idcache__get(struct idcache *c, pid_t pid)
 {
 	struct lookup l = { .c = c, .pid = pid };
@@ -163,6 +189,7 @@ const struct identity *idcache__get(struct idcache *c, pid_t pid)
 	if (!c || !read_cgroup(pid, text, sizeof(text)) ||
 	    !identity_from_cgroup(text, &id, task_exists, &l))
 		return NULL;
+	sweep(c, clock_mono_ns());
 	for (i = 0; i < c->n; i++)
 		if (!strcmp(c->v[i]->id.id, id.id)) {
 			c->v[i]->refs++;
@@ -196,12 +223,11 @@ void idcache__put(struct idcache *c, const struct identity *id)
 	for (i = 0; i < c->n; i++) {
 		if (&c->v[i]->id != id)
 			continue;
-		if (--c->v[i]->refs == 0) {
-			free(c->v[i]);
-			c->v[i] = c->v[--c->n];
-		}
-		return;
+		if (c->v[i]->refs && --c->v[i]->refs == 0)
+			c->v[i]->idle_since = clock_mono_ns();
+		break;
 	}
+	sweep(c, clock_mono_ns());
 }
 
 size_t idcache__size(const struct idcache *c)

@@ -70,7 +70,7 @@ pid_t identity_nspid(pid_t pid);
 
 /*
  * Identities cached per container: a container's state is read once, when the first of its
- * processes is seen, and forgotten when the last reference to it is put back.
+ * processes is seen, and forgotten 30 s after the last reference to it is put back.
  */
 struct idcache;
 
@@ -85,7 +85,7 @@ void idcache__free(struct idcache *c);
 const struct identity *idcache__get(struct idcache *c, pid_t pid);
 void idcache__put(struct idcache *c, const struct identity *id);
 
-/* How many containers are cached (for the tests). */
+/* How many containers are cached. */
 size_t idcache__size(const struct idcache *c);
 
 #endif

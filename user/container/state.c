@@ -68,6 +68,22 @@ static void set_unknown(char *field, size_t size, const char *v)
 		snprintf(field, size, "%s", v);
 }
 
+/* A pod UID as Kubernetes writes it: 36 characters, lower-case hex and four dashes. */
+static bool is_uid(const char *v)
+{
+	size_t i;
+
+	if (!v || strlen(v) != 36)
+		return false;
+	for (i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? v[i] != '-' : !strchr("0123456789abcdef", v[i]))
+			return false;
+	}
+	return true;
+}
+
 /* Kubernetes names from a map of annotations (or labels). */
 static void k8s_names(struct json_object *map, struct identity *id)
 {
@@ -75,9 +91,13 @@ static void k8s_names(struct json_object *map, struct identity *id)
 
 	if (!map || !json_object_is_type(map, json_type_object))
 		return;
-	for (i = 0; i < sizeof(k8s_keys) / sizeof(k8s_keys[0]); i++)
-		set_unknown((char *)id + k8s_keys[i].off, k8s_keys[i].size,
-			    str_member(map, k8s_keys[i].key));
+	for (i = 0; i < sizeof(k8s_keys) / sizeof(k8s_keys[0]); i++) {
+		const char *v = str_member(map, k8s_keys[i].key);
+
+		if (k8s_keys[i].off == offsetof(struct identity, pod_uid) && !is_uid(v))
+			continue;
+		set_unknown((char *)id + k8s_keys[i].off, k8s_keys[i].size, v);
+	}
 }
 
 /* An OCI bundle's config.json: its annotations. Returns false when there is none. */
