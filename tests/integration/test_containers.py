@@ -115,11 +115,16 @@ def test_several_containers_of_one_image(podman, goscope, tmp_path):
     assert len({c.inspect["Image"] for c in cs}) == 1
     time.sleep(0.3)
     parity(goscope, cs, 27, cycles=25)
+    # One file of the image's layer, seen through each container's own overlay (its own device).
+    exes = [os.stat(f"/proc/{c.pid}/exe") for c in cs]
+    assert len({e.st_ino for e in exes}) == 1 and len({e.st_dev for e in exes}) == 3, exes
     out = tmp_path / "record.jsonl"
-    g = goscope(["record", "-o", out] + [c.pid for c in cs])
+    g = goscope(["record", "-vv", "-o", out] + [c.pid for c in cs])
     assert wait_for(lambda: all(len(lines_with(out, '"kind":"gc"', f'"pid":{c.pid},')) >= 10
                                 for c in cs), 30), g.stderr()
     assert g.finish() == 0, g.stderr()
+    # The binary is parsed once: the second and third containers share the first one's parse.
+    assert g.stderr().count("one parse for both") == 2, g.stderr()
     time.sleep(0.3)
     recs = records(out)
     for c in cs:
