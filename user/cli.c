@@ -35,7 +35,8 @@ void cli_setup_signals(void)
 static const struct command commands[] = {
 	{ "gctrace", "per-GC lines, byte-identical to GODEBUG=gctrace=1", cmd_gctrace },
 	{ "top", "live dashboard of every Go process on the machine, or of the PIDs given", cmd_top },
-	{ "ps", "list Go processes: PID, Go version, PIE/stripped/cgo, attachable?", cmd_ps },
+	{ "ps", "list Go processes: PID, Go version, PIE/stripped/cgo, container, pod, attachable?",
+	  cmd_ps },
 	{ "stat", "one snapshot of heap, GC, scheduler and goroutine gauges", cmd_stat },
 	{ "schedtrace", "scheduler lines in the target's GODEBUG=schedtrace format", cmd_schedtrace },
 	{ "record", "JSON lines of every event and periodic samples, for log collectors", cmd_record },
@@ -103,7 +104,7 @@ void cli_usage(FILE *out)
 	size_t i;
 
 	fprintf(out,
-		"Usage: goscope COMMAND [OPTIONS] [PID...]\n"
+		"Usage: goscope COMMAND [OPTIONS] [PID... | --container NAME|ID | --pod [NS/]NAME]\n"
 		"\n"
 		"Shows what the runtime of a running, unmodified Go program is doing, from outside,\n"
 		"with eBPF uprobes and read-only memory reads. Needs root (CAP_BPF, CAP_PERFMON and\n"
