@@ -419,14 +419,19 @@ def test_systemd_unit_runs_under_systemd(podman, machine_root):
     """deploy/systemd/goscope.service started by a real systemd: this machine's PID 1 is not
     systemd, so the machine's own systemd boots as PID 1 of a container whose root is an overlay
     of the machine's (machine_root), holding the capabilities the unit bounds goscope to. Only
-    ExecStart's path (make install's binary is $BUILD/goscope here) and port change. The unit,
-    with all its sandboxing, must start, attach its probes to a Go program systemd runs next to
-    it, and stop with success on SIGTERM."""
+    the port changes. The unit, with all its sandboxing, must start, attach its probes to a Go
+    program systemd runs next to it, and stop with success on SIGTERM. The binaries go into the
+    overlay where make install and a deployment put them: the checkout may be under /tmp, which
+    the box has empty."""
     port = free_port()
     unit = UNIT.read_text()
     exec_start = "ExecStart=/usr/local/bin/goscope serve --all --listen 127.0.0.1:9464\n"
     assert exec_start in unit
-    unit = unit.replace(exec_start, f"ExecStart={GOSCOPE} serve --all --listen 127.0.0.1:{port}\n")
+    unit = unit.replace(exec_start, exec_start.replace(":9464", f":{port}"))
+    shutil.copy2(GOSCOPE, machine_root / "usr/local/bin/goscope")
+    workload = "/opt/goscope-test/churn"
+    (machine_root / "opt/goscope-test").mkdir(parents=True)
+    shutil.copy2(target_path(27, "default"), machine_root / workload.lstrip("/"))
     caps = re.search(r"^CapabilityBoundingSet=(.*)$", unit, re.M).group(1).split()
     flags = ["--network", "host", "--systemd=always",
              "--cap-add", ",".join(c.removeprefix("CAP_") for c in caps),
@@ -439,7 +444,7 @@ def test_systemd_unit_runs_under_systemd(podman, machine_root):
 
     assert wait_for(lambda: in_box("systemctl", "is-system-running", check=False)
                     in ("running", "degraded"), 60, step=0.5), podman.logs(box)
-    in_box("systemd-run", "--unit", "gotarget", target_path(27, "default"))
+    in_box("systemd-run", "--unit", "gotarget", workload)
     pid = int(in_box("systemctl", "show", "-P", "MainPID", "gotarget"))
     in_box("systemctl", "start", "goscope")
     ok = wait_for(lambda: pid in probed(metrics(port)), 30, step=0.5)

@@ -55,16 +55,25 @@ static int cmp_ignored(const void *a, const void *b)
 }
 
 /*
- * runc sets a container up in processes of its own (runc:[0:PARENT], runc:[1:CHILD],
- * runc:[2:INIT]), a Go program in the container's cgroup that becomes the workload by exec(2):
- * not a process to watch, and not one to rule out either.
+ * runc sets a container up in processes of its own ("runc", then runc:[0:PARENT], runc:[1:CHILD],
+ * runc:[2:INIT]): a Go program in the container's cgroup, running runc's own copy of itself
+ * (/proc/PID/exe reads "/" or "/memfd:…"), that becomes the workload by exec(2). Not a process
+ * to watch, and not one to rule out either. runc run from a file (/usr/sbin/runc) is not one.
  */
 static bool container_setup(pid_t pid)
 {
-	char comm[32];
+	char comm[32], path[64], exe[64];
+	ssize_t n;
 
 	proc_comm(pid, comm, sizeof(comm));
-	return !strncmp(comm, "runc:[", 6);
+	if (strncmp(comm, "runc", 4) || (comm[4] && comm[4] != ':'))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return true;	/* gone, or not ours: looked at again next time */
+	exe[n] = '\0';
+	return !strcmp(exe, "/") || !strncmp(exe, "/memfd:", 7);
 }
 
 static void exe_id(struct ignored *key)
