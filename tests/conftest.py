@@ -174,8 +174,14 @@ class Goscope:
         """Stop goscope with sig; return its exit code after collecting all output."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
+        # Keep reading while it stops: what it still writes (a backlog of events drained at exit)
+        # may be more than the pipe holds, and a writer blocked on a full pipe never exits.
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self._pump()
+            time.sleep(0.05)
         try:
-            rc = self.proc.wait(timeout=timeout)
+            rc = self.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
