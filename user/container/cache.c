@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "container/identity.h"
+#include "target/proc.h"
 #include "util/clock.h"
 
 #define IDCACHE_LINGER_NS	30000000000ull
@@ -38,28 +39,6 @@ struct idcache *idcache__new(const char *root)
 	if (root)
 		snprintf(c->root, sizeof(c->root), "%s", strcmp(root, "/") ? root : "");
 	return c;
-}
-
-/* The parent of pid, from /proc/PID/stat (after the name, which may hold anything); 0 if gone. */
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd, ppid = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return 0;
-	return ppid;
 }
 
 static bool same_mnt_ns(pid_t a, const char *ns_a)
@@ -100,7 +79,7 @@ static void state_root(const struct idcache *c, pid_t pid, char *root, size_t le
 	if (n <= 0)
 		return;
 	ns[n] = '\0';
-	for (p = parent_of(pid), hops = 0; p > 1 && hops < 64; p = parent_of(p), hops++) {
+	for (p = proc_parent(pid), hops = 0; p > 1 && hops < 64; p = proc_parent(p), hops++) {
 		if (same_mnt_ns(p, ns))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/root/", p);

@@ -100,6 +100,21 @@ static bool component_container(const char *c, size_t n, const char *parent, siz
 	return true;
 }
 
+bool identity_is_uid(const char *s)
+{
+	size_t i;
+
+	if (!s || strlen(s) != 36)
+		return false;
+	for (i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
+			return false;
+	}
+	return true;
+}
+
 /* A pod UID from "pod<uid>" (cgroupfs) or "kubepods[-<qos>]-pod<uid_>.slice" (systemd). */
 static bool component_pod(const char *c, size_t n, char uid[37])
 {
@@ -119,16 +134,14 @@ static bool component_pod(const char *c, size_t n, char uid[37])
 	}
 	if (!p || n != 36)
 		return false;
-	for (i = 0; i < 36; i++) {
-		char ch = p[i] == '_' ? '-' : p[i];
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? ch != '-' : !isxdigit((unsigned char)ch))
-			return false;
-		uid[i] = (char)tolower((unsigned char)ch);
-	}
+	/* The systemd driver writes the UID's dashes as underscores. */
+	for (i = 0; i < 36; i++)
+		uid[i] = (char)tolower((unsigned char)(p[i] == '_' ? '-' : p[i]));
 	uid[36] = '\0';
-	return true;
+	if (identity_is_uid(uid))
+		return true;
+	uid[0] = '\0';
+	return false;
 }
 
 /* A plain containerd task: the cgroup ctr gives it by default is /<namespace>/<name>. */

@@ -65,6 +65,9 @@ void identity_read_state(const char *root, struct identity *id);
 /* Does containerd run the task ns/name (its bundle exists under root)? */
 bool identity_ctr_task_exists(const char *root, const char *ns, const char *name);
 
+/* A pod UID as Kubernetes writes it: 36 characters, lower-case hex and four dashes. */
+bool identity_is_uid(const char *s);
+
 /* The PID a process has in its own (innermost) PID namespace, from NSpid; 0 when unknown. */
 pid_t identity_nspid(pid_t pid);
 

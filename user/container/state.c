@@ -68,22 +68,6 @@ static void set_unknown(char *field, size_t size, const char *v)
 		snprintf(field, size, "%s", v);
 }
 
-/* A pod UID as Kubernetes writes it: 36 characters, lower-case hex and four dashes. */
-static bool is_uid(const char *v)
-{
-	size_t i;
-
-	if (!v || strlen(v) != 36)
-		return false;
-	for (i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? v[i] != '-' : !strchr("0123456789abcdef", v[i]))
-			return false;
-	}
-	return true;
-}
-
 /* Kubernetes names from a map of annotations (or labels). */
 static void k8s_names(struct json_object *map, struct identity *id)
 {
@@ -94,7 +78,7 @@ static void k8s_names(struct json_object *map, struct identity *id)
 	for (i = 0; i < sizeof(k8s_keys) / sizeof(k8s_keys[0]); i++) {
 		const char *v = str_member(map, k8s_keys[i].key);
 
-		if (k8s_keys[i].off == offsetof(struct identity, pod_uid) && !is_uid(v))
+		if (k8s_keys[i].off == offsetof(struct identity, pod_uid) && !identity_is_uid(v))
 			continue;
 		set_unknown((char *)id + k8s_keys[i].off, k8s_keys[i].size, v);
 	}

@@ -62,18 +62,14 @@ static int cmp_ignored(const void *a, const void *b)
  */
 static bool container_setup(pid_t pid)
 {
-	char comm[32], path[64], exe[64];
-	ssize_t n;
+	char comm[32], exe[64];
 
 	proc_comm(pid, comm, sizeof(comm));
 	if (strncmp(comm, "runc", 4) || (comm[4] && comm[4] != ':'))
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n < 0)
-		return true;	/* gone, or not ours: looked at again next time */
-	exe[n] = '\0';
-	return !strcmp(exe, "/") || !strncmp(exe, "/memfd:", 7);
+	/* "?": gone, or not ours; looked at again next time. */
+	proc_exe_name(pid, exe, sizeof(exe));
+	return !strcmp(exe, "?") || !strcmp(exe, "/") || !strncmp(exe, "/memfd:", 7);
 }
 
 static void exe_id(struct ignored *key)

@@ -84,6 +84,13 @@ int proc_start_time(pid_t pid, uint64_t *ticks)
 	return stat_numbers(pid, 22, ticks, 1);
 }
 
+pid_t proc_parent(pid_t pid)
+{
+	uint64_t ppid;
+
+	return stat_numbers(pid, 4, &ppid, 1) ? 0 : (pid_t)ppid;
+}
+
 int proc_image(pid_t pid, struct proc_image *img)
 {
 	uint64_t v[5];
@@ -157,24 +164,18 @@ void proc_comm(pid_t pid, char *buf, size_t len)
 		fclose(f);
 }
 
-int proc_load_bias(pid_t pid, const struct gobin *b, uint64_t *bias, struct gs_err *err)
+int proc_load_bias(pid_t pid, const struct gobin *b, const struct proc_image *img, uint64_t *bias,
+		   struct gs_err *err)
 {
 	char path[64], line[4096];
-	struct stat st;
-	uint64_t dev, ino;
-	FILE *f;
-	int ret = -1;
-
 	/*
 	 * The process's own file, not the one b was parsed from: containers of one image share a
 	 * parse, but each maps the file through its own overlay mount, with its own device.
 	 */
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if (stat(path, &st))
-		return gs_fail(err, errno == ENOENT ? GS_EXIT_NO_PROCESS : GS_EXIT_PERMISSION,
-			       "cannot stat %s: %s", path, strerror(errno));
-	dev = st.st_dev;
-	ino = st.st_ino;
+	uint64_t dev = img->dev, ino = img->ino;
+	FILE *f;
+	int ret = -1;
+
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	f = fopen(path, "re");
 	if (!f)

@@ -22,6 +22,9 @@ int proc_check_alive(pid_t pid, struct gs_err *err);
  */
 int proc_start_time(pid_t pid, uint64_t *ticks);
 
+/* The parent's PID (/proc/PID/stat field 4); 0 when the process is gone. */
+pid_t proc_parent(pid_t pid);
+
 /*
  * What a process is running, beyond its PID and start time, which exec(2) keeps: the executable
  * (device, inode) and where the kernel put its heap and its argument and environment strings
@@ -48,9 +51,10 @@ void proc_comm(pid_t pid, char *buf, size_t len);
 
 /*
  * Load bias of the target's executable: runtime address minus link-time address. 0 for a
- * non-PIE binary. Computed from /proc/PID/maps.
+ * non-PIE binary. Computed from /proc/PID/maps: the mapping of img's executable.
  */
-int proc_load_bias(pid_t pid, const struct gobin *b, uint64_t *bias, struct gs_err *err);
+int proc_load_bias(pid_t pid, const struct gobin *b, const struct proc_image *img, uint64_t *bias,
+		   struct gs_err *err);
 
 /* A pidfd that polls readable when the process exits, or -1. */
 int proc_pidfd(pid_t pid);

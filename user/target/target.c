@@ -83,7 +83,7 @@ static int locate_runtime(struct target *t, struct target_info *info, struct gs_
 			 "no symbols and no .gopclntab");
 		return -1;
 	}
-	if (proc_load_bias(t->pid, t->bin, &t->bias, err) ||
+	if (proc_load_bias(t->pid, t->bin, &t->image, &t->bias, err) ||
 	    layout_resolve(t->bin, t->bias, &t->rt, err))
 		return -1;
 	layout_gc(&t->rt, &t->cfg.gc);
