@@ -63,6 +63,16 @@ def tool_path(name):
     return p
 
 
+def gctrace_lines(path):
+    """The gctrace lines a Go runtime wrote to the file at path, keyed by cycle number."""
+    lines = {}
+    for raw in Path(path).read_text(errors="replace").splitlines():
+        m = GCTRACE_RE.match(raw)
+        if m:
+            lines[int(m.group(1))] = raw
+    return lines
+
+
 class GoTarget:
     """A Go workload started with GODEBUG=gctrace=1; its stderr (the runtime's own lines) goes to a file."""
 
@@ -83,12 +93,7 @@ class GoTarget:
 
     def runtime_lines(self):
         """The runtime's own gctrace lines so far, keyed by cycle number."""
-        lines = {}
-        for raw in self.trace_file.read_text(errors="replace").splitlines():
-            m = GCTRACE_RE.match(raw)
-            if m:
-                lines[int(m.group(1))] = raw
-        return lines
+        return gctrace_lines(self.trace_file)
 
     def alive(self):
         return self.proc.poll() is None

@@ -79,7 +79,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GCTRACE_RE, wait_for
+from conftest import gctrace_lines, wait_for
 
 PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"]
 PODMAN_RUN = ["--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096"]
@@ -89,6 +89,17 @@ CONTAINERD_STATE = Path("/run/containerd")
 PODMAN_STORAGE = Path("/var/lib/containers/storage/overlay-containers")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 READY_TIMEOUT = 30     # seconds for a container's workload to say "ready"
+
+def reap(proc, timeout=10):
+    """Wait for the attached podman or ctr client to end once its container is stopped; kill it
+    if it does not."""
+    if proc.poll() is None:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
 
 # Unique per pytest process: every container, image tag and pod UID this run makes carries it.
 TOKEN = secrets.token_hex(3)
@@ -194,12 +205,7 @@ class Container:
 
     def runtime_lines(self):
         """The runtime's own gctrace lines (the workload's stderr) so far, by cycle number."""
-        lines = {}
-        for raw in self.stderr_file.read_text(errors="replace").splitlines():
-            m = GCTRACE_RE.match(raw)
-            if m:
-                lines[int(m.group(1))] = raw
-        return lines
+        return gctrace_lines(self.stderr_file)
 
     def alive(self):
         return self.pid is not None and os.path.exists(f"/proc/{self.pid}") and \
@@ -270,12 +276,7 @@ class PodmanContainer(Container):
     def stop(self):
         # SIGTERM ends every workload quietly; rm -f -t 2 kills what did not end in time.
         run(PODMAN + ["rm", "-f", "-t", "2", self.name], check=False)
-        if self.proc.poll() is None:
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        reap(self.proc)
         self._err.close()
 
 
@@ -369,12 +370,7 @@ class CtrContainer(Container):
             run(CTR + ["-n", self.ns, "task", "kill", "-s", "SIGTERM", self.id], check=False)
             if not wait_for(lambda: self.proc.poll() is not None, 5, step=0.1):
                 run(CTR + ["-n", self.ns, "task", "kill", "-s", "SIGKILL", self.id], check=False)
-        if self.proc.poll() is None:
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        reap(self.proc)
         run(CTR + ["-n", self.ns, "task", "rm", "-f", self.id], check=False)
         run(CTR + ["-n", self.ns, "container", "rm", self.id], check=False)
         self._err.close()

@@ -350,13 +350,15 @@ def test_record_pod_follows_a_container_started_later(ctr, goscope, tmp_path):
                      minor=int(mine[0]["go_version"].split(".")[1]))
 
 
+def start_in_pod(ctr, pod, uid, name):
+    """A containerd container of pod NS/pod (UID uid) as the CRI plugin makes it."""
+    cid = random_id()
+    return ctr(target_path(27, "default"), cid=cid, cgroup=f"{kubepods_parent(uid)}/{cid}",
+               annotations=cri_annotations(pod, NS, uid, name))
+
+
 def test_serve_pod_follows_a_container_started_later(ctr, serve):
     uid, pod = pod_uid(), f"svc-{TOKEN}"
-
-    def start(name):
-        cid = random_id()
-        return ctr(target_path(27, "default"), cid=cid, cgroup=f"{kubepods_parent(uid)}/{cid}",
-                   annotations=cri_annotations(pod, NS, uid, name))
 
     def labelled(text, c):
         want = expected_identity(c)
@@ -365,10 +367,10 @@ def test_serve_pod_follows_a_container_started_later(ctr, serve):
                 d.get("container_id") == want["id"] and d.get("container") == want["name"] and
                 d.get("pod") == pod and d.get("namespace") == NS]
 
-    first = start("app")
+    first = start_in_pod(ctr, pod, uid, "app")
     s = serve(["--listen", "127.0.0.1:0", "-i", "300ms", "--pod", f"{NS}/{pod}"])
     assert wait_for(lambda: labelled(s.get()[2], first), 20), s.stderr()
-    second = start("worker")
+    second = start_in_pod(ctr, pod, uid, "worker")
     assert wait_for(lambda: labelled(s.get()[2], second), 20), s.stderr()
     assert s.stop() == 0, s.stderr()
 
@@ -391,18 +393,12 @@ def test_one_image_each_container_its_own_identity(podman, goscope, tmp_path):
 
 def test_top_pod_follows_a_container_started_later(ctr, tmp_path):
     uid, pod = pod_uid(), f"dash-{TOKEN}"
-
-    def start(name):
-        cid = random_id()
-        return ctr(target_path(27, "default"), cid=cid, cgroup=f"{kubepods_parent(uid)}/{cid}",
-                   annotations=cri_annotations(pod, NS, uid, name))
-
-    first = start(f"a-{TOKEN}")
+    first = start_in_pod(ctr, pod, uid, f"a-{TOKEN}")
     t = Tmux(tmp_path, f"{GOSCOPE} top -i 250ms --pod {NS}/{pod}", width=220, height=40)
     try:
         want = top_column(expected_identity(first))
         t.wait_screen(lambda s: overview_cell(s, first.pid, "CONTAINER/POD") == want, 20)
-        second = start(f"b-{TOKEN}")
+        second = start_in_pod(ctr, pod, uid, f"b-{TOKEN}")
         want2 = top_column(expected_identity(second))
         screen = t.wait_screen(lambda s: overview_cell(s, second.pid, "CONTAINER/POD") == want2, 20)
         assert overview_cell(screen, first.pid, "CONTAINER/POD") == want

@@ -17,10 +17,9 @@ from conftest import BUILD, GO_MINORS, MODES, check_parity, target_path
 MIN_CYCLES = 100
 
 
-@pytest.mark.parametrize("mode", MODES + ["stripped", "strip"])
-@pytest.mark.parametrize("minor", GO_MINORS)
-def test_gctrace_lines_equal_runtime(minor, mode, go_target, goscope):
-    target = go_target(target_path(minor, mode))
+def gctrace_parity(target, goscope, minor):
+    """Attach goscope gctrace to a target running a while, stay MIN_CYCLES cycles, and hold every
+    line against the runtime's own. Returns goscope and the cycle numbers compared."""
     time.sleep(1.0)  # attach mid-run, not at start-up
     assert target.runtime_lines(), "the workload printed no gctrace lines before attach"
     g = goscope(["gctrace", target.pid])
@@ -32,5 +31,12 @@ def test_gctrace_lines_equal_runtime(minor, mode, go_target, goscope):
     numbers = check_parity(g.lines, target.runtime_lines(), minor=minor)
     assert len(numbers) >= MIN_CYCLES, f"only {len(numbers)} cycles seen: {g.stderr()}"
     assert "missed" not in g.stderr() and "lost" not in g.stderr(), g.stderr()
+    return g, numbers
+
+
+@pytest.mark.parametrize("mode", MODES + ["stripped", "strip"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_gctrace_lines_equal_runtime(minor, mode, go_target, goscope):
+    _, numbers = gctrace_parity(go_target(target_path(minor, mode)), goscope, minor)
     with open(BUILD / "parity-cycles.txt", "a") as f:
         f.write(f"go1.{minor} {mode} {len(numbers)} cycles gc {numbers[0]}..{numbers[-1]}\n")

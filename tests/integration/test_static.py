@@ -5,15 +5,13 @@ dynamically linked build, lists Go processes, and passes the gctrace parity chec
 (conftest.check_parity, as test_gctrace_parity.py runs it) on the oldest, a middle and the newest
 Go release, plain and PIE (1.19, 1.23, 1.27).
 """
-import signal
 import subprocess
-import time
 
 import pytest
 
 import conftest
-from conftest import BUILD, GO_MINORS, GOSCOPE, check_parity, target_path
-from test_gctrace_parity import MIN_CYCLES
+from conftest import BUILD, GO_MINORS, GOSCOPE, target_path
+from test_gctrace_parity import gctrace_parity
 
 STATIC = BUILD / "static" / "goscope"
 
@@ -47,16 +45,5 @@ def test_version_and_ps(go_target):
 def test_gctrace_parity(minor, mode, go_target, goscope, monkeypatch):
     # The goscope fixture runs conftest.GOSCOPE: here, the static binary.
     monkeypatch.setattr(conftest, "GOSCOPE", static_binary())
-    target = go_target(target_path(minor, mode))
-    time.sleep(1.0)  # attach mid-run, not at start-up
-    assert target.runtime_lines(), "the workload printed no gctrace lines before attach"
-    g = goscope(["gctrace", target.pid])
+    g, _ = gctrace_parity(go_target(target_path(minor, mode)), goscope, minor)
     assert g.proc.args[0] == str(STATIC)
-    g.wait_lines(MIN_CYCLES + 1, timeout=60)
-    rc = g.finish(signal.SIGINT)
-    assert rc == 0, f"goscope exited {rc}: {g.stderr()}"
-    assert target.alive(), "the target died while goscope was attached"
-    time.sleep(0.2)  # the runtime prints its line just after the probe fires
-    numbers = check_parity(g.lines, target.runtime_lines(), minor=minor)
-    assert len(numbers) >= MIN_CYCLES, f"only {len(numbers)} cycles seen: {g.stderr()}"
-    assert "missed" not in g.stderr() and "lost" not in g.stderr(), g.stderr()
