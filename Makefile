@@ -51,7 +51,8 @@ CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE $(SANITIZE)
 LDFLAGS += $(SANITIZE)
 CPPFLAGS += -Iinclude -Iuser -I$(O)/bpf -DGOSCOPE_VERSION='"$(VERSION)"'
-LDLIBS += -lbpf -lelf -ldw -ljson-c -lz -lm -lcapstone -lncursesw -ltinfo
+LDLIBS += -lbpf -lelf -ldw -ljson-c -lz -lm -lcapstone -lncursesw -ltinfo -lmicrohttpd -lgnutls \
+	  -lyaml -lcrypt -lcurl
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
 
