@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "format/pprof_int.h"
-#include "util/buf.h"
+#include "format/protobuf.h"
 
 /* Field numbers of profile.proto. */
 enum {
@@ -33,113 +33,34 @@ enum {
 	FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4,
 };
 
-/* Protobuf wire types. */
-enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
-
-#define MAX_VARINT	10
-
-/* Encoding. A failed allocation makes buf.oom sticky; the caller checks it once at the end. */
-
-static void put_raw(struct buf *b, const void *data, size_t n)
-{
-	buf_put(b, data, n);
-}
-
-static size_t varint(uint8_t *out, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)v | 0x80;
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
-static void put_varint(struct buf *b, uint64_t v)
-{
-	uint8_t tmp[MAX_VARINT];
-
-	put_raw(b, tmp, varint(tmp, v));
-}
-
-static void put_tag(struct buf *b, int field, int wire)
-{
-	put_varint(b, (uint64_t)field << 3 | wire);
-}
-
-/* A varint field; proto3 leaves zero values out. int64 values go as their two's complement. */
-static void put_uint(struct buf *b, int field, uint64_t v)
-{
-	if (!v)
-		return;
-	put_tag(b, field, WIRE_VARINT);
-	put_varint(b, v);
-}
-
-static void put_bytes(struct buf *b, int field, const void *data, size_t n)
-{
-	put_tag(b, field, WIRE_LEN);
-	put_varint(b, n);
-	put_raw(b, data, n);
-}
-
-/*
- * Open a length-delimited field (a message or a packed array) whose length is not known yet:
- * leave room for the longest varint, and move the body back over the unused part when closing.
- */
-static size_t msg_open(struct buf *b, int field)
-{
-	size_t at;
-
-	put_tag(b, field, WIRE_LEN);
-	at = b->len;
-	if (buf_reserve(b, MAX_VARINT))
-		b->len += MAX_VARINT;
-	return at;
-}
-
-static void msg_close(struct buf *b, size_t at)
-{
-	size_t body, n;
-
-	if (b->oom)
-		return;
-	body = b->len - at - MAX_VARINT;
-	n = varint((uint8_t *)b->data + at, body);
-	memmove(b->data + at + n, b->data + at + MAX_VARINT, body);
-	b->len = at + n + body;
-}
-
 static void put_value_type(struct buf *b, int field, const uint32_t vt[2])
 {
-	size_t at = msg_open(b, field);
+	size_t at = pb_open(b, field);
 
-	put_uint(b, VALUE_TYPE_TYPE, vt[0]);
-	put_uint(b, VALUE_TYPE_UNIT, vt[1]);
-	msg_close(b, at);
+	pb_put_uint(b, VALUE_TYPE_TYPE, vt[0]);
+	pb_put_uint(b, VALUE_TYPE_UNIT, vt[1]);
+	pb_close(b, at);
 }
 
 static void put_sample(struct buf *b, const struct pprof *p, const struct sample *s)
 {
-	size_t at = msg_open(b, PROFILE_SAMPLE), packed;
+	size_t at = pb_open(b, PROFILE_SAMPLE), packed;
 	uint32_t i;
 	int t;
 
 	if (s->n) {
-		packed = msg_open(b, SAMPLE_LOCATION_ID);
+		packed = pb_open(b, SAMPLE_LOCATION_ID);
 		for (i = 0; i < s->n; i++)
-			put_varint(b, p->stacks[s->off + i]);
-		msg_close(b, packed);
+			pb_put_varint(b, p->stacks[s->off + i]);
+		pb_close(b, packed);
 	}
 	if (p->ntypes) {
-		packed = msg_open(b, SAMPLE_VALUE);
+		packed = pb_open(b, SAMPLE_VALUE);
 		for (t = 0; t < p->ntypes; t++)
-			put_varint(b, (uint64_t)s->v[t]);
-		msg_close(b, packed);
+			pb_put_varint(b, (uint64_t)s->v[t]);
+		pb_close(b, packed);
 	}
-	msg_close(b, at);
+	pb_close(b, at);
 }
 
 /*
@@ -149,48 +70,48 @@ static void put_sample(struct buf *b, const struct pprof *p, const struct sample
  */
 static void put_mapping(struct buf *b, const struct pprof *p)
 {
-	size_t at = msg_open(b, PROFILE_MAPPING);
+	size_t at = pb_open(b, PROFILE_MAPPING);
 
-	put_uint(b, MAPPING_ID, 1);
-	put_uint(b, MAPPING_MEMORY_START, p->map_start);
-	put_uint(b, MAPPING_MEMORY_LIMIT, p->map_limit);
-	put_uint(b, MAPPING_FILE_OFFSET, p->map_offset);
-	put_uint(b, MAPPING_FILENAME, p->map_file);
-	put_uint(b, MAPPING_BUILD_ID, p->map_build_id);
+	pb_put_uint(b, MAPPING_ID, 1);
+	pb_put_uint(b, MAPPING_MEMORY_START, p->map_start);
+	pb_put_uint(b, MAPPING_MEMORY_LIMIT, p->map_limit);
+	pb_put_uint(b, MAPPING_FILE_OFFSET, p->map_offset);
+	pb_put_uint(b, MAPPING_FILENAME, p->map_file);
+	pb_put_uint(b, MAPPING_BUILD_ID, p->map_build_id);
 	/* Symbolized already: pprof must not look for the binary to symbolize again. */
-	put_uint(b, MAPPING_HAS_FUNCTIONS, 1);
-	put_uint(b, MAPPING_HAS_FILENAMES, 1);
-	put_uint(b, MAPPING_HAS_LINE_NUMBERS, 1);
-	msg_close(b, at);
+	pb_put_uint(b, MAPPING_HAS_FUNCTIONS, 1);
+	pb_put_uint(b, MAPPING_HAS_FILENAMES, 1);
+	pb_put_uint(b, MAPPING_HAS_LINE_NUMBERS, 1);
+	pb_close(b, at);
 }
 
 static void put_location(struct buf *b, const struct pprof *p, size_t i)
 {
 	const struct loc *l = &p->locs[i];
-	size_t at = msg_open(b, PROFILE_LOCATION), line;
+	size_t at = pb_open(b, PROFILE_LOCATION), line;
 
-	put_uint(b, LOCATION_ID, i + 1);
-	put_uint(b, LOCATION_MAPPING_ID, 1);
-	put_uint(b, LOCATION_ADDRESS, l->addr);
+	pb_put_uint(b, LOCATION_ID, i + 1);
+	pb_put_uint(b, LOCATION_MAPPING_ID, 1);
+	pb_put_uint(b, LOCATION_ADDRESS, l->addr);
 	if (l->func) {
-		line = msg_open(b, LOCATION_LINE);
-		put_uint(b, LINE_FUNCTION_ID, l->func);
-		put_uint(b, LINE_LINE, (uint64_t)l->line);
-		msg_close(b, line);
+		line = pb_open(b, LOCATION_LINE);
+		pb_put_uint(b, LINE_FUNCTION_ID, l->func);
+		pb_put_uint(b, LINE_LINE, (uint64_t)l->line);
+		pb_close(b, line);
 	}
-	msg_close(b, at);
+	pb_close(b, at);
 }
 
 static void put_function(struct buf *b, const struct pprof *p, size_t i)
 {
-	size_t at = msg_open(b, PROFILE_FUNCTION);
+	size_t at = pb_open(b, PROFILE_FUNCTION);
 
-	put_uint(b, FUNCTION_ID, i + 1);
-	put_uint(b, FUNCTION_NAME, p->funcs[i].name);
+	pb_put_uint(b, FUNCTION_ID, i + 1);
+	pb_put_uint(b, FUNCTION_NAME, p->funcs[i].name);
 	/* Go's names are not mangled: the system name is the name. */
-	put_uint(b, FUNCTION_SYSTEM_NAME, p->funcs[i].name);
-	put_uint(b, FUNCTION_FILENAME, p->funcs[i].file);
-	msg_close(b, at);
+	pb_put_uint(b, FUNCTION_SYSTEM_NAME, p->funcs[i].name);
+	pb_put_uint(b, FUNCTION_FILENAME, p->funcs[i].file);
+	pb_close(b, at);
 }
 
 static int encode(const struct pprof *p, struct buf *b)
@@ -208,19 +129,19 @@ static int encode(const struct pprof *p, struct buf *b)
 	for (i = 0; i < p->nfuncs; i++)
 		put_function(b, p, i);
 	for (i = 0; i < p->nstrs; i++)
-		put_bytes(b, PROFILE_STRING_TABLE, p->strs[i].s, p->strs[i].len);
-	put_uint(b, PROFILE_TIME_NANOS, (uint64_t)p->time_nanos);
-	put_uint(b, PROFILE_DURATION_NANOS, (uint64_t)p->duration_nanos);
+		pb_put_bytes(b, PROFILE_STRING_TABLE, p->strs[i].s, p->strs[i].len);
+	pb_put_uint(b, PROFILE_TIME_NANOS, (uint64_t)p->time_nanos);
+	pb_put_uint(b, PROFILE_DURATION_NANOS, (uint64_t)p->duration_nanos);
 	if (p->period_type[0] || p->period_type[1])
 		put_value_type(b, PROFILE_PERIOD_TYPE, p->period_type);
-	put_uint(b, PROFILE_PERIOD, (uint64_t)p->period);
+	pb_put_uint(b, PROFILE_PERIOD, (uint64_t)p->period);
 	if (p->ncomments) {
-		at = msg_open(b, PROFILE_COMMENT);
+		at = pb_open(b, PROFILE_COMMENT);
 		for (i = 0; i < p->ncomments; i++)
-			put_varint(b, p->comments[i]);
-		msg_close(b, at);
+			pb_put_varint(b, p->comments[i]);
+		pb_close(b, at);
 	}
-	put_uint(b, PROFILE_DEFAULT_SAMPLE_TYPE, p->default_type);
+	pb_put_uint(b, PROFILE_DEFAULT_SAMPLE_TYPE, p->default_type);
 	return b->oom ? -1 : 0;
 }
 
