@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include "target/proc.h"
 #include "gobin/gobin.h"
+#include "util/clock.h"
 
 int proc_parse_pid(const char *s, pid_t *pid, struct gs_err *err)
 {
@@ -82,6 +83,17 @@ static int stat_numbers(pid_t pid, int first, uint64_t *v, int n)
 int proc_start_time(pid_t pid, uint64_t *ticks)
 {
 	return stat_numbers(pid, 22, ticks, 1);
+}
+
+uint64_t proc_start_unix_ns(pid_t pid)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ticks, boot_ns;
+
+	if (hz <= 0 || proc_start_time(pid, &ticks))
+		return 0;
+	boot_ns = ticks * (1000000000ull / (uint64_t)hz);
+	return clock_real_ns() - (clock_boot_ns() - boot_ns);
 }
 
 pid_t proc_parent(pid_t pid)

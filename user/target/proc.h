@@ -22,6 +22,9 @@ int proc_check_alive(pid_t pid, struct gs_err *err);
  */
 int proc_start_time(pid_t pid, uint64_t *ticks);
 
+/* The same moment as nanoseconds since 1970 (to the clock tick); 0 when the process is gone. */
+uint64_t proc_start_unix_ns(pid_t pid);
+
 /* The parent's PID (/proc/PID/stat field 4); 0 when the process is gone. */
 pid_t proc_parent(pid_t pid);
 

@@ -208,6 +208,7 @@ static int read_heap_stats(struct sampler *s, struct rt_sample *o)
 	o->total_alloc = total_alloc;
 	o->heap_alloc = total_alloc - total_free;
 	o->mallocs = nmalloc;
+	o->tiny_allocs = tiny;
 	o->frees = nfree;
 	o->heap_objects = nmalloc - nfree;
 	return 0;

@@ -34,6 +34,7 @@ struct rt_sample {
 
 	/* Heap (runtime.MemStats names). */
 	uint64_t heap_alloc, total_alloc, mallocs, frees, heap_objects;
+	uint64_t tiny_allocs;		/* in mallocs, not in /gc/heap/allocs:objects */
 	uint64_t heap_sys, heap_idle, heap_inuse, heap_released, stack_inuse, stack_sys;
 	uint32_t num_gc, num_forced_gc;
 	uint64_t pause_total_ns, last_pause_ns, last_gc_unix_ns;
