@@ -24,7 +24,8 @@ SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$")
 
 
 @pytest.mark.parametrize("name,least", [("test_engine", 70), ("test_format", 70),
-                                        ("test_container", 140)])
+                                        ("test_container", 140),
+                                        ("test_otlp", 200)])
 def test_c_unit_tests(name, least):
     res = subprocess.run([BUILD / "tests" / name, REPO / "tests" / "unit" / "data"],
                          capture_output=True, text=True)

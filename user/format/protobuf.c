@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <string.h>
 #include "format/protobuf.h"
 
@@ -89,4 +90,61 @@ void pb_close(struct buf *b, size_t at)
 	memmove(b->data + at + n, b->data + at + PB_MAX_VARINT, body);
 	b->len = at + n + body;
 	b->data[b->len] = 0;
+}
+
+static int get_varint(struct pb_reader *r, uint64_t *v)
+{
+	int shift;
+
+	*v = 0;
+	for (shift = 0; shift < 64 && r->p < r->end; shift += 7) {
+		uint8_t c = *r->p++;
+
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return 0;
+	}
+	return -EBADMSG;
+}
+
+static int get_fixed(struct pb_reader *r, int n, uint64_t *v)
+{
+	int i;
+
+	if (r->end - r->p < n)
+		return -EBADMSG;
+	*v = 0;
+	for (i = 0; i < n; i++)
+		*v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += n;
+	return 0;
+}
+
+int pb_next(struct pb_reader *r, struct pb_field *f)
+{
+	uint64_t key;
+
+	if (r->p >= r->end)
+		return 0;
+	memset(f, 0, sizeof(*f));
+	if (get_varint(r, &key) || !(key >> 3) || key >> 3 > 0x1fffffff)
+		return -EBADMSG;
+	f->num = (int)(key >> 3);
+	f->wire = (enum pb_wire)(key & 7);
+	switch (f->wire) {
+	case PB_VARINT:
+		return get_varint(r, &f->v) ? -EBADMSG : 1;
+	case PB_I64:
+		return get_fixed(r, 8, &f->v) ? -EBADMSG : 1;
+	case PB_I32:
+		return get_fixed(r, 4, &f->v) ? -EBADMSG : 1;
+	case PB_LEN:
+		if (get_varint(r, &f->v) || f->v > (uint64_t)(r->end - r->p))
+			return -EBADMSG;
+		f->data = r->p;
+		f->len = (size_t)f->v;
+		r->p += f->len;
+		return 1;
+	}
+	return -EBADMSG;	/* groups (3, 4), 6, 7: in no message read here */
 }

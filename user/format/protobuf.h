@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The protobuf wire format, written by hand into a struct buf: the few primitives the pprof and
- * OTLP encoders need (protobuf.dev/programming-guides/encoding). A failed allocation makes the
- * buffer's oom sticky and every later call a no-op; the encoder checks oom once, at the end.
+ * The protobuf wire format by hand (protobuf.dev/programming-guides/encoding): the few primitives
+ * the pprof and OTLP encoders need, written into a struct buf, and a reader for the small
+ * messages a receiver answers with. A failed allocation makes the buffer's oom sticky and every
+ * later call a no-op; the encoder checks oom once, at the end.
  */
 #ifndef GS_FORMAT_PROTOBUF_H
 #define GS_FORMAT_PROTOBUF_H
@@ -38,5 +39,26 @@ void pb_put_double(struct buf *b, int field, double v);
  */
 size_t pb_open(struct buf *b, int field);
 void pb_close(struct buf *b, size_t at);
+
+/* Reading: the fields of one message, in order. */
+struct pb_reader {
+	const uint8_t *p, *end;
+};
+
+struct pb_field {
+	int num;
+	enum pb_wire wire;
+	uint64_t v;			/* PB_VARINT, PB_I64, PB_I32: the value */
+	const uint8_t *data;		/* PB_LEN: the bytes (a string, or a message to read) */
+	size_t len;
+};
+
+static inline struct pb_reader pb_reader(const void *data, size_t len)
+{
+	return (struct pb_reader){ data, (const uint8_t *)data + len };
+}
+
+/* The next field into *f: 1, or 0 at the end of the message, or -EBADMSG when malformed. */
+int pb_next(struct pb_reader *r, struct pb_field *f);
 
 #endif
