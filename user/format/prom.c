@@ -9,6 +9,7 @@
 #include "format/ident.h"
 #include "format/prom.h"
 #include "format/utf8.h"
+#include "util/otlp_push.h"
 #include "util/units.h"
 
 /* ---- the writer ---- */
@@ -586,4 +587,26 @@ void prom_render(struct prom *p, const struct watched *const *ws,
 	for (i = 0; i < n; i++)
 		prom_free(&labels[i]);
 	free(labels);
+}
+
+void prom_render_otlp(struct prom *p, const struct otlp_push_stats *st)
+{
+	char extra[48];
+	int r;
+
+	prom_family(p, "goscope_otlp_pushed_points_total", "counter",
+		    "OTLP data points the receiver accepted (serve --otlp).");
+	prom_sample_u64(p, "goscope_otlp_pushed_points_total", NULL, NULL, st->pushed_points);
+	prom_family(p, "goscope_otlp_dropped_points_total", "counter",
+		    "OTLP data points never delivered, by reason: queue_full (the oldest waiting "
+		    "request made room), retries_exhausted (not delivered within a minute), "
+		    "rejected (by the receiver), shutdown (left when goscope stopped).");
+	for (r = 0; r < OTLP_DROPS; r++) {
+		snprintf(extra, sizeof(extra), "reason=\"%s\"", otlp_drop_reason(r));
+		prom_sample_u64(p, "goscope_otlp_dropped_points_total", NULL, extra,
+				st->dropped_points[r]);
+	}
+	prom_family(p, "goscope_otlp_queued_requests", "gauge",
+		    "OTLP requests waiting to be sent, the one being sent included.");
+	prom_sample_u64(p, "goscope_otlp_queued_requests", NULL, NULL, st->queued);
 }

@@ -15,6 +15,7 @@
 #include "util/buf.h"
 
 struct watched;
+struct otlp_push_stats;
 
 struct prom {
 	struct buf b;
@@ -54,6 +55,12 @@ void prom_observe_pause(struct prom_proc *pp, uint64_t ns);
  */
 void prom_render(struct prom *p, const struct watched *const *ws,
 		 const struct prom_proc *const *pps, size_t n);
+
+/*
+ * goscope's own OTLP push counters (serve --otlp): goscope_otlp_pushed_points_total,
+ * goscope_otlp_dropped_points_total{reason}, goscope_otlp_queued_requests; appended to p.
+ */
+void prom_render_otlp(struct prom *p, const struct otlp_push_stats *st);
 
 /* go_gc_duration_seconds' quantiles (0, .25, .5, .75, 1) of a sample's pause ring, in ns. */
 void prom_pause_quantiles(const uint64_t *ring, uint32_t num_gc, uint64_t q[5]);
