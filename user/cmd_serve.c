@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "cli.h"
 #include "engine/engine.h"
 #include "format/otlp.h"
@@ -346,8 +345,7 @@ static int otlp_setup(struct server *s, const struct serve_args *a, struct gs_er
 			return gs_fail(err, GS_EXIT_USAGE, "the --otlp-* options need --otlp URL");
 		return 0;
 	}
-	if (gethostname(s->host_name, sizeof(s->host_name) - 1) || !s->host_name[0])
-		snprintf(s->host_name, sizeof(s->host_name), "localhost");
+	proc_host_name(s->host_name, sizeof(s->host_name));
 	s->push = otlp_push__new(o, err);
 	return s->push ? 0 : -1;
 }

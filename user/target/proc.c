@@ -85,6 +85,36 @@ int proc_start_time(pid_t pid, uint64_t *ticks)
 	return stat_numbers(pid, 22, ticks, 1);
 }
 
+static bool same_ns(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return !stat(a, &x) && !stat(b, &y) && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
+}
+
+void proc_host_name(char *buf, size_t len)
+{
+	char line[256];
+	FILE *f;
+
+	if (gethostname(buf, len) || !memchr(buf, 0, len))
+		snprintf(buf, len, "localhost");
+	if (same_ns("/proc/self/ns/uts", "/proc/1/ns/uts"))
+		return;
+	/* As the container identities are read: through PID 1's root, else goscope's own. */
+	f = fopen("/proc/1/root/etc/hostname", "re");
+	if (!f)
+		f = fopen("/etc/hostname", "re");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, " \t\r\n")] = '\0';
+		if (line[0])
+			snprintf(buf, len, "%s", line);
+	}
+	fclose(f);
+}
+
 uint64_t proc_start_unix_ns(pid_t pid)
 {
 	long hz = sysconf(_SC_CLK_TCK);

@@ -25,6 +25,13 @@ int proc_start_time(pid_t pid, uint64_t *ticks);
 /* The same moment as nanoseconds since 1970 (to the clock tick); 0 when the process is gone. */
 uint64_t proc_start_unix_ns(pid_t pid);
 
+/*
+ * The machine's host name: goscope's own, or, when goscope runs in a UTS namespace of its own (a
+ * pod without hostNetwork), the first line of /proc/1/root/etc/hostname (or of /etc/hostname,
+ * when PID 1's root cannot be read).
+ */
+void proc_host_name(char *buf, size_t len);
+
 /* The parent's PID (/proc/PID/stat field 4); 0 when the process is gone. */
 pid_t proc_parent(pid_t pid);
 

@@ -21,7 +21,7 @@
 #include "util/otlp_push.h"
 
 #define BACKOFF_MIN_NS		1000000000ull
-#define BACKOFF_MAX_NS		30000000000ull
+#define BACKOFF_MAX_NS		10000000000ull	/* a receiver back is tried within 15 s */
 #define RESPONSE_MAX		(4u << 20)	/* the OTLP specification's recommended limit */
 #define REPORT_EVERY_NS		10000000000ull
 #define IDLE_POLL_MS		1000
