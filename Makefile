@@ -37,7 +37,9 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.skel.h,$(BPF_SRCS))
 
 USER_DIRS := user user/container user/engine user/target user/gobin user/goruntime user/format user/util
-USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
+# otlp_push_nocurl.c stands in for otlp_push.c in the static build only (see STATIC_OBJS).
+NOCURL_SRC := user/util/otlp_push_nocurl.c
+USER_SRCS := $(filter-out $(NOCURL_SRC),$(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c)))
 USER_OBJS := $(patsubst %.c,$(O)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(O)/user/main.o,$(USER_OBJS))
 
@@ -86,9 +88,14 @@ $(O)/goscope: $(USER_OBJS)
 # missing; the lzma and bzip2 decompressors are in libdwfl, which goscope does not use). glibc
 # warns that getaddrinfo needs its NSS modules at run time: httpd.c passes AI_NUMERICHOST and
 # AI_NUMERICSERV, which never reach them.
-STATIC_LDLIBS := $(LDLIBS) -lelf -lz
+#
+# libcurl has no complete static form in Debian (its GSSAPI/Kerberos dependency, and p11-kit under
+# GnuTLS, ship no static libraries): the static build has OTLP push compiled out, and says so.
+STATIC_LDLIBS := $(filter-out -lcurl,$(LDLIBS)) -lelf -lz
+STATIC_OBJS := $(filter-out $(O)/user/util/otlp_push.o,$(USER_OBJS)) \
+	       $(patsubst %.c,$(O)/%.o,$(NOCURL_SRC))
 
-$(O)/static/goscope: $(USER_OBJS)
+$(O)/static/goscope: $(STATIC_OBJS)
 	$(call msg,LINK,$@ (static))
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -static $(LDFLAGS) $^ $(STATIC_LDLIBS) -o $@

@@ -47,3 +47,14 @@ def test_gctrace_parity(minor, mode, go_target, goscope, monkeypatch):
     monkeypatch.setattr(conftest, "GOSCOPE", static_binary())
     g, _ = gctrace_parity(go_target(target_path(minor, mode)), goscope, minor)
     assert g.proc.args[0] == str(STATIC)
+
+
+def test_no_otlp_push_says_so(go_target):
+    """libcurl cannot be linked statically from Debian's packages: the static build refuses
+    --otlp with one line, before attaching anything."""
+    target = go_target(target_path(GO_MINORS[-1], "default"))
+    res = subprocess.run([static_binary(), "serve", "--otlp", "http://127.0.0.1:4318", str(target.pid)],
+                         capture_output=True, text=True, timeout=30)
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 1 and len(lines) == 1, res
+    assert "this static build of goscope has no OTLP push" in lines[0]
