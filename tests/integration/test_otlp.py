@@ -218,10 +218,10 @@ def test_receiver_down_then_back(quiescent, serve, receiver):
     assert dropped(s) > 0 and s.counter("goscope_otlp_dropped_points_total",
                                         reason="queue_full") == dropped(s)
     assert s.counter("goscope_otlp_queued_requests") == 64
-    assert worst < 0.5, f"a scrape took {worst:.3f} s while the receiver was down"
+    assert worst < 1, f"a scrape took {worst:.3f} s while the receiver was down"
     for _ in range(20):
         took, text = timed_scrape(s)
-        assert took < 0.5 and "go_goroutines{" in text
+        assert took < 1 and "go_goroutines{" in text
         time.sleep(0.1)
     assert wait_for(lambda: "data points dropped" in s.stderr(), 15)
     assert "failing: " in s.stderr() and "Couldn't connect to server" in s.stderr()
@@ -271,7 +271,7 @@ def test_retry_rules(quiescent, serve, receiver):
     assert wait_for(lambda: len(rx.attempts) >= 3, 15)
     rx.respond = None
     # The same request each time, two seconds apart (Retry-After), then delivered.
-    assert all(1.9 < g < 3 for g in gaps(rx.attempts, 0, 2)), gaps(rx.attempts, 0, 2)
+    assert all(1.9 < g < 3.5 for g in gaps(rx.attempts, 0, 2)), gaps(rx.attempts, 0, 2)
     assert rx.attempts[0].msg == rx.attempts[1].msg == rx.attempts[2].msg
     assert wait_for(lambda: len(rx.requests()) >= 1, 5)
     assert rx.requests()[0].msg == rx.attempts[0].msg
@@ -284,7 +284,7 @@ def test_retry_rules(quiescent, serve, receiver):
     rx.respond = answer(429)
     assert wait_for(lambda: len(rx.attempts) >= n + 3, 20)
     g = gaps(rx.attempts, n, 2)
-    assert 0.45 < g[0] < 1.6 and 0.95 < g[1] < 3.1, g
+    assert 0.45 < g[0] < 2 and 0.95 < g[1] < 3.5, g
     # 400: not retried; its points are dropped as rejected.
     rx.respond = answer(400, {"Content-Type": "text/plain"}, b"bad data\nsecond line")
     n = len(rx.attempts)
