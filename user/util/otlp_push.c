@@ -67,15 +67,6 @@ struct otlp_push {
 	bool reported_failing;
 };
 
-const char *otlp_drop_reason(enum otlp_drop r)
-{
-	static const char *const names[OTLP_DROPS] = {
-		"queue_full", "retries_exhausted", "rejected", "shutdown",
-	};
-
-	return r < OTLP_DROPS ? names[r] : "?";
-}
-
 const char *otlp_push__url(const struct otlp_push *p)
 {
 	return p->url;

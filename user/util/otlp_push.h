@@ -27,7 +27,14 @@ enum otlp_drop {
 };
 
 /* "queue_full", "retries_exhausted", "rejected", "shutdown". */
-const char *otlp_drop_reason(enum otlp_drop r);
+static inline const char *otlp_drop_reason(enum otlp_drop r)
+{
+	static const char *const names[OTLP_DROPS] = {
+		"queue_full", "retries_exhausted", "rejected", "shutdown",
+	};
+
+	return r < OTLP_DROPS ? names[r] : "?";
+}
 
 struct otlp_push_opts {
 	const char *url;		/* http:// or https://; no path: /v1/metrics */

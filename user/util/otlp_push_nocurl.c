@@ -7,15 +7,6 @@
  */
 #include "util/otlp_push.h"
 
-const char *otlp_drop_reason(enum otlp_drop r)
-{
-	static const char *const names[OTLP_DROPS] = {
-		"queue_full", "retries_exhausted", "rejected", "shutdown",
-	};
-
-	return r < OTLP_DROPS ? names[r] : "?";
-}
-
 struct otlp_push *otlp_push__new(const struct otlp_push_opts *o, struct gs_err *err)
 {
 	gs_fail(err, GS_EXIT_ERROR, "--otlp: this static build of goscope has no OTLP push "
