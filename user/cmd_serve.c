@@ -13,6 +13,7 @@
 #include "target/caps.h"
 #include "util/clock.h"
 #include "util/httpd.h"
+#include "util/webcfg.h"
 #include "util/log.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:9464"
@@ -22,6 +23,7 @@
 struct server {
 	struct engine *e;
 	struct httpd *h;
+	struct webcfg *wc;
 	struct prom text;
 	bool dirty, sampled;
 	uint64_t rendered_ns;
@@ -43,6 +45,10 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -l, --listen ADDR:PORT  where to serve (default " DEFAULT_LISTEN "; [::1]:9464 for\n"
 		"                          IPv6); any non-loopback address is reachable from elsewhere\n"
+		"      --web.config.file FILE\n"
+		"                          TLS, client certificates and basic authentication, from the\n"
+		"                          YAML file Prometheus exporters read (exporter-toolkit's\n"
+		"                          tls_server_config, http_server_config, basic_auth_users)\n"
 		"  -a, --all               every Go process, including those that start later\n"
 		"  -i, --interval DUR      sample every DUR (default 1s)\n"
 		"  -q, --quiet             no status messages on stderr\n"
@@ -148,21 +154,28 @@ static int run(struct server *s, bool all, struct gs_err *err)
 
 /* ---- the command ---- */
 
+enum { OPT_WEB_CONFIG = 0x300 };
+
 struct serve_args {
 	struct cli_common c;
 	const char *listen;
+	const char *web_config;
 };
 
 static int serve_option(void *ctx, int c, const char *arg, struct gs_err *err)
 {
-	if (c != 'l')
-		return 1;
-	((struct serve_args *)ctx)->listen = arg;
-	return 0;
+	struct serve_args *a = ctx;
+
+	switch (c) {
+	case 'l': a->listen = arg; return 0;
+	case OPT_WEB_CONFIG: a->web_config = arg; return 0;
+	default: return 1;
+	}
 }
 
 static const struct option serve_opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
+	{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
 	{ 0 },
 };
 
@@ -172,13 +185,18 @@ static const struct cli_spec serve_spec = {
 	.flags = CLI_VERBOSITY | CLI_INTERVAL | CLI_OPTIN | CLI_PIDS_OR_ALL,
 };
 
-static void announce(const struct httpd *h)
+static void announce(const struct httpd *h, const struct webcfg *wc)
 {
-	if (!httpd__loopback(h))
+	bool guarded = wc && (wc->nusers || wc->client_auth == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT);
+
+	/* Without credentials of some kind, anyone who can connect reads the metrics. */
+	if (!httpd__loopback(h) && !guarded)
 		log_warn("WARNING: serving on %s, which is not a loopback address: anyone who can "
 			 "reach it can read these processes' metrics (use --listen 127.0.0.1:PORT "
-			 "to keep it local)", httpd__address(h));
-	log_note("serving http://%s/metrics", httpd__address(h));
+			 "to keep it local, or --web.config.file for TLS and authentication)",
+			 httpd__address(h));
+	log_note("serving %s://%s/metrics%s", httpd__tls(h) ? "https" : "http", httpd__address(h),
+		 wc && wc->nusers ? " (basic authentication)" : "");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -198,6 +216,9 @@ int cmd_serve(int argc, char **argv)
 	/* The socket first: a bad or busy address fails before anything is attached. */
 	if (cli_parse(argc, argv, &serve_spec, &a, &a.c, &err))
 		goto fail;
+	/* Certificates and keys are read now, while goscope may still read every file. */
+	if (a.web_config && !(s.wc = webcfg__load(a.web_config, &err)))
+		goto fail;
 	s.h = httpd__new(a.listen, &err);
 	if (!s.h)
 		goto fail;
@@ -216,9 +237,9 @@ int cmd_serve(int argc, char **argv)
 	caps_keep_only(a.c.all ? CAPS_ATTACHING : CAPS_SAMPLING);
 	if (engine__probe_note(s.e))
 		log_note("sampling only (no pause histogram): %s", engine__probe_note(s.e));
-	if (httpd__start(s.h, &err))
+	if (httpd__start(s.h, s.wc, &err))
 		goto fail;
-	announce(s.h);
+	announce(s.h, s.wc);
 	if (run(&s, a.c.all, &err))
 		goto fail;
 	goto out;
@@ -227,6 +248,7 @@ fail:
 out:
 	/* The HTTP thread first: it may be sending text the engine no longer backs (it has a copy). */
 	httpd__free(s.h);
+	webcfg__free(s.wc);
 	engine__free(s.e);
 	prom_free(&s.text);
 	cli_common_free(&a.c);
