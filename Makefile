@@ -5,10 +5,8 @@
 #   make test       install test dependencies and the Go matrix, build, run every test (twice:
 #                   release build, then sanitized with ASan + UBSan)
 #   make perf       the same dependencies, build, then the performance suite (bench/perf.py)
-#   make static     $(O)/static/goscope: the same objects linked statically (no shared library,
-#                   no program interpreter), for copying to any x86-64 Linux 5.8+ machine
-#   make image      $(O)/goscope-image.tar: an OCI image archive holding only the static binary
-#                   (no base image, no registry): podman load -i, ctr image import
+#   make image      $(O)/goscope-image.tar: an OCI image archive holding the binary and the Debian
+#                   libraries it loads (no base image, no registry): podman load -i, ctr image import
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Quiet by default; V=1 shows every command. Output goes to $(O), never into the source tree.
@@ -58,8 +56,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ii
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean deps test-deps targets unit bench perf test asan run install uninstall static \
-	image
+.PHONY: all clean deps test-deps targets unit bench perf test asan run install uninstall image
 
 all: $(O)/goscope
 
@@ -81,31 +78,19 @@ $(O)/goscope: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# The static archives need, after them, what the shared libraries found by themselves: libdw.a
-# calls into libelf and zlib, which LDLIBS names before it (the linker says nothing else is
-# missing; the lzma and bzip2 decompressors are in libdwfl, which goscope does not use). glibc
-# warns that getaddrinfo needs its NSS modules at run time: httpd.c passes AI_NUMERICHOST and
-# AI_NUMERICSERV, which never reach them.
-STATIC_LDLIBS := $(LDLIBS) -lelf -lz
 
-$(O)/static/goscope: $(USER_OBJS)
-	$(call msg,LINK,$@ (static))
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -static $(LDFLAGS) $^ $(STATIC_LDLIBS) -o $@
-
-static: $(O)/static/goscope
-
-# The image: one layer (the static binary at /usr/bin/goscope, and ncurses-base's terminfo files so
-# that `goscope top` works in `kubectl exec -it`), written by scripts/mkimage.py. Reproducible: every
+# The image: one layer (the binary at /usr/bin/goscope with the Debian libraries it loads, Debian's
+# CA bundle for OTLP over https, and ncurses-base's terminfo files so that `goscope top` works in
+# `kubectl exec -it`), written by scripts/mkimage.py. Reproducible: every
 # time stamp in it is the last commit's.
 IMAGE_NAME ?= goscope:latest
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-$(O)/goscope-image.tar: $(O)/static/goscope scripts/mkimage.py
+$(O)/goscope-image.tar: $(O)/goscope scripts/mkimage.py
 	$(call msg,IMAGE,$@)
 	$(Q)$(PYTHON) scripts/mkimage.py --binary $< --name $(IMAGE_NAME) \
 		--revision "$(shell git rev-parse HEAD 2>/dev/null)" --epoch $(SOURCE_DATE_EPOCH) \
-		--terminfo /lib/terminfo -o $@
+		--terminfo /lib/terminfo --ca-certificates /etc/ssl/certs/ca-certificates.crt -o $@
 
 image: $(O)/goscope-image.tar
 
@@ -157,7 +142,7 @@ asan:
 
 # The suite against the release build, then against the sanitized one; the last line sums both.
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all unit asan static image
+	$(Q)$(MAKE) --no-print-directory all unit asan image
 	$(Q)tests/build-targets.sh $(O)
 	$(Q)$(PYTHON) tests/run-suites.py $(O) $(ASAN_O)
 

@@ -11,7 +11,7 @@ want_tests=0
 
 build_pkgs=(make clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
 	libncurses-dev libcapstone-dev libjson-c-dev gcc libc6-dev golang-1.19-go
-	libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev libcurl4-gnutls-dev)
+	libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev libcurl4-gnutls-dev ca-certificates)
 test_pkgs=(python3 python3-pytest python3-jsonschema tmux procps util-linux libclang-rt-14-dev
 	logrotate groff-base bpftrace podman runc containerd curl)
 go_minors=(19 21 22 23 24 25 26 27)

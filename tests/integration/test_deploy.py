@@ -266,15 +266,27 @@ def test_image_layout_and_reproducible(tmp_path):
     assert config["rootfs"]["diff_ids"] == [diff_id]
     files_in_layer = {m.name for m in members if not m.isdir()}
     assert "usr/bin/goscope" in files_in_layer
-    assert all(n == "usr/bin/goscope" or n.startswith("usr/share/terminfo/") for n in files_in_layer)
-    assert goscope == (BUILD / "static/goscope").read_bytes(), "the image holds make static's binary"
+    # Beside the binary: its program interpreter, the libraries it loads, where they come from.
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(\S+)\]",
+                        sh(["readelf", "--dynamic", GOSCOPE]).stdout)
+    assert needed and all(f"usr/lib/x86_64-linux-gnu/{n}" in files_in_layer for n in needed), needed
+    assert "lib64/ld-linux-x86-64.so.2" in files_in_layer
+    assert "usr/share/doc/libc6/copyright" in files_in_layer
+    assert "etc/ssl/certs/ca-certificates.crt" in files_in_layer
+    assert all(n == "usr/bin/goscope" or n == "lib64/ld-linux-x86-64.so.2" or
+               n == "etc/ssl/certs/ca-certificates.crt" or
+               re.fullmatch(r"usr/lib/x86_64-linux-gnu/[^/]+\.so[.\d]*", n) or
+               re.fullmatch(r"usr/share/doc/[^/]+/copyright", n) or
+               n.startswith("usr/share/terminfo/") for n in files_in_layer), files_in_layer
+    assert goscope == GOSCOPE.read_bytes(), "the image holds the build's binary"
     assert {(m.uid, m.gid) for m in members} == {(0, 0)}
     assert len({m.mtime for m in members}) == 1
     epoch = members[0].mtime
     again = tmp_path / "again.tar"
-    sh(["/usr/bin/python3", REPO / "scripts/mkimage.py", "--binary", BUILD / "static/goscope",
+    sh(["/usr/bin/python3", REPO / "scripts/mkimage.py", "--binary", GOSCOPE,
         "--name", "goscope:latest", "--revision", labels.get("org.opencontainers.image.revision", ""),
-        "--epoch", epoch, "--terminfo", "/lib/terminfo", "-o", again])
+        "--epoch", epoch, "--terminfo", "/lib/terminfo",
+        "--ca-certificates", "/etc/ssl/certs/ca-certificates.crt", "-o", again])
     assert again.read_bytes() == image_tar().read_bytes(), "mkimage.py is not reproducible"
 
 
