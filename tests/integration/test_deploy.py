@@ -400,6 +400,49 @@ def test_daemonset_settings_watch_other_containers(podman, tmp_path):
     assert podman.inspect(agent, "{{.State.ExitCode}}") == "0", podman.logs(agent)
 
 
+def test_image_serves_tls_with_a_mounted_web_config(podman, tmp_path):
+    """The image's GnuTLS and libcrypt work: goscope from the image, with the DaemonSet's settings
+    and a web config mounted read-only as a Kubernetes Secret would be (docs/kubernetes.md),
+    serves its metrics over TLS to a client with the password, and 401 to one without."""
+    from test_web_config import PASSWORD, PKI, bcrypt, https_get
+    name = f"localhost/{podman.name('goscope')}:test"
+    podman.load(retag(image_tar(), tmp_path / "image.tar", name), name)
+    minor, mode = TARGETS[0]
+    image = podman.import_binary(target_path(minor, mode), f"go1{minor}-{mode}")
+    cname, _ = podman.run(f"go1{minor}-{mode}", image, ["--network", "none"])
+    assert wait_for(lambda: "ready" in podman.logs(cname), 20), podman.logs(cname)
+    pid = int(podman.inspect(cname, "{{.State.Pid}}"))
+    pki = PKI(tmp_path)
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    for src, dst in ((pki.server[0], "tls.crt"), (pki.server[1], "tls.key")):
+        shutil.copy(src, secret / dst)
+    (secret / "web.yml").write_text("tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n"
+                                    f"basic_auth_users:\n  prom: {bcrypt(PASSWORD)}\n")
+    for f in secret.iterdir():
+        f.chmod(0o644)   # a Secret volume's default mode
+    ds = daemonset()
+    pod = ds["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    port = free_port()
+    flags, args = podman_flags(pod, container, port)
+    agent, _ = podman.run("agent-tls", name, flags + ["-v", f"{secret}:/etc/goscope:ro"],
+                          args + ["--web.config.file", "/etc/goscope/web.yml"])
+    addr = f"127.0.0.1:{port}"
+
+    def scrape():
+        try:
+            return https_get(addr, pki.ca, "prom", PASSWORD)
+        except OSError:
+            return 0, {}, ""
+    assert wait_for(lambda: f'pid="{pid}"' in scrape()[2], 60, step=0.5), podman.logs(agent)
+    assert "serving https://" in podman.logs(agent)
+    status, _, body = https_get(addr, pki.ca, "prom", "wrong")
+    assert status == 401 and "go_goroutines" not in body
+    sh(PODMAN + ["stop", "-t", "10", agent], timeout=40)
+    assert podman.inspect(agent, "{{.State.ExitCode}}") == "0", podman.logs(agent)
+
+
 # ---- the systemd unit ----
 
 @pytest.fixture
