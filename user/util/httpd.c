@@ -440,10 +440,11 @@ int httpd__start(struct httpd *h, struct webcfg *wc, struct gs_err *err)
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_ARRAY, o,
 				MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* The socket is the daemon's now, to close even when it failed to start. */
+	h->lfd = -1;
 	if (!h->d)
 		return gs_fail(err, GS_EXIT_ERROR, "cannot start serving on %s%s", h->addr,
 			       httpd__tls(h) ? " (TLS: see the messages above with -vv)" : "");
-	h->lfd = -1;			/* the daemon closes it */
 	return 0;
 }
 
