@@ -15,6 +15,7 @@ objects as objects; not a message string), and no line anywhere is torn.
 import collections
 import json
 import os
+import re
 import signal
 import subprocess
 
@@ -25,8 +26,8 @@ from conftest import GO_MINORS, REPO, factory, kill_if_running, target_path, wai
 NEWEST = GO_MINORS[-1]
 RSYSLOGD = "/usr/sbin/rsyslogd"
 CONF = REPO / "docs" / "examples" / "rsyslog-goscope.conf"
-# The paths the shipped configuration names, and what the test puts in their place (files in
-# tmp_path, by name).
+# The paths the shipped configuration names (in quotes, each once), and what the test puts in
+# their place (under tmp_path); it names no other path in quotes.
 SHIPPED_PATHS = {
     "/var/lib/goscope-rsyslog": "rsyslog-work",
     "/var/log/goscope/record.jsonl": "goscope/record.jsonl",
@@ -43,7 +44,8 @@ def instance_conf(tmp_path):
     for shipped, mine in SHIPPED_PATHS.items():
         assert text.count(f'"{shipped}"') == 1, f"{CONF} no longer names {shipped} once"
         text = text.replace(f'"{shipped}"', f'"{tmp_path / mine}"')
-    assert "/var/" not in text, f"{CONF} names a path the test does not replace"
+    others = [p for p in re.findall(r'"(/[^"]*)"', text) if not p.startswith(f"{tmp_path}/")]
+    assert not others, f"{CONF} names paths the test does not replace: {others}"
     conf = tmp_path / "rsyslog.conf"
     conf.write_text(text)
     (tmp_path / SHIPPED_PATHS["/var/lib/goscope-rsyslog"]).mkdir()
@@ -134,8 +136,8 @@ def gc_count(path):
 
 
 def canonical(obj):
-    """One string per JSON value, types included: 78 and 78.0 and "78" differ."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    """One string per JSON value, types and member order included: 78, 78.0 and "78" differ."""
+    return json.dumps(obj, separators=(",", ":"))
 
 
 def test_rsyslog_collects_every_record_once_across_rotations(go_target, goscope, rsyslog,
