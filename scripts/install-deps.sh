@@ -19,6 +19,17 @@ go_minors=(19 21 22 23 24 25 26 27)
 test_pkgs+=(python3-yaml systemd)
 # The exporter's TLS tests make their own CA and certificates.
 test_pkgs+=(openssl)
+# The log collector test runs an rsyslogd of its own (imfile, mmjsonparse) on its own config. The
+# packaged service is not started (policy-rc.d below) and the test's instance has no /dev/log or
+# network input: the machine's logging is untouched. rsyslog conflicts with every other system
+# log daemon, which apt would remove to install it; with one installed, the test lacks rsyslogd.
+other_syslog=$(dpkg-query -W -f='${Package} ${Status} ${Provides}\n' 2>/dev/null |
+	awk '/ok installed/ && /system-log-daemon/ && $1 != "rsyslog" { print $1 }')
+if [ -z "$other_syslog" ]; then
+	test_pkgs+=(rsyslog)
+elif [ "$want_tests" = 1 ]; then
+	echo "install-deps: not installing rsyslog, which would replace $other_syslog" >&2
+fi
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then
