@@ -9,6 +9,8 @@
 #                   no program interpreter), for copying to any x86-64 Linux 5.8+ machine
 #   make image      $(O)/goscope-image.tar: an OCI image archive holding only the static binary
 #                   (no base image, no registry): podman load -i, ctr image import
+#   make deb        $(O)/deb/goscope_VERSION_amd64.deb: the Debian package (debian/), built by
+#                   dpkg-buildpackage (needs debhelper: scripts/install-deps.sh --test)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Quiet by default; V=1 shows every command. Output goes to $(O), never into the source tree.
@@ -59,7 +61,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ii
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: all clean deps test-deps targets unit bench perf test asan run install uninstall static \
-	image
+	image deb
 
 all: $(O)/goscope
 
@@ -108,6 +110,24 @@ $(O)/goscope-image.tar: $(O)/static/goscope scripts/mkimage.py
 		--terminfo /lib/terminfo -o $@
 
 image: $(O)/goscope-image.tar
+
+# The Debian package, built by scripts/mkdeb.sh in a copy of the checkout under $(O)/deb (the
+# .deb, .buildinfo and .changes go there too); its version is scripts/deb-version.sh's
+# translation of VERSION. Rebuilt when a file that goes into it changes.
+DEB_VERSION := $(shell scripts/deb-version.sh 2>/dev/null)
+DEB := $(O)/deb/goscope_$(DEB_VERSION)_amd64.deb
+DEB_INPUTS := $(BPF_SRCS) $(USER_SRCS) $(HEADERS) vmlinux/vmlinux.h docs/goscope.1 Makefile \
+	      $(wildcard debian/* debian/source/*) scripts/mkdeb.sh scripts/deb-version.sh
+
+$(DEB): $(DEB_INPUTS)
+	$(call msg,DEB,$@)
+	$(Q)test -n "$(DEB_VERSION)" || { scripts/deb-version.sh; exit 1; }
+	$(Q)mkdir -p $(O)
+	$(Q)scripts/mkdeb.sh $(O)/deb "$(VERSION)" $(if $(Q),>$(O)/deb.log 2>&1 || \
+		{ tail -n 40 $(O)/deb.log >&2; echo "make deb failed: see $(O)/deb.log" >&2; exit 1; })
+	$(Q)test -e $@
+
+deb: $(DEB)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJS)
 	$(call msg,CC,$@)

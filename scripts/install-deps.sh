@@ -19,6 +19,9 @@ go_minors=(19 21 22 23 24 25 26 27)
 test_pkgs+=(python3-yaml systemd)
 # The exporter's TLS tests make their own CA and certificates.
 test_pkgs+=(openssl)
+# make deb (make test builds the package): dpkg-buildpackage and dh (debhelper brings dpkg-dev;
+# no fakeroot: the package needs no root to build, Rules-Requires-Root: no); its test runs lintian.
+test_pkgs+=(debhelper lintian)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then
