@@ -177,7 +177,7 @@ asan:
 
 # The suite against the release build, then against the sanitized one; the last line sums both.
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all unit asan static image
+	$(Q)$(MAKE) --no-print-directory all unit asan static image deb
 	$(Q)tests/build-targets.sh $(O)
 	$(Q)$(PYTHON) tests/run-suites.py $(O) $(ASAN_O)
 
