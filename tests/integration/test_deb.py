@@ -119,7 +119,7 @@ def needed_packages(binary):
     cache = sh(["ldconfig", "-p"]).stdout
     pkgs = set()
     for so in sonames:
-        m = re.search(rf"^\s+{re.escape(so)} \(libc6,x86-64\) => (\S+)$", cache, re.M)
+        m = re.search(rf"^\s+{re.escape(so)} \(libc6,x86-64[^)]*\) => (\S+)$", cache, re.M)
         assert m, f"{so} is not in the dynamic linker's cache"
         owner = sh(["dpkg", "-S", m.group(1)], check=False).stdout
         if not owner:  # /lib is /usr/lib (merged /usr): dpkg knows one of the two names
