@@ -180,8 +180,9 @@ class Box:
 
     def __init__(self, podman, root):
         self.root = root
-        # A policy-rc.d that forbids starting services (as on this machine, for the test suite's
-        # own installs) would hide what the package's scripts do on an ordinary Debian machine.
+        # A policy-rc.d that forbids starting services (this machine has Docker's; install-deps.sh
+        # puts one while it installs) would hide what the package's scripts do on an ordinary
+        # Debian machine.
         (root / "usr/sbin/policy-rc.d").unlink(missing_ok=True)
         (root / "opt/goscope-test").mkdir(parents=True, exist_ok=True)
         self.deb = "/opt/goscope-test/" + deb().name
