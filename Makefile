@@ -7,6 +7,8 @@
 #   make perf       the same dependencies, build, then the performance suite (bench/perf.py)
 #   make image      $(O)/goscope-image.tar: an OCI image archive holding the binary and the Debian
 #                   libraries it loads (no base image, no registry): podman load -i, ctr image import
+#   make deb        $(O)/deb/goscope_VERSION_amd64.deb: the Debian package (debian/), built by
+#                   dpkg-buildpackage (needs debhelper: scripts/install-deps.sh --test)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Quiet by default; V=1 shows every command. Output goes to $(O), never into the source tree.
@@ -56,7 +58,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ii
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean deps test-deps targets unit bench perf test asan run install uninstall image
+.PHONY: all clean deps test-deps targets unit bench perf test asan run install uninstall image \
+	deb
 
 all: $(O)/goscope
 
@@ -93,6 +96,24 @@ $(O)/goscope-image.tar: $(O)/goscope scripts/mkimage.py
 		--terminfo /lib/terminfo --ca-certificates /etc/ssl/certs/ca-certificates.crt -o $@
 
 image: $(O)/goscope-image.tar
+
+# The Debian package, built by scripts/mkdeb.sh in a copy of the checkout under $(O)/deb (the
+# .deb, .buildinfo and .changes go there too); its version is scripts/deb-version.sh's
+# translation of VERSION. Rebuilt when a file that goes into it changes.
+DEB_VERSION := $(shell scripts/deb-version.sh 2>/dev/null)
+DEB := $(O)/deb/goscope_$(DEB_VERSION)_amd64.deb
+DEB_INPUTS := $(BPF_SRCS) $(USER_SRCS) $(HEADERS) vmlinux/vmlinux.h docs/goscope.1 Makefile \
+	      $(wildcard debian/* debian/source/*) scripts/mkdeb.sh scripts/deb-version.sh
+
+$(DEB): $(DEB_INPUTS)
+	$(call msg,DEB,$@)
+	$(Q)test -n "$(DEB_VERSION)" || { scripts/deb-version.sh; exit 1; }
+	$(Q)mkdir -p $(O)
+	$(Q)scripts/mkdeb.sh $(O)/deb "$(VERSION)" $(if $(Q),>$(O)/deb.log 2>&1 || \
+		{ tail -n 40 $(O)/deb.log >&2; echo "make deb failed: see $(O)/deb.log" >&2; exit 1; })
+	$(Q)test -e $@
+
+deb: $(DEB)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJS)
 	$(call msg,CC,$@)
@@ -142,7 +163,7 @@ asan:
 
 # The suite against the release build, then against the sanitized one; the last line sums both.
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all unit asan image
+	$(Q)$(MAKE) --no-print-directory all unit asan image deb
 	$(Q)tests/build-targets.sh $(O)
 	$(Q)$(PYTHON) tests/run-suites.py $(O) $(ASAN_O)
 

@@ -30,6 +30,9 @@ if [ -z "$other_syslog" ]; then
 elif [ "$want_tests" = 1 ]; then
 	echo "install-deps: not installing rsyslog, which would replace $other_syslog" >&2
 fi
+# make deb (make test builds the package): dpkg-buildpackage and dh (debhelper brings dpkg-dev;
+# no fakeroot: the package needs no root to build, Rules-Requires-Root: no); its test runs lintian.
+test_pkgs+=(debhelper lintian)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then
