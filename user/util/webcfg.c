@@ -106,15 +106,21 @@ static int check_owner(const char *path, struct gs_err *err)
 }
 
 /* A path from the file, relative to the file's directory as exporter-toolkit has it. */
-static char *read_relative(struct ctx *x, const char *file, const char *what)
+static char *read_relative(struct ctx *x, const char *file, const char *key)
 {
-	char full[8192];
+	char full[8192], what[96];
+	char *text;
 
 	if (file[0] == '/')
 		snprintf(full, sizeof(full), "%s", file);
 	else
 		snprintf(full, sizeof(full), "%s/%s", x->dir, file);
-	return slurp(full, what, x->err);
+	text = slurp(full, "file", x->err);
+	if (!text) {
+		snprintf(what, sizeof(what), "web config %s: %s", x->path, key);
+		gs_err_prefix(x->err, what);
+	}
+	return text;
 }
 
 /* ---- the YAML tree ---- */
@@ -342,14 +348,14 @@ static int finish_tls(struct ctx *x)
 		return bad(x, "tls_server_config.client_ca_file", "missing: client_auth_type %s "
 			   "verifies client certificates against it", auth_names[a]);
 	wc->tls = true;
-	wc->cert_pem = read_relative(x, x->cert_file, "certificate");
+	wc->cert_pem = read_relative(x, x->cert_file, "tls_server_config.cert_file");
 	if (!wc->cert_pem)
 		return -1;
-	wc->key_pem = read_relative(x, x->key_file, "key");
+	wc->key_pem = read_relative(x, x->key_file, "tls_server_config.key_file");
 	if (!wc->key_pem)
 		return -1;
 	if (x->ca_file) {
-		wc->ca_pem = read_relative(x, x->ca_file, "client CA");
+		wc->ca_pem = read_relative(x, x->ca_file, "tls_server_config.client_ca_file");
 		if (!wc->ca_pem || check_ca(x))
 			return -1;
 	}
