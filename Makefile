@@ -5,10 +5,10 @@
 #   make test       install test dependencies and the Go matrix, build, run every test (twice:
 #                   release build, then sanitized with ASan + UBSan)
 #   make perf       the same dependencies, build, then the performance suite (bench/perf.py)
-#   make static     $(O)/static/goscope: the same objects linked statically (no shared library,
-#                   no program interpreter), for copying to any x86-64 Linux 5.8+ machine
-#   make image      $(O)/goscope-image.tar: an OCI image archive holding only the static binary
-#                   (no base image, no registry): podman load -i, ctr image import
+#   make image      $(O)/goscope-image.tar: an OCI image archive holding the binary and the Debian
+#                   libraries it loads (no base image, no registry): podman load -i, ctr image import
+#   make deb        $(O)/deb/goscope_VERSION_amd64.deb: the Debian package (debian/), built by
+#                   dpkg-buildpackage (needs debhelper: scripts/install-deps.sh --test)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Quiet by default; V=1 shows every command. Output goes to $(O), never into the source tree.
@@ -37,9 +37,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.skel.h,$(BPF_SRCS))
 
 USER_DIRS := user user/container user/engine user/target user/gobin user/goruntime user/format user/util
-# otlp_push_nocurl.c stands in for otlp_push.c in the static build only (see STATIC_OBJS).
-NOCURL_SRC := user/util/otlp_push_nocurl.c
-USER_SRCS := $(filter-out $(NOCURL_SRC),$(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c)))
+USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 USER_OBJS := $(patsubst %.c,$(O)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(O)/user/main.o,$(USER_OBJS))
 
@@ -60,8 +58,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ii
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean deps test-deps targets unit bench perf test asan run install uninstall static \
-	image
+.PHONY: all clean deps test-deps targets unit bench perf test asan run install uninstall image \
+	deb
 
 all: $(O)/goscope
 
@@ -83,38 +81,39 @@ $(O)/goscope: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# The static archives need, after them, what the shared libraries found by themselves: libdw.a
-# calls into libelf and zlib, which LDLIBS names before it (the linker says nothing else is
-# missing; the lzma and bzip2 decompressors are in libdwfl, which goscope does not use). glibc
-# warns that getaddrinfo needs its NSS modules at run time: httpd.c passes AI_NUMERICHOST and
-# AI_NUMERICSERV, which never reach them.
-#
-# libcurl has no complete static form in Debian (its GSSAPI/Kerberos dependency, and p11-kit under
-# GnuTLS, ship no static libraries): the static build has OTLP push compiled out, and says so.
-STATIC_LDLIBS := $(filter-out -lcurl,$(LDLIBS)) -lelf -lz
-STATIC_OBJS := $(filter-out $(O)/user/util/otlp_push.o,$(USER_OBJS)) \
-	       $(patsubst %.c,$(O)/%.o,$(NOCURL_SRC))
 
-$(O)/static/goscope: $(STATIC_OBJS)
-	$(call msg,LINK,$@ (static))
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -static $(LDFLAGS) $^ $(STATIC_LDLIBS) -o $@
-
-static: $(O)/static/goscope
-
-# The image: one layer (the static binary at /usr/bin/goscope, and ncurses-base's terminfo files so
-# that `goscope top` works in `kubectl exec -it`), written by scripts/mkimage.py. Reproducible: every
+# The image: one layer (the binary at /usr/bin/goscope with the Debian libraries it loads, Debian's
+# CA bundle for OTLP over https, and ncurses-base's terminfo files so that `goscope top` works in
+# `kubectl exec -it`), written by scripts/mkimage.py. Reproducible: every
 # time stamp in it is the last commit's.
 IMAGE_NAME ?= goscope:latest
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-$(O)/goscope-image.tar: $(O)/static/goscope scripts/mkimage.py
+$(O)/goscope-image.tar: $(O)/goscope scripts/mkimage.py
 	$(call msg,IMAGE,$@)
 	$(Q)$(PYTHON) scripts/mkimage.py --binary $< --name $(IMAGE_NAME) \
 		--revision "$(shell git rev-parse HEAD 2>/dev/null)" --epoch $(SOURCE_DATE_EPOCH) \
-		--terminfo /lib/terminfo -o $@
+		--terminfo /lib/terminfo --ca-certificates /etc/ssl/certs/ca-certificates.crt -o $@
 
 image: $(O)/goscope-image.tar
+
+# The Debian package, built by scripts/mkdeb.sh in a copy of the checkout under $(O)/deb (the
+# .deb, .buildinfo and .changes go there too); its version is scripts/deb-version.sh's
+# translation of VERSION. Rebuilt when a file that goes into it changes.
+DEB_VERSION := $(shell scripts/deb-version.sh 2>/dev/null)
+DEB := $(O)/deb/goscope_$(DEB_VERSION)_amd64.deb
+DEB_INPUTS := $(BPF_SRCS) $(USER_SRCS) $(HEADERS) vmlinux/vmlinux.h docs/goscope.1 Makefile \
+	      $(wildcard debian/* debian/source/*) scripts/mkdeb.sh scripts/deb-version.sh
+
+$(DEB): $(DEB_INPUTS)
+	$(call msg,DEB,$@)
+	$(Q)test -n "$(DEB_VERSION)" || { scripts/deb-version.sh; exit 1; }
+	$(Q)mkdir -p $(O)
+	$(Q)scripts/mkdeb.sh $(O)/deb "$(VERSION)" $(if $(Q),>$(O)/deb.log 2>&1 || \
+		{ tail -n 40 $(O)/deb.log >&2; echo "make deb failed: see $(O)/deb.log" >&2; exit 1; })
+	$(Q)test -e $@
+
+deb: $(DEB)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJS)
 	$(call msg,CC,$@)
@@ -164,7 +163,7 @@ asan:
 
 # The suite against the release build, then against the sanitized one; the last line sums both.
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all unit asan static image
+	$(Q)$(MAKE) --no-print-directory all unit asan image deb
 	$(Q)tests/build-targets.sh $(O)
 	$(Q)$(PYTHON) tests/run-suites.py $(O) $(ASAN_O)
 

@@ -11,7 +11,7 @@ want_tests=0
 
 build_pkgs=(make clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
 	libncurses-dev libcapstone-dev libjson-c-dev gcc libc6-dev golang-1.19-go
-	libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev libcurl4-gnutls-dev)
+	libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev libcurl4-gnutls-dev ca-certificates)
 test_pkgs=(python3 python3-pytest python3-jsonschema tmux procps util-linux libclang-rt-14-dev
 	logrotate groff-base bpftrace podman runc containerd curl)
 go_minors=(19 21 22 23 24 25 26 27)
@@ -22,6 +22,20 @@ test_pkgs+=(openssl)
 # The OTLP push tests decode goscope's requests with the OpenTelemetry project's own protobuf
 # bindings (bookworm-backports: generated from opentelemetry-proto 1.5.0).
 test_pkgs+=(python3-opentelemetry-proto)
+# The log collector test runs an rsyslogd of its own (imfile, mmjsonparse) on its own config. The
+# packaged service is not started (policy-rc.d below) and the test's instance has no /dev/log or
+# network input: the machine's logging is untouched. rsyslog conflicts with every other system
+# log daemon, which apt would remove to install it; with one installed, the test lacks rsyslogd.
+other_syslog=$(dpkg-query -W -f='${Package} ${Status} ${Provides}\n' 2>/dev/null |
+	awk '/ok installed/ && /system-log-daemon/ && $1 != "rsyslog" { print $1 }')
+if [ -z "$other_syslog" ]; then
+	test_pkgs+=(rsyslog)
+elif [ "$want_tests" = 1 ]; then
+	echo "install-deps: not installing rsyslog, which would replace $other_syslog" >&2
+fi
+# make deb (make test builds the package): dpkg-buildpackage and dh (debhelper brings dpkg-dev;
+# no fakeroot: the package needs no root to build, Rules-Requires-Root: no); its test runs lintian.
+test_pkgs+=(debhelper lintian)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then

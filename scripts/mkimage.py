@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """Write goscope's container image as an OCI image layout in a tar (what `make image` runs).
 
-No base image, no registry, no container tool: one gzip-compressed layer holding the static
-binary at /usr/bin/goscope (and, with --terminfo, the terminal descriptions `goscope top` needs),
-an image config, a manifest and the index, each blob named by its sha256 digest.
+No base image, no registry, no container tool: one gzip-compressed layer holding the binary at
+/usr/bin/goscope with the shared libraries it loads and its program interpreter, each as Debian
+installed it on the build machine, the Debian copyright file of every package they come from
+(and, with --terminfo, the terminal descriptions `goscope top` needs; with --ca-certificates, the
+CA bundle OTLP pushes over https check against), an image config, a manifest and the index, each
+blob named by its sha256 digest.
+
+Why not a static binary: GnuTLS needs p11-kit, and libcurl a dozen libraries, that Debian ships
+without static archives; linking them is not possible from Debian's packages alone.
 
     oci-layout                      {"imageLayoutVersion": "1.0.0"}
     index.json                      the manifest, named NAME (ref.name and containerd's name)
@@ -17,7 +23,7 @@ entries are sorted and gzip's header carries no time, so the same inputs give th
 The version label is what the binary says (`goscope --version`), so it cannot disagree with it.
 
 usage: mkimage.py --binary FILE --name NAME:TAG [--revision SHA] [--epoch SECONDS]
-                  [--source URL] [--terminfo DIR] -o OUT.tar
+                  [--source URL] [--terminfo DIR] [--ca-certificates FILE] -o OUT.tar
 """
 import argparse
 import gzip
@@ -81,9 +87,70 @@ def parents(path):
     return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def layer(binary, terminfo, epoch):
+LIBDIR = "usr/lib/x86_64-linux-gnu"
+
+
+def interpreter(binary):
+    """PT_INTERP of the binary (readelf, from binutils)."""
+    out = subprocess.run(["readelf", "--program-headers", binary], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        if "Requesting program interpreter:" in line:
+            return line.split(":", 1)[1].strip().rstrip("]")
+    sys.exit(f"mkimage: {binary} has no program interpreter")
+
+
+def libraries(binary):
+    """{soname: path} of every shared library the dynamic loader maps for binary (its --list)."""
+    out = subprocess.run([interpreter(binary), "--list", binary], capture_output=True, text=True,
+                         check=True).stdout
+    libs = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] == "=>":
+            if parts[2] == "not":
+                sys.exit(f"mkimage: {binary}: {parts[0]} not found")
+            libs[parts[0]] = parts[2]
+    return libs
+
+
+def owner(path):
+    """The Debian package a file comes from. dpkg knows a library by the path its package put it
+    at, which after the /usr merge may be either spelling, and by its full name or its soname."""
+    real = os.path.realpath(path)
+    names = {path, real, os.path.join(os.path.dirname(real), os.path.basename(path))}
+    for n in list(names):
+        if n.startswith("/usr/lib/"):
+            names.add(n[4:])
+        elif n.startswith("/lib/"):
+            names.add("/usr" + n)
+    for n in sorted(names):
+        res = subprocess.run(["dpkg", "-S", n], capture_output=True, text=True)
+        if res.returncode == 0:
+            return res.stdout.split(":", 1)[0]
+    sys.exit(f"mkimage: no Debian package owns {path}")
+
+
+def copyrights(paths):
+    """The Debian copyright files of the packages owning paths."""
+    pkgs = sorted({owner(p) for p in paths})
+    return {f"usr/share/doc/{p}/copyright": f"/usr/share/doc/{p}/copyright" for p in pkgs}
+
+
+def layer(binary, terminfo, ca_bundle, epoch):
     """The root filesystem as a tar: directories first where a file needs them, sorted."""
     files = {ENTRYPOINT.lstrip("/"): ("file", binary, 0o755)}
+    interp = interpreter(binary)
+    libs = libraries(binary)
+    files[interp.lstrip("/")] = ("file", os.path.realpath(interp), 0o755)
+    for soname, path in libs.items():
+        files[f"{LIBDIR}/{soname}"] = ("file", os.path.realpath(path), 0o644)
+    for dst, src in copyrights(list(libs.values()) + [interp]).items():
+        files[dst] = ("file", src, 0o644)
+    if ca_bundle:
+        files["etc/ssl/certs/ca-certificates.crt"] = ("file", os.path.realpath(ca_bundle), 0o644)
+        files["usr/share/doc/ca-certificates/copyright"] = (
+            "file", "/usr/share/doc/ca-certificates/copyright", 0o644)
     if terminfo:
         for root, dirs, names in os.walk(terminfo):
             dirs.sort()
@@ -145,7 +212,7 @@ def image(args):
         labels["org.opencontainers.image.revision"] = args.revision
     if args.source:
         labels["org.opencontainers.image.source"] = args.source
-    tar = layer(args.binary, args.terminfo, args.epoch)
+    tar = layer(args.binary, args.terminfo, args.ca_certificates, args.epoch)
     blob = gz(tar)
     config = dumps({
         "created": created,
@@ -193,12 +260,13 @@ def image(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    ap.add_argument("--binary", required=True, help="the static goscope")
+    ap.add_argument("--binary", required=True, help="the goscope binary")
     ap.add_argument("--name", default="goscope:latest", help="image name, NAME:TAG")
     ap.add_argument("--revision", default="")
     ap.add_argument("--source", default="")
     ap.add_argument("--epoch", type=int, default=int(os.environ.get("SOURCE_DATE_EPOCH", "0")))
     ap.add_argument("--terminfo", help="directory of terminfo files to put in /usr/share/terminfo")
+    ap.add_argument("--ca-certificates", help="CA bundle to put at /etc/ssl/certs/ca-certificates.crt")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
     if ":" not in args.name.rpartition("/")[2]:

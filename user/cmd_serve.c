@@ -17,6 +17,7 @@
 #include "target/proc.h"
 #include "util/clock.h"
 #include "util/httpd.h"
+#include "util/webcfg.h"
 #include "util/log.h"
 #include "util/otlp_push.h"
 
@@ -27,6 +28,7 @@
 struct server {
 	struct engine *e;
 	struct httpd *h;		/* NULL without a scrape endpoint (--otlp alone) */
+	struct webcfg *wc;
 	struct prom text;
 	bool dirty, sampled;
 	uint64_t rendered_ns;
@@ -60,6 +62,10 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -l, --listen ADDR:PORT  where to serve (default " DEFAULT_LISTEN "; [::1]:9464 for\n"
 		"                          IPv6); any non-loopback address is reachable from elsewhere\n"
+		"      --web.config.file FILE\n"
+		"                          TLS, client certificates and basic authentication, from the\n"
+		"                          YAML file Prometheus exporters read (exporter-toolkit's\n"
+		"                          tls_server_config, http_server_config, basic_auth_users)\n"
 		"      --otlp URL          push every interval, as OTLP/HTTP protobuf, to URL\n"
 		"                          (http[s]://HOST[:PORT][/PATH]; no path: /v1/metrics);\n"
 		"                          no scrape endpoint then unless --listen is given too\n"
@@ -244,17 +250,20 @@ static int run(struct server *s, bool all, struct gs_err *err)
 
 /* ---- the command ---- */
 
+enum { OPT_WEB_CONFIG = 0x300 };
+
 #define MAX_OTLP_HEADERS 64
 
 struct serve_args {
 	struct cli_common c;
 	const char *listen;
 	bool listen_given;
+	const char *web_config;
 	struct otlp_push_opts otlp;	/* otlp.url NULL: no --otlp */
 	const char *otlp_headers[MAX_OTLP_HEADERS];
 };
 
-enum { OPT_OTLP = 0x300, OPT_OTLP_HEADER, OPT_OTLP_CA, OPT_OTLP_CERT, OPT_OTLP_KEY,
+enum { OPT_OTLP = 0x310, OPT_OTLP_HEADER, OPT_OTLP_CA, OPT_OTLP_CERT, OPT_OTLP_KEY,
        OPT_OTLP_TIMEOUT };
 
 /* A file option given once. */
@@ -299,15 +308,16 @@ static int serve_option(void *ctx, int c, const char *arg, struct gs_err *err)
 {
 	struct serve_args *a = ctx;
 
-	if (c != 'l')
-		return otlp_option(a, c, arg, err);
-	a->listen = arg;
-	a->listen_given = true;
-	return 0;
+	switch (c) {
+	case 'l': a->listen = arg; a->listen_given = true; return 0;
+	case OPT_WEB_CONFIG: a->web_config = arg; return 0;
+	default: return otlp_option(a, c, arg, err);
+	}
 }
 
 static const struct option serve_opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
+	{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
 	{ "otlp", required_argument, NULL, OPT_OTLP },
 	{ "otlp-header", required_argument, NULL, OPT_OTLP_HEADER },
 	{ "otlp-ca", required_argument, NULL, OPT_OTLP_CA },
@@ -323,13 +333,18 @@ static const struct cli_spec serve_spec = {
 	.flags = CLI_VERBOSITY | CLI_INTERVAL | CLI_OPTIN | CLI_PIDS_OR_ALL,
 };
 
-static void announce(const struct httpd *h)
+static void announce(const struct httpd *h, const struct webcfg *wc)
 {
-	if (!httpd__loopback(h))
+	bool guarded = wc && (wc->nusers || wc->client_auth == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT);
+
+	/* Without credentials of some kind, anyone who can connect reads the metrics. */
+	if (!httpd__loopback(h) && !guarded)
 		log_warn("WARNING: serving on %s, which is not a loopback address: anyone who can "
 			 "reach it can read these processes' metrics (use --listen 127.0.0.1:PORT "
-			 "to keep it local)", httpd__address(h));
-	log_note("serving http://%s/metrics", httpd__address(h));
+			 "to keep it local, or --web.config.file for TLS and authentication)",
+			 httpd__address(h));
+	log_note("serving %s://%s/metrics%s", httpd__tls(h) ? "https" : "http", httpd__address(h),
+		 wc && wc->nusers ? " (basic authentication)" : "");
 }
 
 /*
@@ -345,6 +360,9 @@ static int otlp_setup(struct server *s, const struct serve_args *a, struct gs_er
 			return gs_fail(err, GS_EXIT_USAGE, "the --otlp-* options need --otlp URL");
 		return 0;
 	}
+	if (a->web_config && !a->listen_given)
+		return gs_fail(err, GS_EXIT_USAGE, "--web.config.file is for the scrape endpoint, "
+			       "which --otlp alone does not open: give --listen too");
 	proc_host_name(s->host_name, sizeof(s->host_name));
 	s->push = otlp_push__new(o, err);
 	return s->push ? 0 : -1;
@@ -378,6 +396,9 @@ int cmd_serve(int argc, char **argv)
 	/* The socket first: a bad or busy address fails before anything is attached. */
 	if (cli_parse(argc, argv, &serve_spec, &a, &a.c, &err) || otlp_setup(&s, &a, &err))
 		goto fail;
+	/* Certificates and keys are read now, while goscope may still read every file. */
+	if (a.web_config && !(s.wc = webcfg__load(a.web_config, &err)))
+		goto fail;
 	if (!s.push || a.listen_given) {
 		s.h = httpd__new(a.listen, &err);
 		if (!s.h)
@@ -398,10 +419,10 @@ int cmd_serve(int argc, char **argv)
 	caps_keep_only(a.c.all ? CAPS_ATTACHING : CAPS_SAMPLING);
 	if (engine__probe_note(s.e))
 		log_note("sampling only (no pause histogram): %s", engine__probe_note(s.e));
-	if (s.h && httpd__start(s.h, &err))
+	if (s.h && httpd__start(s.h, s.wc, &err))
 		goto fail;
 	if (s.h)
-		announce(s.h);
+		announce(s.h, s.wc);
 	if (otlp_start(&s, a.c.interval_ns, &err))
 		goto fail;
 	if (run(&s, a.c.all, &err))
@@ -414,6 +435,7 @@ out:
 	otlp_push__free(s.push, ret == GS_EXIT_OK ? OTLP_FLUSH_NS : 0);
 	/* The HTTP thread first: it may be sending text the engine no longer backs (it has a copy). */
 	httpd__free(s.h);
+	webcfg__free(s.wc);
 	engine__free(s.e);
 	prom_free(&s.text);
 	cli_common_free(&a.c);

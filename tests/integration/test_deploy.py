@@ -266,15 +266,27 @@ def test_image_layout_and_reproducible(tmp_path):
     assert config["rootfs"]["diff_ids"] == [diff_id]
     files_in_layer = {m.name for m in members if not m.isdir()}
     assert "usr/bin/goscope" in files_in_layer
-    assert all(n == "usr/bin/goscope" or n.startswith("usr/share/terminfo/") for n in files_in_layer)
-    assert goscope == (BUILD / "static/goscope").read_bytes(), "the image holds make static's binary"
+    # Beside the binary: its program interpreter, the libraries it loads, where they come from.
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(\S+)\]",
+                        sh(["readelf", "--dynamic", GOSCOPE]).stdout)
+    assert needed and all(f"usr/lib/x86_64-linux-gnu/{n}" in files_in_layer for n in needed), needed
+    assert "lib64/ld-linux-x86-64.so.2" in files_in_layer
+    assert "usr/share/doc/libc6/copyright" in files_in_layer
+    assert "etc/ssl/certs/ca-certificates.crt" in files_in_layer
+    assert all(n == "usr/bin/goscope" or n == "lib64/ld-linux-x86-64.so.2" or
+               n == "etc/ssl/certs/ca-certificates.crt" or
+               re.fullmatch(r"usr/lib/x86_64-linux-gnu/[^/]+\.so[.\d]*", n) or
+               re.fullmatch(r"usr/share/doc/[^/]+/copyright", n) or
+               n.startswith("usr/share/terminfo/") for n in files_in_layer), files_in_layer
+    assert goscope == GOSCOPE.read_bytes(), "the image holds the build's binary"
     assert {(m.uid, m.gid) for m in members} == {(0, 0)}
     assert len({m.mtime for m in members}) == 1
     epoch = members[0].mtime
     again = tmp_path / "again.tar"
-    sh(["/usr/bin/python3", REPO / "scripts/mkimage.py", "--binary", BUILD / "static/goscope",
+    sh(["/usr/bin/python3", REPO / "scripts/mkimage.py", "--binary", GOSCOPE,
         "--name", "goscope:latest", "--revision", labels.get("org.opencontainers.image.revision", ""),
-        "--epoch", epoch, "--terminfo", "/lib/terminfo", "-o", again])
+        "--epoch", epoch, "--terminfo", "/lib/terminfo",
+        "--ca-certificates", "/etc/ssl/certs/ca-certificates.crt", "-o", again])
     assert again.read_bytes() == image_tar().read_bytes(), "mkimage.py is not reproducible"
 
 
@@ -385,6 +397,49 @@ def test_daemonset_settings_watch_other_containers(podman, tmp_path):
     t0 = time.monotonic()
     sh(PODMAN + ["stop", "-t", str(grace), agent], timeout=grace + 30)
     assert time.monotonic() - t0 < grace, "the agent needed SIGKILL"
+    assert podman.inspect(agent, "{{.State.ExitCode}}") == "0", podman.logs(agent)
+
+
+def test_image_serves_tls_with_a_mounted_web_config(podman, tmp_path):
+    """The image's GnuTLS and libcrypt work: goscope from the image, with the DaemonSet's settings
+    and a web config mounted read-only as a Kubernetes Secret would be (docs/kubernetes.md),
+    serves its metrics over TLS to a client with the password, and 401 to one without."""
+    from test_web_config import PASSWORD, PKI, bcrypt, https_get
+    name = f"localhost/{podman.name('goscope')}:test"
+    podman.load(retag(image_tar(), tmp_path / "image.tar", name), name)
+    minor, mode = TARGETS[0]
+    image = podman.import_binary(target_path(minor, mode), f"go1{minor}-{mode}")
+    cname, _ = podman.run(f"go1{minor}-{mode}", image, ["--network", "none"])
+    assert wait_for(lambda: "ready" in podman.logs(cname), 20), podman.logs(cname)
+    pid = int(podman.inspect(cname, "{{.State.Pid}}"))
+    pki = PKI(tmp_path)
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    for src, dst in ((pki.server[0], "tls.crt"), (pki.server[1], "tls.key")):
+        shutil.copy(src, secret / dst)
+    (secret / "web.yml").write_text("tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n"
+                                    f"basic_auth_users:\n  prom: {bcrypt(PASSWORD)}\n")
+    for f in secret.iterdir():
+        f.chmod(0o644)   # a Secret volume's default mode
+    ds = daemonset()
+    pod = ds["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    port = free_port()
+    flags, args = podman_flags(pod, container, port)
+    agent, _ = podman.run("agent-tls", name, flags + ["-v", f"{secret}:/etc/goscope:ro"],
+                          args + ["--web.config.file", "/etc/goscope/web.yml"])
+    addr = f"127.0.0.1:{port}"
+
+    def scrape():
+        try:
+            return https_get(addr, pki.ca, "prom", PASSWORD)
+        except OSError:
+            return 0, {}, ""
+    assert wait_for(lambda: f'pid="{pid}"' in scrape()[2], 60, step=0.5), podman.logs(agent)
+    assert "serving https://" in podman.logs(agent)
+    status, _, body = https_get(addr, pki.ca, "prom", "wrong")
+    assert status == 401 and "go_goroutines" not in body
+    sh(PODMAN + ["stop", "-t", "10", agent], timeout=40)
     assert podman.inspect(agent, "{{.State.ExitCode}}") == "0", podman.logs(agent)
 
 

@@ -35,10 +35,10 @@ class Serve:
         self.err = tmp_path / f"serve-{time.monotonic_ns()}.stderr"
         self.proc = subprocess.Popen([str(GOSCOPE), "serve"] + [str(a) for a in args],
                                      stdout=subprocess.DEVNULL, stderr=open(self.err, "w"))
-        assert wait_for(lambda: "serving http://" in self.stderr() or self.proc.poll() is not None, 20)
-        m = re.search(r"serving http://(\S+)/metrics", self.stderr())
+        assert wait_for(lambda: "serving http" in self.stderr() or self.proc.poll() is not None, 20)
+        m = re.search(r"serving (https?)://(\S+)/metrics", self.stderr())
         assert m, self.stderr()
-        self.addr = m.group(1)
+        self.scheme, self.addr = m.group(1), m.group(2)
         self.host, self.port = self.addr.rsplit(":", 1)
 
     def stderr(self):
@@ -198,8 +198,13 @@ def test_http_edges_and_slow_clients(go_target, serve):
     start = time.monotonic()
     status, _, text = s.get()
     assert status == 200 and "go_goroutines{" in text and time.monotonic() - start < 1
-    assert raw_request(s.addr, b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400 ")
-    assert raw_request(s.addr, b"\x00\xff\xfe garbage\n\n").startswith(b"HTTP/1.1 400 ")
+    # Malformed requests are refused: a 400 where libmicrohttpd can tell what was meant, else the
+    # connection closed without an answer (at once for a request line without a space; at the
+    # idle timeout for one that starts with a NUL), never metrics.
+    assert raw_request(s.addr, b"GET garbage\n\n").startswith(b"HTTP/1.1 400 ")
+    assert raw_request(s.addr, b"FOO /metrics HTTP/9.9\r\n\r\n").startswith(b"HTTP/1.1 505 ")
+    assert raw_request(s.addr, b"NONSENSE\r\n\r\n") == b""
+    assert raw_request(s.addr, b"\x00\xff\xfe garbage\n\n", timeout=10) == b""
     assert raw_request(s.addr, b"GET /metrics HTTP/1.1\r\n" + b"X: y\r\n" * 3000).startswith(b"HTTP/1.1 431 ")
     assert s.get("/nope")[0] == 404
     assert s.get("/metrics", method="POST")[0] == 405

@@ -6,6 +6,8 @@ breaker's window and trip rule, pause derivation per release, pause statistics, 
 tests/unit/test_container.c: container identity from every case of the cgroup corpus, names from
 a node's runtime state (tests/unit/data/noderoot), the selectors, the identity in JSON, labels
 and columns.
+tests/unit/test_webcfg.c: the exporter web config: every key, errors naming the key, the file's
+permissions, bcrypt logins.
 tests/unit/test_format.c: JSON escaping and non-finite numbers, Prometheus pause quantiles, the
 unit formatters, duration and budget parsing.
 tests/unit/json_writers.c: stat --json and every record kind with NaN/±Inf in float64 fields and
@@ -24,7 +26,7 @@ SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$")
 
 
 @pytest.mark.parametrize("name,least", [("test_engine", 70), ("test_format", 70),
-                                        ("test_container", 140),
+                                        ("test_container", 140), ("test_webcfg", 40),
                                         ("test_otlp", 200)])
 def test_c_unit_tests(name, least):
     res = subprocess.run([BUILD / "tests" / name, REPO / "tests" / "unit" / "data"],

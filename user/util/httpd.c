@@ -1,69 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include "util/clock.h"
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
 #include "util/httpd.h"
+#include "util/webcfg.h"
 
-#define MAX_CONNS	64
-#define REQ_MAX		8192		/* request line and headers */
-#define READ_TIMEOUT_MS	5000		/* a whole request must arrive within this */
-#define WRITE_TIMEOUT_MS 10000		/* and the response be taken within this */
-#define HEAD_MAX	512
-#define LINGER_MS	1000		/* after the response: read and drop what the client still sends */
+#define MAX_CONNS	512		/* more than a flood of silent clients a scrape must outlast */
+#define MEMORY_LIMIT	16384		/* request line and headers (and the response head) */
+#define IDLE_TIMEOUT_S	5		/* a connection quiet this long is closed */
 
-/* An immutable copy of the exposition, shared by the connections sending it. */
+/* An immutable copy of the exposition, shared by the responses sending it. */
 struct blob {
-	int refs;
+	int refs;			/* atomic */
 	size_t len;
 	char data[];
 };
 
-struct conn {
-	int fd;
-	uint64_t deadline_ms;
-	bool writing;
-	bool draining;			/* response sent, write side shut: waiting for the client's EOF */
-	size_t inlen;
-	char in[REQ_MAX];
-	char head[HEAD_MAX];
-	size_t headlen, off;		/* off runs over head, then body */
-	struct blob *body;		/* NULL: static_body */
-	const char *static_body;
-	size_t bodylen;
-};
-
 struct httpd {
-	int lfd, wakefd;
+	int lfd;			/* until the daemon owns it */
 	char addr[INET6_ADDRSTRLEN + 16];
 	bool loopback;
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t lock;		/* guards cur and every blob's refs */
+	struct MHD_Daemon *d;
+	struct webcfg *wc;		/* not owned */
+	pthread_mutex_t lock;		/* guards cur */
 	struct blob *cur;
-	struct conn *conns[MAX_CONNS];
 };
 
 static const char index_page[] =
 	"<html><head><title>goscope</title></head><body><h1>goscope</h1>"
 	"<p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
-
-static uint64_t now_ms(void)
-{
-	return clock_mono_ns() / 1000000;
-}
 
 /* ---- the listening socket ---- */
 
@@ -167,7 +144,7 @@ static int bind_listen(struct httpd *h, const char *listen_arg, struct gs_err *e
 	}
 	/* Restarting goscope must not wait out TIME_WAIT; a live listener still fails the bind. */
 	setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(h->lfd, res->ai_addr, res->ai_addrlen) || listen(h->lfd, 64)) {
+	if (bind(h->lfd, res->ai_addr, res->ai_addrlen) || listen(h->lfd, 128)) {
 		rc = errno;
 		freeaddrinfo(res);
 		return gs_fail(err, GS_EXIT_ERROR, "cannot listen on %s: %s%s", listen_arg,
@@ -189,17 +166,11 @@ struct httpd *httpd__new(const char *listen_arg, struct gs_err *err)
 	}
 	h->lfd = -1;
 	pthread_mutex_init(&h->lock, NULL);
-	h->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (h->wakefd < 0) {
-		gs_fail(err, GS_EXIT_ERROR, "eventfd: %s", strerror(errno));
-		goto fail;
+	if (bind_listen(h, listen_arg, err)) {
+		httpd__free(h);
+		return NULL;
 	}
-	if (bind_listen(h, listen_arg, err))
-		goto fail;
 	return h;
-fail:
-	httpd__free(h);
-	return NULL;
 }
 
 const char *httpd__address(const struct httpd *h)
@@ -212,18 +183,16 @@ bool httpd__loopback(const struct httpd *h)
 	return h->loopback;
 }
 
+bool httpd__tls(const struct httpd *h)
+{
+	return h->wc && h->wc->tls;
+}
+
 /* ---- the shared text ---- */
 
-static void blob_put(struct httpd *h, struct blob *b)
+static void blob_put(struct blob *b)
 {
-	bool last;
-
-	if (!b)
-		return;
-	pthread_mutex_lock(&h->lock);
-	last = --b->refs == 0;
-	pthread_mutex_unlock(&h->lock);
-	if (last)
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		free(b);
 }
 
@@ -234,9 +203,14 @@ static struct blob *blob_get_current(struct httpd *h)
 	pthread_mutex_lock(&h->lock);
 	b = h->cur;
 	if (b)
-		b->refs++;
+		__atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&h->lock);
 	return b;
+}
+
+static void blob_release(void *b)
+{
+	blob_put(b);
 }
 
 int httpd__publish(struct httpd *h, const char *text, size_t len)
@@ -252,303 +226,237 @@ int httpd__publish(struct httpd *h, const char *text, size_t len)
 	old = h->cur;
 	h->cur = b;
 	pthread_mutex_unlock(&h->lock);
-	blob_put(h, old);
+	blob_put(old);
 	return 0;
 }
 
-/* ---- connections ---- */
+/* ---- requests ---- */
 
-static void conn_close(struct httpd *h, int i)
+static struct MHD_Response *text_response(const char *text, const char *ctype)
 {
-	struct conn *c = h->conns[i];
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								  MHD_RESPMEM_PERSISTENT);
 
-	close(c->fd);
-	blob_put(h, c->body);
-	free(c);
-	h->conns[i] = NULL;
+	if (r)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	return r;
 }
 
-static void respond(struct httpd *h, struct conn *c, int status, const char *reason,
-		    const char *ctype, const char *extra, bool head_only, bool metrics)
+static struct MHD_Response *metrics_response(struct httpd *h)
 {
-	c->body = metrics ? blob_get_current(h) : NULL;
-	c->bodylen = c->body ? c->body->len : c->static_body ? strlen(c->static_body) : 0;
-	c->headlen = (size_t)snprintf(c->head, sizeof(c->head),
-				      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-				      "%sConnection: close\r\n\r\n", status, reason, ctype,
-				      c->bodylen, extra ? extra : "");
-	if (head_only)
-		c->bodylen = 0;
-	c->writing = true;
-	c->off = 0;
-	c->deadline_ms = now_ms() + WRITE_TIMEOUT_MS;
+	struct blob *b = blob_get_current(h);
+	struct MHD_Response *r;
+
+	if (!b)
+		return text_response("", "text/plain; version=0.0.4; charset=utf-8");
+	r = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, blob_release, b);
+	if (!r) {
+		blob_put(b);
+		return NULL;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; version=0.0.4; charset=utf-8");
+	return r;
 }
 
-static void error_response(struct httpd *h, struct conn *c, int status, const char *reason,
-			   const char *extra)
+/* Basic authentication, when the web config lists users: every path needs it. */
+static bool authorized(struct httpd *h, struct MHD_Connection *conn)
 {
-	c->static_body = reason;
-	respond(h, c, status, reason, "text/plain; charset=utf-8", extra, false, false);
+	char *pass = NULL, *user;
+	bool ok;
+
+	if (!h->wc || !h->wc->nusers)
+		return true;
+	user = MHD_basic_auth_get_username_password(conn, &pass);
+	ok = user && pass && webcfg__authorized(h->wc, user, pass);
+	if (pass)
+		memset(pass, 0, strlen(pass));
+	MHD_free(user);
+	MHD_free(pass);
+	return ok;
 }
 
-/* A complete request head is in c->in: decide the response. */
-static void route(struct httpd *h, struct conn *c)
+static enum MHD_Result send_response(struct httpd *h, struct MHD_Connection *conn, unsigned int status,
+				     struct MHD_Response *r, bool auth_fail)
 {
-	char method[16], target[1024], version[16];
-	bool head;
-	char *q;
+	enum MHD_Result rc;
+	size_t i;
 
-	if (sscanf(c->in, "%15[^ \r\n] %1023[^ \r\n] %15[^ \r\n]", method, target, version) != 3 ||
-	    strncmp(version, "HTTP/1.", 7) || target[0] != '/') {
-		error_response(h, c, 400, "Bad Request", NULL);
-		return;
-	}
-	head = !strcmp(method, "HEAD");
-	if (strcmp(method, "GET") && !head) {
-		error_response(h, c, 405, "Method Not Allowed", "Allow: GET, HEAD\r\n");
-		return;
-	}
-	q = strchr(target, '?');
-	if (q)
-		*q = 0;
-	if (!strcmp(target, "/metrics")) {
-		respond(h, c, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", NULL, head, true);
-	} else if (!strcmp(target, "/")) {
-		c->static_body = index_page;
-		respond(h, c, 200, "OK", "text/html; charset=utf-8", NULL, head, false);
-	} else {
-		error_response(h, c, 404, "Not Found", NULL);
-	}
-}
-
-/* Read what is there; once the head is complete, route it. Returns -1 to close. */
-static int conn_read(struct httpd *h, struct conn *c)
-{
-	for (;;) {
-		ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-		if (n == 0)
-			return -1;	/* closed before a full request: nothing to answer */
-		c->inlen += (size_t)n;
-		c->in[c->inlen] = 0;
-		/* A NUL is never part of a request, and would hide the rest from the parser. */
-		if (memchr(c->in, 0, c->inlen)) {
-			error_response(h, c, 400, "Bad Request", NULL);
-			return 0;
-		}
-		if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n")) {
-			route(h, c);
-			return 0;
-		}
-		if (c->inlen == sizeof(c->in) - 1) {
-			error_response(h, c, 431, "Request Header Fields Too Large", NULL);
-			return 0;
-		}
-	}
-}
-
-/* Send as much as the socket takes. Returns 1 when done, 0 to wait, -1 on error. */
-static int conn_write(struct conn *c)
-{
-	const char *body = c->body ? c->body->data : c->static_body;
-
-	while (c->off < c->headlen + c->bodylen) {
-		const char *p = c->off < c->headlen ? c->head + c->off : body + (c->off - c->headlen);
-		size_t left = c->off < c->headlen ? c->headlen - c->off :
-			      c->headlen + c->bodylen - c->off;
-		ssize_t n = send(c->fd, p, left, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-		c->off += (size_t)n;
-	}
-	return 1;
+	if (!r)
+		return MHD_NO;		/* out of memory: drop the connection */
+	for (i = 0; h->wc && i < h->wc->nheaders; i++)
+		MHD_add_response_header(r, h->wc->headers[i].name, h->wc->headers[i].value);
+	if (auth_fail)
+		rc = MHD_queue_basic_auth_fail_response(conn, "goscope", r);
+	else
+		rc = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return rc;
 }
 
 /*
- * The connection to give up when every slot is taken: one still waiting for its request (or
- * lingering after its response) before one being answered, the oldest first. Clients that open
- * connections and say nothing therefore can't lock a scraper out, and the listening socket is
- * never left readable with nobody to accept (which would make the thread spin).
+ * VerifyClientCertIfGiven: a certificate the client chose to send must verify against the
+ * client CA; one that does not costs the client its connection, before any answer.
  */
-static int evict_slot(struct httpd *h)
+static bool peer_ok(struct httpd *h, struct MHD_Connection *conn)
 {
-	int i, victim = 0;
+	const union MHD_ConnectionInfo *ci;
+	gnutls_session_t s;
+	unsigned int n = 0, status = 0;
 
-	for (i = 1; i < MAX_CONNS; i++) {
-		const struct conn *c = h->conns[i], *v = h->conns[victim];
-		bool busy = c->writing && !c->draining, vbusy = v->writing && !v->draining;
-
-		if (busy < vbusy || (busy == vbusy && c->deadline_ms < v->deadline_ms))
-			victim = i;
-	}
-	conn_close(h, victim);
-	return victim;
+	if (!httpd__tls(h) || h->wc->client_auth != WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN)
+		return true;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return false;
+	s = (gnutls_session_t)ci->tls_session;
+	if (!gnutls_certificate_get_peers(s, &n) || !n)
+		return true;
+	return gnutls_certificate_verify_peers2(s, &status) == 0 && status == 0;
 }
 
-static void accept_new(struct httpd *h)
+/* Called when a request's head has arrived: answer at once (a body, if any, is not read). */
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_size, void **req)
 {
-	int i, fd, n;
+	struct httpd *h = cls;
+	struct MHD_Response *r;
 
-	/* A few at a time: requests already accepted are read before a flood can evict them. */
-	for (n = 0; n < MAX_CONNS / 4; n++) {
-		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;		/* EAGAIN, or out of descriptors: poll again later */
-		for (i = 0; i < MAX_CONNS && h->conns[i]; i++)
-			;
-		if (i == MAX_CONNS)
-			i = evict_slot(h);
-		h->conns[i] = calloc(1, sizeof(struct conn));
-		if (!h->conns[i]) {
-			close(fd);
-			return;
-		}
-		h->conns[i]->fd = fd;
-		h->conns[i]->deadline_ms = now_ms() + READ_TIMEOUT_MS;
+	if (!peer_ok(h, conn)) {
+		log_debug("http: a client certificate did not verify; connection closed");
+		return MHD_NO;
 	}
+	if (!authorized(h, conn))
+		return send_response(h, conn, MHD_HTTP_UNAUTHORIZED,
+				     text_response("Unauthorized\n", "text/plain; charset=utf-8"),
+				     true);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		r = text_response("Method Not Allowed\n", "text/plain; charset=utf-8");
+		if (r)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		return send_response(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, r, false);
+	}
+	if (!strcmp(url, "/metrics"))
+		return send_response(h, conn, MHD_HTTP_OK, metrics_response(h), false);
+	if (!strcmp(url, "/"))
+		return send_response(h, conn, MHD_HTTP_OK,
+				     text_response(index_page, "text/html; charset=utf-8"), false);
+	return send_response(h, conn, MHD_HTTP_NOT_FOUND,
+			     text_response("Not Found\n", "text/plain; charset=utf-8"), false);
 }
 
 /*
- * Closing a socket with unread input makes the kernel send a reset, which can destroy the response
- * before the client reads it (an oversized request, say). So shut the write side and drop
- * whatever still comes, until the client closes or LINGER_MS pass.
+ * Client certificates are asked for, required and verified in the TLS handshake itself, as Go's
+ * tls.ClientAuthType does: a client without an acceptable certificate never gets to send a
+ * request. libmicrohttpd creates each connection's GnuTLS session before it reports the
+ * connection, and the handshake starts after.
  */
-static int conn_drain(struct conn *c)
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
 {
-	char sink[4096];
-	ssize_t n;
+	struct httpd *h = cls;
+	const union MHD_ConnectionInfo *ci;
+	gnutls_session_t s;
 
-	while ((n = recv(c->fd, sink, sizeof(sink), 0)) > 0)
-		;
-	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-}
-
-static void conn_event(struct httpd *h, int i, short revents)
-{
-	struct conn *c = h->conns[i];
-	int rc = 0;
-
-	if (c->draining) {
-		rc = conn_drain(c);
-	} else {
-		if (!c->writing && (revents & (POLLIN | POLLHUP | POLLERR)))
-			rc = conn_read(h, c);
-		if (rc == 0 && c->writing)
-			rc = conn_write(c);
-		if (rc == 1) {
-			shutdown(c->fd, SHUT_WR);
-			c->draining = true;
-			c->deadline_ms = now_ms() + LINGER_MS;
-			rc = conn_drain(c);
-		}
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || !httpd__tls(h))
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return;
+	s = (gnutls_session_t)ci->tls_session;
+	switch (h->wc->client_auth) {
+	case WEBCFG_NO_CLIENT_CERT:
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_IGNORE);
+		break;
+	case WEBCFG_REQUEST_CLIENT_CERT:
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
+		break;
+	case WEBCFG_REQUIRE_ANY_CLIENT_CERT:
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
+		break;
+	case WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN:
+		/* GnuTLS's own check would also fail a client that sends none: see peer_ok(). */
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
+		break;
+	case WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT:
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
+		gnutls_session_set_verify_cert(s, NULL, 0);
+		break;
 	}
-	if (rc != 0)
-		conn_close(h, i);
 }
 
-/* ---- the thread ---- */
-
-static int build_pollset(struct httpd *h, struct pollfd *pfd, int *idx, uint64_t *next_ms)
+/* libmicrohttpd's own messages (a client's failed handshake, say) are for -vv. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	int n = 0, i;
+	char msg[512];
+	size_t n;
 
-	pfd[n++] = (struct pollfd){ .fd = h->wakefd, .events = POLLIN };
-	pfd[n++] = (struct pollfd){ .fd = h->lfd, .events = POLLIN };
-	*next_ms = UINT64_MAX;
-	for (i = 0; i < MAX_CONNS; i++) {
-		struct conn *c = h->conns[i];
-
-		if (!c)
-			continue;
-		idx[n] = i;
-		pfd[n++] = (struct pollfd){ .fd = c->fd,
-					    .events = c->writing && !c->draining ? POLLOUT : POLLIN };
-		if (c->deadline_ms < *next_ms)
-			*next_ms = c->deadline_ms;
-	}
-	return n;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = 0;
+	log_debug("http: %s", msg);
 }
 
-static void expire(struct httpd *h)
+/* The connection limit, within what the descriptor limit leaves for everything else. */
+static unsigned int conn_limit(void)
 {
-	uint64_t now = now_ms();
-	int i;
+	struct rlimit rl;
 
-	/* Slow or stuck clients lose their connection; nobody else waits for them. */
-	for (i = 0; i < MAX_CONNS; i++)
-		if (h->conns[i] && h->conns[i]->deadline_ms <= now)
-			conn_close(h, i);
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 2 >= MAX_CONNS)
+		return MAX_CONNS;
+	return (unsigned int)(rl.rlim_cur / 2);
 }
 
-static void *serve_thread(void *arg)
+int httpd__start(struct httpd *h, struct webcfg *wc, struct gs_err *err)
 {
-	struct httpd *h = arg;
-	struct pollfd pfd[MAX_CONNS + 2];
-	int idx[MAX_CONNS + 2];
-
-	for (;;) {
-		uint64_t next, now;
-		int n = build_pollset(h, pfd, idx, &next), i, timeout;
-
-		now = now_ms();
-		timeout = next == UINT64_MAX ? -1 : next <= now ? 0 : (int)(next - now);
-		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
-			break;
-		if (pfd[0].revents)
-			break;		/* httpd__free */
-		for (i = 2; i < n; i++)
-			if (pfd[i].revents)
-				conn_event(h, idx[i], pfd[i].revents);
-		if (pfd[1].revents & POLLIN)
-			accept_new(h);
-		expire(h);
-	}
-	return NULL;
-}
-
-int httpd__start(struct httpd *h, struct gs_err *err)
-{
+	struct MHD_OptionItem o[16];
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	sigset_t all, old;
-	int rc;
+	int n = 0;
 
+	h->wc = wc;
+	/* The logger first: libmicrohttpd reports what it finds wrong in the options after it. */
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, h->lfd, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, conn_limit(), NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, MEMORY_LIMIT, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h };
+	if (httpd__tls(h)) {
+		flags |= MHD_USE_TLS;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, wc->cert_pem };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, wc->key_pem };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, wc->priorities };
+		if (wc->ca_pem)
+			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, wc->ca_pem };
+	}
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	/* Signals belong to the main thread, whose poll they must interrupt. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&h->thread, NULL, serve_thread, h);
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_ARRAY, o,
+				MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc)
-		return gs_fail(err, GS_EXIT_ERROR, "cannot start the HTTP thread: %s", strerror(rc));
-	h->started = true;
+	/* The socket is the daemon's now, to close even when it failed to start. */
+	h->lfd = -1;
+	if (!h->d)
+		return gs_fail(err, GS_EXIT_ERROR, "cannot start serving on %s%s", h->addr,
+			       httpd__tls(h) ? " (TLS: see the messages above with -vv)" : "");
 	return 0;
 }
 
 void httpd__free(struct httpd *h)
 {
-	uint64_t one = 1;
-	int i;
-
 	if (!h)
 		return;
-	if (h->started) {
-		if (write(h->wakefd, &one, sizeof(one)) < 0)
-			pthread_cancel(h->thread);
-		pthread_join(h->thread, NULL);
-	}
-	for (i = 0; i < MAX_CONNS; i++)
-		if (h->conns[i])
-			conn_close(h, i);
+	if (h->d)
+		MHD_stop_daemon(h->d);
 	if (h->lfd >= 0)
 		close(h->lfd);
-	if (h->wakefd >= 0)
-		close(h->wakefd);
-	free(h->cur);
+	blob_put(h->cur);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
