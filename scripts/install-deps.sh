@@ -13,7 +13,7 @@ build_pkgs=(make clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev p
 	libncurses-dev libcapstone-dev libjson-c-dev gcc libc6-dev golang-1.19-go
 	libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev libcurl4-gnutls-dev ca-certificates)
 test_pkgs=(python3 python3-pytest python3-jsonschema tmux procps util-linux libclang-rt-14-dev
-	logrotate groff-base bpftrace podman runc containerd curl)
+	prometheus logrotate groff-base bpftrace podman runc containerd curl)
 go_minors=(19 21 22 23 24 25 26 27)
 # The deployment files' tests: YAML manifests parsed, the systemd unit checked (systemd-analyze).
 test_pkgs+=(python3-yaml systemd)
@@ -50,13 +50,6 @@ missing=()
 for p in "${pkgs[@]}"; do
 	installed "$p" || missing+=("$p")
 done
-# Prometheus 2.53 (trixie; bookworm has 2.42) is the first Debian release that receives OTLP
-# (--enable-feature=otlp-write-receiver): the tests scrape with it and push to it. It is named
-# with its suite, like the Go toolchains, so nothing else comes from trixie.
-if [ "$want_tests" = 1 ] && ! { installed prometheus && dpkg --compare-versions \
-	"$(dpkg-query -W -f='${Version}' prometheus)" ge 2.53; }; then
-	missing+=(prometheus/trixie promtool/trixie)
-fi
 [ "${#missing[@]}" = 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
