@@ -320,6 +320,12 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "{d}/opt"
 """)
+    # containerd 1.6's shims put their sockets under /run/containerd/s whatever the state path,
+    # creating /run/containerd 0700 when it is missing; a containerd started later with the
+    # default state then keeps that mode, and runc can no longer reach a user-namespaced
+    # container's root file system through it (test_containers.test_user_namespace). So make it
+    # as containerd itself does, 0711, when it is not there yet.
+    Path("/run/containerd").mkdir(mode=0o711, exist_ok=True)
     log = open(d / "log", "w")
     proc = subprocess.Popen(["containerd", "-c", d / "config.toml"], stdout=log, stderr=log)
     ctr = ["ctr", "-a", d / "sock"]
