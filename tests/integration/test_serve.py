@@ -65,7 +65,9 @@ def serve(tmp_path):
 
 @pytest.fixture
 def prometheus(tmp_path):
-    def start(target):
+    """Factory: prometheus(target, job=YAML) starts a Prometheus scraping target every second
+    (job: more settings of its scrape job, indented as one) and returns its API's base URL."""
+    def start(target, job=""):
         port = free_port()
         conf = tmp_path / "prometheus.yml"
         conf.write_text(f"""global:
@@ -73,7 +75,7 @@ def prometheus(tmp_path):
   scrape_timeout: 900ms
 scrape_configs:
   - job_name: goscope
-    static_configs:
+{job}    static_configs:
       - targets: ['{target}']
 """)
         proc = subprocess.Popen(["/usr/bin/prometheus", f"--config.file={conf}",

@@ -12,14 +12,13 @@ import socket
 import ssl
 import subprocess
 import urllib.error
-import urllib.parse
 import urllib.request
 import warnings
 
 import pytest
 
 from conftest import GO_MINORS, run_goscope, target_path, wait_for
-from test_serve import Serve, query, serve  # noqa: F401 (fixture)
+from test_serve import prometheus, query, serve  # noqa: F401 (fixtures)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -131,55 +130,31 @@ def https_get(addr, ca, user=None, password=None, cert=None, path="/metrics"):
         return e.code, e.headers, e.read().decode()
 
 
-def start_prometheus(tmp_path, target, ca):
-    port = socket.socket()
-    port.bind(("127.0.0.1", 0))
-    listen = port.getsockname()[1]
-    port.close()
-    (tmp_path / "pass").write_text(PASSWORD)
-    conf = tmp_path / "prometheus.yml"
-    conf.write_text(f"""global:
-  scrape_interval: 1s
-  scrape_timeout: 900ms
-scrape_configs:
-  - job_name: goscope
-    scheme: https
-    tls_config:
-      ca_file: {ca}
-    basic_auth:
-      username: prom
-      password_file: {tmp_path / 'pass'}
-    static_configs:
-      - targets: ['{target}']
-""")
-    proc = subprocess.Popen(["/usr/bin/prometheus", f"--config.file={conf}",
-                             f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-                             f"--web.listen-address=127.0.0.1:{listen}", "--log.level=warn"],
-                            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "prometheus.log", "w"))
-    return proc, f"http://127.0.0.1:{listen}"
-
-
-def test_prometheus_scrapes_over_tls_with_basic_auth(quiescent, serve, pki, tmp_path):  # noqa: F811
+def test_prometheus_scrapes_over_tls_with_basic_auth(quiescent, serve, prometheus, pki,  # noqa: F811
+                                                     tmp_path):
     qs = {m: quiescent(m) for m in (GO_MINORS[0], GO_MINORS[len(GO_MINORS) // 2], GO_MINORS[-1])}
     cfg = tls_config(pki, tmp_path)
     s = serve(["--listen", "127.0.0.1:0", "--web.config.file", cfg, "-i", "500ms"] +
               [q.pid for q in qs.values()])
     assert s.scheme == "https" and "basic authentication" in s.stderr()
-    prom, base = start_prometheus(tmp_path, s.addr, pki.ca)
-    try:
-        pids = {q.pid for q in qs.values()}
-        assert wait_for(lambda: set((query(base, "go_goroutines") or {})) == pids, 40, step=0.5), \
-            (tmp_path / "prometheus.log").read_text()
-        got = query(base, "go_goroutines")
-        for q in qs.values():
-            assert int(got[q.pid]["value"][1]) == q.snapshot()["num_goroutine"]
-        # Prometheus's own view of the target: healthy, over https.
-        with urllib.request.urlopen(f"{base}/api/v1/targets", timeout=5) as r:
-            targets = json.loads(r.read())["data"]["activeTargets"]
-        assert [t["health"] for t in targets] == ["up"] and targets[0]["scrapeUrl"].startswith("https://")
-    finally:
-        prom.terminate()
-        prom.wait(timeout=20)
+    (tmp_path / "pass").write_text(PASSWORD)
+    base = prometheus(s.addr, f"""    scheme: https
+    tls_config:
+      ca_file: {pki.ca}
+    basic_auth:
+      username: prom
+      password_file: {tmp_path / 'pass'}
+""")
+    pids = {q.pid for q in qs.values()}
+    assert wait_for(lambda: set((query(base, "go_goroutines") or {})) == pids, 40, step=0.5), \
+        (tmp_path / "prometheus.log").read_text()
+    got = query(base, "go_goroutines")
+    for q in qs.values():
+        assert int(got[q.pid]["value"][1]) == q.snapshot()["num_goroutine"]
+    # Prometheus's own view of the target: healthy, over https.
+    with urllib.request.urlopen(f"{base}/api/v1/targets", timeout=5) as r:
+        targets = json.loads(r.read())["data"]["activeTargets"]
+    assert [t["health"] for t in targets] == ["up"] and targets[0]["scrapeUrl"].startswith("https://")
     # Nothing of the file reached stderr, even at the most verbose level.
     assert "$2b$" not in s.stderr() and PASSWORD not in s.stderr()
     assert s.stop() == 0

@@ -352,6 +352,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
  * request. libmicrohttpd creates each connection's GnuTLS session before it reports the
  * connection, and the handshake starts after.
  */
+/* What each of Go's client_auth_type values asks of GnuTLS in the handshake. */
+static const struct {
+	gnutls_certificate_request_t request;
+	bool verify;
+} client_auth_modes[] = {
+	[WEBCFG_NO_CLIENT_CERT] = { GNUTLS_CERT_IGNORE, false },
+	[WEBCFG_REQUEST_CLIENT_CERT] = { GNUTLS_CERT_REQUEST, false },
+	[WEBCFG_REQUIRE_ANY_CLIENT_CERT] = { GNUTLS_CERT_REQUIRE, false },
+	/* GnuTLS's own check would also fail a client that sends none: see peer_ok(). */
+	[WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN] = { GNUTLS_CERT_REQUEST, false },
+	[WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT] = { GNUTLS_CERT_REQUIRE, true },
+};
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 			  enum MHD_ConnectionNotificationCode code)
 {
@@ -365,25 +378,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	if (!ci || !ci->tls_session)
 		return;
 	s = (gnutls_session_t)ci->tls_session;
-	switch (h->wc->client_auth) {
-	case WEBCFG_NO_CLIENT_CERT:
-		gnutls_certificate_server_set_request(s, GNUTLS_CERT_IGNORE);
-		break;
-	case WEBCFG_REQUEST_CLIENT_CERT:
-		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
-		break;
-	case WEBCFG_REQUIRE_ANY_CLIENT_CERT:
-		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
-		break;
-	case WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN:
-		/* GnuTLS's own check would also fail a client that sends none: see peer_ok(). */
-		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
-		break;
-	case WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT:
-		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
+	gnutls_certificate_server_set_request(s, client_auth_modes[h->wc->client_auth].request);
+	if (client_auth_modes[h->wc->client_auth].verify)
 		gnutls_session_set_verify_cert(s, NULL, 0);
-		break;
-	}
 }
 
 /* libmicrohttpd's own messages (a client's failed handshake, say) are for -vv. */
