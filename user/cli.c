@@ -43,6 +43,8 @@ static const struct command commands[] = {
 	{ "serve", "Prometheus exporter (text exposition on 127.0.0.1:9464)", cmd_serve },
 	{ "profile", "allocation sites or goroutine creation sites (opt-in probes), as a table or pprof",
 	  cmd_profile },
+	{ "stacks", "every goroutine's stack from outside, as the runtime prints it; groups, JSON, "
+	  "pprof, leak suspects", cmd_stacks },
 	{ "metrics", "catalog of every metric: name, unit, kind, description", cmd_metrics },
 };
 

@@ -40,6 +40,7 @@ int cmd_record(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_stacks(int argc, char **argv);
 
 /* What a command's line may hold besides its own options. */
 enum cli_flags {

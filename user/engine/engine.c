@@ -14,6 +14,7 @@
 #include "container/select.h"
 #include "engine/resolve.h"
 #include "engine/engine_int.h"
+#include "target/stacks.h"
 #include "engine/events.h"
 #include "engine/sites.h"
 #include "target/caps.h"
@@ -496,4 +497,28 @@ uint64_t watched__gc_cycles(const struct watched *w)
 	uint64_t n = w->cur.ok ? w->cur.num_gc : 0;
 
 	return c && c->ev.numgc > n ? c->ev.numgc : n;
+}
+
+static const char *stacks_wait_reason(void *ctx, unsigned int reason)
+{
+	return sampler__wait_reason(ctx, reason);
+}
+
+struct gdump *engine__stacks(struct engine *e, const struct watched *w,
+			     const struct stacks_opts *o, struct gs_err *err)
+{
+	struct entry *x = (struct entry *)w;
+	struct stacks_opts so = *o;
+
+	(void)e;
+	if (!x->t || !live(x)) {
+		gs_fail(err, GS_EXIT_NO_PROCESS, "PID %d: not a Go process goscope can read now",
+			w->pid);
+		return NULL;
+	}
+	if (x->sm) {
+		so.wait_reason = stacks_wait_reason;
+		so.ctx = x->sm;
+	}
+	return stacks__dump(x->t, &so, err);
 }

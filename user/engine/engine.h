@@ -193,4 +193,14 @@ uint64_t watched__gc_cycles(const struct watched *w);
 
 const char *watched_state_name(enum watched_state st);
 
+struct gdump;
+struct stacks_opts;
+
+/*
+ * Every goroutine's stack of w, read now from outside (target/stacks.h), its wait reasons named
+ * as w's runtime names them. NULL with err when w cannot be read.
+ */
+struct gdump *engine__stacks(struct engine *e, const struct watched *w,
+			     const struct stacks_opts *o, struct gs_err *err);
+
 #endif

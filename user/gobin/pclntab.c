@@ -37,9 +37,20 @@
 #define PCLN_HDR_SIZE		(8 + 8 * PCLN_PTR_SIZE)
 #define PCLN_FUNC_MIN		8		/* the _func fields read: entryoff, nameoff */
 #define PCLN_FUNC_LINES		36		/* … and up to cuOffset, for source lines */
+#define PCLN_FUNC_ARGS		8
+#define PCLN_FUNC_PCSP		16
 #define PCLN_FUNC_PCFILE	20
 #define PCLN_FUNC_PCLN		24
+#define PCLN_FUNC_NPCDATA	28
 #define PCLN_FUNC_CUOFF		32
+/*
+ * Then Go 1.18/1.19: funcID u8, flag u8, a pad byte, nfuncdata u8 (at 36); Go 1.20 and newer put
+ * startLine i32 at 36 and those four bytes at 40. pcdata[npcdata] u32 and funcdata[nfuncdata] u32
+ * follow the record.
+ */
+#define PCLN_FUNC_TAIL_118	36
+#define PCLN_FUNC_TAIL_120	40
+#define PCLN_FUNC_STARTLINE	36
 #define PCVALUE_MAX_STEPS	1000000		/* no real table comes near; a crafted one stops */
 
 /* Header words, by index after the first 8 bytes. */
@@ -66,7 +77,7 @@ enum {
 	MD_FTAB_LEN = 17,
 	MD_MINPC = 20,
 	MD_TEXT = 22,
-	MD_WORDS = 24,
+	MD_WORDS = 44,		/* enough for every word read (gofunc is the last) */
 };
 
 struct gobin_func {
@@ -74,6 +85,7 @@ struct gobin_func {
 	uint64_t entry;
 	uint64_t end;
 	const unsigned char *rec;	/* its _func record; NULL when too short for line tables */
+	uint32_t rec_room;	/* bytes of the section from rec on */
 };
 
 struct gobin_pcln {
@@ -82,8 +94,10 @@ struct gobin_pcln {
 	const struct gobin_func **by_entry;	/* the same, sorted by entry; built on first use */
 	const unsigned char *d;		/* the section, for the line tables */
 	size_t size;
-	uint64_t pctab_off, cu_off, filetab_off;
+	uint64_t pctab_off, cu_off, filetab_off, funcname_off;
 	unsigned int min_lc;		/* pc quantum */
+	unsigned int tail;		/* where funcID … nfuncdata sit in a _func record */
+	uint64_t gofunc;		/* link-time go:func.*, base of funcdata; 0: unknown */
 };
 
 /* The table as found in the file, its header checked. */
@@ -185,18 +199,18 @@ static bool moduledata_matches(const struct pcln_tab *t, const unsigned char *p)
 }
 
 /*
- * The runtime counts entry offsets from moduledata.text, and the linker writes the moduledata
- * (runtime.firstmoduledata) into a loadable data segment even when the symbols are stripped. Look
- * for it in every loadable segment, at 8-byte alignment.
+ * The linker writes the moduledata (runtime.firstmoduledata) into a loadable data segment even
+ * when the symbols are stripped. Look for the one describing this table in every loadable
+ * segment, at 8-byte alignment; NULL when there is none.
  */
-static int moduledata_text(const struct gobin *b, const struct pcln_tab *t, uint64_t *text)
+static const unsigned char *moduledata_find(const struct gobin *b, const struct pcln_tab *t)
 {
 	const unsigned char *raw;
 	size_t rawsize, i;
 
 	raw = (const unsigned char *)elf_rawfile(b->elf, &rawsize);
 	if (!raw)
-		return -ENOENT;
+		return NULL;
 	for (i = 0; i < b->nsegs; i++) {
 		const struct gobin_seg *s = &b->segs[i];
 		uint64_t off, end;
@@ -205,14 +219,51 @@ static int moduledata_text(const struct gobin *b, const struct pcln_tab *t, uint
 			continue;
 		end = s->filesz < rawsize - s->offset ? s->offset + s->filesz : rawsize;
 		for (off = (s->offset + 7) & ~7ULL; off < end && end - off >= MD_WORDS * 8;
-		     off += 8) {
-			if (moduledata_matches(t, raw + off)) {
-				*text = rd64(raw + off + MD_TEXT * 8);
-				return 0;
-			}
-		}
+		     off += 8)
+			if (moduledata_matches(t, raw + off))
+				return raw + off;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+/* The runtime counts entry offsets from moduledata.text. */
+static int moduledata_text(const struct gobin *b, const struct pcln_tab *t, uint64_t *text)
+{
+	const unsigned char *md = moduledata_find(b, t);
+
+	if (!md)
+		return -ENOENT;
+	*text = rd64(md + MD_TEXT * 8);
+	return 0;
+}
+
+/*
+ * Word index of moduledata.gofunc: Go 1.20 added covctrs/ecovctrs before it, Go 1.27
+ * typedesclen, itaboffset and itabsize.
+ */
+static const struct { int first_minor, word; } gofunc_words[] = {
+	{ 18, 38 }, { 20, 40 }, { 27, 43 },
+};
+
+/*
+ * Where funcdata offsets count from: go:func.* (go.func.* before Go 1.20) when .symtab has it,
+ * else moduledata.gofunc as the file holds it. 0 when neither is known.
+ */
+static uint64_t pcln_gofunc(const struct gobin *b, const struct pcln_tab *t)
+{
+	const unsigned char *md;
+	uint64_t a;
+	int word = -1;
+	size_t i;
+
+	if (!gobin__sym(b, "go:func.*", &a, NULL) || !gobin__sym(b, "go.func.*", &a, NULL))
+		return a;
+	for (i = 0; i < sizeof(gofunc_words) / sizeof(gofunc_words[0]); i++)
+		if (b->version.minor >= gofunc_words[i].first_minor)
+			word = gofunc_words[i].word;
+	if (word < 0 || !(md = moduledata_find(b, t)))
+		return 0;
+	return rd64(md + (size_t)word * 8);
 }
 
 /*
@@ -268,6 +319,8 @@ static bool pcln_read_func(const struct pcln_tab *t, uint64_t text, uint64_t i,
 	f->entry = text + entryoff;
 	f->end = text + endoff;
 	f->rec = (uint64_t)funcoff + PCLN_FUNC_LINES <= t->size - t->pcln_off ? rec : NULL;
+	f->rec_room = t->size - t->pcln_off - funcoff > UINT32_MAX ? UINT32_MAX :
+		      (uint32_t)(t->size - t->pcln_off - funcoff);
 	return true;
 }
 
@@ -297,7 +350,10 @@ static int pcln_build(const struct gobin *b, struct gobin_pcln *pcln)
 	pcln->pctab_off = hdr_word(&t, HDR_PCTAB_OFF);
 	pcln->cu_off = hdr_word(&t, HDR_CU_OFF);
 	pcln->filetab_off = hdr_word(&t, HDR_FILETAB_OFF);
+	pcln->funcname_off = t.funcname_off;
 	pcln->min_lc = t.d[6];
+	pcln->tail = rd32(t.d) == PCLN_MAGIC_118 ? PCLN_FUNC_TAIL_118 : PCLN_FUNC_TAIL_120;
+	pcln->gofunc = pcln_gofunc(b, &t);
 	for (i = 0; i < t.nfunc; i++)
 		if (pcln_read_func(&t, text, i, &pcln->funcs[pcln->nfuncs]))
 			pcln->nfuncs++;
@@ -470,20 +526,157 @@ static const char *file_name(const struct gobin_pcln *p, const struct gobin_func
 
 int gobin__pc_line(struct gobin *b, uint64_t addr, const char **file, int *line)
 {
-	const struct gobin_func *f = func_at(b, addr);
+	const struct gobin_fn *fn = gobin__fn_at(b, addr);
+
+	return fn ? gobin__fn_line(b, fn, addr, file, line) : -ENOENT;
+}
+
+/* A function's record, as callers see it. */
+const struct gobin_fn *gobin__fn_at(struct gobin *b, uint64_t addr)
+{
+	return (const struct gobin_fn *)func_at(b, addr);
+}
+
+static const struct gobin_func *fn_func(const struct gobin_fn *fn)
+{
+	return (const struct gobin_func *)fn;
+}
+
+/* The record's tail (funcID, flag, pad, nfuncdata) and its pcdata/funcdata arrays in bounds? */
+static bool fn_tail_ok(const struct gobin_pcln *p, const struct gobin_func *f)
+{
+	return f->rec && f->rec_room >= p->tail + 4;
+}
+
+void gobin__fn_info(const struct gobin *b, const struct gobin_fn *fn, struct gobin_fninfo *o)
+{
+	const struct gobin_func *f = fn_func(fn);
+	const struct gobin_pcln *p = b->pcln;
+
+	memset(o, 0, sizeof(*o));
+	o->name = f->name;
+	o->entry = f->entry;
+	o->end = f->end;
+	if (!f->rec)
+		return;
+	o->args = (int32_t)rd32(f->rec + PCLN_FUNC_ARGS);
+	if (fn_tail_ok(p, f)) {
+		o->id = f->rec[p->tail];
+		o->flag = f->rec[p->tail + 1];
+	}
+	if (p->tail == PCLN_FUNC_TAIL_120)
+		o->start_line = (int32_t)rd32(f->rec + PCLN_FUNC_STARTLINE);
+}
+
+int gobin__fn_sp_delta(const struct gobin *b, const struct gobin_fn *fn, uint64_t addr,
+		       int32_t *delta)
+{
+	const struct gobin_func *f = fn_func(fn);
+
+	if (!f->rec || !pcvalue(b->pcln, f, rd32(f->rec + PCLN_FUNC_PCSP), addr, delta))
+		return -ENOENT;
+	return 0;
+}
+
+int32_t gobin__fn_pcdata(const struct gobin *b, const struct gobin_fn *fn, unsigned int table,
+			 uint64_t addr)
+{
+	const struct gobin_func *f = fn_func(fn);
+	const struct gobin_pcln *p = b->pcln;
+	uint32_t npcdata;
+	int32_t v;
+
+	if (!fn_tail_ok(p, f))
+		return -1;
+	npcdata = rd32(f->rec + PCLN_FUNC_NPCDATA);
+	if (table >= npcdata || p->tail + 4 + (uint64_t)(table + 1) * 4 > f->rec_room)
+		return -1;
+	if (!pcvalue(p, f, rd32(f->rec + p->tail + 4 + table * 4), addr, &v))
+		return -1;
+	return v;
+}
+
+/* Bytes of the file at link-time address vaddr, and how many follow in its segment. */
+static const unsigned char *vaddr_bytes(const struct gobin *b, uint64_t vaddr, size_t *avail)
+{
+	const unsigned char *raw;
+	size_t rawsize, i;
+
+	raw = (const unsigned char *)elf_rawfile(b->elf, &rawsize);
+	if (!raw)
+		return NULL;
+	for (i = 0; i < b->nsegs; i++) {
+		const struct gobin_seg *s = &b->segs[i];
+		uint64_t off;
+
+		if (vaddr < s->vaddr || vaddr - s->vaddr >= s->filesz)
+			continue;
+		off = s->offset + (vaddr - s->vaddr);
+		if (off >= rawsize)
+			return NULL;
+		*avail = s->filesz - (vaddr - s->vaddr);
+		if (*avail > rawsize - off)
+			*avail = rawsize - off;
+		return raw + off;
+	}
+	return NULL;
+}
+
+const unsigned char *gobin__fn_funcdata(const struct gobin *b, const struct gobin_fn *fn,
+					unsigned int idx, size_t *avail)
+{
+	const struct gobin_func *f = fn_func(fn);
+	const struct gobin_pcln *p = b->pcln;
+	uint64_t at;
+	uint32_t npcdata, off;
+
+	if (!fn_tail_ok(p, f) || !p->gofunc || idx >= f->rec[p->tail + 3])
+		return NULL;
+	npcdata = rd32(f->rec + PCLN_FUNC_NPCDATA);
+	at = p->tail + 4 + (uint64_t)npcdata * 4 + (uint64_t)idx * 4;
+	if (at + 4 > f->rec_room)
+		return NULL;
+	off = rd32(f->rec + at);
+	if (off == UINT32_MAX)
+		return NULL;
+	return vaddr_bytes(b, p->gofunc + off, avail);
+}
+
+int gobin__fn_line(const struct gobin *b, const struct gobin_fn *fn, uint64_t addr,
+		   const char **file, int *line)
+{
+	const struct gobin_func *f = fn_func(fn);
 	const struct gobin_pcln *p = b->pcln;
 	int32_t fileno, ln;
 	const char *name;
 
-	if (!f || !f->rec)
-		return -ENOENT;
-	if (!pcvalue(p, f, rd32(f->rec + PCLN_FUNC_PCFILE), addr, &fileno) ||
+	if (!f->rec || !pcvalue(p, f, rd32(f->rec + PCLN_FUNC_PCFILE), addr, &fileno) ||
 	    !pcvalue(p, f, rd32(f->rec + PCLN_FUNC_PCLN), addr, &ln) ||
 	    !(name = file_name(p, f, fileno)))
 		return -ENOENT;
 	*file = name;
 	*line = ln;
 	return 0;
+}
+
+const char *gobin__funcname(const struct gobin *b, int32_t nameoff)
+{
+	const struct gobin_pcln *p = b->pcln;
+	uint64_t at;
+
+	if (!p || nameoff < 0)
+		return NULL;
+	at = p->funcname_off + (uint64_t)nameoff;
+	if (at >= p->size || !memchr(p->d + at, 0, p->size - at))
+		return NULL;
+	return (const char *)p->d + at;
+}
+
+const char *gobin__file_of(const struct gobin *b, const struct gobin_fn *fn, int32_t fileno)
+{
+	const struct gobin_func *f = fn_func(fn);
+
+	return f->rec ? file_name(b->pcln, f, fileno) : NULL;
 }
 
 size_t gobin__func_count(const struct gobin *b)

@@ -104,6 +104,21 @@ enum rt_field {
 	RT_G_GOPC,
 	RT_G_M,
 	RT_M_CURG,
+	/* what goscope stacks reads of a goroutine (runtime.Stack's header and unwinding) */
+	RT_G_SCHED_PC,
+	RT_G_SCHED_SP,
+	RT_G_SCHED_BP,
+	RT_G_SYSCALLSP,
+	RT_G_SYSCALLPC,
+	RT_G_STACK_LO,
+	RT_G_STACK_HI,
+	RT_G_LOCKEDM,
+	RT_G_WAITSINCE,
+	RT_G_PARENTGOID,		/* 1.21+ */
+	RT_G_LABELS,
+	RT_G_BUBBLE,			/* 1.25+ */
+	RT_BUBBLE_ID,			/* synctestBubble.id, 1.25+ */
+	RT_M_ID,
 	/* optional: only the opt-in allocation probes use them, and they cope without */
 	RT_MEM_PROFILE_RATE,		/* runtime.MemProfileRate, int */
 	RT_DISABLE_MEM_PROFILING,	/* runtime.disableMemoryProfiling, bool */

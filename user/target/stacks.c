@@ -1,0 +1,807 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * goscope stacks' reader: every goroutine's stack from outside. The unwinding follows the
+ * runtime's own (runtime/traceback.go, unwinder.initAt/resolveInternal/next on amd64):
+ *
+ *   start   g.syscallpc/g.syscallsp when g.syscallsp != 0, else g.sched.pc/g.sched.sp
+ *   frame   fp = sp + pcsp(pc) + 8 (the CALL pushed the return address); the caller's pc is the
+ *           word at fp - 8, unless the function is a TOPFRAME (runtime.goexit, mstart …) or
+ *           writes SP in ways the table cannot say (SPWRITE; not counted at a syscall's pc)
+ *   next    pc = that return address, sp = fp; a return address outside every function, or no
+ *           progress, ends the walk
+ *   symbols the pc looked up is pc - 1 (the CALL) unless the callee was an injected call
+ *           (sigpanic; from Go 1.21 also asyncPreempt and debugCallV2) or pc is the entry;
+ *           inlined calls come from FUNCDATA_InlTree by PCDATA_InlTreeIndex, innermost first
+ *
+ * A goroutine is read as: its g (a window of the fields used), then its stack from sp to
+ * stack.hi in one read, unwound in that copy, then its g again. When the status, goid or saved
+ * registers differ, the stack may be torn: it is read again, up to opts.retries times.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "target/stacks.h"
+#include "target/remote.h"
+#include "target/target.h"
+#include "gobin/gobin.h"
+#include "gobin/pclntab.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define G_STATUS_SCAN		0x1000
+#define G_RUNNING		2
+#define G_SYSCALL		3
+#define G_DEAD			6
+#define G_DEADEXTRA		11	/* Go 1.25+: a dead g kept for extra Ms */
+
+#define STACK_READ_MAX		(16u << 20)	/* a deeper stack is shown truncated */
+#define PHYS_FRAMES_MAX		200000
+#define WINDOW_MAX		1024
+#define ARGS_TEXT_MAX		512
+#define LABELS_MAX		64
+
+/* Fields of a g read, each at its offset in the window. */
+enum gf {
+	GF_STATUS, GF_WAITREASON, GF_GOID, GF_STARTPC, GF_GOPC, GF_M, GF_SCHED_PC, GF_SCHED_SP,
+	GF_SYSCALLSP, GF_SYSCALLPC, GF_STACK_LO, GF_STACK_HI, GF_LOCKEDM, GF_WAITSINCE,
+	GF_PARENTGOID, GF_LABELS, GF_BUBBLE, GF_NR
+};
+
+static const struct { enum rt_field id; unsigned int len; } gf_src[GF_NR] = {
+	[GF_STATUS] = { RT_G_ATOMICSTATUS, 4 },	[GF_WAITREASON] = { RT_G_WAITREASON, 1 },
+	[GF_GOID] = { RT_G_GOID, 8 },		[GF_STARTPC] = { RT_G_STARTPC, 8 },
+	[GF_GOPC] = { RT_G_GOPC, 8 },		[GF_M] = { RT_G_M, 8 },
+	[GF_SCHED_PC] = { RT_G_SCHED_PC, 8 },	[GF_SCHED_SP] = { RT_G_SCHED_SP, 8 },
+	[GF_SYSCALLSP] = { RT_G_SYSCALLSP, 8 },	[GF_SYSCALLPC] = { RT_G_SYSCALLPC, 8 },
+	[GF_STACK_LO] = { RT_G_STACK_LO, 8 },	[GF_STACK_HI] = { RT_G_STACK_HI, 8 },
+	[GF_LOCKEDM] = { RT_G_LOCKEDM, 8 },	[GF_WAITSINCE] = { RT_G_WAITSINCE, 8 },
+	[GF_PARENTGOID] = { RT_G_PARENTGOID, 8 }, [GF_LABELS] = { RT_G_LABELS, 8 },
+	[GF_BUBBLE] = { RT_G_BUBBLE, 8 },
+};
+
+struct reader {
+	struct target *t;
+	const struct stacks_opts *o;
+	struct gdump *d;
+	uint64_t off[GF_NR];		/* offset in the window; UINT64_MAX: not in this release */
+	uint64_t lo, win;		/* the window: g + lo, win bytes */
+	unsigned char *stack;		/* one goroutine's stack copy */
+	size_t stack_cap;
+	uint64_t deadline;		/* CLOCK_MONOTONIC; 0: none */
+};
+
+/* abi.FuncIDWrapper, which Go renumbers as it adds special functions. */
+static const struct { int first_minor; uint8_t id; } wrapper_ids[] = {
+	{ 19, 21 }, { 22, 22 }, { 25, 23 },
+};
+
+static uint64_t gfield(const struct reader *r, const unsigned char *w, enum gf f)
+{
+	uint64_t v = 0;
+
+	if (r->off[f] == UINT64_MAX)
+		return 0;
+	memcpy(&v, w + r->off[f], gf_src[f].len);
+	return v;
+}
+
+static int reader_init(struct reader *r)
+{
+	const struct rt_layout *rt = &r->t->rt;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	int i;
+
+	for (i = 0; i < GF_NR; i++) {
+		enum rt_field id = gf_src[i].id;
+
+		if (!rt->have[id])
+			continue;
+		if (rt->v[id] < lo)
+			lo = rt->v[id];
+		if (rt->v[id] + gf_src[i].len > hi)
+			hi = rt->v[id] + gf_src[i].len;
+	}
+	if (lo == UINT64_MAX || hi - lo > WINDOW_MAX)
+		return -EINVAL;
+	r->lo = lo;
+	r->win = hi - lo;
+	for (i = 0; i < GF_NR; i++)
+		r->off[i] = rt->have[gf_src[i].id] ? rt->v[gf_src[i].id] - lo : UINT64_MAX;
+	return 0;
+}
+
+static bool past_deadline(const struct reader *r)
+{
+	return r->deadline && clock_mono_ns() > r->deadline;
+}
+
+/* The runtime's isSystemGoroutine, by its start function's name. */
+static bool is_system(struct reader *r, uint64_t startpc, uint32_t status)
+{
+	const char *fn = gobin__func_name_at(r->t->bin, startpc - r->t->bias);
+
+	if (!fn)
+		return false;
+	if (!strcmp(fn, "runtime.main") || !strcmp(fn, "runtime.corostart"))
+		return false;
+	if (!strcmp(fn, "runtime.runfinq") || !strcmp(fn, "runtime.runFinalizers") ||
+	    !strcmp(fn, "runtime.runCleanups"))
+		return status != G_RUNNING && status != 1;
+	return !strncmp(fn, "runtime.", 8);
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+/* Append to a growing text, as the runtime's print does. */
+struct text {
+	char buf[ARGS_TEXT_MAX];
+	size_t len;
+	bool full;
+};
+
+static void text_put(struct text *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (t->len + n >= sizeof(t->buf)) {
+		t->full = true;
+		return;
+	}
+	memcpy(t->buf + t->len, s, n + 1);
+	t->len += n;
+}
+
+static void text_hex(struct text *t, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
+	text_put(t, b);
+}
+
+/* The stack copy: [base, base + len) of the target's stack. */
+struct stackcopy {
+	const unsigned char *d;
+	uint64_t base, len;
+};
+
+static bool stack_word(const struct stackcopy *s, uint64_t addr, uint64_t *v)
+{
+	if (addr < s->base || addr - s->base + 8 > s->len)
+		return false;
+	memcpy(v, s->d + (addr - s->base), 8);
+	return true;
+}
+
+/*
+ * printArgs (runtime/traceback.go): the compiler's FUNCDATA_ArgInfo program prints argument
+ * words from the frame's argument area, "?" after one whose spill slot is not live at pc.
+ */
+static char *print_args(struct reader *r, const struct gobin_fn *fn, uint64_t argp, uint64_t pc,
+			const struct stackcopy *sc)
+{
+	enum { END_SEQ = 0xff, START_AGG = 0xfe, END_AGG = 0xfd, DOTDOTDOT = 0xfc,
+	       OFFSET_TOO_LARGE = 0xfb, MAX_LEN = (5 * 3 + 2) * 10 + 1 };
+	const struct gobin *b = r->t->bin;
+	const unsigned char *p, *live;
+	size_t plen, livelen = 0;
+	int32_t live_idx;
+	uint8_t start_off = 0xff, slot = 0;
+	struct text t = { .len = 0 };
+	bool start = true;
+	size_t pi = 0;
+
+	p = gobin__fn_funcdata(b, fn, GOBIN_FUNCDATA_ARGINFO, &plen);
+	if (!p)
+		return NULL;
+	if (plen > MAX_LEN)
+		plen = MAX_LEN;
+	live = gobin__fn_funcdata(b, fn, GOBIN_FUNCDATA_ARGLIVEINFO, &livelen);
+	live_idx = gobin__fn_pcdata(b, fn, GOBIN_PCDATA_ARGLIVEINDEX, pc);
+	if (live && livelen)
+		start_off = live[0];
+	t.buf[0] = 0;
+	while (pi < plen) {
+		uint8_t o = p[pi++];
+
+		if (o == END_SEQ)
+			break;
+		if (o == START_AGG) {
+			if (!start)
+				text_put(&t, ", ");
+			text_put(&t, "{");
+			start = true;
+			continue;
+		}
+		if (o == END_AGG) {
+			text_put(&t, "}");
+		} else if (o == DOTDOTDOT) {
+			if (!start)
+				text_put(&t, ", ");
+			text_put(&t, "...");
+		} else if (o == OFFSET_TOO_LARGE) {
+			if (!start)
+				text_put(&t, ", ");
+			text_put(&t, "_");
+		} else {
+			uint8_t sz;
+			uint64_t x = 0;
+			bool is_live = true;
+
+			if (!start)
+				text_put(&t, ", ");
+			if (pi >= plen)
+				break;
+			sz = p[pi++];
+			/* An argument word outside the copy reads as the runtime could not: shown 0. */
+			if (!stack_word(sc, argp + o, &x))
+				x = 0;
+			if (sz < 8)
+				x = sz ? (x << (64 - sz * 8)) >> (64 - sz * 8) : 0;
+			text_hex(&t, x);
+			if (live && live_idx > 0 && o >= start_off) {
+				size_t at = (size_t)live_idx + slot / 8;
+
+				is_live = at < livelen && (live[at] & (1u << (slot % 8)));
+			}
+			if (!is_live)
+				text_put(&t, "?");
+			if (o >= start_off)
+				slot++;
+		}
+		start = false;
+	}
+	return xstrdup(t.buf);
+}
+
+struct frames {
+	struct gframe *v;
+	size_t n, cap;
+};
+
+static struct gframe *frame_push(struct frames *fs)
+{
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? fs->cap * 2 : 32;
+		struct gframe *v = realloc(fs->v, cap * sizeof(*v));
+
+		if (!v)
+			abort();
+		fs->v = v;
+		fs->cap = cap;
+	}
+	memset(&fs->v[fs->n], 0, sizeof(fs->v[0]));
+	return &fs->v[fs->n++];
+}
+
+static void frames_clear(struct frames *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		free(fs->v[i].args);
+	fs->n = 0;
+}
+
+/* inlinedCall: Go 1.18/1.19 {parent i16, funcID u8, pad, file i32, line i32, func_ i32,
+ * parentPc i32}; Go 1.20+ {funcID u8, pad[3], nameOff i32, parentPc i32, startLine i32}. */
+static bool inl_entry(const struct reader *r, const unsigned char *tree, size_t len, int32_t ix,
+		      uint8_t *funcid, int32_t *nameoff, int32_t *parent_pc)
+{
+	bool old = r->d->minor < 20;
+	size_t sz = old ? 20 : 16, at = (size_t)ix * sz;
+
+	if (ix < 0 || at + sz > len)
+		return false;
+	if (old) {
+		*funcid = tree[at + 2];
+		memcpy(nameoff, tree + at + 12, 4);
+		memcpy(parent_pc, tree + at + 16, 4);
+	} else {
+		*funcid = tree[at];
+		memcpy(nameoff, tree + at + 4, 4);
+		memcpy(parent_pc, tree + at + 8, 4);
+	}
+	return true;
+}
+
+/* The logical frames of one physical frame at symbolization pc sympc (link-time). */
+static void expand_frame(struct reader *r, const struct gobin_fn *fn, const struct gobin_fninfo *fi,
+			 uint64_t pc, uint64_t sympc, uint64_t sp, uint64_t fp, uint32_t phys,
+			 char *args, struct frames *fs)
+{
+	const struct gobin *b = r->t->bin;
+	uint64_t bias = r->t->bias;
+	const unsigned char *tree;
+	size_t treelen = 0;
+	int guard = 0;
+	struct gframe *f;
+
+	tree = gobin__fn_funcdata(b, fn, GOBIN_FUNCDATA_INLTREE, &treelen);
+	while (tree && guard++ < 1000) {
+		int32_t ix = gobin__fn_pcdata(b, fn, GOBIN_PCDATA_INLTREEINDEX, sympc);
+		int32_t nameoff, parent_pc;
+		uint8_t funcid;
+		const char *name;
+
+		if (ix < 0 || !inl_entry(r, tree, treelen, ix, &funcid, &nameoff, &parent_pc))
+			break;
+		name = gobin__funcname(b, nameoff);
+		f = frame_push(fs);
+		f->func = name ? name : "?";
+		if (gobin__fn_line(b, fn, sympc, &f->file, &f->line))
+			f->file = NULL;
+		f->pc = pc;
+		f->entry = fi->entry + bias;
+		f->sp = sp;
+		f->fp = fp;
+		f->phys = phys;
+		f->funcid = funcid;
+		f->inlined = true;
+		sympc = fi->entry + (uint64_t)(uint32_t)parent_pc;
+	}
+	f = frame_push(fs);
+	f->func = fi->name;
+	if (gobin__fn_line(b, fn, sympc, &f->file, &f->line))
+		f->file = NULL;
+	f->pc = pc;
+	f->entry = fi->entry + bias;
+	f->sp = sp;
+	f->fp = fp;
+	f->phys = phys;
+	f->funcid = fi->id;
+	f->args = args;
+}
+
+static bool name_is(const char *name, const char *want)
+{
+	return name && !strcmp(name, want);
+}
+
+/*
+ * Unwind from (pc, sp) in the copy sc. Returns the logical frames in fs; *err_stop set when the
+ * walk ended at a pc no function holds, *trunc when the copy ended first.
+ */
+static void unwind(struct reader *r, uint64_t pc, uint64_t sp, bool syscall_regs,
+		   const struct stackcopy *sc, struct frames *fs, bool *err_stop, bool *trunc)
+{
+	struct gobin *b = r->t->bin;
+	uint64_t bias = r->t->bias;
+	bool trap = false, innermost = true, was_panic = false;
+	uint32_t phys = 0;
+
+	*err_stop = *trunc = false;
+	for (; phys < PHYS_FRAMES_MAX; phys++) {
+		const struct gobin_fn *fn = gobin__fn_at(b, pc - bias);
+		struct gobin_fninfo fi;
+		int32_t delta;
+		uint64_t fp, lr = 0, sympc;
+		uint8_t flag;
+		char *args;
+
+		if (!fn) {
+			*err_stop = true;
+			return;
+		}
+		gobin__fn_info(b, fn, &fi);
+		if (gobin__fn_sp_delta(b, fn, pc - bias, &delta))
+			return;		/* no frame information: the runtime stops here too */
+		fp = sp + (int64_t)delta + 8;
+		flag = fi.flag;
+		if (name_is(fi.name, "runtime.cgocallback") ||
+		    (innermost && syscall_regs && r->d->minor >= 21))
+			flag &= ~GOBIN_FUNCFLAG_SPWRITE;
+		if (flag & (GOBIN_FUNCFLAG_TOPFRAME | GOBIN_FUNCFLAG_SPWRITE)) {
+			lr = 0;
+		} else if (!stack_word(sc, fp - 8, &lr)) {
+			*trunc = true;
+			lr = 0;
+		}
+		/* symPC: the CALL, unless this frame was interrupted rather than calling. */
+		if (r->d->minor < 21)
+			sympc = ((phys > 0 || !trap) && pc > fi.entry + bias && !was_panic) ? pc - 1 : pc;
+		else
+			sympc = (!trap && pc > fi.entry + bias) ? pc - 1 : pc;
+		args = print_args(r, fn, fp, sympc - bias, sc);
+		expand_frame(r, fn, &fi, pc, sympc - bias, sp, fp, phys, args, fs);
+		if (!lr)
+			return;
+		if (!gobin__fn_at(b, lr - bias)) {
+			*err_stop = true;
+			return;
+		}
+		if (pc == lr && sp == fp)
+			return;
+		was_panic = name_is(fi.name, "runtime.sigpanic");
+		trap = was_panic || name_is(fi.name, "runtime.asyncPreempt") ||
+		       name_is(fi.name, "runtime.debugCallV2");
+		if (r->d->minor < 21)
+			trap = false;	/* Go 1.19 backs up unless the callee was sigpanic */
+		innermost = false;
+		pc = lr;
+		sp = fp;
+	}
+	*trunc = true;
+}
+
+/* Read a Go string (ptr, len) of the target; NULL when unreadable or absurd. */
+static char *read_gostring(pid_t pid, uint64_t ptr, uint64_t len)
+{
+	char *s;
+
+	if (len > 4096 || (len && !ptr))
+		return NULL;
+	s = malloc(len + 1);
+	if (!s)
+		abort();
+	if (len && remote_read(pid, ptr, s, len)) {
+		free(s);
+		return NULL;
+	}
+	s[len] = 0;
+	return s;
+}
+
+/* pprof labels: Go 1.26+ keep a *label.Set {List []Label{Key, Value string}} in g.labels. */
+static void read_labels(struct reader *r, uint64_t labels, struct gread *g)
+{
+	uint64_t list[3], kv[4 * LABELS_MAX];
+	uint64_t i, n;
+	pid_t pid = r->t->pid;
+
+	if (!labels || r->d->minor < 26 || remote_read(pid, labels, list, sizeof(list)))
+		return;
+	n = list[1] < LABELS_MAX ? list[1] : LABELS_MAX;
+	if (!n || remote_read(pid, list[0], kv, n * 32))
+		return;
+	g->labels = calloc(2 * n, sizeof(*g->labels));
+	if (!g->labels)
+		abort();
+	for (i = 0; i < n; i++) {
+		char *k = read_gostring(pid, kv[4 * i], kv[4 * i + 1]);
+		char *v = read_gostring(pid, kv[4 * i + 2], kv[4 * i + 3]);
+
+		if (!k || !v) {
+			free(k);
+			free(v);
+			break;
+		}
+		g->labels[2 * g->nlabels] = k;
+		g->labels[2 * g->nlabels + 1] = v;
+		g->nlabels++;
+	}
+}
+
+/* Fill g's header fields from its window w, read at mono time now. */
+static void fill_header(struct reader *r, const unsigned char *w, uint64_t now, struct gread *g)
+{
+	struct target *t = r->t;
+	uint64_t waitsince = gfield(r, w, GF_WAITSINCE), m = gfield(r, w, GF_M);
+	uint64_t bubble = gfield(r, w, GF_BUBBLE);
+	uint32_t st = (uint32_t)gfield(r, w, GF_STATUS) & ~G_STATUS_SCAN;
+
+	g->goid = gfield(r, w, GF_GOID);
+	g->status = (uint32_t)gfield(r, w, GF_STATUS);
+	g->wait_reason = (uint8_t)gfield(r, w, GF_WAITREASON);
+	g->wait_reason_name = r->o->wait_reason && g->wait_reason ?
+			      r->o->wait_reason(r->o->ctx, g->wait_reason) : NULL;
+	g->wait_ns = (st == 4 || st == G_SYSCALL) && waitsince && now >= waitsince ?
+		     (int64_t)(now - waitsince) : -1;
+	g->locked = gfield(r, w, GF_LOCKEDM) != 0;
+	g->parent_goid = gfield(r, w, GF_PARENTGOID);
+	g->gopc = gfield(r, w, GF_GOPC);
+	g->startpc = gfield(r, w, GF_STARTPC);
+	g->m_addr = m;
+	g->running = st == G_RUNNING;
+	if (m && t->rt.have[RT_M_ID])
+		remote_read(t->pid, m + t->rt.v[RT_M_ID], &g->m_id, 8);
+	if (bubble && t->rt.have[RT_BUBBLE_ID])
+		remote_read(t->pid, bubble + t->rt.v[RT_BUBBLE_ID], &g->bubble_id, 8);
+	if (r->d->labels_shown)
+		read_labels(r, gfield(r, w, GF_LABELS), g);
+}
+
+static void created_by(struct reader *r, struct gread *g)
+{
+	struct gobin *b = r->t->bin;
+	uint64_t pc = g->gopc - r->t->bias;
+	const struct gobin_fn *fn = gobin__fn_at(b, pc);
+	struct gobin_fninfo fi;
+
+	if (!fn)
+		return;
+	gobin__fn_info(b, fn, &fi);
+	g->created_func = fi.name;
+	g->created_funcid = fi.id;
+	g->created_off = pc - fi.entry;
+	if (gobin__fn_line(b, fn, pc > fi.entry ? pc - 1 : pc, &g->created_file, &g->created_line))
+		g->created_file = NULL;
+}
+
+/* The registers a walk starts from and the g words that must not move under it. */
+struct gkey {
+	uint64_t goid, pc, sp, syscallsp, stack_hi;
+	uint32_t status;
+};
+
+static struct gkey gkey_of(const struct reader *r, const unsigned char *w)
+{
+	struct gkey k = {
+		.goid = gfield(r, w, GF_GOID), .pc = gfield(r, w, GF_SCHED_PC),
+		.sp = gfield(r, w, GF_SCHED_SP), .syscallsp = gfield(r, w, GF_SYSCALLSP),
+		.stack_hi = gfield(r, w, GF_STACK_HI),
+		.status = (uint32_t)gfield(r, w, GF_STATUS) & ~G_STATUS_SCAN,
+	};
+
+	if (k.syscallsp) {
+		k.pc = gfield(r, w, GF_SYSCALLPC);
+		k.sp = k.syscallsp;
+	}
+	return k;
+}
+
+static bool gkey_eq(const struct gkey *a, const struct gkey *b)
+{
+	return a->goid == b->goid && a->pc == b->pc && a->sp == b->sp &&
+	       a->syscallsp == b->syscallsp && a->stack_hi == b->stack_hi && a->status == b->status;
+}
+
+/*
+ * One attempt at g: its stack read and unwound from the registers in w. Returns 0 when the
+ * frames hold (g unchanged after the walk), 1 when g moved (w then holds the new window),
+ * -1 when g is gone or unreadable.
+ */
+static int read_one(struct reader *r, uint64_t gaddr, unsigned char *w, struct frames *fs,
+		    struct gread *g)
+{
+	pid_t pid = r->t->pid;
+	struct gkey k = gkey_of(r, w), k2;
+	unsigned char w2[WINDOW_MAX];
+	struct stackcopy sc;
+	uint64_t lo = gfield(r, w, GF_STACK_LO), len;
+	bool err_stop = false, trunc = false;
+
+	frames_clear(fs);
+	g->unwind_error = g->truncated = false;
+	if (k.status == G_RUNNING)
+		return 0;
+	if (!k.pc || !k.sp || k.sp < lo || k.sp >= k.stack_hi) {
+		/* Not parked where a walk can start (being created, exiting, switching): retry. */
+		goto reread;
+	}
+	len = k.stack_hi - k.sp;
+	if (len > STACK_READ_MAX) {
+		len = STACK_READ_MAX;
+		g->truncated = true;
+	}
+	if (len > r->stack_cap) {
+		unsigned char *p = realloc(r->stack, len);
+
+		if (!p)
+			abort();
+		r->stack = p;
+		r->stack_cap = len;
+	}
+	if (remote_read(pid, k.sp, r->stack, len))
+		goto reread;
+	sc.d = r->stack;
+	sc.base = k.sp;
+	sc.len = len;
+	unwind(r, k.pc, k.sp, k.syscallsp != 0, &sc, fs, &err_stop, &trunc);
+	g->unwind_error = err_stop;
+	g->truncated |= trunc && len == STACK_READ_MAX;
+reread:
+	if (remote_read(pid, gaddr + r->lo, w2, r->win))
+		return -1;
+	k2 = gkey_of(r, w2);
+	if (k2.goid != k.goid || k2.status == G_DEAD || k2.status == G_DEADEXTRA) {
+		memcpy(w, w2, r->win);
+		return -1;
+	}
+	if (gkey_eq(&k, &k2) && k.pc && k.sp >= lo && k.sp < k.stack_hi &&
+	    !(trunc && !g->truncated && !err_stop))
+		return 0;
+	memcpy(w, w2, r->win);
+	return 1;
+}
+
+static void gread_take_frames(struct gread *g, struct frames *fs)
+{
+	g->frames = fs->n ? malloc(fs->n * sizeof(*fs->v)) : NULL;
+	if (fs->n && !g->frames)
+		abort();
+	if (fs->n)
+		memcpy(g->frames, fs->v, fs->n * sizeof(*fs->v));
+	g->nframes = fs->n;
+	fs->n = 0;	/* the args strings now belong to g */
+}
+
+static void gread_free(struct gread *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nframes; i++)
+		free(g->frames[i].args);
+	free(g->frames);
+	for (i = 0; i < 2 * g->nlabels; i++)
+		free(g->labels[i]);
+	free(g->labels);
+}
+
+void gdump__free(struct gdump *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->n; i++)
+		gread_free(&d->g[i]);
+	free(d->g);
+	free(d);
+}
+
+/* GODEBUG=tracebacklabels as the runtime has it: the release's default, then //go:debug
+ * (the build's DefaultGODEBUG), then the environment the process started with. */
+static bool labels_shown(struct target *t, int minor)
+{
+	const char *dflt = gobin__setting(t->bin, "DefaultGODEBUG");
+	bool on = minor >= 27;
+	char path[64], *env = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (minor < 26)
+		return false;
+	if (dflt && strstr(dflt, "tracebacklabels="))
+		on = strstr(dflt, "tracebacklabels=1") != NULL;
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)t->pid);
+	f = fopen(path, "re");
+	if (f) {
+		ssize_t n;
+
+		while ((n = getdelim(&env, &len, 0, f)) > 0) {
+			const char *v;
+
+			if (strncmp(env, "GODEBUG=", 8))
+				continue;
+			/* The last setting of the key wins, as in the runtime's parsing. */
+			for (v = env + 8; (v = strstr(v, "tracebacklabels=")); v += 16)
+				if (v == env + 8 || v[-1] == ',')
+					on = v[16] == '1';
+		}
+		free(env);
+		fclose(f);
+	}
+	return on;
+}
+
+struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct gs_err *err)
+{
+	struct reader r = { .t = t, .o = o };
+	struct gdump *d = calloc(1, sizeof(*d));
+	uint64_t allgs[3], allglen, n, i, *gs = NULL;
+	unsigned char *wins = NULL;
+	struct frames fs = { 0 };
+	struct timespec ts;
+	size_t k;
+
+	if (!d)
+		abort();
+	r.d = d;
+	d->minor = t->rt.minor;
+	for (k = 0; k < sizeof(wrapper_ids) / sizeof(wrapper_ids[0]); k++)
+		if (d->minor >= wrapper_ids[k].first_minor)
+			d->funcid_wrapper = wrapper_ids[k].id;
+	d->labels_shown = labels_shown(t, d->minor);
+	d->started_ns = clock_mono_ns();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	d->started_unix_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	r.deadline = o->budget_ns ? d->started_ns + o->budget_ns : 0;
+	if (reader_init(&r)) {
+		gs_fail(err, GS_EXIT_GO_VERSION, "PID %d: the runtime's g layout is not known",
+			(int)t->pid);
+		goto fail;
+	}
+	if (remote_read(t->pid, t->rt.v[RT_ALLGS], allgs, sizeof(allgs)) ||
+	    remote_read(t->pid, t->rt.v[RT_ALLGLEN], &allglen, sizeof(allglen))) {
+		gs_fail(err, GS_EXIT_NO_PROCESS, "PID %d: cannot read its goroutine list (allgs)",
+			(int)t->pid);
+		goto fail;
+	}
+	n = allglen < allgs[1] ? allglen : allgs[1];
+	if (n > (64u << 20)) {
+		gs_fail(err, GS_EXIT_NO_PROCESS, "PID %d: allgs holds %llu goroutines: not believed",
+			(int)t->pid, (unsigned long long)n);
+		goto fail;
+	}
+	gs = calloc(n ? n : 1, 8);
+	wins = calloc(n ? n : 1, r.win);
+	d->g = calloc(n ? n : 1, sizeof(*d->g));
+	if (!gs || !wins || !d->g)
+		abort();
+	if (n && remote_read(t->pid, allgs[0], gs, n * 8)) {
+		gs_fail(err, GS_EXIT_NO_PROCESS, "PID %d: cannot read its goroutine list (allgs)",
+			(int)t->pid);
+		goto fail;
+	}
+	/* Every g's window, batched. A g that cannot be read reads as zeros: dead. */
+	{
+		struct remote_batch *b = malloc(sizeof(*b));
+
+		if (!b)
+			abort();
+		remote_init(b, t->pid);
+		for (i = 0; i < n; i++)
+			if (gs[i])
+				remote_add(b, gs[i] + r.lo, wins + i * r.win, r.win);
+		remote_flush(b);
+		free(b);
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char *w = wins + i * r.win;
+		uint32_t st = (uint32_t)gfield(&r, w, GF_STATUS) & ~G_STATUS_SCAN;
+		struct gread *g;
+		int attempt, rc = -1;
+
+		if (!gs[i] || st == G_DEAD || st == G_DEADEXTRA || st == 0)
+			continue;
+		d->total++;
+		if (past_deadline(&r)) {
+			d->not_reached++;
+			continue;
+		}
+		g = &d->g[d->n];
+		memset(g, 0, sizeof(*g));
+		g->addr = gs[i];
+		for (attempt = 0; attempt <= o->retries; attempt++) {
+			rc = read_one(&r, gs[i], w, &fs, g);
+			if (rc <= 0)
+				break;
+		}
+		if (rc < 0) {		/* it exited while read */
+			frames_clear(&fs);
+			d->total--;
+			continue;
+		}
+		st = (uint32_t)gfield(&r, w, GF_STATUS) & ~G_STATUS_SCAN;
+		g->system = is_system(&r, gfield(&r, w, GF_STARTPC), st);
+		if (g->system && !o->system) {
+			frames_clear(&fs);
+			d->total--;
+			continue;
+		}
+		g->attempts = attempt + (rc > 0 ? 0 : 1);
+		fill_header(&r, w, clock_mono_ns(), g);
+		if (rc > 0) {
+			g->changed = true;
+			d->changed++;
+			frames_clear(&fs);
+		}
+		created_by(&r, g);
+		gread_take_frames(g, &fs);
+		d->n++;
+	}
+	d->took_ns = clock_mono_ns() - d->started_ns;
+	frames_clear(&fs);
+	free(fs.v);
+	free(gs);
+	free(wins);
+	free(r.stack);
+	return d;
+fail:
+	free(fs.v);
+	free(gs);
+	free(wins);
+	free(r.stack);
+	gdump__free(d);
+	return NULL;
+}
