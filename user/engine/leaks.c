@@ -4,8 +4,10 @@
  * one stacks --group prints), each group followed across the dumps by its stack. A group is a
  * suspect when, in every dump of the window it was in, all its members were blocked in a
  * channel, select, sync or network wait, its count never went down (nor did it vanish and come
- * back), and it is there in the last dump. Suspects rank by growth over the window, then count,
- * then the oldest member's wait.
+ * back), and it is there in the last dump. Goroutines a Go 1.26+ runtime has itself found leaked
+ * (status _Gleaked, after a goroutineleak profile) count as blocked. Suspects rank: groups the
+ * runtime marked leaked first, then by growth over the window, count, and the oldest member's
+ * wait.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ struct leaks {
 	struct lgroup **all;
 	size_t n, cap;
 	int dumps;
+	int minor;
 	uint64_t first_ns, last_ns;
 	struct leak_suspect *ranked;
 	size_t nranked;
@@ -161,10 +164,16 @@ static void update(struct leaks *lk, const struct gdump *d, const struct tb_grou
 	} else if (x->last_dump != lk->dumps - 1 || grp->n < x->prev) {
 		x->broken = true;
 	}
-	for (i = 0; i < grp->n; i++)
-		if ((grp->members[i]->status & ~0x1000u) != 4 ||
-		    !leaks__blocking_reason(grp->members[i]->wait_reason_name))
+	x->s.runtime_leaked = 0;
+	for (i = 0; i < grp->n; i++) {
+		uint32_t st = grp->members[i]->status & ~0x1000u;
+
+		/* Go 1.26+ mark what their leak-detecting GC proved leaked as _Gleaked (10). */
+		if (st == 10 && d->minor >= 26)
+			x->s.runtime_leaked++;
+		else if (st != 4 || !leaks__blocking_reason(grp->members[i]->wait_reason_name))
 			x->broken = true;
+	}
 	x->s.state = g->wait_reason_name;
 	x->prev = grp->n;
 	x->last_dump = lk->dumps;
@@ -196,6 +205,7 @@ void leaks__add(struct leaks *lk, const struct gdump *d,
 
 	if (!lk->dumps)
 		lk->first_ns = d->started_ns;
+	lk->minor = d->minor;
 	lk->last_ns = d->started_ns;
 	for (i = 0; i < ng; i++)
 		update(lk, d, &gs[i]);
@@ -207,6 +217,8 @@ static int cmp_suspect(const void *x, const void *y)
 {
 	const struct leak_suspect *a = x, *b = y;
 
+	if (!a->runtime_leaked != !b->runtime_leaked)
+		return a->runtime_leaked ? -1 : 1;
 	if (a->growth != b->growth)
 		return a->growth > b->growth ? -1 : 1;
 	if (a->last != b->last)
@@ -244,4 +256,9 @@ int leaks__dumps(const struct leaks *lk)
 uint64_t leaks__window_ns(const struct leaks *lk)
 {
 	return lk->dumps ? lk->last_ns - lk->first_ns : 0;
+}
+
+int leaks__minor(const struct leaks *lk)
+{
+	return lk->minor;
 }

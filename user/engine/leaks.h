@@ -27,6 +27,7 @@ struct leak_suspect {
 	int64_t growth;			/* last - count at the window's start (0 if not yet there) */
 	int64_t oldest_wait_ns;		/* -1: unknown */
 	int dumps_seen;
+	uint64_t runtime_leaked;	/* members the runtime itself marked leaked (Go 1.26+) */
 	uint64_t *goids;		/* the members in the last dump */
 	size_t ngoids;
 	char *stack;			/* the group's block, as stacks --group prints it */
@@ -43,6 +44,8 @@ void leaks__add(struct leaks *lk, const struct gdump *d,
 const struct leak_suspect *leaks__suspects(struct leaks *lk, size_t *n);
 int leaks__dumps(const struct leaks *lk);
 uint64_t leaks__window_ns(const struct leaks *lk);
+/* Go 1.minor of the dumps' target. */
+int leaks__minor(const struct leaks *lk);
 
 /* Blocked in a channel, select, sync or network wait (by the wait reason's name)? */
 bool leaks__blocking_reason(const char *reason);

@@ -3,6 +3,8 @@
 #include <string.h>
 #include "format/json.h"
 #include "format/leaks.h"
+#include "format/traceback.h"
+#include "util/buf.h"
 
 static void fmt_wait(char *buf, size_t len, int64_t ns)
 {
@@ -14,9 +16,21 @@ static void fmt_wait(char *buf, size_t len, int64_t ns)
 		snprintf(buf, len, "%lld min", (long long)(ns / 60000000000ll));
 }
 
+/* A function's name as tracebacks print it (generic shapes as [...]). */
+static const char *pname(struct buf *b, const struct leaks *lk, const char *name)
+{
+	buf_reset(b);
+	if (!name)
+		return "?";
+	traceback__func_name(b, &(struct gdump){ .minor = leaks__minor(lk) }, name);
+	buf_put(b, "", 1);
+	return b->oom ? name : b->data;
+}
+
 void leaks_print_text(FILE *out, struct leaks *lk, pid_t pid, const char *comm,
 		      const char *version)
 {
+	struct buf b1 = { 0 }, b2 = { 0 };
 	size_t n, i;
 	const struct leak_suspect *s = leaks__suspects(lk, &n);
 	char wait[32];
@@ -35,12 +49,14 @@ void leaks_print_text(FILE *out, struct leaks *lk, pid_t pid, const char *comm,
 		"RUNS → BLOCKS AT");
 	for (i = 0; i < n; i++) {
 		fmt_wait(wait, sizeof(wait), s[i].oldest_wait_ns);
-		fprintf(out, "%3zu %7llu %+7lld %8s  %-22s %s → %s %s:%d\n", i + 1,
+		fprintf(out, "%3zu %7llu %+7lld %8s  %-22s %s → %s %s:%d%s\n", i + 1,
 			(unsigned long long)s[i].last, (long long)s[i].growth, wait,
-			s[i].state ? s[i].state : "?", s[i].runs ? s[i].runs : "?",
-			s[i].at_func ? s[i].at_func : "?", s[i].at_file ? s[i].at_file : "?",
-			s[i].at_line);
+			s[i].state ? s[i].state : "?", pname(&b1, lk, s[i].runs),
+			pname(&b2, lk, s[i].at_func), s[i].at_file ? s[i].at_file : "?",
+			s[i].at_line, s[i].runtime_leaked ? "  (leaked, says the runtime)" : "");
 	}
+	buf_free(&b1);
+	buf_free(&b2);
 	for (i = 0; i < n; i++)
 		if (s[i].stack)
 			fprintf(out, "\n#%zu: %s", i + 1, s[i].stack);
@@ -51,6 +67,7 @@ int leaks_print_json(FILE *out, struct leaks *lk)
 	size_t n, i, k;
 	const struct leak_suspect *s = leaks__suspects(lk, &n);
 	struct json j = { 0 };
+	struct buf b1 = { 0 }, b2 = { 0 };
 	int rc = 0;
 
 	for (i = 0; i < n && !rc; i++) {
@@ -64,9 +81,10 @@ int leaks_print_json(FILE *out, struct leaks *lk)
 			json_i64(&j, "oldest_wait_ns", s[i].oldest_wait_ns);
 		else
 			json_null(&j, "oldest_wait_ns");
-		json_str(&j, "runs", s[i].runs);
+		json_str(&j, "runs", pname(&b1, lk, s[i].runs));
+		json_u64(&j, "runtime_leaked", s[i].runtime_leaked);
 		json_obj_open(&j, "blocks_at");
-		json_str(&j, "function", s[i].at_func);
+		json_str(&j, "function", pname(&b2, lk, s[i].at_func));
 		json_str(&j, "file", s[i].at_file);
 		json_i64(&j, "line", s[i].at_line);
 		json_obj_close(&j);
@@ -83,5 +101,7 @@ int leaks_print_json(FILE *out, struct leaks *lk)
 			fwrite(j.b.data, 1, j.b.len, out);
 	}
 	json_free(&j);
+	buf_free(&b1);
+	buf_free(&b2);
 	return rc;
 }

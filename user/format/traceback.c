@@ -23,7 +23,7 @@
 
 static const char *const status_names[] = {
 	[0] = "idle", [1] = "runnable", [2] = "running", [3] = "syscall", [4] = "waiting",
-	[6] = "dead", [8] = "copystack", [9] = "preempted",
+	[5] = "", [6] = "dead", [7] = "", [8] = "copystack", [9] = "preempted",
 };
 
 #define G_SCAN		0x1000
@@ -47,9 +47,15 @@ const char *traceback__status(const struct gdump *d, const struct gread *g)
 	return "???";
 }
 
+/*
+ * funcNamePiecesForPrint: the shape arguments between the first '[' and the last ']' become
+ * "[...]"; Go 1.27 keeps a generic method of a generic type as "T[...].M[...]". Go 1.19's linker
+ * already wrote the names so.
+ */
 void traceback__func_name(struct buf *b, const struct gdump *d, const char *name)
 {
-	const char *open, *close;
+	const char *open, *close, *p, *rbr = NULL, *lbr = NULL;
+	int depth = 1;
 
 	if (d->minor < 21 || !(open = strchr(name, '['))) {
 		buf_puts(b, name);
@@ -60,9 +66,46 @@ void traceback__func_name(struct buf *b, const struct gdump *d, const char *name
 		buf_puts(b, name);
 		return;
 	}
+	for (p = open + 1; d->minor >= 27 && p < close; p++) {
+		if (*p == '[') {
+			if (++depth != 1)
+				continue;
+			lbr = p;
+			break;
+		}
+		if (*p == ']') {
+			if (--depth < 0)
+				break;
+			if (!depth)
+				rbr = p;
+		}
+	}
+	if (d->minor >= 27 && memchr(open + 1, '[', (size_t)(close - open - 1))) {
+		if (depth == 1 && rbr && lbr > rbr) {
+			buf_put(b, name, (size_t)(open - name));
+			buf_puts(b, "[...]");
+			buf_put(b, rbr + 1, (size_t)(lbr - rbr - 1));
+			buf_puts(b, "[...]");
+			buf_puts(b, close + 1);
+			return;
+		}
+		if (!(depth == 1 && !rbr && !lbr)) {
+			buf_puts(b, name);	/* malformed: as it is */
+			return;
+		}
+	}
 	buf_put(b, name, (size_t)(open - name));
 	buf_puts(b, "[...]");
 	buf_puts(b, close + 1);
+}
+
+/* printFuncName: the panic frame is "panic" (Go 1.19: for physical frames only). */
+static void print_func_name(struct buf *b, const struct gdump *d, const char *name, bool inlined)
+{
+	if (!strcmp(name, "runtime.gopanic") && (d->minor >= 21 || !inlined))
+		buf_puts(b, "panic");
+	else
+		traceback__func_name(b, d, name);
 }
 
 /* isExportedRuntime: Go 1.23 also requires an exported receiver type. */
@@ -103,6 +146,9 @@ static bool show(const struct gdump *d, int level, const char *name, uint8_t fun
 		return true;
 	if (funcid == d->funcid_wrapper && elide_wrapper(callee))
 		return false;
+	if (d->minor >= 25 && (!strcmp(name, "runtime.runFinalizers") ||
+				!strcmp(name, "runtime.runCleanups")))
+		return true;
 	if (!strcmp(name, "runtime.gopanic") && !first)
 		return true;
 	return strchr(name, '.') && (strncmp(name, "runtime.", 8) || exported_runtime(d, name));
@@ -133,10 +179,7 @@ static void emit_frame(struct sink *s, const struct gframe *f)
 		s->nout++;
 		return;
 	}
-	if (s->d->minor < 21 && !strcmp(f->func, "runtime.gopanic") && !f->inlined)
-		buf_puts(b, "panic");
-	else
-		traceback__func_name(b, s->d, f->func);
+	print_func_name(b, s->d, f->func, f->inlined);
 	buf_puts(b, "(");
 	buf_puts(b, f->inlined ? "..." : f->args ? f->args : "");
 	buf_printf(b, ")\n\t%s:%d", f->file ? f->file : "?", f->file ? f->line : 0);
@@ -269,10 +312,138 @@ static void frames(struct sink *s)
 		with_runtime(s, true);
 }
 
+/*
+ * One rune of s as Go's range loop decodes it: *len bytes, or U+FFFD and 1 byte for anything
+ * that is not valid UTF-8 (overlong forms, surrogates, past U+10FFFF, cut short).
+ */
+static uint32_t decode_rune(const unsigned char *s, size_t n, size_t *len)
+{
+	uint32_t r;
+	size_t k, need;
+
+	*len = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 1, r = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 2, r = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 3, r = s[0] & 0x07;
+	else
+		return 0xfffd;
+	if (need >= n)
+		return 0xfffd;
+	for (k = 1; k <= need; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0xfffd;
+		r = r << 6 | (s[k] & 0x3f);
+	}
+	if ((need == 2 && (r < 0x800 || (r >= 0xd800 && r <= 0xdfff))) ||
+	    (need == 3 && (r < 0x10000 || r > 0x10ffff)))
+		return 0xfffd;
+	*len = need + 1;
+	return r;
+}
+
+/* printquoted: Go 1.27 shows a byte that is not UTF-8 as \xNN, Go 1.26 as \ufffd. */
+static void quoted(struct buf *b, const struct gdump *d, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), i = 0, len;
+
+	buf_puts(b, "\"");
+	while (i < n) {
+		uint32_t r = decode_rune(s + i, n - i, &len);
+
+		if (r == '\n')
+			buf_puts(b, "\\n");
+		else if (r == '\r')
+			buf_puts(b, "\\r");
+		else if (r == '\t')
+			buf_puts(b, "\\t");
+		else if (r == '\\' || r == '"')
+			buf_printf(b, "\\%c", (char)r);
+		else if (r == 0xfffd && len == 1 && d->minor >= 27)
+			buf_printf(b, "\\x%02x", s[i]);
+		else if (r >= ' ' && r <= '~')
+			buf_printf(b, "%c", (char)r);
+		else if (r < 127)
+			buf_printf(b, "\\x%02x", r);
+		else if (r < 0x10000)
+			buf_printf(b, "\\u%04x", r);
+		else
+			buf_printf(b, "\\U%08x", r);
+		i += len;
+	}
+	buf_puts(b, "\"");
+}
+
+/* Go 1.27's labels: quoted only when a rune is outside [a-zA-Z0-9./_]. */
+static void maybe_quoted(struct buf *b, const struct gdump *d, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '/' || *p == '_')) {
+			quoted(b, d, s);
+			return;
+		}
+	buf_puts(b, s);
+}
+
+static void labels(struct buf *b, const struct gdump *d, const struct gread *g)
+{
+	size_t i;
+
+	if (!g->nlabels)
+		return;
+	buf_puts(b, d->minor >= 27 ? " {" : " labels:{");
+	for (i = 0; i < g->nlabels; i++) {
+		if (d->minor >= 27)
+			maybe_quoted(b, d, g->labels[2 * i]);
+		else
+			quoted(b, d, g->labels[2 * i]);
+		buf_puts(b, ": ");
+		if (d->minor >= 27)
+			maybe_quoted(b, d, g->labels[2 * i + 1]);
+		else
+			quoted(b, d, g->labels[2 * i + 1]);
+		if (i + 1 < g->nlabels)
+			buf_puts(b, ", ");
+	}
+	buf_puts(b, "}");
+}
+
+/* waitReason.isIdleInSynctest, by the names of the reasons (Go 1.25+). */
+static bool idle_in_synctest(const char *r)
+{
+	static const char *const idle[] = {
+		"chan receive (nil chan)", "chan send (nil chan)", "select (no cases)", "sleep",
+		"sync.Cond.Wait", "coroutine", "synctest.Run", "synctest.Wait",
+		"chan receive (durable)", "chan send (durable)", "select (durable)",
+		"sync.WaitGroup.Wait (durable)",
+	};
+	size_t i;
+
+	for (i = 0; r && i < sizeof(idle) / sizeof(idle[0]); i++)
+		if (!strcmp(r, idle[i]))
+			return true;
+	return false;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
 static void header(struct buf *b, const struct gdump *d, const struct gread *g, int level)
 {
 	uint32_t st = g->status & ~G_SCAN;
-	size_t i;
+	const char *status = traceback__status(d, g);
 
 	buf_printf(b, "goroutine %llu", (unsigned long long)g->goid);
 	if (level >= 2 && d->minor >= 22) {
@@ -285,34 +456,33 @@ static void header(struct buf *b, const struct gdump *d, const struct gread *g, 
 			buf_puts(b, " m=nil");
 		}
 	}
-	buf_printf(b, " [%s", traceback__status(d, g));
+	buf_printf(b, " [%s", status);
 	if (d->minor >= 26 && st == G_LEAKED)
 		buf_puts(b, " (leaked)");
 	if (g->status & G_SCAN)
 		buf_puts(b, " (scan)");
+	if (g->bubble_id && (d->minor < 26 || st == G_WAITING) &&
+	    idle_in_synctest(g->wait_reason_name) && !ends_with(status, "(durable)"))
+		buf_puts(b, " (durable)");
 	if (g->wait_ns >= 60000000000ll)
 		buf_printf(b, ", %lld minutes", (long long)(g->wait_ns / 60000000000ll));
 	if (g->locked)
 		buf_puts(b, ", locked to thread");
 	if (g->bubble_id)
 		buf_printf(b, ", synctest bubble %llu", (unsigned long long)g->bubble_id);
+	if (d->minor == 26)
+		labels(b, d, g);
 	buf_puts(b, "]");
-	if (g->nlabels) {
-		buf_puts(b, " {");
-		for (i = 0; i < g->nlabels; i++) {
-			buf_printf(b, "%s: %s", g->labels[2 * i], g->labels[2 * i + 1]);
-			if (i + 1 < g->nlabels)
-				buf_puts(b, ", ");
-		}
-		buf_puts(b, "}");
-	}
+	if (d->minor >= 27)
+		labels(b, d, g);
 	buf_puts(b, ":\n");
 }
 
 static bool created_shown(const struct gdump *d, const struct gread *g, int level)
 {
+	/* Go 1.19 asks showframe with funcID_normal: a wrapper is never hidden as a creator. */
 	return g->created_func && g->goid != 1 &&
-	       show(d, level, g->created_func, g->created_funcid, false, NULL);
+	       show(d, level, g->created_func, d->minor < 21 ? 0 : g->created_funcid, false, NULL);
 }
 
 static void created(struct buf *b, const struct gdump *d, const struct gread *g, int level)
@@ -320,7 +490,7 @@ static void created(struct buf *b, const struct gdump *d, const struct gread *g,
 	if (!created_shown(d, g, level))
 		return;
 	buf_puts(b, "created by ");
-	traceback__func_name(b, d, g->created_func);
+	print_func_name(b, d, g->created_func, false);
 	if (d->minor >= 21 && g->parent_goid)
 		buf_printf(b, " in goroutine %llu", (unsigned long long)g->parent_goid);
 	buf_printf(b, "\n\t%s:%d", g->created_file ? g->created_file : "?",
@@ -556,7 +726,8 @@ static void wait_range(struct buf *b, const struct tb_group *grp)
 {
 	long long lo, hi;
 
-	if (grp->wait_max_ns < 0)
+	/* As the runtime's header: nothing under a minute. */
+	if (grp->wait_max_ns < 60000000000ll)
 		return;
 	lo = grp->wait_min_ns / 60000000000ll;
 	hi = grp->wait_max_ns / 60000000000ll;
@@ -677,11 +848,30 @@ bool traceback__is_gowrap(const char *name)
 	return !*p;
 }
 
+/*
+ * GOROOT's source directory as this binary's runtime.goexit names it ("/usr/lib/go-1.27/src/"),
+ * for telling the standard library from the program's own code; NULL when not found.
+ */
+static const char *goroot_src(const struct gread *g, size_t *len)
+{
+	const struct gframe *last = g->nframes ? &g->frames[g->nframes - 1] : NULL;
+	const char *p;
+
+	if (!last || !last->file || strcmp(last->func, "runtime.goexit"))
+		return NULL;
+	p = strstr(last->file, "/src/runtime/");
+	if (!p)
+		return NULL;
+	*len = (size_t)(p - last->file) + 5;
+	return last->file;
+}
+
 void traceback__site(const struct gdump *d, const struct gread *g, const char **runs,
 		     const struct gframe **at)
 {
 	const struct gframe **shown;
-	size_t n, i;
+	const char *root;
+	size_t n, i, rlen = 0;
 
 	*runs = NULL;
 	*at = NULL;
@@ -691,8 +881,15 @@ void traceback__site(const struct gdump *d, const struct gread *g, const char **
 	if (!shown)
 		abort();
 	n = traceback__shown(d, g, TB_LEVEL_DEFAULT, shown, g->nframes);
+	root = goroot_src(g, &rlen);
 	if (n) {
+		/* Where it blocks: the innermost frame of the program's own code, if any. */
 		*at = shown[0];
+		for (i = 0; root && i < n; i++)
+			if (shown[i]->file && strncmp(shown[i]->file, root, rlen)) {
+				*at = shown[i];
+				break;
+			}
 		for (i = n; i-- > 0;)
 			if (!traceback__is_gowrap(shown[i]->func)) {
 				*runs = shown[i]->func;

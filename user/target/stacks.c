@@ -315,9 +315,10 @@ static bool inl_entry(const struct reader *r, const unsigned char *tree, size_t 
 }
 
 /* The logical frames of one physical frame at symbolization pc sympc (link-time). */
-static void expand_frame(struct reader *r, const struct gobin_fn *fn, const struct gobin_fninfo *fi,
-			 uint64_t pc, uint64_t sympc, uint64_t sp, uint64_t fp, uint32_t phys,
-			 char *args, struct frames *fs)
+static struct gframe *expand_frame(struct reader *r, const struct gobin_fn *fn,
+				   const struct gobin_fninfo *fi, uint64_t pc, uint64_t sympc,
+				   uint64_t sp, uint64_t fp, uint32_t phys, uint64_t *final_sympc,
+				   struct frames *fs)
 {
 	const struct gobin *b = r->t->bin;
 	uint64_t bias = r->t->bias;
@@ -359,7 +360,8 @@ static void expand_frame(struct reader *r, const struct gobin_fn *fn, const stru
 	f->fp = fp;
 	f->phys = phys;
 	f->funcid = fi->id;
-	f->args = args;
+	*final_sympc = sympc;
+	return f;
 }
 
 static bool name_is(const char *name, const char *want)
@@ -384,9 +386,9 @@ static void unwind(struct reader *r, uint64_t pc, uint64_t sp, bool syscall_regs
 		const struct gobin_fn *fn = gobin__fn_at(b, pc - bias);
 		struct gobin_fninfo fi;
 		int32_t delta;
-		uint64_t fp, lr = 0, sympc;
+		uint64_t fp, lr = 0, sympc, tracepc;
+		struct gframe *f;
 		uint8_t flag;
-		char *args;
 
 		if (!fn) {
 			*err_stop = true;
@@ -411,8 +413,9 @@ static void unwind(struct reader *r, uint64_t pc, uint64_t sp, bool syscall_regs
 			sympc = ((phys > 0 || !trap) && pc > fi.entry + bias && !was_panic) ? pc - 1 : pc;
 		else
 			sympc = (!trap && pc > fi.entry + bias) ? pc - 1 : pc;
-		args = print_args(r, fn, fp, sympc - bias, sc);
-		expand_frame(r, fn, &fi, pc, sympc - bias, sp, fp, phys, args, fs);
+		f = expand_frame(r, fn, &fi, pc, sympc - bias, sp, fp, phys, &tracepc, fs);
+		/* Liveness of the arguments: at symPC; Go 1.19 at its pc after the inline walk. */
+		f->args = print_args(r, fn, fp, r->d->minor < 21 ? tracepc : sympc - bias, sc);
 		if (!lr)
 			return;
 		if (!gobin__fn_at(b, lr - bias)) {
@@ -649,34 +652,47 @@ void gdump__free(struct gdump *d)
 	free(d);
 }
 
-/* GODEBUG=tracebacklabels as the runtime has it: the release's default, then //go:debug
- * (the build's DefaultGODEBUG), then the environment the process started with. */
+/* runtime.debug.tracebacklabels (an atomic int32), by the DWARF of the releases' runtime.debug. */
+static const struct { int minor; uint64_t off; } tracebacklabels_off[] = {
+	{ 26, 136 }, { 27, 132 },
+};
+
+/*
+ * GODEBUG=tracebacklabels as the runtime has it: read from runtime.debug when the binary names
+ * it; else the release's default, then //go:debug and go.mod's go line (the build's
+ * DefaultGODEBUG), then the environment the process started with.
+ */
 static bool labels_shown(struct target *t, int minor)
 {
 	const char *dflt = gobin__setting(t->bin, "DefaultGODEBUG");
+	uint64_t addr;
+	int32_t v;
 	bool on = minor >= 27;
 	char path[64], *env = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
 	FILE *f;
 
 	if (minor < 26)
 		return false;
+	for (i = 0; i < sizeof(tracebacklabels_off) / sizeof(tracebacklabels_off[0]); i++)
+		if (tracebacklabels_off[i].minor == minor &&
+		    !gobin__sym(t->bin, "runtime.debug", &addr, NULL) &&
+		    !remote_read(t->pid, addr + t->bias + tracebacklabels_off[i].off, &v, 4))
+			return v == 1;
 	if (dflt && strstr(dflt, "tracebacklabels="))
 		on = strstr(dflt, "tracebacklabels=1") != NULL;
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)t->pid);
 	f = fopen(path, "re");
 	if (f) {
-		ssize_t n;
-
-		while ((n = getdelim(&env, &len, 0, f)) > 0) {
-			const char *v;
+		while (getdelim(&env, &len, 0, f) > 0) {
+			const char *p;
 
 			if (strncmp(env, "GODEBUG=", 8))
 				continue;
 			/* The last setting of the key wins, as in the runtime's parsing. */
-			for (v = env + 8; (v = strstr(v, "tracebacklabels=")); v += 16)
-				if (v == env + 8 || v[-1] == ',')
-					on = v[16] == '1';
+			for (p = env + 8; (p = strstr(p, "tracebacklabels=")); p += 16)
+				if (p == env + 8 || p[-1] == ',')
+					on = p[16] == '1';
 		}
 		free(env);
 		fclose(f);
