@@ -743,7 +743,7 @@ void traceback__group_text(struct buf *b, const struct gdump *d, const struct tb
 	const struct gread *g = grp->members[0];
 	const struct gframe **shown;
 	size_t n, i;
-	bool same_creator = true;
+	bool same_creator = true, same_parent = true;
 
 	buf_printf(b, "%zu goroutine%s [", grp->n, grp->n == 1 ? "" : "s");
 	group_states(b, d, grp);
@@ -774,14 +774,17 @@ void traceback__group_text(struct buf *b, const struct gdump *d, const struct tb
 		}
 		free(shown);
 	}
-	for (i = 1; i < grp->n; i++)
+	for (i = 1; i < grp->n; i++) {
 		if (grp->members[i]->gopc != g->gopc)
 			same_creator = false;
+		if (grp->members[i]->parent_goid != g->parent_goid)
+			same_parent = false;
+	}
 	if (same_creator) {
 		struct gread one = *g;
 
-		if (grp->n > 1)
-			one.parent_goid = 0;	/* several parents may share a go statement */
+		if (!same_parent)
+			one.parent_goid = 0;	/* several goroutines ran that go statement */
 		created(b, d, &one, level);
 	} else {
 		buf_puts(b, "created at several places\n");

@@ -561,7 +561,7 @@ static bool gkey_eq(const struct gkey *a, const struct gkey *b)
 /*
  * One attempt at g: its stack read and unwound from the registers in w. Returns 0 when the
  * frames hold (g unchanged after the walk), 1 when g moved (w then holds the new window),
- * -1 when g is gone or unreadable.
+ * 2 when g looks unchanged but its stack did not unwind to the end, -1 when g is gone.
  */
 static int read_one(struct reader *r, uint64_t gaddr, unsigned char *w, struct frames *fs,
 		    struct gread *g)
@@ -612,7 +612,11 @@ reread:
 	}
 	if (gkey_eq(&k, &k2) && k.pc && k.sp >= lo && k.sp < k.stack_hi &&
 	    !(trunc && !g->truncated && !err_stop))
-		return 0;
+		/*
+		 * A parked goroutine's stack always unwinds; one that does not was most likely
+		 * read while the goroutine ran and parked again at the same pc and sp.
+		 */
+		return err_stop ? 2 : 0;
 	memcpy(w, w2, r->win);
 	return 1;
 }
@@ -783,6 +787,10 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 			if (rc <= 0)
 				break;
 		}
+		g->attempts = attempt <= o->retries ? attempt + 1 : attempt;
+		/* Unwinding failed every time on an unchanged g: shown up to there, marked. */
+		if (rc == 2)
+			rc = 0;
 		if (rc < 0) {		/* it exited while read */
 			frames_clear(&fs);
 			d->total--;
@@ -795,7 +803,6 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 			d->total--;
 			continue;
 		}
-		g->attempts = attempt + (rc > 0 ? 0 : 1);
 		fill_header(&r, w, clock_mono_ns(), g);
 		if (rc > 0) {
 			g->changed = true;
