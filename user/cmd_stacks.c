@@ -45,6 +45,7 @@ struct stacks_args {
 	int retries;
 	uint64_t window_ns;		/* --leaks -d */
 	uint64_t every_ns;		/* --leaks -i */
+	bool window_given;
 };
 
 static void usage(FILE *out)
@@ -97,6 +98,18 @@ static int add_filter(const char **v, int *n, const char *arg, const char *what,
 	return 0;
 }
 
+static bool known_state(const char *s)
+{
+	static const char *const names[] = { "idle", "runnable", "running", "syscall", "waiting",
+					     "preempted", "copystack", "leaked" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return true;
+	return false;
+}
+
 static int stacks_option(void *ctx, int c, const char *arg, struct gs_err *err)
 {
 	struct stacks_args *a = ctx;
@@ -118,6 +131,9 @@ static int stacks_option(void *ctx, int c, const char *arg, struct gs_err *err)
 		a->system = true;
 		return 0;
 	case OPT_STATE:
+		if (!known_state(arg))
+			return gs_fail(err, GS_EXIT_USAGE, "bad --state '%s': want idle, runnable, "
+				       "running, syscall, waiting, preempted, copystack or leaked", arg);
 		return add_filter(a->states, &a->nstates, arg, "state", err);
 	case OPT_WAIT_REASON:
 		return add_filter(a->reasons, &a->nreasons, arg, "wait-reason", err);
@@ -160,12 +176,7 @@ static int stacks_option(void *ctx, int c, const char *arg, struct gs_err *err)
 			return gs_fail(err, GS_EXIT_USAGE, "bad --duration '%s': want a duration "
 				       "such as 30s", arg);
 		a->window_ns = ns;
-		return 0;
-	case 'i':
-		if (cli_parse_duration(arg, &ns) || ns < 100000000ull)
-			return gs_fail(err, GS_EXIT_USAGE, "bad --interval '%s': want a duration "
-				       "of at least 100ms", arg);
-		a->every_ns = ns;
+		a->window_given = true;
 		return 0;
 	}
 	return 1;
@@ -184,13 +195,13 @@ static const struct option stacks_opts[] = {
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "leaks", no_argument, NULL, OPT_LEAKS },
 	{ "duration", required_argument, NULL, 'd' },
-	{ "interval", required_argument, NULL, 'i' },
 	{ 0 },
 };
 
 static const struct cli_spec stacks_spec = {
-	.name = "stacks", .usage = usage, .shortopts = "gjo:d:i:", .longopts = stacks_opts,
-	.option = stacks_option, .flags = CLI_ONE_PID | CLI_VERBOSITY,
+	.name = "stacks", .usage = usage, .shortopts = "gjo:d:", .longopts = stacks_opts,
+	.option = stacks_option, .flags = CLI_ONE_PID | CLI_VERBOSITY | CLI_INTERVAL,
+	.min_interval_ns = 100000000ull,
 };
 
 /* The filters: every one given must hold. */
@@ -500,15 +511,23 @@ int cmd_stacks(int argc, char **argv)
 	int ret = GS_EXIT_OK;
 
 	cli_setup_signals();
+	a.c.interval_ns = 0;		/* -i not given */
 	if (cli_parse(argc, argv, &stacks_spec, &a, &a.c, &err))
 		goto fail;
+	if (a.c.interval_ns)
+		a.every_ns = a.c.interval_ns;
 	if (a.leaks && (a.path || a.group || a.system)) {
 		gs_fail(&err, GS_EXIT_USAGE, "--leaks prints its own ranking: it takes no -o, "
 			"--group or --system");
 		goto fail;
 	}
-	if (!a.leaks && a.window_ns != 30000000000ull) {
-		gs_fail(&err, GS_EXIT_USAGE, "-d/--duration is the --leaks window: give --leaks");
+	if (!a.leaks && a.window_given) {
+		gs_fail(&err, GS_EXIT_USAGE, "'-d'/'--duration' is the --leaks window: give --leaks");
+		goto fail;
+	}
+	if (!a.leaks && a.c.interval_ns) {
+		gs_fail(&err, GS_EXIT_USAGE, "'-i'/'--interval' is the --leaks dump period: give "
+			"--leaks");
 		goto fail;
 	}
 	if (a.path && (a.json || a.group)) {

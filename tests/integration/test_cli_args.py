@@ -8,9 +8,10 @@ import pytest
 
 from conftest import run_goscope
 
-COMMANDS = ["gctrace", "top", "ps", "stat", "schedtrace", "record", "serve", "metrics", "profile"]
+COMMANDS = ["gctrace", "top", "ps", "stat", "schedtrace", "record", "serve", "metrics", "profile",
+            "stacks"]
 TAKES_INTERVAL = {"top", "stat", "schedtrace", "record", "serve"}
-TAKES_PIDS = {"gctrace", "top", "stat", "schedtrace", "record", "serve", "profile"}
+TAKES_PIDS = {"gctrace", "top", "stat", "schedtrace", "record", "serve", "profile", "stacks"}
 TAKES_OPTIN = {"top", "record", "serve", "profile"}     # --goroutines, --allocs, --budget
 # A PID that parses, so that only the argument under test is wrong.
 PID = str(os.getpid())
@@ -99,6 +100,29 @@ def cases(cmd):
         out.append(([cmd, "-o", "/tmp/goscope-a.jsonl", "-o", "/tmp/goscope-b.jsonl"] + pid, "twice"))
         out.append(([cmd, "-o", ""] + pid, "file name"))
         out.append(([cmd, "--allocs", "--goroutines", "-o", "/tmp/goscope-a.jsonl", PID], "one profile"))
+    if cmd == "stacks":
+        out.append(([cmd], "PID"))
+        out.append(([cmd, PID, PID], "exactly one PID"))
+        out.append(([cmd, "-d", "30s", PID], "--leaks"))
+        out.append(([cmd, "--leaks", PID, "-d"], "needs a value"))
+        for d in BAD_DURATIONS:
+            out.append(([cmd, "--leaks", "-d", d, PID], "duration"))
+            out.append(([cmd, "--budget", d, PID], "budget"))
+            if d != "0":
+                out.append(([cmd, "--min-wait", d, PID], "min-wait"))
+        for d in ["50ms", "0"] + BAD_DURATIONS:
+            out.append(([cmd, "--leaks", "-i", d, PID], "interval"))
+        for st in ["", "Waiting", "dead", "sleep", "waiting,running"]:
+            out.append(([cmd, "--state", st, PID], "--state"))
+        for n in ["-1", "101", "abc", "", "1.5"]:
+            out.append(([cmd, "--retries", n, PID], "--retries"))
+        for rx in ["(", "[a", "a{1"]:
+            out.append(([cmd, "--match", rx, PID], "--match"))
+        out.append(([cmd, "--match", "a", "--match", "b", PID], "--match"))
+        out.append(([cmd, "-o", "/tmp/goscope-a.jsonl", "-o", "/tmp/goscope-b.jsonl", PID], "twice"))
+        out.append(([cmd, "-o", "", PID], "file name"))
+        out.append(([cmd, "-o", "/tmp/goscope-a.jsonl", "--json", PID], "pprof"))
+        out.append(([cmd, "--leaks", "--group", PID], "--leaks"))
     if cmd in ("stat", "schedtrace"):
         out.append(([cmd, PID, PID], "exactly one PID"))
     if cmd in ("record", "serve"):

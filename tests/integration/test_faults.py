@@ -429,6 +429,7 @@ COMMANDS = {
     "serve": lambda pid: ["serve", "--listen", "127.0.0.1:0", pid],
     "stat": lambda pid: ["stat", "-i", "30s", pid],
     "profile": lambda pid: ["profile", "--goroutines", "--allocs", pid],
+    "stacks": lambda pid: ["stacks", "--leaks", "-d", "60s", pid],
 }
 
 
@@ -447,7 +448,8 @@ def test_signals_stop_cleanly(cmd, sig, go_target, goscope, bpf_leftovers):
 
 
 @pytest.mark.parametrize("args", [["gctrace"], ["schedtrace", "-i", "100ms"], ["record", "-i", "100ms"],
-                                  ["ps"], ["metrics"], ["profile", "--allocs", "-d", "1s"]])
+                                  ["ps"], ["metrics"], ["profile", "--allocs", "-d", "1s"],
+                                  ["stacks"], ["stacks", "--group"], ["stacks", "--json"]])
 def test_closed_pipe_ends_quietly(args, go_target, bpf_leftovers):
     # goscope gctrace PID | head -1
     t = go_target(target_path(NEWEST, "default"))
