@@ -277,49 +277,36 @@ static int write_out(struct buf *b, struct gs_err *err)
 	return 0;
 }
 
-static int print_text(const struct stacks_args *a, const struct gdump *d, struct keep_ctx *k,
-		      int level, struct gs_err *err)
+/* Text and JSON lines are written as the goroutines are read: memory stays flat. */
+struct stream {
+	struct keep_ctx *k;
+	bool json, first;
+	struct buf b;
+	struct json j;
+	int rc;
+	struct gs_err *err;
+};
+
+static void stream_one(void *ctx, const struct gdump *d, const struct gread *g)
 {
-	struct buf b = { 0 };
-	bool first = true;
-	size_t i;
-	int rc = 0;
+	struct stream *st = ctx;
 
-	for (i = 0; i < d->n && !rc; i++) {
-		if (!keep_all(k, &d->g[i]))
-			continue;
-		if (!first)
-			buf_puts(&b, "\n");
-		first = false;
-		traceback__goroutine(&b, d, &d->g[i], level);
-		if (b.len > 1 << 20)
-			rc = write_out(&b, err);
+	st->k->d = d;
+	if (st->rc || !keep_all(st->k, g))
+		return;
+	if (st->json) {
+		json_begin(&st->j);
+		traceback__json(&st->j, d, g, st->k->level);
+		st->rc = json_end(&st->j) ? gs_fail(st->err, GS_EXIT_ERROR, "out of memory") :
+					    write_out(&st->j.b, st->err);
+		return;
 	}
-	if (!rc)
-		rc = write_out(&b, err);
-	buf_free(&b);
-	(void)a;
-	return rc;
-}
-
-static int print_json(const struct gdump *d, struct keep_ctx *k, int level, struct gs_err *err)
-{
-	struct json j = { 0 };
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i < d->n && !rc; i++) {
-		if (!keep_all(k, &d->g[i]))
-			continue;
-		json_begin(&j);
-		traceback__json(&j, d, &d->g[i], level);
-		if (json_end(&j))
-			rc = gs_fail(err, GS_EXIT_ERROR, "out of memory");
-		else
-			rc = write_out(&j.b, err);
-	}
-	json_free(&j);
-	return rc;
+	if (!st->first)
+		buf_puts(&st->b, "\n");
+	st->first = false;
+	traceback__goroutine(&st->b, d, g, st->k->level);
+	if (st->b.len > 1 << 16)
+		st->rc = write_out(&st->b, st->err);
 }
 
 static int print_groups(const struct stacks_args *a, const struct gdump *d, struct keep_ctx *k,
@@ -431,22 +418,31 @@ static int one_dump(struct stacks_args *a, struct engine *e, const struct watche
 	struct stacks_opts so = { .budget_ns = a->budget_ns, .retries = a->retries,
 				  .system = a->system };
 	int level = a->system ? TB_LEVEL_SYSTEM : TB_LEVEL_DEFAULT;
-	struct gdump *d = engine__stacks(e, w, &so, err);
-	struct keep_ctx k = { .a = a, .d = d, .level = level };
+	struct keep_ctx k = { .a = a, .level = level };
+	struct stream st = { .k = &k, .json = a->json, .first = true, .err = err };
+	bool streamed = !a->path && !a->group;
+	struct gdump *d;
 	int rc;
 
-	if (!d)
-		return -1;
-	if (a->path)
+	if (streamed) {
+		so.each = stream_one;
+		so.each_ctx = &st;
+	}
+	d = engine__stacks(e, w, &so, err);
+	k.d = d;
+	if (!d) {
+		rc = -1;
+	} else if (streamed) {
+		rc = st.rc ? st.rc : write_out(&st.b, err);
+	} else if (a->path) {
 		rc = write_pprof(a, d, &k, w, err);
-	else if (a->group)
+	} else {
 		rc = print_groups(a, d, &k, level, err);
-	else if (a->json)
-		rc = print_json(d, &k, level, err);
-	else
-		rc = print_text(a, d, &k, level, err);
+	}
 	if (!rc)
 		report_reach(d, a);
+	buf_free(&st.b);
+	json_free(&st.j);
 	gdump__free(d);
 	return rc;
 }

@@ -745,7 +745,7 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 	}
 	gs = calloc(n ? n : 1, 8);
 	wins = calloc(n ? n : 1, r.win);
-	d->g = calloc(n ? n : 1, sizeof(*d->g));
+	d->g = calloc(n && !o->each ? n : 1, sizeof(*d->g));
 	if (!gs || !wins || !d->g)
 		abort();
 	if (n && remote_read(t->pid, allgs[0], gs, n * 8)) {
@@ -811,6 +811,11 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 		}
 		created_by(&r, g);
 		gread_take_frames(g, &fs);
+		if (o->each) {
+			o->each(o->each_ctx, d, g);
+			gread_free(g);
+			continue;
+		}
 		d->n++;
 	}
 	d->took_ns = clock_mono_ns() - d->started_ns;

@@ -83,6 +83,12 @@ struct stacks_opts {
 	/* The target's name for a wait reason; may be NULL. */
 	const char *(*wait_reason)(void *ctx, unsigned int reason);
 	void *ctx;
+	/*
+	 * Streaming: each goroutine is shown to each() as soon as it is read, then dropped, so
+	 * the dump holds none (d->n stays 0) and memory stays flat however many there are.
+	 */
+	void (*each)(void *ctx, const struct gdump *d, const struct gread *g);
+	void *each_ctx;
 };
 
 #define STACKS_DEFAULT_BUDGET_NS	1000000000ull
