@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "format/json.h"
 #include "format/prom.h"
+#include "format/traceback.h"
 #include "util/units.h"
 
 /* One JSON object holding a single member written by fn, as text. */
@@ -176,8 +177,48 @@ static void test_budgets(void)
 	}
 }
 
+/*
+ * Function names as tracebacks print them: the runtime's funcNamePiecesForPrint (Go 1.21-1.26:
+ * first '[' to last ']' becomes "[...]"; Go 1.27 also folds a generic method of a generic type
+ * into two; malformed names stay as they are), and Go 1.19, whose linker already wrote "[...]".
+ */
+static void test_func_names(void)
+{
+	static const struct { int minor; const char *in, *want; } cases[] = {
+		{ 21, "main.G[go.shape.int]", "main.G[...]" },
+		{ 21, "main.(*T[go.shape.int]).M", "main.(*T[...]).M" },
+		{ 21, "main.G[go.shape.int].func1", "main.G[...].func1" },
+		{ 21, "main.plain", "main.plain" },
+		{ 21, "main.odd]name[", "main.odd]name[" },
+		{ 26, "main.T[go.shape.int].M[go.shape.string]", "main.T[...]" },
+		{ 27, "main.T[go.shape.int].M[go.shape.string]", "main.T[...].M[...]" },
+		{ 27, "main.F[map[go.shape.string]go.shape.int]", "main.F[...]" },
+		{ 27, "main.F[a]]b[c]", "main.F[a]]b[c]" },
+		{ 27, "main.G[go.shape.int]", "main.G[...]" },
+		{ 19, "main.G[go.shape.int]", "main.G[go.shape.int]" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gdump d = { .minor = cases[i].minor };
+		struct buf b = { 0 };
+		char name[96];
+
+		traceback__func_name(&b, &d, cases[i].in);
+		buf_put(&b, "", 1);
+		snprintf(name, sizeof(name), "func name go1.%d %s", cases[i].minor, cases[i].in);
+		ASSERT_STREQ(b.data, cases[i].want, name);
+		buf_free(&b);
+	}
+	ASSERT_TRUE(traceback__is_gowrap("main.main.gowrap1"), "gowrap1");
+	ASSERT_TRUE(traceback__is_gowrap("main.(*S).run.gowrap12"), "gowrap12");
+	ASSERT_TRUE(!traceback__is_gowrap("main.gowrapper"), "gowrapper");
+	ASSERT_TRUE(!traceback__is_gowrap("main.main.gowrap"), "gowrap alone");
+}
+
 int main(void)
 {
+	test_func_names();
 	test_json();
 	test_prom_quantiles();
 	test_units();
