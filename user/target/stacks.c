@@ -374,14 +374,15 @@ static bool name_is(const char *name, const char *want)
  * walk ended at a pc no function holds, *trunc when the copy ended first.
  */
 static void unwind(struct reader *r, uint64_t pc, uint64_t sp, bool syscall_regs,
-		   const struct stackcopy *sc, struct frames *fs, bool *err_stop, bool *trunc)
+		   const struct stackcopy *sc, struct frames *fs, bool *err_stop, bool *trunc,
+		   bool *fp_mismatch)
 {
 	struct gobin *b = r->t->bin;
-	uint64_t bias = r->t->bias;
-	bool trap = false, innermost = true, was_panic = false;
+	uint64_t bias = r->t->bias, prev_fp = 0;
+	bool trap = false, innermost = true, was_panic = false, prev_has_fp = false;
 	uint32_t phys = 0;
 
-	*err_stop = *trunc = false;
+	*err_stop = *trunc = *fp_mismatch = false;
 	for (; phys < PHYS_FRAMES_MAX; phys++) {
 		const struct gobin_fn *fn = gobin__fn_at(b, pc - bias);
 		struct gobin_fninfo fi;
@@ -398,6 +399,22 @@ static void unwind(struct reader *r, uint64_t pc, uint64_t sp, bool syscall_regs
 		if (gobin__fn_sp_delta(b, fn, pc - bias, &delta))
 			return;		/* no frame information: the runtime stops here too */
 		fp = sp + (int64_t)delta + 8;
+		/*
+		 * The cross-check: compiled Go code with a frame saves the caller's frame pointer
+		 * just below its return address, and the caller's frame pointer is its own
+		 * fp - 16. Assembly functions need not follow that, so only pairs of compiled
+		 * frames are compared.
+		 */
+		{
+			bool has_fp = !(fi.flag & GOBIN_FUNCFLAG_ASM) && delta >= 16;
+			uint64_t saved;
+
+			if (prev_has_fp && has_fp &&
+			    (!stack_word(sc, prev_fp - 16, &saved) || saved != fp - 16))
+				*fp_mismatch = true;
+			prev_has_fp = has_fp;
+			prev_fp = fp;
+		}
 		flag = fi.flag;
 		if (name_is(fi.name, "runtime.cgocallback") ||
 		    (innermost && syscall_regs && r->d->minor >= 21))
@@ -561,7 +578,8 @@ static bool gkey_eq(const struct gkey *a, const struct gkey *b)
 /*
  * One attempt at g: its stack read and unwound from the registers in w. Returns 0 when the
  * frames hold (g unchanged after the walk), 1 when g moved (w then holds the new window),
- * 2 when g looks unchanged but its stack did not unwind to the end, -1 when g is gone.
+ * 2 when g looks unchanged but its stack did not unwind to the end or its frame pointers
+ * disagree, -1 when g is gone.
  */
 static int read_one(struct reader *r, uint64_t gaddr, unsigned char *w, struct frames *fs,
 		    struct gread *g)
@@ -571,7 +589,7 @@ static int read_one(struct reader *r, uint64_t gaddr, unsigned char *w, struct f
 	unsigned char w2[WINDOW_MAX];
 	struct stackcopy sc;
 	uint64_t lo = gfield(r, w, GF_STACK_LO), len;
-	bool err_stop = false, trunc = false;
+	bool err_stop = false, trunc = false, fp_bad = false;
 
 	frames_clear(fs);
 	g->unwind_error = g->truncated = false;
@@ -599,7 +617,10 @@ static int read_one(struct reader *r, uint64_t gaddr, unsigned char *w, struct f
 	sc.d = r->stack;
 	sc.base = k.sp;
 	sc.len = len;
-	unwind(r, k.pc, k.sp, k.syscallsp != 0, &sc, fs, &err_stop, &trunc);
+	unwind(r, k.pc, k.sp, k.syscallsp != 0, &sc, fs, &err_stop, &trunc, &fp_bad);
+	if (fp_bad)
+		log_debug("goroutine at 0x%llx: frame pointers disagree with the SP-delta unwinding",
+			  (unsigned long long)gaddr);
 	g->unwind_error = err_stop;
 	g->truncated |= trunc && len == STACK_READ_MAX;
 reread:
@@ -613,10 +634,12 @@ reread:
 	if (gkey_eq(&k, &k2) && k.pc && k.sp >= lo && k.sp < k.stack_hi &&
 	    !(trunc && !g->truncated && !err_stop))
 		/*
-		 * A parked goroutine's stack always unwinds; one that does not was most likely
-		 * read while the goroutine ran and parked again at the same pc and sp.
+		 * A parked goroutine's stack always unwinds, and its frame pointers agree; one
+		 * that does not was most likely read while the goroutine ran and parked again
+		 * at the same pc and sp. Read again; if it stays so, the SP-delta unwinding is
+		 * what is shown.
 		 */
-		return err_stop ? 2 : 0;
+		return err_stop || fp_bad ? 2 : 0;
 	memcpy(w, w2, r->win);
 	return 1;
 }
