@@ -5,7 +5,9 @@
  * one row per group. A dump is taken only when the user asks for one, with a short time budget,
  * because reading every stack costs far more than a refresh's sample.
  */
+#include <errno.h>
 #include <ncurses.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,15 +94,24 @@ static void fill_row(struct tui_grow *r, const struct gdump *d, const struct tb_
 static void say_why(struct tui_groups *p, const struct watched *w, pid_t pid,
 		    const struct gs_err *err)
 {
+	const char *msg = err && err->msg[0] ? err->msg : "unknown error";
+	char self[32];
+
 	p->failed = true;
-	if (!w)
+	if (!w) {
 		snprintf(p->head, sizeof(p->head), "PID %d is gone: no goroutines to read", pid);
-	else if (w->state == WS_EXITED)
+		return;
+	}
+	/* The engine notices an exit at its next step; a read that failed meanwhile knows now. */
+	if (w->state == WS_EXITED || (kill(w->pid, 0) && errno == ESRCH)) {
 		snprintf(p->head, sizeof(p->head), "PID %d has exited: no goroutines to read",
 			 w->pid);
-	else
-		snprintf(p->head, sizeof(p->head), "cannot read the goroutines of PID %d: %s",
-			 w->pid, err && err->msg[0] ? err->msg : "unknown error");
+		return;
+	}
+	snprintf(self, sizeof(self), "PID %d: ", w->pid);
+	if (!strncmp(msg, self, strlen(self)))
+		msg += strlen(self);
+	snprintf(p->head, sizeof(p->head), "cannot read the goroutines of PID %d: %s", w->pid, msg);
 }
 
 static void fill_head(struct tui *t, const struct gdump *d)
