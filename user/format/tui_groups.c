@@ -120,19 +120,19 @@ static void fill_head(struct tui *t, const struct gdump *d)
 	time_t when = (time_t)(d->started_unix_ns / 1000000000);
 	char clock[16];
 	struct tm tm;
-	int off;
+	int off = 0;
 
 	localtime_r(&when, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	off = snprintf(p->head, sizeof(p->head), "goroutine groups of PID %d %s taken %s, "
-		       "%llu goroutine%s, %.1f ms", p->pid, t->o.ascii ? "-" : "—", clock,
-		       (unsigned long long)d->total, d->total == 1 ? "" : "s",
-		       (double)d->took_ns / 1e6);
-	if (d->not_reached && off > 0 && (size_t)off < sizeof(p->head))
-		off += snprintf(p->head + off, sizeof(p->head) - (size_t)off, " (partial: %llu not "
-				"reached)", (unsigned long long)d->not_reached);
-	if (d->changed && off > 0 && (size_t)off < sizeof(p->head))
-		snprintf(p->head + off, sizeof(p->head) - (size_t)off, " (%llu kept changing while "
+	snprintf(p->head, sizeof(p->head), "goroutine groups of PID %d %s taken %s, %llu goroutine%s, "
+		 "%.1f ms", p->pid, t->o.ascii ? "-" : "—", clock, (unsigned long long)d->total,
+		 d->total == 1 ? "" : "s", (double)d->took_ns / 1e6);
+	p->note[0] = '\0';
+	if (d->not_reached)
+		off = snprintf(p->note, sizeof(p->note), " (partial: %llu not reached)",
+			       (unsigned long long)d->not_reached);
+	if (d->changed && off >= 0 && (size_t)off < sizeof(p->note))
+		snprintf(p->note + off, sizeof(p->note) - (size_t)off, " (%llu kept moving while "
 			 "read)", (unsigned long long)d->changed);
 }
 
@@ -147,6 +147,7 @@ void tui_groups_take(struct tui *t, struct engine *wt, const struct watched *w)
 	pid_t pid = w ? w->pid : t->selected;
 
 	free_rows(p);
+	p->note[0] = '\0';
 	if (!p->open || p->pid != pid)
 		p->scroll = 0;
 	p->open = true;
@@ -283,6 +284,26 @@ static void draw_row(const struct tui *t, const struct layout *l, int y, const s
 	tui_attr_off(t, TP_DIM, 0);
 }
 
+/* The header, and what the dump missed after it: cutting the header if need be, never the note. */
+static void draw_head(const struct tui *t, int y)
+{
+	const struct tui_groups *p = &t->groups;
+	int hw = tui_width(p->head), nw = tui_width(p->note);
+	int x = hw + nw <= COLS ? hw : COLS - nw;
+	char head[sizeof(p->head) + 8];
+
+	/* Cut with an ellipsis: a number cut short must not read as a smaller one. */
+	fit(t, head, sizeof(head), p->head, p->note[0] && x > 0 ? x : COLS, false);
+	tui_attr_on(t, p->failed ? TP_ALERT : TP_TITLE, A_BOLD);
+	tui_put(y, 0, COLS, head);
+	tui_attr_off(t, p->failed ? TP_ALERT : TP_TITLE, A_BOLD);
+	if (!p->note[0] || x <= 0)
+		return;
+	tui_attr_on(t, TP_WARN, A_BOLD);
+	tui_put(y, x, nw, p->note);
+	tui_attr_off(t, TP_WARN, A_BOLD);
+}
+
 void tui_draw_groups(struct tui *t, int y)
 {
 	struct tui_groups *p = &t->groups;
@@ -290,9 +311,7 @@ void tui_draw_groups(struct tui *t, int y)
 	int h = LINES - 2 - (y + 2), i, max;
 	char line[128];
 
-	tui_attr_on(t, p->failed ? TP_ALERT : TP_TITLE, A_BOLD);
-	tui_put(y, 0, COLS, p->head);
-	tui_attr_off(t, p->failed ? TP_ALERT : TP_TITLE, A_BOLD);
+	draw_head(t, y);
 	p->shown = h;
 	if (p->failed || h < 1)
 		return;

@@ -48,6 +48,7 @@ struct tui_groups {
 	int scroll;			/* first row shown */
 	int shown;			/* rows the last frame had room for (a page) */
 	char head[600];			/* the header line, or the one line saying why there is none */
+	char note[160];			/* after the header: what the dump missed ("" if nothing) */
 	bool failed;
 	struct tui_grow *rows;		/* largest group first */
 	size_t nrows;
