@@ -412,3 +412,153 @@ def test_goroutines_growing_for_a_minute_is_highlighted(go_target, tmux):
     row = overview_row(screen, g.pid)
     assert int(row["GOROUT"]) > 1000, row
     quit_and_check_restored(t)
+
+
+# ---- the goroutine groups panel (key t in the detail view) ----
+
+def groups_panel(screen):
+    """The goroutine groups panel on screen: (header line, [row dicts]); (None, []) if none.
+
+    Columns are cut where the column titles start (COUNT and OLDEST are right-aligned)."""
+    lines = screen.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("goroutine groups of PID ") or " no goroutines to read" in line:
+            break
+    else:
+        return None, []
+    head = lines[i]
+    if i + 1 >= len(lines) or "COUNT" not in lines[i + 1]:
+        return head, []
+    titles = lines[i + 1]
+    state_x, runs_x, top_x = titles.index("STATE"), titles.index("RUNS"), titles.index("TOP FRAME")
+    oldest_end = titles.index("OLDEST") + len("OLDEST")
+    rows = []
+    for line in lines[i + 2:]:
+        if not line[:state_x].strip().isdigit():
+            break
+        rows.append({"COUNT": int(line[:state_x]), "STATE": line[state_x:oldest_end - 7].strip(),
+                     "OLDEST": line[oldest_end - 7:oldest_end].strip(),
+                     "RUNS": line[runs_x:top_x].strip(), "TOP FRAME": line[top_x:].strip()})
+    return head, rows
+
+
+def hidden_by_default(func):
+    """A frame the runtime's default traceback (GOTRACEBACK=single, pprof debug=2) leaves out:
+    an unexported runtime function (showfuncinfo, isExportedRuntime)."""
+    if not func.startswith("runtime."):
+        return False
+    rest = func[len("runtime."):]
+    return not (rest[:1].isupper())
+
+
+def sigquit_groups(text):
+    """The runtime's own dump on SIGQUIT (every goroutine, every frame: GOTRACEBACK=system),
+    grouped as debug=1 groups: goroutines with the same frames. Returns, per group of user
+    goroutines, {count, states, runs, top}: runs is the outermost frame the default traceback
+    shows, top the innermost with its source file's base name and line. Goroutines with no
+    frame the default traceback shows are the runtime's own and left out."""
+    groups = {}
+    for block in re.split(r"\n\s*\n", text):
+        m = re.match(r"goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:\n", block)
+        if not m or m.group(1) == "0":
+            continue
+        state = m.group(2).split(",")[0]
+        minutes = re.search(r", (\d+) minutes", m.group(2))
+        body = block[m.end():].split("\ncreated by ")[0].splitlines()
+        frames = []
+        for fn_line, pos_line in zip(body[0::2], body[1::2]):
+            fn = re.match(r"^(.*)\(.*\)$", fn_line)
+            pos = re.match(r"^\t(.*):(\d+)(?: |$)", pos_line)
+            assert fn and pos, f"unexpected frame lines {fn_line!r} {pos_line!r}"
+            frames.append((fn.group(1), os.path.basename(pos.group(1)), int(pos.group(2))))
+        shown = [f for f in frames if f[0] != "runtime.goexit" and not hidden_by_default(f[0])]
+        if not shown:
+            continue
+        g = groups.setdefault(tuple(frames), {"count": 0, "states": set(), "minutes": 0,
+                                              "runs": shown[-1][0],
+                                              "top": "%s %s:%d" % shown[0]})
+        g["count"] += 1
+        g["states"].add(state)
+        g["minutes"] = max(g["minutes"], int(minutes.group(1)) if minutes else 0)
+    return list(groups.values())
+
+
+def open_groups(t, pid, timeout=15):
+    """Wait for the detail view of pid, press t, return the screen once the panel shows."""
+    t.wait_screen(lambda s: re.search(rf"^PID {pid} ", s, re.M), timeout)
+    t.keys("t")
+    return t.wait_screen(lambda s: groups_panel(s)[1], 5)
+
+
+@pytest.mark.parametrize("minor", [GO_MINORS[0], GO_MINORS[-1]])
+def test_goroutine_groups_are_the_runtimes(minor, lifecycle, tmux):
+    lc = lifecycle(minor)
+    lc.do("spawn 7")
+    lc.do("spawnother 3")
+    t = tmux(["top", "-i", "250ms", str(lc.pid)], width=200, height=40)
+    screen = open_groups(t, lc.pid)
+    head, rows = groups_panel(screen)
+    assert re.fullmatch(rf"goroutine groups of PID {lc.pid} — taken \d\d:\d\d:\d\d, "
+                        r"(\d+) goroutines?, [\d.]+ ms", head.rstrip()), head
+    leak = [r for r in rows if r["RUNS"] == "main.leakWorker"]
+    assert len(leak) == 1 and leak[0]["COUNT"] == 7, rows
+
+    # On demand only: goroutines started now do not show until the panel is read again.
+    lc.do("spawn 5")
+    taken = head.split("taken ")[1][:8]
+    time.sleep(1.5)     # six refreshes
+    head, rows = groups_panel(t.screen())
+    assert taken in head and [r["COUNT"] for r in rows if r["RUNS"] == "main.leakWorker"] == [7]
+    t.keys("r")
+    screen = t.wait_screen(lambda s: [r["COUNT"] for r in groups_panel(s)[1]
+                                      if r["RUNS"] == "main.leakWorker"] == [12], 5)
+    head, rows = groups_panel(screen)
+    # The header's count is the rows' sum, and what the runtime itself counts.
+    total = int(re.search(r", (\d+) goroutines?,", head).group(1))
+    assert sum(r["COUNT"] for r in rows) == total, (head, rows)
+    assert total == int(lc.do("count")["goroutines"]), head
+
+    # The runtime's own dump of the same goroutines (they hold still): every group it has is on
+    # the panel with the same count, state, function and innermost frame.
+    lc.proc.send_signal(signal.SIGQUIT)
+    lc.proc.wait(timeout=10)
+    want = sigquit_groups(lc.err_file.read_text())
+    assert [g["count"] for g in want if g["runs"] == "main.leakWorker"] == [12], want
+    assert sorted(g["count"] for g in want) == sorted(r["COUNT"] for r in rows), (want, rows)
+    for g in want:
+        match = [r for r in rows if r["COUNT"] == g["count"] and r["RUNS"] == g["runs"] and
+                 r["TOP FRAME"] == g["top"] and r["STATE"] == ", ".join(sorted(g["states"]))]
+        assert len(match) == 1, f"runtime group {g} not on the panel: {rows}"
+        # The runtime prints whole minutes from 1 on; goscope "<1 min", or "-" before the
+        # runtime has timed the wait.
+        assert match[0]["OLDEST"] in (["-", "<1 min"] if not g["minutes"] else
+                                      [f"{g['minutes']} min", f"{g['minutes'] + 1} min"]), g
+
+    # Gone: reading again says so in one line.
+    t.keys("r")
+    t.wait_screen(lambda s: f"PID {lc.pid} has exited: no goroutines to read" in s, 5)
+    t.keys("Escape")
+    t.wait_screen(lambda s: "t goroutine groups" in s.splitlines()[-1], 5)
+    quit_and_check_restored(t)
+
+
+def test_goroutine_groups_narrow_ascii_no_color(quiescent, tmux):
+    q = quiescent(GO_MINORS[-1])
+    t = tmux(["top", "-i", "250ms", str(q.pid)], width=80, height=24,
+             env={"LANG": "C", "LC_ALL": "C", "NO_COLOR": "1"})
+    screen = open_groups(t, q.pid)
+    head, rows = groups_panel(screen)
+    assert head.startswith(f"goroutine groups of PID {q.pid} - taken "), head
+    # Cut to the width, never wrapped: every line of the 80x24 screen is one screen line.
+    lines = screen.splitlines()
+    assert len(lines) == 24 and all(len(l) <= 80 for l in lines), screen
+    assert all(ord(c) < 128 for c in screen), "non-ASCII on a C locale screen"
+    colored = re.findall(r"\x1b\[[0-9;]*(?:3[0-7]|38;5;\d+|9[0-7])m", t.screen(escapes=True))
+    assert not colored, f"colors despite NO_COLOR: {colored[:3]}"
+    # Every goroutine of the program's own is in one group: as many as its runtime counts.
+    assert sum(r["COUNT"] for r in rows) == q.snapshot()["num_goroutine"], rows
+    assert "t/r take again" in lines[-1] and "Esc/q close" in lines[-1], lines[-1]
+    # q closes the panel (back to the detail view), the next q quits.
+    t.keys("q")
+    t.wait_screen(lambda s: groups_panel(s)[0] is None and "GC cycles, as GODEBUG" in s, 5)
+    quit_and_check_restored(t)

@@ -699,7 +699,7 @@ void traceback__groups_free(struct tb_group *gs, size_t n)
 }
 
 /* The distinct statuses of a group, as the header spells them, in first-seen order. */
-static void group_states(struct buf *b, const struct gdump *d, const struct tb_group *grp)
+void traceback__group_states(struct buf *b, const struct gdump *d, const struct tb_group *grp)
 {
 	const char *seen[8];
 	size_t ns = 0, i, k;
@@ -746,7 +746,7 @@ void traceback__group_text(struct buf *b, const struct gdump *d, const struct tb
 	bool same_creator = true, same_parent = true;
 
 	buf_printf(b, "%zu goroutine%s [", grp->n, grp->n == 1 ? "" : "s");
-	group_states(b, d, grp);
+	traceback__group_states(b, d, grp);
 	wait_range(b, grp);
 	buf_puts(b, "]:");
 	for (i = 0; i < grp->n && i < 20; i++)
@@ -803,7 +803,7 @@ void traceback__group_json(struct json *j, const struct gdump *d, const struct t
 	for (i = 0; i < grp->n; i++)
 		json_u64(j, NULL, grp->members[i]->goid);
 	json_arr_close(j);
-	group_states(&st, d, grp);
+	traceback__group_states(&st, d, grp);
 	buf_put(&st, "", 1);
 	json_str(j, "states", st.oom ? NULL : st.data);
 	buf_free(&st);

@@ -44,6 +44,9 @@ struct tb_group *traceback__group(const struct gdump *d, bool (*keep)(void *, co
 				  void *ctx, size_t *ngroups);
 void traceback__groups_free(struct tb_group *gs, size_t n);
 
+/* A group's distinct states as the header spells them ("chan receive", "runnable, sleep"). */
+void traceback__group_states(struct buf *b, const struct gdump *d, const struct tb_group *grp);
+
 /* A group's block: "N goroutines [states, wait]: goroutine IDs", the frames, created by. */
 void traceback__group_text(struct buf *b, const struct gdump *d, const struct tb_group *grp,
 			   int level);

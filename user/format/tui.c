@@ -135,6 +135,7 @@ static void draw_help(struct tui *t)
 		"  Enter           detail view            Esc, Backspace  back to the overview",
 		"  s / S           sort by next/previous column    r  reverse the order",
 		"  p               pause the display (data is still collected)",
+		"  t               goroutine groups, read now (detail view; Esc closes them)",
 		"  q, Ctrl-C       quit                   ?  this help (any key closes it)",
 		"",
 		"Columns: PROCS = GOMAXPROCS, GOROUT = runtime.NumGoroutine(),",
@@ -195,6 +196,7 @@ void tui__draw(struct tui *t, struct engine *wt)
 			tui_draw_detail(t, w);
 		} else {
 			t->detail = false;
+			tui_groups_close(t);
 			tui_draw_overview(t, wt, rows);
 		}
 	} else {
@@ -206,12 +208,26 @@ void tui__draw(struct tui *t, struct engine *wt)
 	refresh();
 }
 
+const struct watched *tui_detailed(struct tui *t, struct engine *wt)
+{
+	struct tui_rows *rows = tui_rows_new(t, wt);
+	const struct watched *w = rows ? tui_rows_find(rows, t->selected) : NULL;
+
+	tui_rows_free(rows);
+	return w;
+}
+
 static bool handle_key(struct tui *t, struct engine *wt, int ch)
 {
 	int page = LINES - 6 > 1 ? LINES - 6 : 1;
 
 	if (t->help && ch != KEY_RESIZE) {
 		t->help = false;
+		t->keyed = true;
+		return true;
+	}
+	/* The goroutine groups panel has its own keys (q and Esc close it). */
+	if (t->detail && t->groups.open && tui_groups_key(t, wt, ch)) {
 		t->keyed = true;
 		return true;
 	}
@@ -230,6 +246,11 @@ static bool handle_key(struct tui *t, struct engine *wt, int ch)
 	case 's': t->sort_col = (t->sort_col + 1) % TC_NR; break;
 	case 'S': t->sort_col = (t->sort_col + TC_NR - 1) % TC_NR; break;
 	case 'r': t->sort_reverse = !t->sort_reverse; break;
+	case 't':
+		if (!t->detail)
+			return true;
+		tui_groups_take(t, wt, tui_detailed(t, wt));
+		break;
 	case KEY_RESIZE: break;
 	default: return true;
 	}
@@ -333,6 +354,7 @@ void tui__free(struct tui *t)
 {
 	if (!t)
 		return;
+	tui_groups_close(t);
 	if (t->active) {
 		curs_set(1);
 		endwin();

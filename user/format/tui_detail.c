@@ -405,9 +405,20 @@ void tui_draw_detail(struct tui *t, const struct watched *w)
 {
 	int gh, y, avail, sites, top;
 
+	if (t->groups.open) {
+		/* Who the process is stays on top; the panel takes the rest. */
+		if (w->model)
+			draw_summary(t, w, 1);
+		else
+			tui_put(1, 0, COLS, w->why);
+		tui_draw_groups(t, w->model ? 2 + summary_lines(w) : 3);
+		tui_draw_footer(t, " t/r take again  Up/Down/PgUp/PgDn scroll  Esc/q close  "
+				"p pause  ? help");
+		return;
+	}
 	if (!w->model) {
 		tui_put(2, 0, COLS, w->why);
-		tui_draw_footer(t, " q quit  Esc back  ? help");
+		tui_draw_footer(t, " q quit  Esc back  t goroutine groups  ? help");
 		return;
 	}
 	draw_summary(t, w, 1);
@@ -424,5 +435,5 @@ void tui_draw_detail(struct tui *t, const struct watched *w)
 	y += 2 + draw_runqueues(t, w, y + 2, 2);
 	y += draw_sites(t, w, y, SITES_SHOWN);
 	draw_gctrace(t, w, y, LINES - 2 - y);
-	tui_draw_footer(t, " q quit  Esc/Backspace overview  p pause  ? help");
+	tui_draw_footer(t, " q quit  Esc/Backspace overview  t goroutine groups  p pause  ? help");
 }

@@ -30,6 +30,30 @@ enum tui_col {
 	TC_LAST, TC_MAX, TC_CTR, TC_NR
 };
 
+/* One row of the goroutine groups panel, formatted when its dump was taken. */
+struct tui_grow {
+	size_t n;			/* goroutines in the group */
+	int64_t oldest_ns;		/* the longest wait; -1: unknown */
+	char *state, *runs, *top;	/* runs/top NULL: the goroutines show no frame */
+	bool running, changed;		/* why they show none */
+};
+
+/*
+ * The goroutine groups panel of the detail view (tui_groups.c): one dump of the process's
+ * stacks, taken when the user asks, never on a refresh.
+ */
+struct tui_groups {
+	bool open;
+	pid_t pid;			/* whose dump it is */
+	int scroll;			/* first row shown */
+	int shown;			/* rows the last frame had room for (a page) */
+	char head[600];			/* the header line, or the one line saying why there is none */
+	char note[160];			/* after the header: what the dump missed ("" if nothing) */
+	bool failed;
+	struct tui_grow *rows;		/* largest group first */
+	size_t nrows;
+};
+
 struct tui {
 	struct tui_opts o;
 	void *screen;			/* ncurses' SCREEN */
@@ -47,6 +71,7 @@ struct tui {
 	uint64_t last_draw_ns;
 	struct { int level; uint64_t mono_ns; char text[240]; } msgs[64];
 	unsigned int nmsgs;
+	struct tui_groups groups;
 };
 
 /* Durations in the tables: compact, "us" instead of "µs" when drawing in ASCII. */
@@ -75,6 +100,19 @@ void tui_move_selection(struct tui *t, struct engine *wt, int delta);
 
 /* The detail view of the selected process (tui_detail.c). */
 void tui_draw_detail(struct tui *t, const struct watched *w);
+
+/*
+ * The goroutine groups panel (tui_groups.c). take: one dump of w now, replacing the one shown
+ * (w NULL or unreadable: the panel says why). key: a key pressed while the panel is open;
+ * false when it is not the panel's. draw: the panel from line y to the footer.
+ */
+void tui_groups_take(struct tui *t, struct engine *wt, const struct watched *w);
+void tui_groups_close(struct tui *t);
+bool tui_groups_key(struct tui *t, struct engine *wt, int ch);
+void tui_draw_groups(struct tui *t, int y);
+
+/* The process shown in the detail view: the last one with the selected PID; NULL if none. */
+const struct watched *tui_detailed(struct tui *t, struct engine *wt);
 
 /* Title and footer lines shared by both views (view: "overview" or "detail"). */
 void tui_draw_title(struct tui *t, struct engine *wt, const char *view);
