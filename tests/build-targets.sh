@@ -16,6 +16,9 @@
 #                                            toolchain, MODE in: default noprof
 #                                            (-tags noprof: no runtime/pprof, so the
 #                                            linker disables memory profiling)
+#   OUTDIR/targets/go1.MINOR/MODE/stackshapes  goroutines of known shapes (stacks
+#                                            oracle), every toolchain, MODE in:
+#                                            default pie cgo stripped
 #   OUTDIR/targets/demo                      demo workload       (newest toolchain)
 #   OUTDIR/targets/manyg                     benchmark workload  (newest toolchain)
 #   OUTDIR/targets/benchload                 benchmark workload  (newest toolchain)
@@ -44,6 +47,7 @@ MATRIX="19 21 22 23 24 25 26 27"
 MODES="default stripped pie cgo"
 QUIESCENT_MODES="default pie stripped"
 LIFECYCLE_MODES="default noprof"
+STACKSHAPES_MODES="default pie cgo stripped"
 
 die() { echo "build-targets: error: $*" >&2; exit 1; }
 
@@ -58,6 +62,7 @@ churn_src="$here/targets/churn"
 demo_src="$here/targets/demo"
 quiescent_src="$here/targets/quiescent"
 lifecycle_src="$here/targets/lifecycle"
+stackshapes_src="$here/targets/stackshapes"
 manyg_src="$here/targets/manyg"
 benchload_src="$here/targets/benchload"
 bigbin_src="$here/targets/bigbin"
@@ -187,8 +192,8 @@ build_one() {
 }
 
 # One job per toolchain: its targets and modes in sequence (default and
-# stripped share compiled packages; pie and cgo need their own; quiescent
-# and lifecycle reuse what churn compiled and add a few packages).
+# stripped share compiled packages; pie and cgo need their own; quiescent,
+# lifecycle and stackshapes reuse what churn compiled and add a few packages).
 # strip_one IN OUT LABEL : the binutils way of stripping, after the build (mode "strip").
 strip_one() {
     local in=$1 out=$2 label=$3
@@ -215,6 +220,9 @@ build_toolchain() {
     done
     for mode in $LIFECYCLE_MODES; do
         build_one "$m" "$mode" "$lifecycle_src" "$OUT/targets/go1.$m/$mode/lifecycle" "go1.$m/$mode/lifecycle" || rc=1
+    done
+    for mode in $STACKSHAPES_MODES; do
+        build_one "$m" "$mode" "$stackshapes_src" "$OUT/targets/go1.$m/$mode/stackshapes" "go1.$m/$mode/stackshapes" || rc=1
     done
     return $rc
 }
@@ -248,7 +256,7 @@ extra=""
 [ "$want_demo" = 1 ] && extra="$extra demo"
 [ "$want_manyg" = 1 ] && extra="$extra manyg"
 if [ ${#minors[@]} -gt 0 ]; then
-    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES] +$extra -> $OUT (jobs=$jobs_max)"
+    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES], stackshapes x [$STACKSHAPES_MODES] +$extra -> $OUT (jobs=$jobs_max)"
 else
     echo "build-targets:$extra -> $OUT"
 fi

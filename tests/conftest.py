@@ -257,6 +257,37 @@ def run_goscope(args, timeout=60, user=None):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
+# ---- go tool pprof ----
+
+NEWEST_GO = Path(f"/usr/lib/go-1.{GO_MINORS[-1]}/bin/go")
+
+
+@pytest.fixture(scope="module")
+def pprof(tmp_path_factory):
+    """pprof(*args): the newest toolchain's `go tool pprof`, offline.
+
+    The tool is built on first use; like tests/unit/test_unit_pprof.py it is kept in the build
+    cache tests/build-targets.sh fills, so it is built once, not once per run.
+    """
+    assert NEWEST_GO.exists(), f"{NEWEST_GO} missing: run scripts/install-deps.sh --test"
+    home = tmp_path_factory.mktemp("home")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GOROOT", "GOPATH", "GOBIN", "GOFLAGS", "GODEBUG", "GOEXPERIMENT",
+                        "PPROF_TMPDIR", "PPROF_BINARY_PATH", "PPROF_TOOLS")}
+    (BUILD / "gocache").mkdir(parents=True, exist_ok=True)
+    env.update(GOTOOLCHAIN="local", GOPROXY="off", GOSUMDB="off", GOWORK="off", GOENV="off",
+               GOTELEMETRY="off", GOCACHE=str(BUILD / "gocache"), GOPATH=str(home / "gopath"),
+               HOME=str(home), TZ="UTC")
+
+    def run(*args):
+        res = subprocess.run([str(NEWEST_GO), "tool", "pprof"] + [str(a) for a in args], env=env,
+                             capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stderr
+        return res.stdout
+
+    return run
+
+
 # ---- BPF programs: what this test run loaded, and what it left ----
 #
 # The kernel's list of BPF programs is the whole machine's: another goscope (an agent deployed on

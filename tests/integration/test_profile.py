@@ -13,16 +13,14 @@ import os
 import re
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import (BUILD, GO_MINORS, GOSCOPE, bpftool_json, factory, kill_if_running, run_goscope,
+from conftest import (GO_MINORS, GOSCOPE, bpftool_json, factory, kill_if_running, run_goscope,
                       wait_for)
 from lifecycle import SRC, at, site
 
 NEWEST = GO_MINORS[-1]
-NEWEST_GO = Path(f"/usr/lib/go-1.{NEWEST}/bin/go")
 NOPROF_MINORS = [19, 22, 24, NEWEST]
 BREAKER_MINORS = [NEWEST, 19]
 LARGE = 1 << 20                 # main.allocLarge's slice
@@ -135,33 +133,7 @@ def row_at(rows, where):
     return found[0]
 
 
-# ---- go tool pprof ----
-
-@pytest.fixture(scope="module")
-def pprof(tmp_path_factory):
-    """pprof(*args): the newest toolchain's `go tool pprof`, offline.
-
-    The tool is built on first use; like tests/unit/test_unit_pprof.py it is kept in the build
-    cache tests/build-targets.sh fills, so it is built once, not once per run.
-    """
-    assert NEWEST_GO.exists(), f"{NEWEST_GO} missing: run scripts/install-deps.sh --test"
-    home = tmp_path_factory.mktemp("home")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("GOROOT", "GOPATH", "GOBIN", "GOFLAGS", "GODEBUG", "GOEXPERIMENT",
-                        "PPROF_TMPDIR", "PPROF_BINARY_PATH", "PPROF_TOOLS")}
-    (BUILD / "gocache").mkdir(parents=True, exist_ok=True)
-    env.update(GOTOOLCHAIN="local", GOPROXY="off", GOSUMDB="off", GOWORK="off", GOENV="off",
-               GOTELEMETRY="off", GOCACHE=str(BUILD / "gocache"), GOPATH=str(home / "gopath"),
-               HOME=str(home), TZ="UTC")
-
-    def run(*args):
-        res = subprocess.run([str(NEWEST_GO), "tool", "pprof"] + [str(a) for a in args], env=env,
-                             capture_output=True, text=True, timeout=600)
-        assert res.returncode == 0, res.stderr
-        return res.stdout
-
-    return run
-
+# ---- go tool pprof (the pprof fixture is conftest's) ----
 
 TOP_RE = re.compile(r"\s*(\S+)\s+[\d.]+%\s+[\d.]+%\s+(\S+)\s+[\d.]+%\s+(\S+)")
 

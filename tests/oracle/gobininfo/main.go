@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	gobininfo [-sym NAME]... [-field TYPE:PATH]... BINARY
+//	gobininfo [-sym NAME]... [-field TYPE:PATH]... [-lines N] [-pcs FILE] [-funcnames] BINARY
 //
 // -sym looks NAME up in the ELF symbol table (.symtab); the result is
 // {"addr": N, "size": N}, or null when the binary has no such symbol (or no
@@ -20,6 +20,17 @@
 // or null when the type, a member or DWARF itself is missing. A path element
 // may carry an array index, as in "name[3]". An empty PATH ("TYPE:") gives
 // the size of TYPE.
+//
+// -pcs FILE reads program counters, one a line (decimal or 0x hex; FILE "-" is
+// stdin), and reports for each the function debug/gosym says contains it, that
+// function's entry, and the file and line of that very address, under "pcs"
+// ({"pc", "func", "entry", "file", "line"}; "func" null outside every
+// function). It answers for the address given: a caller that holds a return
+// address asks for the address before it, as the runtime's traceback does.
+//
+// -funcnames lists every name of the pclntab's function name table under
+// "func_names": the functions of the binary and those that only exist inlined
+// into others (Go 1.18+ table layout).
 //
 // Addresses are the link-time values in the file (not relocated for PIE).
 // Exit status: 0 on success, 1 if BINARY cannot be read as ELF, 2 on usage
@@ -36,6 +47,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -63,6 +75,15 @@ type pcLine struct {
 	Line int    `json:"line"`
 }
 
+// pcInfo is what debug/gosym knows of one address.
+type pcInfo struct {
+	PC    int64   `json:"pc"`
+	Func  *string `json:"func"`
+	Entry int64   `json:"entry"`
+	File  string  `json:"file"`
+	Line  int     `json:"line"`
+}
+
 type report struct {
 	Path           string               `json:"path"`
 	GoVersion      *string              `json:"go_version"`
@@ -83,6 +104,8 @@ type report struct {
 	Symbols        map[string]*symInfo  `json:"symbols"`
 	PclnFuncs      map[string]*funcInfo `json:"pcln_funcs"`
 	PCLines        []pcLine             `json:"pc_lines,omitempty"`
+	PCs            []pcInfo             `json:"pcs,omitempty"`
+	FuncNames      []string             `json:"func_names,omitempty"`
 	Fields         map[string]*int64    `json:"fields"`
 	FieldErrors    map[string]string    `json:"field_errors,omitempty"`
 	DWARFErr       string               `json:"dwarf_error,omitempty"`
@@ -115,10 +138,12 @@ func elfTypeName(t elf.Type) string {
 func main() {
 	var syms, fields listFlag
 	lines := flag.Int("lines", 0, "source lines of three PCs (entry, middle, last byte) in each of N functions spread over the table")
+	pcsFile := flag.String("pcs", "", "file of program counters, one a line (- for stdin): function, entry, file and line of each")
+	funcNames := flag.Bool("funcnames", false, "every name of the pclntab's function name table (inlined-only functions too)")
 	flag.Var(&syms, "sym", "ELF symbol to look up (repeatable)")
 	flag.Var(&fields, "field", "TYPE:PATH struct member offset to resolve from DWARF (repeatable)")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: gobininfo [-sym NAME]... [-field TYPE:PATH]... [-lines N] BINARY\n")
+		fmt.Fprintf(os.Stderr, "usage: gobininfo [-sym NAME]... [-field TYPE:PATH]... [-lines N] [-pcs FILE] [-funcnames] BINARY\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -133,6 +158,14 @@ func main() {
 		}
 	}
 	path := flag.Arg(0)
+	var pcs []uint64
+	if *pcsFile != "" {
+		var err error
+		if pcs, err = readPCs(*pcsFile); err != nil {
+			fmt.Fprintf(os.Stderr, "gobininfo: -pcs: %v\n", err)
+			os.Exit(2)
+		}
+	}
 
 	f, err := elf.Open(path)
 	if err != nil {
@@ -191,7 +224,7 @@ func main() {
 
 	r.HasPclntab = pclntabSection(f) != nil
 	lookupSymbols(f, r, syms)
-	lookupPcln(f, r, syms, *lines)
+	lookupPcln(f, r, syms, *lines, pcs, *funcNames)
 	lookupFields(f, r, fields)
 
 	enc := json.NewEncoder(os.Stdout)
@@ -231,8 +264,8 @@ func lookupSymbols(f *elf.File, r *report, names []string) {
 
 // lookupPcln resolves function names through .gopclntab, which Go keeps even
 // in binaries linked with -s -w.
-func lookupPcln(f *elf.File, r *report, names []string, lines int) {
-	if len(names) == 0 && lines == 0 {
+func lookupPcln(f *elf.File, r *report, names []string, lines int, pcs []uint64, funcNames bool) {
+	if len(names) == 0 && lines == 0 && pcs == nil && !funcNames {
 		return
 	}
 	for _, n := range names {
@@ -246,6 +279,12 @@ func lookupPcln(f *elf.File, r *report, names []string, lines int) {
 	if err != nil {
 		r.PclntabErr = err.Error()
 		return
+	}
+	if funcNames {
+		if r.FuncNames, err = pclnFuncNames(f, data); err != nil {
+			r.PclntabErr = err.Error()
+			return
+		}
 	}
 	// debug/gosym needs the address the pclntab's PCs are relative to
 	// (runtime.text). Prefer the symbol; without a symbol table use the
@@ -285,6 +324,84 @@ func lookupPcln(f *elf.File, r *report, names []string, lines int) {
 		}
 	}
 	sampleLines(tab, r, lines)
+	lookupPCs(tab, r, pcs)
+}
+
+// readPCs reads one program counter a line; blank lines are skipped.
+func readPCs(name string) ([]uint64, error) {
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(os.Stdin)
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pcs := []uint64{}
+	for _, ln := range strings.Split(string(data), "\n") {
+		ln = strings.TrimSpace(ln)
+		if ln == "" {
+			continue
+		}
+		v, err := strconv.ParseUint(ln, 0, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad program counter %q", ln)
+		}
+		pcs = append(pcs, v)
+	}
+	return pcs, nil
+}
+
+// lookupPCs gives the function, entry, file and line of each address.
+func lookupPCs(tab *gosym.Table, r *report, pcs []uint64) {
+	for _, pc := range pcs {
+		info := pcInfo{PC: int64(pc)}
+		if fn := tab.PCToFunc(pc); fn != nil {
+			name := fn.Name
+			info.Func = &name
+			info.Entry = int64(fn.Entry)
+			info.File, info.Line, _ = tab.PCToLine(pc)
+		}
+		r.PCs = append(r.PCs, info)
+	}
+}
+
+// pclnFuncNames splits the function name table of a Go 1.18+ pclntab: the
+// bytes from funcnameOffset to cuOffset, NUL-terminated names. The header is
+// magic(4) pad(2) minLC(1) ptrSize(1), then nfunc, nfiles, textStart,
+// funcnameOffset, cuOffset ... each ptrSize bytes.
+func pclnFuncNames(f *elf.File, data []byte) ([]string, error) {
+	if len(data) < 8 {
+		return nil, errors.New("pclntab too short")
+	}
+	magic := f.ByteOrder.Uint32(data)
+	if magic != 0xfffffff0 && magic != 0xfffffff1 {
+		return nil, fmt.Errorf("pclntab magic %#x: not the Go 1.18+ layout", magic)
+	}
+	ps := int(data[7])
+	if ps != 4 && ps != 8 || len(data) < 8+5*ps {
+		return nil, errors.New("bad pclntab header")
+	}
+	word := func(i int) uint64 {
+		b := data[8+i*ps:]
+		if ps == 8 {
+			return f.ByteOrder.Uint64(b)
+		}
+		return uint64(f.ByteOrder.Uint32(b))
+	}
+	start, end := word(3), word(4)
+	if start > end || end > uint64(len(data)) {
+		return nil, errors.New("bad function name table bounds")
+	}
+	names := []string{}
+	for _, n := range bytes.Split(data[start:end], []byte{0}) {
+		if len(n) > 0 {
+			names = append(names, string(n))
+		}
+	}
+	return names, nil
 }
 
 // sampleLines records the source position of the first, a middle and the last
