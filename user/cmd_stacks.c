@@ -339,15 +339,16 @@ static int print_groups(const struct stacks_args *a, const struct gdump *d, stru
 
 /*
  * The goroutine profile: every goroutine kept, its frames as the runtime's goroutine profile
- * records them (runtime frames included, wrappers elided, nothing from runtime.goexit on).
+ * records them (traceback__profile_frames), written up to runtime.goexit as runtime/pprof does.
  */
 static int write_pprof(const struct stacks_args *a, const struct gdump *d, struct keep_ctx *k,
-		       const struct watched *w, struct gs_err *err)
+		       struct gs_err *err)
 {
 	struct pprof *pp = pprof__new();
-	struct pprof_frame *fr = NULL;
-	size_t cap = 0, i, f;
+	const struct gframe *pf[128];
+	struct pprof_frame fr[128];
 	int64_t one = 1;
+	size_t i, f;
 	int rc = 0;
 
 	if (!pp || pprof__sample_type(pp, "goroutine", "count"))
@@ -355,47 +356,24 @@ static int write_pprof(const struct stacks_args *a, const struct gdump *d, struc
 	pprof__period(pp, "goroutine", "count", 1);
 	pprof__time(pp, d->started_unix_ns, 0);
 	pprof__comment(pp, "goscope stacks");
-	(void)w;
 	for (i = 0; i < d->n; i++) {
 		const struct gread *g = &d->g[i];
-		const struct gframe *callee = NULL;
-		size_t n = 0;
+		size_t n = 0, np;
 
 		if (!keep_all(k, g) || g->running || g->changed)
 			continue;
-		if (g->nframes > cap) {
-			struct pprof_frame *p = realloc(fr, g->nframes * sizeof(*fr));
-
-			if (!p)
-				goto oom;
-			fr = p;
-			cap = g->nframes;
-		}
-		for (f = 0; f < g->nframes; f++) {
-			const struct gframe *x = &g->frames[f];
-			bool wrapper = x->funcid == d->funcid_wrapper &&
-				       (!callee || (strcmp(callee->func, "runtime.gopanic") &&
-						    strcmp(callee->func, "runtime.sigpanic") &&
-						    strcmp(callee->func, "runtime.panicwrap")));
-
-			callee = x;
-			if (!strcmp(x->func, "runtime.goexit"))
-				break;
-			if (wrapper)
-				continue;
-			fr[n++] = (struct pprof_frame){ .addr = x->pc, .func = x->func,
-							 .file = x->file ? x->file : "",
-							 .line = x->file ? x->line : 0 };
-		}
+		np = traceback__profile_frames(d, g, pf, 128);
+		for (f = 0; f < np && strcmp(pf[f]->func, "runtime.goexit"); f++)
+			fr[n++] = (struct pprof_frame){ .addr = pf[f]->pc, .func = pf[f]->func,
+							.file = pf[f]->file ? pf[f]->file : "",
+							.line = pf[f]->file ? pf[f]->line : 0 };
 		if (pprof__add(pp, fr, n, &one))
 			goto oom;
 	}
 	rc = pprof__write(pp, a->path, err);
-	free(fr);
 	pprof__free(pp);
 	return rc;
 oom:
-	free(fr);
 	pprof__free(pp);
 	return gs_fail(err, GS_EXIT_ERROR, "out of memory");
 }
@@ -435,7 +413,7 @@ static int one_dump(struct stacks_args *a, struct engine *e, const struct watche
 	} else if (streamed) {
 		rc = st.rc ? st.rc : write_out(&st.b, err);
 	} else if (a->path) {
-		rc = write_pprof(a, d, &k, w, err);
+		rc = write_pprof(a, d, &k, err);
 	} else {
 		rc = print_groups(a, d, &k, level, err);
 	}

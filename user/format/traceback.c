@@ -606,34 +606,89 @@ void traceback__json(struct json *j, const struct gdump *d, const struct gread *
 	free(shown);
 }
 
-/* Grouping: by the physical frames' return addresses, as the goroutine profile groups. */
-static int cmp_stack(const struct gread *a, const struct gread *b)
+/*
+ * The frames the runtime's goroutine profile records for g (tracebackPCs; gentraceback's pcbuf
+ * mode in Go 1.19): every logical frame but the wrappers that did not call panic, at most as
+ * many as its stack records hold: 32 before Go 1.23, then debug.profstackdepth (128 unless
+ * GODEBUG changes it).
+ */
+size_t traceback__profile_frames(const struct gdump *d, const struct gread *g,
+				 const struct gframe **out, size_t max)
 {
-	size_t i;
+	size_t limit = d->minor >= 23 ? 128 : 32, n = 0, i;
+	const struct gframe *callee = NULL;
+
+	if (g->running || g->changed)
+		return 0;
+	for (i = 0; i < g->nframes && n < limit; i++) {
+		const struct gframe *f = &g->frames[i];
+		bool wrapper = f->funcid == d->funcid_wrapper && elide_wrapper(callee);
+
+		callee = f;
+		if (wrapper)
+			continue;
+		if (n < max)
+			out[n] = f;
+		n++;
+	}
+	return n < max ? n : max;
+}
+
+/* Grouping: by the frames the goroutine profile records, as debug=1 groups. */
+static int cmp_stack(const struct gdump *d, const struct gread *a, const struct gread *b)
+{
+	const struct gframe *fa[128], *fb[128];
+	size_t na, nb, i;
 
 	if (a->running != b->running)
 		return a->running ? 1 : -1;
 	if (a->changed != b->changed)
 		return a->changed ? 1 : -1;
-	for (i = 0; i < a->nframes && i < b->nframes; i++) {
-		if (a->frames[i].pc != b->frames[i].pc)
-			return a->frames[i].pc < b->frames[i].pc ? -1 : 1;
-		if (a->frames[i].inlined != b->frames[i].inlined)
-			return a->frames[i].inlined ? -1 : 1;
+	na = traceback__profile_frames(d, a, fa, 128);
+	nb = traceback__profile_frames(d, b, fb, 128);
+	for (i = 0; i < na && i < nb; i++) {
+		if (fa[i]->pc != fb[i]->pc)
+			return fa[i]->pc < fb[i]->pc ? -1 : 1;
+		if (fa[i]->inlined != fb[i]->inlined)
+			return fa[i]->inlined ? -1 : 1;
+		if (fa[i]->func != fb[i]->func)
+			return strcmp(fa[i]->func, fb[i]->func);
 	}
-	if (a->nframes != b->nframes)
-		return a->nframes < b->nframes ? -1 : 1;
+	if (na != nb)
+		return na < nb ? -1 : 1;
 	return 0;
 }
 
-static int cmp_gp(const void *x, const void *y)
-{
-	const struct gread *a = *(const struct gread *const *)x, *b = *(const struct gread *const *)y;
-	int c = cmp_stack(a, b);
+/* A goroutine and the hash of its profile stack, for sorting. */
+struct keyed {
+	uint64_t hash;
+	const struct gread *g;
+};
 
+static const struct gdump *sort_dump;	/* qsort has no context argument */
+
+static uint64_t stack_hash(const struct gdump *d, const struct gread *g)
+{
+	const struct gframe *f[128];
+	size_t n = traceback__profile_frames(d, g, f, 128), i;
+	uint64_t h = 1469598103934665603ull ^ (g->running ? 1 : g->changed ? 2 : 0);
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (f[i]->pc << 1 | f[i]->inlined)) * 1099511628211ull;
+	return h;
+}
+
+static int cmp_keyed(const void *x, const void *y)
+{
+	const struct keyed *a = x, *b = y;
+	int c;
+
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	c = cmp_stack(sort_dump, a->g, b->g);
 	if (c)
 		return c;
-	return a->goid < b->goid ? -1 : a->goid > b->goid;
+	return a->g->goid < b->g->goid ? -1 : a->g->goid > b->g->goid;
 }
 
 static int cmp_group(const void *x, const void *y)
@@ -656,14 +711,24 @@ struct tb_group *traceback__group(const struct gdump *d, bool (*keep)(void *, co
 
 	if (!v || !gs)
 		abort();
+	struct keyed *kv = calloc(d->n ? d->n : 1, sizeof(*kv));
+
+	if (!kv)
+		abort();
 	for (i = 0; i < d->n; i++)
-		if (!keep || keep(ctx, &d->g[i]))
-			v[n++] = &d->g[i];
-	qsort(v, n, sizeof(*v), cmp_gp);
+		if (!keep || keep(ctx, &d->g[i])) {
+			kv[n].g = &d->g[i];
+			kv[n++].hash = stack_hash(d, &d->g[i]);
+		}
+	sort_dump = d;
+	qsort(kv, n, sizeof(*kv), cmp_keyed);
+	for (i = 0; i < n; i++)
+		v[i] = kv[i].g;
+	free(kv);
 	for (i = 0; i < n; i++) {
 		struct tb_group *grp;
 
-		if (!ng || cmp_stack(gs[ng - 1].members[0], v[i]) || v[i]->changed) {
+		if (!ng || cmp_stack(d, gs[ng - 1].members[0], v[i]) || v[i]->changed) {
 			grp = &gs[ng++];
 			grp->members = &v[i];
 			grp->wait_min_ns = grp->wait_max_ns = -1;
@@ -817,9 +882,13 @@ void traceback__group_json(struct json *j, const struct gdump *d, const struct t
 	json_bool(j, "running", g->running);
 	json_bool(j, "changed", g->changed);
 	json_arr_open(j, "frames");
-	if (!g->running && !g->changed)
-		for (i = 0; i < g->nframes; i++)
-			json_frame(j, d, &g->frames[i]);
+	{
+		const struct gframe *pf[128];
+		size_t n = traceback__profile_frames(d, g, pf, 128);
+
+		for (i = 0; i < n; i++)
+			json_frame(j, d, pf[i]);
+	}
 	json_arr_close(j);
 	json_arr_open(j, "shown_frames");
 	if (!g->running && !g->changed) {

@@ -32,7 +32,14 @@ void traceback__json(struct json *j, const struct gdump *d, const struct gread *
 size_t traceback__shown(const struct gdump *d, const struct gread *g, int level,
 			const struct gframe **out, size_t max);
 
-/* Goroutines with the same stack (the same physical return addresses, as debug=1 groups). */
+/*
+ * The frames the runtime's goroutine profile records for g: wrappers left out, at most 32 (Go
+ * 1.19-1.22) or 128 (profstackdepth, Go 1.23+), runtime.goexit included. Returns how many.
+ */
+size_t traceback__profile_frames(const struct gdump *d, const struct gread *g,
+				 const struct gframe **out, size_t max);
+
+/* Goroutines with the same stack as the goroutine profile records it (debug=1's groups). */
 struct tb_group {
 	const struct gread **members;	/* in dump order */
 	size_t n;
