@@ -204,16 +204,13 @@ static const struct cli_spec stacks_spec = {
 	.min_interval_ns = 100000000ull,
 };
 
-/* The filters: every one given must hold. */
-static bool keep(void *ctx, const struct gread *g)
+/* The filters but --match: every one given must hold. */
+static bool keep(const struct stacks_args *a, const struct gdump *d, const struct gread *g)
 {
-	const struct stacks_args *a = ctx;
 	int i;
 
 	if (a->nstates) {
-		/* The state word without the wait reason override: "waiting", "syscall" … */
-		const char *st = traceback__status(&(struct gdump){ .minor = 0 },
-						   &(struct gread){ .status = g->status });
+		const char *st = traceback__state(d, g);
 
 		for (i = 0; i < a->nstates && strcmp(a->states[i], st); i++)
 			;
@@ -221,8 +218,11 @@ static bool keep(void *ctx, const struct gread *g)
 			return false;
 	}
 	if (a->nreasons) {
+		uint32_t st = g->status & ~0x1000u;
+
+		/* A wait reason is the header's word for waiting (and, 1.26+, leaked) ones. */
 		for (i = 0; i < a->nreasons; i++)
-			if (g->wait_reason_name && (g->status & ~0x1000u) == 4 &&
+			if (g->wait_reason_name && (st == 4 || (st == 10 && d->minor >= 26)) &&
 			    !strcmp(a->reasons[i], g->wait_reason_name))
 				break;
 		if (i == a->nreasons)
@@ -248,7 +248,7 @@ static bool keep_all(void *ctx, const struct gread *g)
 	size_t n, i;
 	bool hit = false;
 
-	if (!keep((void *)k->a, g))
+	if (!keep(k->a, k->d, g))
 		return false;
 	if (!k->a->have_match)
 		return true;

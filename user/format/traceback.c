@@ -38,6 +38,13 @@ const char *traceback__status(const struct gdump *d, const struct gread *g)
 	if ((st == G_WAITING || (st == G_LEAKED && d->minor >= 26)) && g->wait_reason &&
 	    g->wait_reason_name)
 		return g->wait_reason_name;
+	return traceback__state(d, g);
+}
+
+const char *traceback__state(const struct gdump *d, const struct gread *g)
+{
+	uint32_t st = g->status & ~G_SCAN;
+
 	if (d->minor >= 26 && st == G_LEAKED)
 		return "leaked";
 	if (d->minor >= 26 && st == G_DEADEXTRA)
@@ -575,9 +582,10 @@ void traceback__json(struct json *j, const struct gdump *d, const struct gread *
 	size_t n, i;
 
 	json_u64(j, "goid", g->goid);
-	json_str(j, "state", traceback__status(d, &(struct gread){ .status = g->status }));
-	json_str(j, "wait_reason", (g->status & ~G_SCAN) == G_WAITING ? g->wait_reason_name :
-				   NULL);
+	json_str(j, "state", traceback__state(d, g));
+	json_str(j, "wait_reason", ((g->status & ~G_SCAN) == G_WAITING ||
+				    ((g->status & ~G_SCAN) == G_LEAKED && d->minor >= 26)) ?
+				   g->wait_reason_name : NULL);
 	if (g->wait_ns >= 0) {
 		json_i64(j, "wait_ns", g->wait_ns);
 		json_i64(j, "wait_minutes", g->wait_ns / 60000000000ll);

@@ -21,6 +21,9 @@
 /* The status word as goroutineheader names it ("chan receive", "runnable", "syscall"). */
 const char *traceback__status(const struct gdump *d, const struct gread *g);
 
+/* The state alone, as gStatusStrings names it ("waiting", "leaked", "runnable"). */
+const char *traceback__state(const struct gdump *d, const struct gread *g);
+
 /* One goroutine's block: header, frames, created-by; every line ends in "\n". */
 void traceback__goroutine(struct buf *b, const struct gdump *d, const struct gread *g,
 			  int level);
