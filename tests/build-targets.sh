@@ -16,6 +16,7 @@
 #                                            toolchain, MODE in: default noprof
 #                                            (-tags noprof: no runtime/pprof, so the
 #                                            linker disables memory profiling)
+#                                            stripped (-ldflags=-s -w)
 #   OUTDIR/targets/demo                      demo workload       (newest toolchain)
 #   OUTDIR/targets/manyg                     benchmark workload  (newest toolchain)
 #   OUTDIR/targets/benchload                 benchmark workload  (newest toolchain)
@@ -43,7 +44,7 @@ set -euo pipefail
 MATRIX="19 21 22 23 24 25 26 27"
 MODES="default stripped pie cgo"
 QUIESCENT_MODES="default pie stripped"
-LIFECYCLE_MODES="default noprof"
+LIFECYCLE_MODES="default noprof stripped"
 
 die() { echo "build-targets: error: $*" >&2; exit 1; }
 
