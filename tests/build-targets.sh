@@ -16,6 +16,7 @@
 #                                            toolchain, MODE in: default noprof
 #                                            (-tags noprof: no runtime/pprof, so the
 #                                            linker disables memory profiling)
+#                                            stripped (-ldflags=-s -w)
 #   OUTDIR/targets/go1.MINOR/MODE/stackshapes  goroutines of known shapes (stacks
 #                                            oracle), every toolchain, MODE in:
 #                                            default pie cgo stripped
@@ -46,7 +47,7 @@ set -euo pipefail
 MATRIX="19 21 22 23 24 25 26 27"
 MODES="default stripped pie cgo"
 QUIESCENT_MODES="default pie stripped"
-LIFECYCLE_MODES="default noprof"
+LIFECYCLE_MODES="default noprof stripped"
 STACKSHAPES_MODES="default pie cgo stripped"
 
 die() { echo "build-targets: error: $*" >&2; exit 1; }

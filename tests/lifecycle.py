@@ -1,7 +1,8 @@
 """The lifecycle workload (tests/targets/lifecycle), driven on its stdin, for the opt-in probe tests.
 
 It answers each command with one `ok …` line; `sites` and `memprof` print the runtime's own
-per-creation-site goroutine counts and raw allocation samples first (the oracles).
+per-creation-site goroutine counts (with the function each site's goroutines run) and raw
+allocation samples first (the oracles).
 """
 import queue
 import re
@@ -65,7 +66,7 @@ class Lifecycle:
     def reply(self, name, timeout=30):
         """The reply to a command sent: its key=value fields; `site` and `memprof` lines before
         it in .sites and .memprof."""
-        self.sites, self.memprof_lines = [], []
+        self.sites, self.memprof_lines, self.site_runs = [], [], {}
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -74,8 +75,9 @@ class Lifecycle:
                 raise AssertionError(f"no reply to {name!r} within {timeout}s") from None
             assert line is not None, f"the target exited: {self.err_file.read_text()[-2000:]}"
             if line.startswith("site "):
-                _, n, fn, pos = line.split(" ", 3)
+                _, n, fn, pos, runs = line.split(" ")
                 self.sites.append((int(n), fn, pos))
+                self.site_runs[(fn, pos)] = runs
                 continue
             if line.startswith("memprof "):
                 _, fn, n, b = line.split(" ")
@@ -92,6 +94,13 @@ class Lifecycle:
         """The runtime's own live goroutines per creation site: {(func, file:line): count}."""
         self.do("sites")
         return {(fn, pos): n for n, fn, pos in self.sites}
+
+    def runtime_runs(self):
+        """The function each creation site's live goroutines run, as the runtime's own goroutine
+        dump shows it (it hides the compiler's wrappers of `go f(args)`): {(func, file:line):
+        function}."""
+        self.do("sites")
+        return dict(self.site_runs)
 
     def runtime_samples(self):
         """The runtime's own allocation samples since start, raw: {function: samples}."""

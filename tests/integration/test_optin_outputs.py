@@ -105,6 +105,25 @@ def test_record_sites_equal_the_runtime(minor, lifecycle, agent, tmp_path):
         assert len(mine) == 1 and 0 <= mine[0] - want <= 1, (fn, mine, before, after)
 
 
+@pytest.mark.parametrize("minor", [19, NEWEST])
+def test_record_wrapped_sites(minor, lifecycle, agent, tmp_path):
+    # `go leakyWorker(i)` and `go p.park(i)` start their goroutines in compiler-made wrappers;
+    # "function" is what the runtime's own goroutine dump shows them running, in a stripped build.
+    t = lifecycle(minor, "stripped")
+    t.do("spawnwrap 2")
+    out = tmp_path / "rec.jsonl"
+    a = agent(["record", "--goroutines", "--budget", "50", "-o", out, t.pid])
+    a.wait_attached("goroutine probes attached")
+    t.do("spawnwrap 1")
+    runs = t.runtime_runs()
+    a.stop()
+    g = [r for r in records(out) if r["kind"] == "goroutine_sites"][-1]
+    for name, want in (("wrap", "main.leakyWorker"), ("wrap-method", "main.(*parker).park")):
+        s = site_of(g, at(name))
+        assert runs[("main.spawnWrapped", at(name))] == want, runs
+        assert (s["created_by"], s["function"], s["live"]) == ("main.spawnWrapped", want, 3), s
+
+
 def test_record_breaker(lifecycle, agent, tmp_path):
     t = lifecycle(NEWEST)
     out = tmp_path / "rec.jsonl"
@@ -134,18 +153,25 @@ def test_serve_sites(lifecycle, agent):
     a.wait_attached("goroutine probes attached")
     t.do("spawn 12")
     t.do("spawnother 3")
+    t.do("spawnwrap 2")
     oracle = t.runtime_sites()
-    want = {at("leak"): oracle[("main.spawnLeaks", at("leak"))],
-            at("other"): oracle[("main.spawnOthers", at("other"))]}
-    assert want == {at("leak"): 12, at("other"): 3}
-    row = re.compile(r'^goscope_goroutines_by_site\{[^}]*site="([^"]+)",created_by="([^"]+)"\} (\d+)$',
-                     re.M)
+    runs = t.runtime_runs()
+    # function is what the runtime shows the goroutines run, past `go leakyWorker(i)`'s wrapper.
+    want = {at(s): (fn, runs[(fn, at(s))], oracle[(fn, at(s))])
+            for s, fn in (("leak", "main.spawnLeaks"), ("other", "main.spawnOthers"),
+                          ("wrap", "main.spawnWrapped"), ("wrap-method", "main.spawnWrapped"))}
+    assert want == {at("leak"): ("main.spawnLeaks", "main.leakWorker", 12),
+                    at("other"): ("main.spawnOthers", "main.otherWorker", 3),
+                    at("wrap"): ("main.spawnWrapped", "main.leakyWorker", 2),
+                    at("wrap-method"): ("main.spawnWrapped", "main.(*parker).park", 2)}
+    row = re.compile(r'^goscope_goroutines_by_site\{[^}]*site="([^"]+)",created_by="([^"]+)",'
+                     r'function="([^"]+)"\} (\d+)$', re.M)
     seen = {}
 
     def check():
         text = scrape(port)
         seen.clear()
-        seen.update({m[1]: int(m[3]) for m in row.finditer(text)})
+        seen.update({m[1]: (m[2], m[3], int(m[4])) for m in row.finditer(text)})
         return all(seen.get(k) == v for k, v in want.items())
     assert wait_for(check, 10, step=0.3), (want, seen)
     text = scrape(port)
@@ -176,6 +202,27 @@ def test_top_detail_lists_sites(lifecycle, tmp_path):
         lines = screen.splitlines()
         i = next(k for k, ln in enumerate(lines) if ln.startswith("allocation sites:"))
         assert "main.allocDominant" in lines[i + 1], lines[i:i + 3]
+        tm.keys("q")
+        assert tm.exit_code() == 0
+    finally:
+        tm.kill()
+
+
+def test_top_detail_names_wrapped_sites(lifecycle, tmp_path):
+    # The panel's "created by -> runs" names what the runtime shows, past the go statement's
+    # compiler-made wrapper. It lists three sites; with five of six goroutines each, the go
+    # statements last in the code come first, among them wrap-inlined, whose closure the
+    # compiler inlines into the wrapper (main.spawnWrapped.gowrap5).
+    t = lifecycle(NEWEST, "stripped")
+    tm = Tmux(tmp_path, f"{GOSCOPE} top --goroutines --budget 50 {t.pid}", height=45)
+    try:
+        tm.wait_screen(lambda s: "goroutines by creation site:" in s, 20)
+        t.do("spawnwrap 6")
+        fn = t.runtime_runs()[("main.spawnWrapped", at("wrap-inlined"))]
+        assert fn == "main.spawnWrapped.func2"
+        where = re.escape("main.go:" + at("wrap-inlined").rsplit(":", 1)[1])
+        tm.wait_screen(lambda s: re.search(rf"^\s+6 live\s+\+6 in \d+s\s+main\.spawnWrapped -> "
+                                           rf"{re.escape(fn)}\s+{where}$", s, re.M), 15)
         tm.keys("q")
         assert tm.exit_code() == 0
     finally:

@@ -274,6 +274,66 @@ def test_goroutine_pprof_output(lifecycle, profile, pprof, tmp_path):
     assert rows[0] == ("9", "9", "main.leakWorker"), rows
 
 
+# ---- goroutines of go statements with arguments: named by the function they run ----
+
+WRAP_SITES = ["wrap", "wrap-method", "wrap-methodvalue", "wrap-closure", "wrap-inlined"]
+WRAPPER_RE = re.compile(r"main\.spawnWrapped\.(gowrap|func)\d+")
+
+
+def wrapper_calls_a_value(s, minor):
+    """The go statements whose wrapper calls through a func value, which code alone does not
+    resolve: a method value, a closure the compiler does not inline into the wrapper (all
+    releases; tests/unit/test_unit_gotarget.py checks the code), and, before Go 1.22, even an
+    inlinable one. goscope names their site by the wrapper."""
+    return s in ("wrap-methodvalue", "wrap-closure") or (s == "wrap-inlined" and minor < 22)
+
+
+@pytest.mark.parametrize("mode", ["default", "stripped"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_wrapped_sites_named_by_what_they_run(minor, mode, lifecycle, profile):
+    # `go leakyWorker(i)` starts its goroutines in main.spawnWrapped.gowrap1 (Go 1.22+) or
+    # main.spawnWrapped.func3 (before); the runtime's own goroutine dump hides that wrapper and
+    # shows main.leakyWorker as what they run, and so must goscope.
+    t = lifecycle(minor, mode)
+    t.do("spawnwrap 3")                 # alive at attach: found by walking allgs
+    p = profile("--goroutines", "--budget", "50", "-d", "2s", t.pid)
+    p.wait_profiling(t.pid)
+    t.do("spawnwrap 2")                 # created while watched: from the probes
+    assert p.wait() == 0, p.stderr()
+    runs = t.runtime_runs()
+    _, _, rows = goroutine_table(p.stdout())
+    assert runs[("main.spawnWrapped", at("wrap"))] == "main.leakyWorker", runs
+    for s in WRAP_SITES:
+        r, want = row_at(rows, at(s)), runs[("main.spawnWrapped", at(s))]
+        assert (r["by"], r["live"], r["created"]) == ("main.spawnWrapped", 5, 2), r
+        if wrapper_calls_a_value(s, minor):
+            assert WRAPPER_RE.fullmatch(r["runs"]) and r["runs"] != want, (s, r, want)
+        else:
+            assert r["runs"] == want, (s, r, want)
+    assert row_at(rows, at("wrap"))["runs"] == "main.leakyWorker"
+    assert row_at(rows, at("wrap-method"))["runs"] == "main.(*parker).park"
+
+
+def test_wrapped_sites_pprof(lifecycle, profile, pprof, tmp_path):
+    t = lifecycle(NEWEST, "stripped")
+    t.do("spawnwrap 4")
+    out = tmp_path / "goroutines.pb.gz"
+    p = profile("--goroutines", "--budget", "50", "-d", "2s", "-o", out, t.pid)
+    p.wait_profiling(t.pid)
+    t.do("spawnwrap 3")
+    assert p.wait() == 0, p.stderr()
+    runs = t.runtime_runs()
+    rows = pprof_top(pprof("-top", out))
+    for s in ("wrap", "wrap-method", "wrap-inlined"):
+        assert ("7", "7", runs[("main.spawnWrapped", at(s))]) in rows, (s, rows)
+    assert ("7", "7", "main.leakyWorker") in rows, rows
+    assert not [r for r in rows if r[2] in ("main.spawnWrapped.gowrap1",
+                                            "main.spawnWrapped.gowrap2")], rows
+    # A frame's source line is the function's own: main.leakyWorker's is in main.go.
+    raw = pprof("-raw", out)
+    assert re.search(rf"main\.leakyWorker {re.escape(str(SRC))}:\d+", raw), raw
+
+
 # ---- 3, 4: allocation sites ----
 
 def profile_allocs(t, profile, *extra, work="alloc 2", dur="3.5s"):

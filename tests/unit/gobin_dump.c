@@ -5,7 +5,8 @@
  *
  *   gobin_dump [--sym NAME]... [--func NAME]... [--func-count] [--field TYPE:PATH]...
  *              [--setting KEY]... [--layout-needs] [--no-dwarf] [--resolve] [--rets FN]...
- *              [--global NAME]... [--recover-only] [--pcline ADDR]... [--body FN]... BINARY
+ *              [--global NAME]... [--recover-only] [--pcline ADDR]... [--body FN]...
+ *              [--go-target FN]... BINARY
  *
  * --func looks NAME up in .gopclntab ("funcs"), --func-count prints the size of that index.
  * --field gives a member's offset from DWARF, or with an empty PATH ("TYPE:") the type's size.
@@ -17,6 +18,8 @@
  * adds how many recipe rows applied and agreed. "globals_us" is the time the lookups took.
  * --pcline gives the source file and line of the instruction at ADDR (link-time) ("pclines").
  * --body gives the offset of the first instruction past FN's stack check ("bodies").
+ * --go-target gives what a goroutine that starts at FN's entry runs, when FN is a compiler-made
+ * wrapper ("go_targets"): {"rc": 0 or the negative errno, "name", "inlined", "file", "line"}.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include <time.h>
 #include "gobin/disasm.h"
 #include "gobin/gobin.h"
+#include "gobin/gotarget.h"
 #include "goruntime/layout.h"
 #include "gobin/pclntab.h"
 
@@ -247,6 +251,40 @@ static void print_pclines(struct gobin *b, const uint64_t *pcs, int n)
 	printf("}");
 }
 
+static void print_go_targets(struct gobin *b, const char **fns, int n)
+{
+	int i;
+
+	printf(", \"go_targets\": {");
+	for (i = 0; i < n; i++) {
+		struct gobin_gotarget t;
+		uint64_t entry, end;
+		const char *file = NULL;
+		int rc, line = 0;
+
+		printf("%s", i ? ", " : "");
+		json_str(fns[i]);
+		if (gobin__func(b, fns[i], &entry, &end)) {
+			printf(": null");
+			continue;
+		}
+		rc = gobin__go_target_of(b, entry, &t);
+		printf(": {\"rc\": %d, \"name\": ", rc);
+		if (rc) {
+			printf("null}");
+			continue;
+		}
+		json_str(t.name);
+		printf(", \"inlined\": %s, \"file\": ", t.inlined ? "true" : "false");
+		if (gobin__pc_line(b, t.pc, &file, &line))
+			printf("null");
+		else
+			json_str(file);
+		printf(", \"line\": %d}", line);
+	}
+	printf("}");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -263,14 +301,15 @@ int main(int argc, char **argv)
 		{ "recover-only", no_argument, NULL, 'O' },
 		{ "pcline", required_argument, NULL, 'P' },
 		{ "body", required_argument, NULL, 'B' },
+		{ "go-target", required_argument, NULL, 'W' },
 		{ 0 },
 	};
 	static uint64_t pcs[MAX_PCS];
 	int npcs = 0;
 	const char *syms[MAX_ARGS], *fields[MAX_ARGS], *keys[MAX_ARGS], *funcs[MAX_ARGS];
-	const char *rets[MAX_ARGS], *globals[MAX_ARGS], *bodies[MAX_ARGS];
+	const char *rets[MAX_ARGS], *globals[MAX_ARGS], *bodies[MAX_ARGS], *wraps[MAX_ARGS];
 	int nsyms = 0, nfields = 0, nkeys = 0, nfuncs = 0, nrets = 0, nglobals = 0, c, i;
-	int nbodies = 0;
+	int nbodies = 0, nwraps = 0;
 	bool func_count = false, needs = false, no_dwarf = false, resolve = false;
 	bool recover_only = false;
 	const char *table_version;
@@ -305,6 +344,8 @@ int main(int argc, char **argv)
 			pcs[npcs++] = strtoull(optarg, NULL, 0);
 		else if (c == 'B' && nbodies < MAX_ARGS)
 			bodies[nbodies++] = optarg;
+		else if (c == 'W' && nwraps < MAX_ARGS)
+			wraps[nwraps++] = optarg;
 		else
 			return 2;
 	}
@@ -312,7 +353,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: gobin_dump [--sym N]... [--func N]... [--func-count] "
 			"[--field T:P]... [--setting K]... [--layout-needs] [--no-dwarf] "
 			"[--resolve] [--rets FN]... [--global N]... [--recover-only] "
-			"[--pcline ADDR]... [--body FN]... BINARY\n");
+			"[--pcline ADDR]... [--body FN]... [--go-target FN]... BINARY\n");
 		return 2;
 	}
 	layout_test_force_tables(no_dwarf);
@@ -389,6 +430,8 @@ int main(int argc, char **argv)
 		print_globals(b, globals, nglobals, recover_only);
 	if (npcs)
 		print_pclines(b, pcs, npcs);
+	if (nwraps)
+		print_go_targets(b, wraps, nwraps);
 	printf("}\n");
 	gobin__free(b);
 	return 0;

@@ -5,6 +5,7 @@
 #include "engine/sites.h"
 #include "util/clock.h"
 #include "gobin/gobin.h"
+#include "gobin/gotarget.h"
 
 #define MAX_GSITES	4096		/* go statements tracked; later ones count as "other" */
 #define MAX_STACKS	65536		/* distinct allocation stacks kept */
@@ -139,6 +140,31 @@ void sites__symbolize(struct sites *s, uint64_t pc, bool return_addr, struct sit
 		s->sym[i].key = key;
 		s->sym[i].loc = *out;
 	}
+}
+
+/*
+ * The function a site's goroutines run, as the runtime's goroutine dumps show it: startpc's
+ * function, or, when that is the compiler's wrapper of a go statement with arguments
+ * (main.main.gowrap1, main.main.func1 before Go 1.22), the function the wrapper calls. When code
+ * alone does not tell (the wrapper calls a func value), the wrapper's name stays.
+ */
+static void name_start(struct sites *s, uint64_t startpc, struct site_loc *out)
+{
+	struct gobin_gotarget t;
+	const char *file = NULL;
+	int line = 0;
+
+	if (gobin__go_target_of(s->bin, startpc - s->bias, &t)) {
+		sites__symbolize(s, startpc, false, out);
+		return;
+	}
+	/* Not through the cache: an inlined body's pc is the wrapper's to every other caller. */
+	out->pc = t.pc + s->bias;
+	out->func = t.name;
+	if (gobin__pc_line(s->bin, t.pc, &file, &line))
+		file = NULL;
+	out->file = file ? file : "?";
+	out->line = file ? line : 0;
 }
 
 /* ---- goroutines ---- */
@@ -378,7 +404,7 @@ size_t sites__gsites(struct sites *s, const struct gsite **out)
 
 		if (!x->named) {
 			sites__symbolize(s, x->gopc, true, &x->pub.where);
-			sites__symbolize(s, x->startpc, false, &x->pub.start);
+			name_start(s, x->startpc, &x->pub.start);
 			x->named = true;
 		}
 		x->pub.oldest_ns = UINT64_MAX;

@@ -26,7 +26,8 @@ struct site_loc {
 /* Goroutines created by one go statement. */
 struct gsite {
 	struct site_loc where;		/* the go statement: creator function, file:line */
-	struct site_loc start;		/* the function the goroutines run (the first one seen) */
+	struct site_loc start;		/* the function the goroutines run (the first one
+					 * seen), past the compiler's wrapper of go f(args) */
 	bool system;			/* created by the runtime itself */
 	uint64_t live;			/* alive now */
 	uint64_t created;		/* created since attach */

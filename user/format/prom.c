@@ -398,15 +398,18 @@ static bool any_wanted(const struct watched *const *ws, size_t n, enum optin_mod
 	return false;
 }
 
+/* The labels of one site: site (file:line), key naming its function, function it runs (or NULL). */
 static void site_label(char *buf, size_t len, const struct site_loc *where, const char *key,
-		       const char *func)
+		       const char *runs)
 {
 	struct prom l = { 0 };
 	char at[600];
 
 	snprintf(at, sizeof(at), "%s:%d", where->file, where->line);
 	prom_label(&l, "site", at);
-	prom_label(&l, key, func);
+	prom_label(&l, key, where->func);
+	if (runs)
+		prom_label(&l, "function", runs);
 	snprintf(buf, len, "%s", l.b.data ? l.b.data : "");
 	prom_free(&l);
 }
@@ -422,8 +425,9 @@ static const struct site_family {
 } site_families[] = {
 	{ "goscope_goroutines_by_site", "gauge",
 	  "Live goroutines by creation site (the go statement: site is its file:line, created_by "
-	  "its function), with --goroutines; the busiest 20 sites of each process, the rest as "
-	  "site=\"other\".", OPTIN_GOROUTINES, "created_by", SV_LIVE },
+	  "the function that holds it, function what its goroutines run), with --goroutines; the "
+	  "busiest 20 sites of each process, the rest as site=\"other\".", OPTIN_GOROUTINES,
+	  "created_by", SV_LIVE },
 	{ "goscope_goroutines_created_by_site_total", "counter",
 	  "Goroutines created by each site since goscope attached, with --goroutines.",
 	  OPTIN_GOROUTINES, "created_by", SV_CREATED },
@@ -444,13 +448,16 @@ struct site_cursor {
 	size_t n;
 };
 
-/* Site k's location and the value a family shows of it. */
+/* Site k's location, the function its goroutines run (NULL for allocations), a family's value. */
 static void site_at(const struct site_cursor *c, enum site_value v, size_t k,
-		    const struct site_loc **where, double *val)
+		    const struct site_loc **where, const char **runs, double *val)
 {
+	*runs = NULL;
 	switch (v) {
-	case SV_LIVE: *where = &c->g[k].where; *val = (double)c->g[k].live; return;
-	case SV_CREATED: *where = &c->g[k].where; *val = (double)c->g[k].created; return;
+	case SV_LIVE: *where = &c->g[k].where; *runs = c->g[k].start.func;
+		*val = (double)c->g[k].live; return;
+	case SV_CREATED: *where = &c->g[k].where; *runs = c->g[k].start.func;
+		*val = (double)c->g[k].created; return;
 	case SV_BYTES: *where = &c->a[k].where; *val = floor(c->a[k].bytes); return;
 	case SV_OBJECTS: *where = &c->a[k].where; *val = floor(c->a[k].objects); return;
 	}
@@ -460,14 +467,16 @@ static void render_site_family(struct prom *p, const struct site_family *sf,
 			       const struct watched *const *ws, const struct prom *labels,
 			       size_t n)
 {
-	char extra[1400], other_labels[64];
+	char extra[2000], other_labels[80];
 	size_t i, k;
 
 	prom_family(p, sf->name, sf->type, sf->help);
-	snprintf(other_labels, sizeof(other_labels), "site=\"other\",%s=\"other\"", sf->key);
+	snprintf(other_labels, sizeof(other_labels), "site=\"other\",%s=\"other\"%s", sf->key,
+		 sf->mode == OPTIN_GOROUTINES ? ",function=\"other\"" : "");
 	for (i = 0; i < n; i++) {
 		struct site_cursor c = { 0 };
 		const struct site_loc *where = NULL;
+		const char *runs = NULL;
 		double v = 0, other = 0;
 
 		if (!ws[i]->sites || !ws[i]->optin[sf->mode].wanted)
@@ -475,12 +484,12 @@ static void render_site_family(struct prom *p, const struct site_family *sf,
 		c.n = sf->mode == OPTIN_GOROUTINES ? sites__gsites(ws[i]->sites, &c.g) :
 						     sites__asites(ws[i]->sites, &c.a);
 		for (k = 0; k < c.n; k++) {
-			site_at(&c, sf->value, k, &where, &v);
+			site_at(&c, sf->value, k, &where, &runs, &v);
 			if (k >= PROM_MAX_SITES) {
 				other += v;
 				continue;
 			}
-			site_label(extra, sizeof(extra), where, sf->key, where->func);
+			site_label(extra, sizeof(extra), where, sf->key, runs);
 			prom_sample_f64(p, sf->name, &labels[i], extra, v);
 		}
 		if (c.n > PROM_MAX_SITES)

@@ -25,23 +25,20 @@
 /* ---- decoding ---- */
 
 /*
- * fn's code, copied from the file into *buf, which the caller frees. The end from .gopclntab is
- * the next function's entry, so the code includes the INT3 padding after it, which decodes.
+ * The code from entry to end, copied from the file into *buf, which the caller frees. The end from
+ * .gopclntab is the next function's entry, so the code includes the INT3 padding after it, which
+ * decodes.
  */
-static int read_func(const struct gobin *b, const char *fn, uint64_t *entry, size_t *len,
+static int read_code(const struct gobin *b, uint64_t entry, uint64_t end, size_t *len,
 		     unsigned char **buf)
 {
-	uint64_t end;
-
-	if (gobin__func(b, fn, entry, &end))
-		return -ENOENT;
-	if (end <= *entry || end - *entry > MAX_FUNC_BYTES)
+	if (end <= entry || end - entry > MAX_FUNC_BYTES)
 		return -EILSEQ;
-	*len = end - *entry;
+	*len = end - entry;
 	*buf = malloc(*len);
 	if (!*buf)
 		return -ENOMEM;
-	if (gobin_read_vaddr(b, *entry, *buf, *len)) {
+	if (gobin_read_vaddr(b, entry, *buf, *len)) {
 		free(*buf);
 		*buf = NULL;
 		return -EILSEQ;
@@ -49,10 +46,10 @@ static int read_func(const struct gobin *b, const char *fn, uint64_t *entry, siz
 	return 0;
 }
 
-int gobin_walk_insns(const struct gobin *b, const char *fn, bool detail, gobin_insn_cb cb,
-		     void *arg, uint64_t *entry_out)
+int gobin_walk_range(const struct gobin *b, uint64_t entry, uint64_t end, bool detail,
+		     gobin_insn_cb cb, void *arg)
 {
-	uint64_t entry, addr;
+	uint64_t addr = entry;
 	const uint8_t *p;
 	unsigned char *buf;
 	cs_insn *insn;
@@ -60,11 +57,9 @@ int gobin_walk_insns(const struct gobin *b, const char *fn, bool detail, gobin_i
 	csh cs;
 	int rc;
 
-	rc = read_func(b, fn, &entry, &left, &buf);
+	rc = read_code(b, entry, end, &left, &buf);
 	if (rc)
 		return rc;
-	if (entry_out)
-		*entry_out = entry;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
 		free(buf);
 		return -ENOMEM;
@@ -77,7 +72,6 @@ int gobin_walk_insns(const struct gobin *b, const char *fn, bool detail, gobin_i
 		goto out;
 	}
 	p = buf;
-	addr = entry;
 	while (left) {
 		/* An instruction that does not decode, or runs past the end, fails the walk. */
 		if (!cs_disasm_iter(cs, &p, &left, &addr, insn)) {
@@ -93,6 +87,18 @@ out:
 	cs_close(&cs);
 	free(buf);
 	return rc < 0 ? rc : 0;
+}
+
+int gobin_walk_insns(const struct gobin *b, const char *fn, bool detail, gobin_insn_cb cb,
+		     void *arg, uint64_t *entry_out)
+{
+	uint64_t entry, end;
+
+	if (gobin__func(b, fn, &entry, &end))
+		return -ENOENT;
+	if (entry_out)
+		*entry_out = entry;
+	return gobin_walk_range(b, entry, end, detail, cb, arg);
 }
 
 /* ---- RET offsets ---- */

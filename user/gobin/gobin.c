@@ -8,6 +8,7 @@
  *     open(), fstat(): cache lookup    gobin_dwarf_free
  *     gobin_elf_load                   gobin_pclntab_free
  *     gobin_buildinfo_read             gobin_globals_free
+ *                                      gobin_gotarget_free
  *                                      gobin_buildinfo_free
  *                                      gobin_elf_free
  *                                      close()
@@ -78,6 +79,7 @@ static void destroy(struct gobin_file *f)
 	gobin_dwarf_free(b);
 	gobin_pclntab_free(b);
 	gobin_globals_free(b);
+	gobin_gotarget_free(b);
 	gobin_buildinfo_free(b);
 	gobin_elf_free(b);
 	if (b->fd >= 0)

@@ -23,4 +23,8 @@ typedef int (*gobin_insn_cb)(const cs_insn *insn, void *arg);
 int gobin_walk_insns(const struct gobin *b, const char *fn, bool detail, gobin_insn_cb cb,
 		     void *arg, uint64_t *entry_out);
 
+/* The same over the code from link-time address entry to end (a function .gopclntab gave). */
+int gobin_walk_range(const struct gobin *b, uint64_t entry, uint64_t end, bool detail,
+		     gobin_insn_cb cb, void *arg);
+
 #endif

@@ -52,6 +52,9 @@ struct gobin {
 
 	/* globals.c: globals recovered from code, cached */
 	struct gobin_globals *globals;
+
+	/* gotarget.c: what go statements' wrappers call, by start address, cached */
+	struct gobin_gotargets *gotargets;
 };
 
 /*
@@ -67,6 +70,7 @@ void gobin_buildinfo_free(struct gobin *b);
 void gobin_dwarf_free(struct gobin *b);
 void gobin_pclntab_free(struct gobin *b);
 void gobin_globals_free(struct gobin *b);
+void gobin_gotarget_free(struct gobin *b);
 
 /* elf.c's queries for the other readers. Section data by name, or NULL. */
 Elf_Data *gobin_section(const struct gobin *b, const char *name, GElf_Shdr *shdr);

@@ -679,6 +679,43 @@ const char *gobin__file_of(const struct gobin *b, const struct gobin_fn *fn, int
 	return f->rec ? file_name(b->pcln, f, fileno) : NULL;
 }
 
+/*
+ * inlinedCall: Go 1.18/1.19 {parent i16, funcID u8, pad, file i32, line i32, func_ i32,
+ * parentPc i32}; Go 1.20+ {funcID u8, pad[3], nameOff i32, parentPc i32, startLine i32}.
+ */
+bool gobin__fn_inl(const struct gobin *b, const struct gobin_fn *fn, int32_t ix, uint8_t *funcid,
+		   int32_t *nameoff, int32_t *parent_pc)
+{
+	bool old = b->pcln->tail == PCLN_FUNC_TAIL_118;
+	size_t sz = old ? 20 : 16, len = 0;
+	const unsigned char *tree = gobin__fn_funcdata(b, fn, GOBIN_FUNCDATA_INLTREE, &len);
+	const unsigned char *e;
+
+	if (!tree || ix < 0 || (uint64_t)ix * sz + sz > len)
+		return false;
+	e = tree + (size_t)ix * sz;
+	*funcid = old ? e[2] : e[0];
+	*nameoff = (int32_t)rd32(e + (old ? 12 : 4));
+	*parent_pc = (int32_t)rd32(e + (old ? 16 : 8));
+	return true;
+}
+
+/* abi.FuncIDWrapper by first release: 1.22 added corostart before it, 1.25 one more. */
+static const struct { int first_minor; uint8_t id; } funcid_wrappers[] = {
+	{ 19, 21 }, { 22, 22 }, { 25, 23 },
+};
+
+uint8_t gobin__funcid_wrapper(const struct gobin *b)
+{
+	uint8_t id = funcid_wrappers[0].id;
+	size_t k;
+
+	for (k = 0; k < sizeof(funcid_wrappers) / sizeof(funcid_wrappers[0]); k++)
+		if (b->version.minor >= funcid_wrappers[k].first_minor)
+			id = funcid_wrappers[k].id;
+	return id;
+}
+
 size_t gobin__func_count(const struct gobin *b)
 {
 	const struct gobin_pcln *pcln = pcln_index(b);

@@ -7,6 +7,7 @@
 #ifndef GS_GOBIN_PCLNTAB_H
 #define GS_GOBIN_PCLNTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "gobin/gobin.h"
@@ -66,5 +67,21 @@ int gobin__fn_line(const struct gobin *b, const struct gobin_fn *fn, uint64_t ad
 const char *gobin__funcname(const struct gobin *b, int32_t nameoff);
 /* File number fileno of fn's compilation unit (Go 1.19's inline tree names files so). */
 const char *gobin__file_of(const struct gobin *b, const struct gobin_fn *fn, int32_t fileno);
+
+/*
+ * Entry ix of fn's inline tree (funcdata GOBIN_FUNCDATA_INLTREE, indexed by pcdata
+ * GOBIN_PCDATA_INLTREEINDEX): the inlined function's funcID, its name (gobin__funcname) and the
+ * offset from fn's entry of the instruction that stands for the call in its caller (parentPc).
+ * Returns false when fn has no inline tree or ix is outside it.
+ */
+bool gobin__fn_inl(const struct gobin *b, const struct gobin_fn *fn, int32_t ix, uint8_t *funcid,
+		   int32_t *nameoff, int32_t *parent_pc);
+
+/*
+ * abi.FuncIDWrapper in b's Go release: the funcID of compiler-made wrappers (method-value and
+ * method wrappers, the closure a go statement with arguments runs), which tracebacks hide. Go
+ * renumbers it as it adds special functions.
+ */
+uint8_t gobin__funcid_wrapper(const struct gobin *b);
 
 #endif

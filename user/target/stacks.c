@@ -72,11 +72,6 @@ struct reader {
 	uint64_t deadline;		/* CLOCK_MONOTONIC; 0: none */
 };
 
-/* abi.FuncIDWrapper, which Go renumbers as it adds special functions. */
-static const struct { int first_minor; uint8_t id; } wrapper_ids[] = {
-	{ 19, 21 }, { 22, 22 }, { 25, 23 },
-};
-
 static uint64_t gfield(const struct reader *r, const unsigned char *w, enum gf f)
 {
 	uint64_t v = 0;
@@ -735,15 +730,12 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 	unsigned char *wins = NULL;
 	struct frames fs = { 0 };
 	struct timespec ts;
-	size_t k;
 
 	if (!d)
 		abort();
 	r.d = d;
 	d->minor = t->rt.minor;
-	for (k = 0; k < sizeof(wrapper_ids) / sizeof(wrapper_ids[0]); k++)
-		if (d->minor >= wrapper_ids[k].first_minor)
-			d->funcid_wrapper = wrapper_ids[k].id;
+	d->funcid_wrapper = gobin__funcid_wrapper(t->bin);
 	d->labels_shown = labels_shown(t, d->minor);
 	d->started_ns = clock_mono_ns();
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -21,6 +21,17 @@
 //	                 dropped by M (5 s timeout)               -> ok release
 //	spawnother N     the same from main.spawnOthers (site other) running
 //	releaseother M   main.otherWorker          -> ok spawnother / ok releaseother
+//	spawnwrap N      from main.spawnWrapped, N goroutines at each of five go
+//	                 statements with arguments, which the compiler wraps in a
+//	                 closure (main.spawnWrapped.gowrapN, Go 1.22+; .funcN
+//	                 before) that the goroutine starts in: go leakyWorker(i)
+//	                 (site wrap), go p.park(i) (site wrap-method), go park(i)
+//	                 with park the method value p.park (site wrap-methodvalue),
+//	                 go func(i int) {...}(i) (site wrap-closure) and the same
+//	                 with a closure the compiler can inline into its wrapper
+//	                 (site wrap-inlined, which blocks in main.blockWrapped);
+//	                 all block receiving on one channel     -> ok spawnwrap
+//	releasewrap M    M of them return, as release            -> ok releasewrap
 //	alloc SECONDS    allocation loop on the main goroutine: 90% of the bytes
 //	                 in main.allocDominant (8 KiB, site alloc-dominant),
 //	                 10% in main.allocMinor (1 KiB, site alloc-minor)
@@ -34,18 +45,22 @@
 //	count            -> ok count goroutines=<runtime.NumGoroutine()>
 //	sites            (default build only) the runtime's own count of live
 //	                 goroutines per creation site, from the goroutine profile
-//	                 (debug=2): one line "site <count> <func> <file>:<line>"
-//	                 per site, most populous first, then "ok sites"; the
-//	                 noprof build answers "error sites needs the default build"
+//	                 (debug=2): one line "site <count> <func> <file>:<line>
+//	                 <runs>" per site, most populous first, then "ok sites";
+//	                 runs is the function the site's goroutines run as the
+//	                 runtime shows it (their outermost frame; the runtime
+//	                 hides the compiler's wrappers). The noprof build answers
+//	                 "error sites needs the default build"
 //	memprof          (default build only) the runtime's own allocation samples
 //	                 since start, raw (unweighted), by the innermost function
 //	                 outside the runtime, after two GC cycles publish them:
 //	                 "memprof <func> <samples> <bytes>" lines, then "ok memprof"
 //	sleep SECONDS    -> ok sleep
 //
-// Goroutine entry functions take no arguments, so a go statement starts them
-// directly (no compiler-generated wrapper): the new goroutine's start
-// function is main.leakWorker etc. and its creator is the spawning function.
+// The entry functions of spawn, spawnother and churn take no arguments, so a go
+// statement starts them directly (no compiler-generated wrapper): the new
+// goroutine's start function is main.leakWorker etc. and its creator is the
+// spawning function. spawnwrap's go statements all have arguments.
 // Each site's line (the go statement or the make) ends with the comment
 // "// SITE:<site>", which appears nowhere else, for tests to grep.
 // Blank lines are ignored; anything else unknown gets "error ...".
@@ -73,6 +88,7 @@ type pool struct {
 var (
 	leaks  = pool{release: make(chan struct{})}
 	others = pool{release: make(chan struct{})}
+	wraps  = pool{release: make(chan struct{})}
 )
 
 // leakWorker blocks until released by "release".
@@ -107,6 +123,62 @@ func spawnOthers(n int) {
 	}
 	others.started.Wait()
 	others.blocked += n
+}
+
+var sinkInt int
+
+// leakyWorker blocks until released by "releasewrap"; its argument makes
+// `go leakyWorker(i)` a go statement the compiler wraps.
+//
+//go:noinline
+func leakyWorker(i int) {
+	defer wraps.exited.Done()
+	wraps.started.Done()
+	<-wraps.release
+	sinkInt = i
+}
+
+type parker struct{ id int }
+
+// park is leakyWorker as a method, for a method call and a method value.
+//
+//go:noinline
+func (p *parker) park(i int) {
+	defer wraps.exited.Done()
+	wraps.started.Done()
+	<-wraps.release
+	sinkInt = p.id + i
+}
+
+// blockWrapped is leakyWorker for the closure of site wrap-inlined.
+//
+//go:noinline
+func blockWrapped(i int) {
+	defer wraps.exited.Done()
+	wraps.started.Done()
+	<-wraps.release
+	sinkInt = i
+}
+
+//go:noinline
+func spawnWrapped(n int) {
+	wraps.started.Add(5 * n)
+	p := &parker{id: n}
+	park := p.park
+	for i := 0; i < n; i++ {
+		go leakyWorker(i) // SITE:wrap
+		go p.park(i)      // SITE:wrap-method
+		go park(i)        // SITE:wrap-methodvalue
+		go func(i int) {  // SITE:wrap-closure
+			defer wraps.exited.Done()
+			wraps.started.Done()
+			<-wraps.release
+			sinkInt = i
+		}(i)
+		go func(i int) { blockWrapped(i) }(i) // SITE:wrap-inlined
+	}
+	wraps.started.Wait()
+	wraps.blocked += 5 * n
 }
 
 // releasePool lets exactly m blocked workers of p return and waits until
@@ -254,7 +326,7 @@ func parseSeconds(args []string) (time.Duration, error) {
 // run executes one command and returns its reply fields (after "ok <name>").
 func run(name string, args []string) (string, error) {
 	switch name {
-	case "spawn", "spawnother", "release", "releaseother":
+	case "spawn", "spawnother", "release", "releaseother", "spawnwrap", "releasewrap":
 		n, err := parseCount(args)
 		if err != nil {
 			return "", err
@@ -268,6 +340,10 @@ func run(name string, args []string) (string, error) {
 			return "", releasePool(&leaks, n)
 		case "releaseother":
 			return "", releasePool(&others, n)
+		case "spawnwrap":
+			spawnWrapped(n)
+		case "releasewrap":
+			return "", releasePool(&wraps, n)
 		}
 		return "", nil
 	case "alloc", "large", "churn", "sleep":

@@ -21,16 +21,23 @@ const memprof = 1
 var errNeedsDefault error
 
 // writeSites writes the runtime's own count of live goroutines per creation
-// site, as "site <count> <func> <file>:<line>" lines, most populous first.
+// site, as "site <count> <func> <file>:<line> <runs>" lines, most populous
+// first; runs is the function the site's goroutines run, as the runtime shows
+// it ("?" when their stacks were elided; several, comma-separated, if they
+// differ).
 //
 // The goroutine profile with debug=2 prints every goroutine's traceback;
 // one started by a go statement ends with
 //
+//	main.leakWorker()                            (the function it runs)
+//		/path/main.go:79 +0x45
 //	created by main.spawnLeaks                   (Go <= 1.20)
 //	created by main.spawnLeaks in goroutine 1    (Go >= 1.21)
 //		/path/main.go:92 +0x2e
 //
-// (the +0x.. offset may be missing); the file:line is the go statement.
+// (the +0x.. offset may be missing); the file:line is the go statement. The
+// runtime hides compiler-made wrappers (the closure `go f(x)` starts in), so
+// the frame above "created by" is f.
 func writeSites(w *bufio.Writer) error {
 	var buf bytes.Buffer
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
@@ -38,6 +45,7 @@ func writeSites(w *bufio.Writer) error {
 	}
 	type site struct {
 		fn, pos string
+		runs    []string
 		n       int
 	}
 	bySite := map[string]*site{}
@@ -46,6 +54,7 @@ func writeSites(w *bufio.Writer) error {
 		if !strings.HasPrefix(lines[i], "created by ") {
 			continue
 		}
+		runs := outermostFunc(lines, i)
 		fn := strings.TrimPrefix(lines[i], "created by ")
 		if j := strings.Index(fn, " in goroutine "); j >= 0 {
 			fn = fn[:j]
@@ -66,6 +75,9 @@ func writeSites(w *bufio.Writer) error {
 			bySite[key] = s
 		}
 		s.n++
+		if !contains(s.runs, runs) {
+			s.runs = append(s.runs, runs)
+		}
 	}
 	sites := make([]*site, 0, len(bySite))
 	for _, s := range bySite {
@@ -81,9 +93,35 @@ func writeSites(w *bufio.Writer) error {
 		return sites[a].pos < sites[b].pos
 	})
 	for _, s := range sites {
-		fmt.Fprintf(w, "site %d %s %s\n", s.n, s.fn, s.pos)
+		sort.Strings(s.runs)
+		fmt.Fprintf(w, "site %d %s %s %s\n", s.n, s.fn, s.pos, strings.Join(s.runs, ","))
 	}
 	return nil
+}
+
+// outermostFunc is the function of the frame printed just above the "created
+// by" line lines[i] (its "func(args)" line, then its "\tfile:line" line), or
+// "?" when that is not a frame (elided frames).
+func outermostFunc(lines []string, i int) string {
+	if i < 2 || !strings.HasPrefix(lines[i-1], "\t") {
+		return "?"
+	}
+	f := lines[i-2]
+	j := strings.LastIndex(f, "(")
+	if j <= 0 || !strings.HasSuffix(f, ")") || strings.HasPrefix(f, "\t") ||
+		strings.HasPrefix(f, "...") {
+		return "?"
+	}
+	return f[:j]
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // writeMemProfile writes the runtime's raw allocation samples since the start
