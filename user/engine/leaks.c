@@ -143,7 +143,7 @@ static struct lgroup *find_or_add(struct leaks *lk, const struct gread *g, bool 
 static void update(struct leaks *lk, const struct gdump *d, const struct tb_group *grp)
 {
 	const struct gread *g = grp->members[0];
-	const struct gframe *at;
+	const struct gframe *top, *at;
 	struct lgroup *x;
 	struct buf b = { 0 };
 	bool added;
@@ -155,7 +155,7 @@ static void update(struct leaks *lk, const struct gdump *d, const struct tb_grou
 	if (added) {
 		x->at_start = lk->dumps == 0 ? grp->n : 0;
 		x->s.first = grp->n;
-		traceback__site(d, g, &x->s.runs, &at);
+		traceback__site(d, g, &x->s.runs, &top, &at);
 		if (at) {
 			x->s.at_func = at->func;
 			x->s.at_file = at->file;

@@ -947,14 +947,14 @@ static const char *goroot_src(const struct gread *g, size_t *len)
 }
 
 void traceback__site(const struct gdump *d, const struct gread *g, const char **runs,
-		     const struct gframe **at)
+		     const struct gframe **top, const struct gframe **at)
 {
 	const struct gframe **shown;
 	const char *root;
 	size_t n, i, rlen = 0;
 
 	*runs = NULL;
-	*at = NULL;
+	*top = *at = NULL;
 	if (!g->nframes)
 		return;
 	shown = calloc(g->nframes, sizeof(*shown));
@@ -964,7 +964,7 @@ void traceback__site(const struct gdump *d, const struct gread *g, const char **
 	root = goroot_src(g, &rlen);
 	if (n) {
 		/* Where it blocks: the innermost frame of the program's own code, if any. */
-		*at = shown[0];
+		*top = *at = shown[0];
 		for (i = 0; root && i < n; i++)
 			if (shown[i]->file && strncmp(shown[i]->file, root, rlen)) {
 				*at = shown[i];

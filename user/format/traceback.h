@@ -65,11 +65,12 @@ void traceback__group_json(struct json *j, const struct gdump *d, const struct t
 
 /*
  * What a goroutine is, for a person: the function it runs (its outermost shown frame, past the
- * compiler's gowrapN wrappers of `go f(args)`) and the frame where it is now (its innermost shown
- * frame). Either is NULL when the goroutine shows no frame.
+ * compiler's gowrapN wrappers of `go f(args)`), the frame where it is now (its innermost shown
+ * frame, top) and where it waits in the program's own code (the innermost shown frame outside
+ * GOROOT, else top). Each is NULL when the goroutine shows no frame.
  */
 void traceback__site(const struct gdump *d, const struct gread *g, const char **runs,
-		     const struct gframe **at);
+		     const struct gframe **top, const struct gframe **at);
 
 /* A compiler-made wrapper of a go statement with arguments ("main.main.gowrap1", Go 1.21+). */
 bool traceback__is_gowrap(const char *name);

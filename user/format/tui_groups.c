@@ -60,7 +60,7 @@ static char *buf_dup(struct buf *b)
 static void fill_row(struct tui_grow *r, const struct gdump *d, const struct tb_group *grp)
 {
 	const struct gread *g = grp->members[0];
-	const struct gframe *at;
+	const struct gframe *at, *mine;
 	const char *runs;
 	struct buf b = { 0 };
 
@@ -74,7 +74,7 @@ static void fill_row(struct tui_grow *r, const struct gdump *d, const struct tb_
 		buf_free(&b);
 		return;
 	}
-	traceback__site(d, g, &runs, &at);
+	traceback__site(d, g, &runs, &at, &mine);
 	if (runs) {
 		traceback__func_name(&b, d, runs);
 		r->runs = buf_dup(&b);
