@@ -8,6 +8,8 @@
 //	-work       run the work loop and report its throughput
 //	-workers W  goroutines running the work loop (default 1)
 //	-duration   run time before exiting 0 (0 = until killed)
+//	-gaps       with -work, also report the longest gap between the work loop's
+//	            heartbeats in each second (see below)
 //
 // stdout: "<pid> ready" once all N goroutines have started and the work loop
 // (if any) is running; then, with -work, one line per second,
@@ -16,6 +18,14 @@
 // without goscope attached, as a throughput ratio). An operation allocates a
 // small object (-size bytes, default 64), fills it and hashes it (FNV-1a),
 // so it exercises both the allocator (and hence the GC) and the CPU.
+//
+// With -gaps every line reads "ops <count> maxgap_us <us> gaps_1ms <n>": each
+// worker takes a heartbeat (a monotonic clock reading) every 256 operations,
+// some tens of microseconds apart; maxgap_us is the longest time between two
+// consecutive heartbeats of a worker during that second and gaps_1ms how many
+// of them were 1 ms or longer. A program stopped from outside (ptrace, SIGSTOP,
+// a stop-the-world) shows a gap as long as the stop; so does a worker thread
+// the kernel did not schedule, or the runtime's own GC pauses.
 //
 // SIGINT and SIGTERM exit with status 0.
 package main
@@ -38,11 +48,14 @@ var (
 	workers  = flag.Int("workers", 1, "goroutines running the work loop")
 	objSize  = flag.Int("size", 64, "bytes allocated per operation")
 	duration = flag.Duration("duration", 0, "run time before exiting 0 (0 = until killed)")
+	gaps     = flag.Bool("gaps", false, "with -work, report the longest heartbeat gap per second")
 )
 
 var (
 	park    = make(chan struct{})
 	totalOp uint64 // atomic: operations completed by all workers
+	maxGap  uint64 // atomic: longest heartbeat gap (ns) since the last report
+	gaps1ms uint64 // atomic: heartbeat gaps of 1 ms or more since the last report
 	// sink keeps each worker's newest object reachable, so the allocation
 	// cannot be optimised away; one slot per worker, padded.
 	sink []struct {
@@ -72,6 +85,7 @@ const (
 func worker(id int) {
 	slot := &sink[id]
 	var n, published uint64
+	last := time.Now()
 	for {
 		b := make([]byte, *objSize)
 		for i := range b {
@@ -88,6 +102,24 @@ func worker(id int) {
 		if n-published >= 256 {
 			atomic.AddUint64(&totalOp, n-published)
 			published = n
+			if *gaps {
+				now := time.Now()
+				heartbeat(uint64(now.Sub(last)))
+				last = now
+			}
+		}
+	}
+}
+
+// heartbeat records one gap between a worker's heartbeats.
+func heartbeat(gap uint64) {
+	if gap >= uint64(time.Millisecond) {
+		atomic.AddUint64(&gaps1ms, 1)
+	}
+	for {
+		m := atomic.LoadUint64(&maxGap)
+		if gap <= m || atomic.CompareAndSwapUint64(&maxGap, m, gap) {
+			return
 		}
 	}
 }
@@ -140,7 +172,12 @@ func main() {
 	last := atomic.LoadUint64(&totalOp)
 	for range t.C {
 		now := atomic.LoadUint64(&totalOp)
-		fmt.Fprintf(os.Stdout, "ops %d\n", now-last)
+		if *gaps {
+			fmt.Fprintf(os.Stdout, "ops %d maxgap_us %d gaps_1ms %d\n", now-last,
+				atomic.SwapUint64(&maxGap, 0)/1000, atomic.SwapUint64(&gaps1ms, 0))
+		} else {
+			fmt.Fprintf(os.Stdout, "ops %d\n", now-last)
+		}
 		last = now
 	}
 }
