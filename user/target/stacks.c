@@ -70,6 +70,9 @@ struct reader {
 	unsigned char *stack;		/* one goroutine's stack copy */
 	size_t stack_cap;
 	uint64_t deadline;		/* CLOCK_MONOTONIC; 0: none */
+	/* Where the time goes, for -v: stack and g rereads, the unwinding of the copies, and
+	 * the output when it takes the goroutines as they are read. */
+	uint64_t read_ns, unwind_ns, out_ns, stack_bytes, reads, frames, goroutines;
 };
 
 static uint64_t gfield(const struct reader *r, const unsigned char *w, enum gf f)
@@ -585,6 +588,7 @@ static int read_one(struct reader *r, uint64_t gaddr, unsigned char *w, struct f
 	struct stackcopy sc;
 	uint64_t lo = gfield(r, w, GF_STACK_LO), len;
 	bool err_stop = false, trunc = false, fp_bad = false;
+	uint64_t t0, t1;
 
 	frames_clear(fs);
 	g->unwind_error = g->truncated = false;
@@ -607,20 +611,33 @@ static int read_one(struct reader *r, uint64_t gaddr, unsigned char *w, struct f
 		r->stack = p;
 		r->stack_cap = len;
 	}
-	if (remote_read(pid, k.sp, r->stack, len))
+	t0 = clock_mono_ns();
+	r->reads++;
+	r->stack_bytes += len;
+	if (remote_read(pid, k.sp, r->stack, len)) {
+		r->read_ns += clock_mono_ns() - t0;
 		goto reread;
+	}
+	t1 = clock_mono_ns();
+	r->read_ns += t1 - t0;
 	sc.d = r->stack;
 	sc.base = k.sp;
 	sc.len = len;
 	unwind(r, k.pc, k.sp, k.syscallsp != 0, &sc, fs, &err_stop, &trunc, &fp_bad);
+	r->unwind_ns += clock_mono_ns() - t1;
 	if (fp_bad)
 		log_debug("goroutine at 0x%llx: frame pointers disagree with the SP-delta unwinding",
 			  (unsigned long long)gaddr);
 	g->unwind_error = err_stop;
 	g->truncated |= trunc && len == STACK_READ_MAX;
 reread:
-	if (remote_read(pid, gaddr + r->lo, w2, r->win))
+	t0 = clock_mono_ns();
+	r->reads++;
+	if (remote_read(pid, gaddr + r->lo, w2, r->win)) {
+		r->read_ns += clock_mono_ns() - t0;
 		return -1;
+	}
+	r->read_ns += clock_mono_ns() - t0;
 	k2 = gkey_of(r, w2);
 	if (k2.goid != k.goid || k2.status == G_DEAD || k2.status == G_DEADEXTRA) {
 		memcpy(w, w2, r->win);
@@ -825,15 +842,26 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 			frames_clear(&fs);
 		}
 		created_by(&r, g);
+		r.frames += fs.n;
+		r.goroutines++;
 		gread_take_frames(g, &fs);
 		if (o->each) {
+			uint64_t t0 = clock_mono_ns();
+
 			o->each(o->each_ctx, d, g);
 			gread_free(g);
+			r.out_ns += clock_mono_ns() - t0;
 			continue;
 		}
 		d->n++;
 	}
 	d->took_ns = clock_mono_ns() - d->started_ns;
+	log_info("PID %d: read %llu goroutines, %llu frames, in %.1f ms: %.1f ms in %llu reads of "
+		 "stacks and g's (%.1f MiB of stack), %.1f ms unwinding, %.1f ms in the output, "
+		 "the rest keeping them", (int)t->pid, (unsigned long long)r.goroutines,
+		 (unsigned long long)r.frames, d->took_ns / 1e6, r.read_ns / 1e6,
+		 (unsigned long long)r.reads, r.stack_bytes / 1048576.0, r.unwind_ns / 1e6,
+		 r.out_ns / 1e6);
 	frames_clear(&fs);
 	free(fs.v);
 	free(gs);
