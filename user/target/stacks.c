@@ -130,13 +130,51 @@ static bool is_system(struct reader *r, uint64_t startpc, uint32_t status)
 	return !strncmp(fn, "runtime.", 8);
 }
 
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
+/*
+ * Argument texts live in slabs the dump owns (d->priv), freed with it: a 100,000-goroutine dump
+ * has millions of them, and one malloc each cost more than their formatting.
+ */
+#define SLAB_SIZE	(64u << 10)
 
-	if (!p)
-		abort();
+struct slab {
+	struct slab *next;
+	size_t used;
+	char data[];
+};
+
+static char *slab_strdup(struct gdump *d, const char *s, size_t n)
+{
+	struct slab *sl = d->priv;
+	char *p;
+
+	if (!sl || sl->used + n + 1 > SLAB_SIZE) {
+		sl = malloc(sizeof(*sl) + SLAB_SIZE);
+		if (!sl)
+			abort();
+		sl->next = d->priv;
+		sl->used = 0;
+		d->priv = sl;
+	}
+	p = sl->data + sl->used;
+	memcpy(p, s, n + 1);
+	sl->used += n + 1;
 	return p;
+}
+
+/* Every text in the slabs is dropped (a streamed goroutine's, once shown): one slab is kept. */
+static void slab_reset(struct gdump *d)
+{
+	struct slab *sl = d->priv;
+
+	if (!sl)
+		return;
+	while (sl->next) {
+		struct slab *next = sl->next;
+
+		sl->next = next->next;
+		free(next);
+	}
+	sl->used = 0;
 }
 
 /* Append to a growing text, as the runtime's print does. */
@@ -146,24 +184,35 @@ struct text {
 	bool full;
 };
 
-static void text_put(struct text *t, const char *s)
+static void text_putn(struct text *t, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (t->len + n >= sizeof(t->buf)) {
 		t->full = true;
 		return;
 	}
-	memcpy(t->buf + t->len, s, n + 1);
+	memcpy(t->buf + t->len, s, n);
 	t->len += n;
+	t->buf[t->len] = 0;
 }
 
+static void text_put(struct text *t, const char *s)
+{
+	text_putn(t, s, strlen(s));
+}
+
+/* "0x%llx", without printf: one of these per argument word. */
 static void text_hex(struct text *t, uint64_t v)
 {
-	char b[24];
+	static const char digits[] = "0123456789abcdef";
+	char b[20], *p = b + sizeof(b);
 
-	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
-	text_put(t, b);
+	do {
+		*--p = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	text_putn(t, p, (size_t)(b + sizeof(b) - p));
 }
 
 /* The stack copy: [base, base + len) of the target's stack. */
@@ -258,7 +307,7 @@ static char *print_args(struct reader *r, const struct gobin_fn *fn, uint64_t ar
 		}
 		start = false;
 	}
-	return xstrdup(t.buf);
+	return slab_strdup(r->d, t.buf, t.len);
 }
 
 struct frames {
@@ -281,12 +330,9 @@ static struct gframe *frame_push(struct frames *fs)
 	return &fs->v[fs->n++];
 }
 
+/* The args strings stay in the dump's slabs until it is freed. */
 static void frames_clear(struct frames *fs)
 {
-	size_t i;
-
-	for (i = 0; i < fs->n; i++)
-		free(fs->v[i].args);
 	fs->n = 0;
 }
 
@@ -664,15 +710,13 @@ static void gread_take_frames(struct gread *g, struct frames *fs)
 	if (fs->n)
 		memcpy(g->frames, fs->v, fs->n * sizeof(*fs->v));
 	g->nframes = fs->n;
-	fs->n = 0;	/* the args strings now belong to g */
+	fs->n = 0;
 }
 
 static void gread_free(struct gread *g)
 {
 	size_t i;
 
-	for (i = 0; i < g->nframes; i++)
-		free(g->frames[i].args);
 	free(g->frames);
 	for (i = 0; i < 2 * g->nlabels; i++)
 		free(g->labels[i]);
@@ -687,6 +731,12 @@ void gdump__free(struct gdump *d)
 		return;
 	for (i = 0; i < d->n; i++)
 		gread_free(&d->g[i]);
+	while (d->priv) {
+		struct slab *sl = d->priv;
+
+		d->priv = sl->next;
+		free(sl);
+	}
 	free(d->g);
 	free(d);
 }
@@ -850,6 +900,7 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 
 			o->each(o->each_ctx, d, g);
 			gread_free(g);
+			slab_reset(d);
 			r.out_ns += clock_mono_ns() - t0;
 			continue;
 		}
