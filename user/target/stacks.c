@@ -61,6 +61,8 @@ static const struct { enum rt_field id; unsigned int len; } gf_src[GF_NR] = {
 	[GF_BUBBLE] = { RT_G_BUBBLE, 8 },
 };
 
+struct pccache;
+
 struct reader {
 	struct target *t;
 	const struct stacks_opts *o;
@@ -70,6 +72,7 @@ struct reader {
 	unsigned char *stack;		/* one goroutine's stack copy */
 	size_t stack_cap;
 	uint64_t deadline;		/* CLOCK_MONOTONIC; 0: none */
+	struct pccache *cache;
 	/* Where the time goes, for -v: stack and g rereads, the unwinding of the copies, and
 	 * the output when it takes the goroutines as they are read. */
 	uint64_t read_ns, unwind_ns, out_ns, stack_bytes, reads, frames, goroutines;
@@ -230,30 +233,104 @@ static bool stack_word(const struct stackcopy *s, uint64_t addr, uint64_t *v)
 }
 
 /*
+ * What the tables say about a pc never changes, and a big dump asks about the same few pcs again
+ * and again (100,000 goroutines parked in one function): the answers are kept for the dump,
+ * direct-mapped by pc (link-time addresses).
+ */
+#define PCCACHE_SIZE	1024
+
+enum { IS_CGOCALLBACK = 1, IS_SIGPANIC = 2, IS_TRAP = 4 /* asyncPreempt, debugCallV2 */ };
+
+struct pcfn {			/* by a frame's pc */
+	bool used;
+	uint64_t pc;
+	const struct gobin_fn *fn;	/* NULL: no function holds pc */
+	struct gobin_fninfo fi;
+	int32_t delta;
+	bool no_delta;		/* no SP-delta information at pc */
+	uint8_t is;		/* IS_* */
+};
+
+struct pclog {			/* one logical frame */
+	const char *func, *file;
+	int line;
+	uint8_t funcid;
+	bool inlined;
+};
+
+struct pcsym {			/* by the pc a frame is symbolized at */
+	bool used;
+	uint64_t sympc;
+	const struct gobin_fn *fn;
+	const unsigned char *arginfo, *live;	/* printArgs' program and liveness */
+	size_t arglen, livelen;
+	int32_t live_idx;
+	struct pclog *log;	/* the inlined calls, innermost first, then the function */
+	size_t nlog;
+};
+
+struct pccache {
+	struct pcfn fn[PCCACHE_SIZE];
+	struct pcsym sym[PCCACHE_SIZE];
+};
+
+static size_t pc_slot(uint64_t pc)
+{
+	return (size_t)((pc * 0x9e3779b97f4a7c15ull) >> 54) % PCCACHE_SIZE;
+}
+
+static bool name_is(const char *name, const char *want)
+{
+	return name && !strcmp(name, want);
+}
+
+static const struct pcfn *pc_fn(struct reader *r, uint64_t pc)
+{
+	struct pcfn *e = &r->cache->fn[pc_slot(pc)];
+	struct gobin *b = r->t->bin;
+	const char *name;
+
+	if (e->used && e->pc == pc)
+		return e;
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	e->pc = pc;
+	e->fn = gobin__fn_at(b, pc);
+	if (!e->fn)
+		return e;
+	gobin__fn_info(b, e->fn, &e->fi);
+	e->no_delta = gobin__fn_sp_delta(b, e->fn, pc, &e->delta) != 0;
+	name = e->fi.name;
+	if (name_is(name, "runtime.cgocallback"))
+		e->is = IS_CGOCALLBACK;
+	else if (name_is(name, "runtime.sigpanic"))
+		e->is = IS_SIGPANIC;
+	else if (name_is(name, "runtime.asyncPreempt") || name_is(name, "runtime.debugCallV2"))
+		e->is = IS_TRAP;
+	return e;
+}
+
+/*
  * printArgs (runtime/traceback.go): the compiler's FUNCDATA_ArgInfo program prints argument
  * words from the frame's argument area, "?" after one whose spill slot is not live at pc.
  */
-static char *print_args(struct reader *r, const struct gobin_fn *fn, uint64_t argp, uint64_t pc,
+static char *print_args(struct reader *r, const struct pcsym *ps, uint64_t argp,
 			const struct stackcopy *sc)
 {
 	enum { END_SEQ = 0xff, START_AGG = 0xfe, END_AGG = 0xfd, DOTDOTDOT = 0xfc,
 	       OFFSET_TOO_LARGE = 0xfb, MAX_LEN = (5 * 3 + 2) * 10 + 1 };
-	const struct gobin *b = r->t->bin;
-	const unsigned char *p, *live;
-	size_t plen, livelen = 0;
-	int32_t live_idx;
+	const unsigned char *p = ps->arginfo, *live = ps->live;
+	size_t plen = ps->arglen, livelen = ps->livelen;
+	int32_t live_idx = ps->live_idx;
 	uint8_t start_off = 0xff, slot = 0;
 	struct text t = { .len = 0 };
 	bool start = true;
 	size_t pi = 0;
 
-	p = gobin__fn_funcdata(b, fn, GOBIN_FUNCDATA_ARGINFO, &plen);
 	if (!p)
 		return NULL;
 	if (plen > MAX_LEN)
 		plen = MAX_LEN;
-	live = gobin__fn_funcdata(b, fn, GOBIN_FUNCDATA_ARGLIVEINFO, &livelen);
-	live_idx = gobin__fn_pcdata(b, fn, GOBIN_PCDATA_ARGLIVEINDEX, pc);
 	if (live && livelen)
 		start_off = live[0];
 	t.buf[0] = 0;
@@ -358,18 +435,32 @@ static bool inl_entry(const struct reader *r, const unsigned char *tree, size_t 
 	return true;
 }
 
-/* The logical frames of one physical frame at symbolization pc sympc (link-time). */
-static struct gframe *expand_frame(struct reader *r, const struct gobin_fn *fn,
-				   const struct gobin_fninfo *fi, uint64_t pc, uint64_t sympc,
-				   uint64_t sp, uint64_t fp, uint32_t phys, uint64_t *final_sympc,
-				   struct frames *fs)
+static struct pclog *log_push(struct pcsym *e, size_t *cap)
+{
+	if (e->nlog == *cap) {
+		struct pclog *v = realloc(e->log, (*cap = *cap ? *cap * 2 : 4) * sizeof(*v));
+
+		if (!v)
+			abort();
+		e->log = v;
+	}
+	memset(&e->log[e->nlog], 0, sizeof(e->log[0]));
+	return &e->log[e->nlog++];
+}
+
+/*
+ * The logical frames of pf's function at symbolization pc sympc, and its arguments' program;
+ * their liveness is read at sympc, on Go 1.19 at the pc the inline walk ends at.
+ */
+static void sym_fill(struct reader *r, const struct pcfn *pf, uint64_t sympc, struct pcsym *e)
 {
 	const struct gobin *b = r->t->bin;
-	uint64_t bias = r->t->bias;
+	const struct gobin_fn *fn = pf->fn;
 	const unsigned char *tree;
-	size_t treelen = 0;
+	size_t treelen = 0, cap = 0;
+	uint64_t livepc = sympc;
 	int guard = 0;
-	struct gframe *f;
+	struct pclog *l;
 
 	tree = gobin__fn_funcdata(b, fn, GOBIN_FUNCDATA_INLTREE, &treelen);
 	while (tree && guard++ < 1000) {
@@ -381,36 +472,78 @@ static struct gframe *expand_frame(struct reader *r, const struct gobin_fn *fn,
 		if (ix < 0 || !inl_entry(r, tree, treelen, ix, &funcid, &nameoff, &parent_pc))
 			break;
 		name = gobin__funcname(b, nameoff);
+		l = log_push(e, &cap);
+		l->func = name ? name : "?";
+		if (gobin__fn_line(b, fn, sympc, &l->file, &l->line))
+			l->file = NULL;
+		l->funcid = funcid;
+		l->inlined = true;
+		sympc = pf->fi.entry + (uint64_t)(uint32_t)parent_pc;
+	}
+	l = log_push(e, &cap);
+	l->func = pf->fi.name;
+	if (gobin__fn_line(b, fn, sympc, &l->file, &l->line))
+		l->file = NULL;
+	l->funcid = pf->fi.id;
+	if (r->d->minor < 21)
+		livepc = sympc;
+	e->arginfo = gobin__fn_funcdata(b, fn, GOBIN_FUNCDATA_ARGINFO, &e->arglen);
+	if (e->arginfo) {
+		e->live = gobin__fn_funcdata(b, fn, GOBIN_FUNCDATA_ARGLIVEINFO, &e->livelen);
+		e->live_idx = gobin__fn_pcdata(b, fn, GOBIN_PCDATA_ARGLIVEINDEX, livepc);
+	}
+}
+
+static const struct pcsym *pc_sym(struct reader *r, const struct pcfn *pf, uint64_t sympc)
+{
+	struct pcsym *e = &r->cache->sym[pc_slot(sympc)];
+
+	if (e->used && e->sympc == sympc && e->fn == pf->fn)
+		return e;
+	free(e->log);
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	e->sympc = sympc;
+	e->fn = pf->fn;
+	sym_fill(r, pf, sympc, e);
+	return e;
+}
+
+static void pccache_free(struct pccache *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < PCCACHE_SIZE; i++)
+		free(c->sym[i].log);
+	free(c);
+}
+
+/* The logical frames of one physical frame, as the cache has them for its symbolization pc. */
+static void expand_frame(struct reader *r, const struct pcfn *pf, const struct pcsym *ps,
+			 uint64_t pc, uint64_t sp, uint64_t fp, uint32_t phys, char *args,
+			 struct frames *fs)
+{
+	struct gframe *f = NULL;
+	size_t i;
+
+	for (i = 0; i < ps->nlog; i++) {
+		const struct pclog *l = &ps->log[i];
+
 		f = frame_push(fs);
-		f->func = name ? name : "?";
-		if (gobin__fn_line(b, fn, sympc, &f->file, &f->line))
-			f->file = NULL;
+		f->func = l->func;
+		f->file = l->file;
+		f->line = l->line;
 		f->pc = pc;
-		f->entry = fi->entry + bias;
+		f->entry = pf->fi.entry + r->t->bias;
 		f->sp = sp;
 		f->fp = fp;
 		f->phys = phys;
-		f->funcid = funcid;
-		f->inlined = true;
-		sympc = fi->entry + (uint64_t)(uint32_t)parent_pc;
+		f->funcid = l->funcid;
+		f->inlined = l->inlined;
 	}
-	f = frame_push(fs);
-	f->func = fi->name;
-	if (gobin__fn_line(b, fn, sympc, &f->file, &f->line))
-		f->file = NULL;
-	f->pc = pc;
-	f->entry = fi->entry + bias;
-	f->sp = sp;
-	f->fp = fp;
-	f->phys = phys;
-	f->funcid = fi->id;
-	*final_sympc = sympc;
-	return f;
-}
-
-static bool name_is(const char *name, const char *want)
-{
-	return name && !strcmp(name, want);
+	f->args = args;	/* the function's own frame, last */
 }
 
 /*
@@ -421,28 +554,24 @@ static void unwind(struct reader *r, uint64_t pc, uint64_t sp, bool syscall_regs
 		   const struct stackcopy *sc, struct frames *fs, bool *err_stop, bool *trunc,
 		   bool *fp_mismatch)
 {
-	struct gobin *b = r->t->bin;
 	uint64_t bias = r->t->bias, prev_fp = 0;
 	bool trap = false, innermost = true, was_panic = false, prev_has_fp = false;
 	uint32_t phys = 0;
 
 	*err_stop = *trunc = *fp_mismatch = false;
 	for (; phys < PHYS_FRAMES_MAX; phys++) {
-		const struct gobin_fn *fn = gobin__fn_at(b, pc - bias);
-		struct gobin_fninfo fi;
-		int32_t delta;
-		uint64_t fp, lr = 0, sympc, tracepc;
-		struct gframe *f;
-		uint8_t flag;
+		const struct pcfn *pf = pc_fn(r, pc - bias);
+		const struct pcsym *ps;
+		uint64_t fp, lr = 0, sympc, entry;
+		uint8_t flag, is;
 
-		if (!fn) {
+		if (!pf->fn) {
 			*err_stop = true;
 			return;
 		}
-		gobin__fn_info(b, fn, &fi);
-		if (gobin__fn_sp_delta(b, fn, pc - bias, &delta))
+		if (pf->no_delta)
 			return;		/* no frame information: the runtime stops here too */
-		fp = sp + (int64_t)delta + 8;
+		fp = sp + (int64_t)pf->delta + 8;
 		/*
 		 * The cross-check: compiled Go code with a frame saves the caller's frame pointer
 		 * just below its return address, and the caller's frame pointer is its own
@@ -450,7 +579,7 @@ static void unwind(struct reader *r, uint64_t pc, uint64_t sp, bool syscall_regs
 		 * frames are compared.
 		 */
 		{
-			bool has_fp = !(fi.flag & GOBIN_FUNCFLAG_ASM) && delta >= 16;
+			bool has_fp = !(pf->fi.flag & GOBIN_FUNCFLAG_ASM) && pf->delta >= 16;
 			uint64_t saved;
 
 			if (prev_has_fp && has_fp &&
@@ -459,9 +588,10 @@ static void unwind(struct reader *r, uint64_t pc, uint64_t sp, bool syscall_regs
 			prev_has_fp = has_fp;
 			prev_fp = fp;
 		}
-		flag = fi.flag;
-		if (name_is(fi.name, "runtime.cgocallback") ||
-		    (innermost && syscall_regs && r->d->minor >= 21))
+		flag = pf->fi.flag;
+		is = pf->is;
+		entry = pf->fi.entry;
+		if ((is & IS_CGOCALLBACK) || (innermost && syscall_regs && r->d->minor >= 21))
 			flag &= ~GOBIN_FUNCFLAG_SPWRITE;
 		if (flag & (GOBIN_FUNCFLAG_TOPFRAME | GOBIN_FUNCFLAG_SPWRITE)) {
 			lr = 0;
@@ -471,23 +601,22 @@ static void unwind(struct reader *r, uint64_t pc, uint64_t sp, bool syscall_regs
 		}
 		/* symPC: the CALL, unless this frame was interrupted rather than calling. */
 		if (r->d->minor < 21)
-			sympc = ((phys > 0 || !trap) && pc > fi.entry + bias && !was_panic) ? pc - 1 : pc;
+			sympc = ((phys > 0 || !trap) && pc > entry + bias && !was_panic) ? pc - 1 : pc;
 		else
-			sympc = (!trap && pc > fi.entry + bias) ? pc - 1 : pc;
-		f = expand_frame(r, fn, &fi, pc, sympc - bias, sp, fp, phys, &tracepc, fs);
-		/* Liveness of the arguments: at symPC; Go 1.19 at its pc after the inline walk. */
-		f->args = print_args(r, fn, fp, r->d->minor < 21 ? tracepc : sympc - bias, sc);
+			sympc = (!trap && pc > entry + bias) ? pc - 1 : pc;
+		ps = pc_sym(r, pf, sympc - bias);
+		expand_frame(r, pf, ps, pc, sp, fp, phys, print_args(r, ps, fp, sc), fs);
+		/* pf is not used past here: looking lr up may take its slot. */
 		if (!lr)
 			return;
-		if (!gobin__fn_at(b, lr - bias)) {
+		if (!pc_fn(r, lr - bias)->fn) {
 			*err_stop = true;
 			return;
 		}
 		if (pc == lr && sp == fp)
 			return;
-		was_panic = name_is(fi.name, "runtime.sigpanic");
-		trap = was_panic || name_is(fi.name, "runtime.asyncPreempt") ||
-		       name_is(fi.name, "runtime.debugCallV2");
+		was_panic = is & IS_SIGPANIC;
+		trap = is & (IS_SIGPANIC | IS_TRAP);
 		if (r->d->minor < 21)
 			trap = false;	/* Go 1.19 backs up unless the callee was sigpanic */
 		innermost = false;
@@ -808,6 +937,9 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->started_unix_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	r.deadline = o->budget_ns ? d->started_ns + o->budget_ns : 0;
+	r.cache = calloc(1, sizeof(*r.cache));
+	if (!r.cache)
+		abort();
 	if (reader_init(&r)) {
 		gs_fail(err, GS_EXIT_GO_VERSION, "PID %d: the runtime's g layout is not known",
 			(int)t->pid);
@@ -918,12 +1050,14 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 	free(gs);
 	free(wins);
 	free(r.stack);
+	pccache_free(r.cache);
 	return d;
 fail:
 	free(fs.v);
 	free(gs);
 	free(wins);
 	free(r.stack);
+	pccache_free(r.cache);
 	gdump__free(d);
 	return NULL;
 }
