@@ -54,3 +54,31 @@ def test_perf_smoke(tmp_path, bpf_leftovers):
 
     # Every goscope the bench started has gone, and its programs with it.
     bpf_leftovers.assert_none(after="after the bench")
+
+
+def test_stacks_smoke(tmp_path):
+    """bench/stacks.py --smoke: 200 goroutines, both sections in seconds. Timings are not
+    asserted; what is: every dump was complete and checked, the target's seconds were counted,
+    and no /proc poll found one of its threads stopped (no ptrace, no signal: hard rule 1)."""
+    out = tmp_path / "stacks.md"
+    res = subprocess.run([sys.executable, str(REPO / "bench" / "stacks.py"), "--smoke",
+                          "--build", str(BUILD), "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = out.read_text()
+    assert "failed" not in report, report
+
+    dump = rows(report, "Dump time and goscope's memory")
+    assert [r[:3] for r in dump] == [["200", "10", "text"], ["200", "10", "pprof"],
+                                     ["200", "50", "text"], ["200", "50", "pprof"]], dump
+    for r in dump:
+        assert int(r[8]) >= 200, r          # every parked goroutine is in the output
+        assert r[6].endswith("MiB"), r      # peak RSS measured
+
+    target = rows(report, "The target while `goscope stacks` runs every second")
+    assert [r[0] for r in target] == ["without goscope", "`goscope stacks` every second"], target
+    for r in target:
+        assert int(r[2]) > 0, r             # per-second lines counted in the phase
+        stopped, polls = re.fullmatch(r"(\d+) of (\d+)", r[6]).group(1, 2)
+        assert int(polls) > 0 and int(stopped) == 0, r
+    assert re.search(r"Throughput ratio with/without .*: \*\*[\d.]+\*\*", report), report
