@@ -340,42 +340,45 @@ static int print_groups(const struct stacks_args *a, const struct gdump *d, stru
 /*
  * The goroutine profile: every goroutine kept, its frames as the runtime's goroutine profile
  * records them (traceback__profile_frames), written up to runtime.goexit as runtime/pprof does.
+ * Goroutines are added as they are read; the profile keeps each distinct stack once.
  */
-static int write_pprof(const struct stacks_args *a, const struct gdump *d, struct keep_ctx *k,
-		       struct gs_err *err)
+struct profile_out {
+	struct keep_ctx *k;
+	struct pprof *pp;
+	bool oom;
+};
+
+static void profile_one(void *ctx, const struct gdump *d, const struct gread *g)
 {
-	struct pprof *pp = pprof__new();
+	struct profile_out *po = ctx;
 	const struct gframe *pf[128];
 	struct pprof_frame fr[128];
 	int64_t one = 1;
-	size_t i, f;
-	int rc = 0;
+	size_t n = 0, np, f;
 
-	if (!pp || pprof__sample_type(pp, "goroutine", "count"))
-		goto oom;
-	pprof__period(pp, "goroutine", "count", 1);
-	pprof__time(pp, d->started_unix_ns, 0);
-	pprof__comment(pp, "goscope stacks");
-	for (i = 0; i < d->n; i++) {
-		const struct gread *g = &d->g[i];
-		size_t n = 0, np;
+	po->k->d = d;
+	if (po->oom || !keep_all(po->k, g) || g->running || g->changed)
+		return;
+	np = traceback__profile_frames(d, g, pf, 128);
+	for (f = 0; f < np && strcmp(pf[f]->func, "runtime.goexit"); f++)
+		fr[n++] = (struct pprof_frame){ .addr = pf[f]->pc, .func = pf[f]->func,
+						.file = pf[f]->file ? pf[f]->file : "",
+						.line = pf[f]->file ? pf[f]->line : 0 };
+	if (pprof__add(po->pp, fr, n, &one))
+		po->oom = true;
+}
 
-		if (!keep_all(k, g) || g->running || g->changed)
-			continue;
-		np = traceback__profile_frames(d, g, pf, 128);
-		for (f = 0; f < np && strcmp(pf[f]->func, "runtime.goexit"); f++)
-			fr[n++] = (struct pprof_frame){ .addr = pf[f]->pc, .func = pf[f]->func,
-							.file = pf[f]->file ? pf[f]->file : "",
-							.line = pf[f]->file ? pf[f]->line : 0 };
-		if (pprof__add(pp, fr, n, &one))
-			goto oom;
+static struct pprof *profile_new(void)
+{
+	struct pprof *pp = pprof__new();
+
+	if (!pp || pprof__sample_type(pp, "goroutine", "count")) {
+		pprof__free(pp);
+		return NULL;
 	}
-	rc = pprof__write(pp, a->path, err);
-	pprof__free(pp);
-	return rc;
-oom:
-	pprof__free(pp);
-	return gs_fail(err, GS_EXIT_ERROR, "out of memory");
+	pprof__period(pp, "goroutine", "count", 1);
+	pprof__comment(pp, "goscope stacks");
+	return pp;
 }
 
 static void report_reach(const struct gdump *d, const struct stacks_args *a)
@@ -398,11 +401,17 @@ static int one_dump(struct stacks_args *a, struct engine *e, const struct watche
 	int level = a->system ? TB_LEVEL_SYSTEM : TB_LEVEL_DEFAULT;
 	struct keep_ctx k = { .a = a, .level = level };
 	struct stream st = { .k = &k, .json = a->json, .first = true, .err = err };
-	bool streamed = !a->path && !a->group;
+	struct profile_out po = { .k = &k };
 	struct gdump *d;
 	int rc;
 
-	if (streamed) {
+	if (a->path) {
+		po.pp = profile_new();
+		if (!po.pp)
+			return gs_fail(err, GS_EXIT_ERROR, "out of memory");
+		so.each = profile_one;
+		so.each_ctx = &po;
+	} else if (!a->group) {
 		so.each = stream_one;
 		so.each_ctx = &st;
 	}
@@ -410,15 +419,18 @@ static int one_dump(struct stacks_args *a, struct engine *e, const struct watche
 	k.d = d;
 	if (!d) {
 		rc = -1;
-	} else if (streamed) {
-		rc = st.rc ? st.rc : write_out(&st.b, err);
 	} else if (a->path) {
-		rc = write_pprof(a, d, &k, err);
+		pprof__time(po.pp, d->started_unix_ns, 0);
+		rc = po.oom ? gs_fail(err, GS_EXIT_ERROR, "out of memory") :
+			      pprof__write(po.pp, a->path, err);
+	} else if (!a->group) {
+		rc = st.rc ? st.rc : write_out(&st.b, err);
 	} else {
 		rc = print_groups(a, d, &k, level, err);
 	}
 	if (!rc)
 		report_reach(d, a);
+	pprof__free(po.pp);
 	buf_free(&st.b);
 	json_free(&st.j);
 	gdump__free(d);
