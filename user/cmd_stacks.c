@@ -80,7 +80,7 @@ static void usage(FILE *out)
 		"                        by then are counted on stderr\n"
 		"      --retries N       rereads of a goroutine that moved while read (default 3)\n"
 		"Leak suspects:\n"
-		"      --leaks           dump repeatedly and rank the groups that only grow, blocked\n"
+		"      --leaks           dump repeatedly and rank the groups that never shrink, blocked\n"
 		"                        in channel, select, sync or network waits\n"
 		"  -d, --duration DUR    how long to watch with --leaks (default 30s)\n"
 		"  -i, --interval DUR    time between dumps with --leaks (default 1s)\n"
