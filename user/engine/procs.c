@@ -155,6 +155,7 @@ int entry_setup(struct engine *e, struct entry *x, struct gs_err *err)
 		x->sm = sampler__new(t->pid, t->bin, t->bias, &t->rt, err);
 		if (!x->sm)
 			return -1;
+		sampler__set_metrics(x->sm, e->o.metrics);
 		if (e->o.no_gwalk)
 			sampler__set_gwalk_budget(x->sm, 0);
 		else if (e->o.gwalk_budget_ns)

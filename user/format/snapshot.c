@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "engine/engine.h"
 #include "format/snapshot.h"
 #include "goruntime/metrics.h"
+#include "goruntime/rtmetrics.h"
 
 void snapshot_put_metrics(struct json *j, const struct watched *w)
 {
@@ -45,5 +47,111 @@ void snapshot_put_goroutines(struct json *j, const struct watched *w)
 			 s->wait_reason[idx[i]]);
 	json_obj_close(j);
 	json_bool(j, "walk_partial", s->gwalk_partial);
+	json_obj_close(j);
+}
+
+/* A histogram as {"buckets": [...], "counts": [...]}, the infinite bounds as strings. */
+static void put_hist(struct json *j, const char *key, const struct rtm_hist *h)
+{
+	uint32_t i;
+
+	json_obj_open(j, key);
+	json_arr_open(j, "buckets");
+	for (i = 0; i <= h->n; i++) {
+		if (isinf(h->bounds[i]))
+			json_str(j, NULL, h->bounds[i] < 0 ? "-Inf" : "+Inf");
+		else
+			json_f64(j, NULL, h->bounds[i]);
+	}
+	json_arr_close(j);
+	json_arr_open(j, "counts");
+	for (i = 0; i < h->n; i++)
+		json_u64(j, NULL, h->counts[i]);
+	json_arr_close(j);
+	json_obj_close(j);
+}
+
+void snapshot_put_rtm_value(struct json *j, const char *key, const struct rtm_def *d,
+			    const struct rtm_value *v)
+{
+	switch (d->kind) {
+	case RTM_KIND_UINT64:
+		json_u64(j, key, v->u);
+		break;
+	case RTM_KIND_FLOAT64:
+		json_f64(j, key, v->f);
+		break;
+	case RTM_KIND_HISTOGRAM:
+		put_hist(j, key, &v->h);
+		break;
+	}
+}
+
+void snapshot_put_runtime_metrics(struct json *j, const struct watched *w)
+{
+	const struct rtm_values *r = w->cur.rtm;
+	int i, n;
+
+	if (!r) {
+		json_null(j, "runtime_metrics");
+		return;
+	}
+	json_obj_open(j, "runtime_metrics");
+	for (i = 0; i < RTM_NR; i++)
+		if (r->v[i].status == RTM_OK)
+			snapshot_put_rtm_value(j, rtm_defs[i].name, &rtm_defs[i], &r->v[i]);
+	json_obj_close(j);
+	for (i = n = 0; i < RTM_NR; i++)
+		n += r->v[i].status == RTM_OK && r->v[i].backfilled;
+	json_arr_open(j, "runtime_metrics_backfilled");
+	for (i = 0; i < RTM_NR; i++)
+		if (r->v[i].status == RTM_OK && r->v[i].backfilled)
+			json_str(j, NULL, rtm_defs[i].name);
+	json_arr_close(j);
+	json_obj_open(j, "runtime_metrics_unreadable");
+	for (i = 0; i < RTM_NR; i++)
+		if (r->v[i].status == RTM_UNREADABLE)
+			json_str(j, rtm_defs[i].name, r->v[i].why);
+	json_obj_close(j);
+}
+
+void snapshot_put_memstats(struct json *j, const struct watched *w)
+{
+	const struct rtm_memstats *m = w->cur.rtm ? &w->cur.rtm->ms : NULL;
+	int i;
+
+	if (!m || !m->ok) {
+		json_null(j, "memstats");
+		return;
+	}
+	json_obj_open(j, "memstats");
+#define U(f) json_u64(j, #f, m->f)
+	U(Alloc); U(TotalAlloc); U(Sys); U(Lookups); U(Mallocs); U(Frees);
+	U(HeapAlloc); U(HeapSys); U(HeapIdle); U(HeapInuse); U(HeapReleased); U(HeapObjects);
+	U(StackInuse); U(StackSys); U(MSpanInuse); U(MSpanSys); U(MCacheInuse); U(MCacheSys);
+	U(BuckHashSys); U(GCSys); U(OtherSys); U(NextGC); U(LastGC); U(PauseTotalNs);
+#undef U
+	json_arr_open(j, "PauseNs");
+	for (i = 0; i < RTM_PAUSE_RING; i++)
+		json_u64(j, NULL, m->PauseNs[i]);
+	json_arr_close(j);
+	json_arr_open(j, "PauseEnd");
+	for (i = 0; i < RTM_PAUSE_RING; i++)
+		json_u64(j, NULL, m->PauseEnd[i]);
+	json_arr_close(j);
+	json_u64(j, "NumGC", m->NumGC);
+	json_u64(j, "NumForcedGC", m->NumForcedGC);
+	json_f64(j, "GCCPUFraction", m->GCCPUFraction);
+	json_bool(j, "EnableGC", m->EnableGC);
+	json_bool(j, "DebugGC", m->DebugGC);
+	json_arr_open(j, "BySize");
+	for (i = 0; i < RTM_BY_SIZE; i++) {
+		json_obj_open(j, NULL);
+		json_u64(j, "Size", m->BySize[i].Size);
+		json_u64(j, "Mallocs", m->BySize[i].Mallocs);
+		json_u64(j, "Frees", m->BySize[i].Frees);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
 	json_obj_close(j);
 }

@@ -19,4 +19,22 @@ void snapshot_put_metrics(struct json *j, const struct watched *w);
  */
 void snapshot_put_goroutines(struct json *j, const struct watched *w);
 
+struct rtm_def;
+struct rtm_value;
+
+/* One runtime/metrics value under key: a number, or {"buckets": [...], "counts": [...]}. */
+void snapshot_put_rtm_value(struct json *j, const char *key, const struct rtm_def *d,
+			    const struct rtm_value *v);
+
+/*
+ * "runtime_metrics": every metric of the target's runtime/metrics by its exact name (and the
+ * ones goscope backfills for older releases); "runtime_metrics_backfilled": the names goscope
+ * computed itself; "runtime_metrics_unreadable": name -> why, for metrics of the release whose
+ * inputs goscope could not find. null without a reading.
+ */
+void snapshot_put_runtime_metrics(struct json *j, const struct watched *w);
+
+/* "memstats": every runtime.MemStats field by its Go name, as ReadMemStats fills them. */
+void snapshot_put_memstats(struct json *j, const struct watched *w);
+
 #endif

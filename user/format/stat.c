@@ -118,6 +118,8 @@ int stat_print_json(FILE *f, const struct stat_report *r)
 	snapshot_put_metrics(&j, w);
 	put_rates(&j, &r->rates);
 	snapshot_put_goroutines(&j, w);
+	snapshot_put_runtime_metrics(&j, w);
+	snapshot_put_memstats(&j, w);
 	put_pauses(&j, r);
 	json_bool(&j, "heap_consistent", w->cur.heap_consistent);
 	rc = json_end(&j);

@@ -35,6 +35,9 @@ struct field_spec {
 	{ id, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState", m, 0, 0 }
 #define SCHED(id, m, lo, hi) { id, GLOBAL_FIELD, "runtime.sched", "runtime.schedt", m, lo, hi }
 #define HSD(id, m)	{ id, TYPE_FIELD, NULL, "runtime.heapStatsDelta", m, 0, 0 }
+/* runtime.cpuStats exported its member names in 1.23. */
+#define CPU(id, lo, up)	{ id, TYPE_FIELD, NULL, "runtime.cpuStats", lo, 20, 22 }, \
+			{ id, TYPE_FIELD, NULL, "runtime.cpuStats", up, 23, 0 }
 
 static const struct field_spec specs[] = {
 	MS(RT_MS_HEAPSTATS, "heapStats"),
@@ -151,12 +154,76 @@ static const struct field_spec specs[] = {
 	{ RT_M_ID, TYPE_FIELD, NULL, "runtime.m", "id", 0, 0 },
 	{ RT_MEM_PROFILE_RATE, GLOBAL, "runtime.MemProfileRate", NULL, NULL, 0, 0 },
 	{ RT_DISABLE_MEM_PROFILING, GLOBAL, "runtime.disableMemoryProfiling", NULL, NULL, 0, 0 },
+
+	/* runtime/metrics and MemStats (optional, see field_optional) */
+	MS(RT_MS_MSPAN_SYS, "mspan_sys"),
+	MS(RT_MS_MCACHE_SYS, "mcache_sys"),
+	MS(RT_MS_BUCKHASH_SYS, "buckhash_sys"),
+	MS(RT_MS_GCMISC_SYS, "gcMiscSys"),
+	MS(RT_MS_OTHER_SYS, "other_sys"),
+	MS(RT_MS_PAUSE_END, "pause_end"),
+	{ RT_MS_GC_PAUSE_DIST, GLOBAL_FIELD, "runtime.memstats", "runtime.mstats", "gcPauseDist",
+	  0, 21 },
+	{ RT_MHEAP_SPAN_INUSE, GLOBAL_FIELD, "runtime.mheap_", "runtime.mheap", "spanalloc.inuse",
+	  0, 0 },
+	{ RT_MHEAP_CACHE_INUSE, GLOBAL_FIELD, "runtime.mheap_", "runtime.mheap", "cachealloc.inuse",
+	  0, 0 },
+	HSD(RT_HSD_COMMITTED, "committed"),
+	HSD(RT_HSD_RELEASED, "released"),
+	HSD(RT_HSD_IN_HEAP, "inHeap"),
+	HSD(RT_HSD_IN_WORKBUFS, "inWorkBufs"),
+	{ RT_HSD_IN_PTRSCALARBITS, TYPE_FIELD, NULL, "runtime.heapStatsDelta", "inPtrScalarBits",
+	  0, 21 },
+	{ RT_WORK_CPU_STATS, GLOBAL_FIELD, "runtime.work", "runtime.workType", "cpuStats", 20, 0 },
+	CPU(RT_CPU_GC_ASSIST, "gcAssistTime", "GCAssistTime"),
+	CPU(RT_CPU_GC_DEDICATED, "gcDedicatedTime", "GCDedicatedTime"),
+	CPU(RT_CPU_GC_IDLE, "gcIdleTime", "GCIdleTime"),
+	CPU(RT_CPU_GC_PAUSE, "gcPauseTime", "GCPauseTime"),
+	CPU(RT_CPU_GC_TOTAL, "gcTotalTime", "GCTotalTime"),
+	CPU(RT_CPU_SCAV_ASSIST, "scavengeAssistTime", "ScavengeAssistTime"),
+	CPU(RT_CPU_SCAV_BG, "scavengeBgTime", "ScavengeBgTime"),
+	CPU(RT_CPU_SCAV_TOTAL, "scavengeTotalTime", "ScavengeTotalTime"),
+	CPU(RT_CPU_IDLE, "idleTime", "IdleTime"),
+	CPU(RT_CPU_USER, "userTime", "UserTime"),
+	CPU(RT_CPU_TOTAL, "totalTime", "TotalTime"),
+	GCC(RT_GCC_HEAP_SCAN, "heapScan"),
+	SCHED(RT_SCHED_TIME_TO_RUN, "timeToRun", 0, 0),
+	SCHED(RT_SCHED_STW_STOPPING_GC, "stwStoppingTimeGC", 22, 0),
+	SCHED(RT_SCHED_STW_STOPPING_OTHER, "stwStoppingTimeOther", 22, 0),
+	SCHED(RT_SCHED_STW_TOTAL_GC, "stwTotalTimeGC", 22, 0),
+	SCHED(RT_SCHED_STW_TOTAL_OTHER, "stwTotalTimeOther", 22, 0),
+	SCHED(RT_SCHED_MUTEX_WAIT, "totalMutexWaitTime", 21, 0),
+	SCHED(RT_SCHED_RTLOCK_WAIT, "totalRuntimeLockWaitTime", 22, 0),
+	SCHED(RT_SCHED_GOROUTINES_CREATED, "goroutinesCreated", 26, 0),
+	SCHED(RT_SCHED_NGSYSCALL_NOP, "nGsyscallNoP", 26, 0),
+	{ RT_TH_COUNTS, TYPE_FIELD, NULL, "runtime.timeHistogram", "counts", 0, 0 },
+	{ RT_TH_UNDERFLOW, TYPE_FIELD, NULL, "runtime.timeHistogram", "underflow", 0, 0 },
+	{ RT_TH_OVERFLOW, TYPE_FIELD, NULL, "runtime.timeHistogram", "overflow", 20, 0 },
+	{ RT_ALLM, GLOBAL, "runtime.allm", NULL, NULL, 0, 0 },
+	{ RT_NCGOCALL, GLOBAL, "runtime.ncgocall", NULL, NULL, 0, 0 },
+	{ RT_STARTING_STACK_SIZE, GLOBAL, "runtime.startingStackSize", NULL, NULL, 0, 0 },
+	{ RT_LIMITER_LAST_ENABLED, GLOBAL_FIELD, "runtime.gcCPULimiter", "runtime.gcCPULimiterState",
+	  "lastEnabledCycle", 0, 0 },
+	{ RT_FINQUEUED, GLOBAL, "runtime.finqueued", NULL, NULL, 25, 0 },
+	{ RT_FINEXECUTED, GLOBAL, "runtime.finexecuted", NULL, NULL, 25, 0 },
+	{ RT_CLEANUPS_QUEUED, GLOBAL_FIELD, "runtime.gcCleanups", "runtime.cleanupQueue", "queued",
+	  26, 0 },
+	{ RT_CLEANUPS_EXECUTED, GLOBAL_FIELD, "runtime.gcCleanups", "runtime.cleanupQueue",
+	  "executed", 26, 0 },
+	{ RT_EXTRAM_INUSE, GLOBAL, "runtime.extraMInUse", NULL, NULL, 21, 0 },
+	{ RT_EXTRAM_LENGTH, GLOBAL, "runtime.extraMLength", NULL, NULL, 21, 0 },
+	{ RT_M_ALLLINK, TYPE_FIELD, NULL, "runtime.m", "alllink", 0, 0 },
+	{ RT_M_NCGOCALL, TYPE_FIELD, NULL, "runtime.m", "ncgocall", 0, 0 },
+	{ RT_M_LOCK_WAIT, TYPE_FIELD, NULL, "runtime.m", "mLockProfile.waitTime", 22, 0 },
+	{ RT_P_M, TYPE_FIELD, NULL, "runtime.p", "m", 0, 0 },
+	{ RT_P_GOROUTINES_CREATED, TYPE_FIELD, NULL, "runtime.p", "goroutinesCreated", 26, 0 },
+	{ RT_P_CLEANUPS_QUEUED, TYPE_FIELD, NULL, "runtime.p", "cleanupsQueued", 26, 0 },
 };
 
 /* Fields that may be missing (have[] false) without failing the resolve. */
 static bool field_optional(enum rt_field id)
 {
-	return id == RT_MEM_PROFILE_RATE || id == RT_DISABLE_MEM_PROFILING;
+	return id == RT_MEM_PROFILE_RATE || id >= RT_DISABLE_MEM_PROFILING;
 }
 
 /* Which field feeds each address of the GC probes' layout. */

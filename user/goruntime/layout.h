@@ -122,6 +122,65 @@ enum rt_field {
 	/* optional: only the opt-in allocation probes use them, and they cope without */
 	RT_MEM_PROFILE_RATE,		/* runtime.MemProfileRate, int */
 	RT_DISABLE_MEM_PROFILING,	/* runtime.disableMemoryProfiling, bool */
+	/*
+	 * Optional too: what runtime/metrics and MemStats read beyond the gauges above. A metric
+	 * whose inputs are missing is reported as unavailable, with the field that is missing.
+	 */
+	RT_MS_MSPAN_SYS,
+	RT_MS_MCACHE_SYS,
+	RT_MS_BUCKHASH_SYS,
+	RT_MS_GCMISC_SYS,
+	RT_MS_OTHER_SYS,
+	RT_MS_PAUSE_END,		/* [256]uint64 ring */
+	RT_MS_GC_PAUSE_DIST,		/* memstats.gcPauseDist, a timeHistogram, ≤1.21 */
+	RT_MHEAP_SPAN_INUSE,		/* mheap_.spanalloc.inuse */
+	RT_MHEAP_CACHE_INUSE,		/* mheap_.cachealloc.inuse */
+	RT_HSD_COMMITTED,
+	RT_HSD_RELEASED,
+	RT_HSD_IN_HEAP,
+	RT_HSD_IN_WORKBUFS,
+	RT_HSD_IN_PTRSCALARBITS,	/* ≤1.21 */
+	RT_WORK_CPU_STATS,		/* work.cpuStats, 1.20+ */
+	RT_CPU_GC_ASSIST,		/* members of runtime.cpuStats */
+	RT_CPU_GC_DEDICATED,
+	RT_CPU_GC_IDLE,
+	RT_CPU_GC_PAUSE,
+	RT_CPU_GC_TOTAL,
+	RT_CPU_SCAV_ASSIST,
+	RT_CPU_SCAV_BG,
+	RT_CPU_SCAV_TOTAL,
+	RT_CPU_IDLE,
+	RT_CPU_USER,
+	RT_CPU_TOTAL,
+	RT_GCC_HEAP_SCAN,
+	RT_SCHED_TIME_TO_RUN,		/* timeHistograms in sched */
+	RT_SCHED_STW_STOPPING_GC,	/* 1.22+ */
+	RT_SCHED_STW_STOPPING_OTHER,
+	RT_SCHED_STW_TOTAL_GC,
+	RT_SCHED_STW_TOTAL_OTHER,
+	RT_SCHED_MUTEX_WAIT,		/* totalMutexWaitTime, 1.21+ */
+	RT_SCHED_RTLOCK_WAIT,		/* totalRuntimeLockWaitTime, 1.22+ */
+	RT_SCHED_GOROUTINES_CREATED,	/* 1.26+ */
+	RT_SCHED_NGSYSCALL_NOP,		/* 1.26+ */
+	RT_TH_COUNTS,			/* members of runtime.timeHistogram */
+	RT_TH_UNDERFLOW,
+	RT_TH_OVERFLOW,			/* 1.20+ */
+	RT_ALLM,
+	RT_NCGOCALL,
+	RT_STARTING_STACK_SIZE,
+	RT_LIMITER_LAST_ENABLED,	/* gcCPULimiter.lastEnabledCycle */
+	RT_FINQUEUED,			/* 1.25+ */
+	RT_FINEXECUTED,
+	RT_CLEANUPS_QUEUED,		/* gcCleanups.queued, 1.26+ */
+	RT_CLEANUPS_EXECUTED,
+	RT_EXTRAM_INUSE,
+	RT_EXTRAM_LENGTH,
+	RT_M_ALLLINK,
+	RT_M_NCGOCALL,
+	RT_M_LOCK_WAIT,			/* mLockProfile.waitTime, 1.22+ */
+	RT_P_M,
+	RT_P_GOROUTINES_CREATED,	/* 1.26+ */
+	RT_P_CLEANUPS_QUEUED,		/* 1.26+ */
 	RT_NR_FIELDS
 };
 

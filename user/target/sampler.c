@@ -110,6 +110,7 @@ void sampler__free(struct sampler *s)
 		free(s->stw_reasons[i]);
 	}
 	free(s->hs_buf);
+	free(s->raw);
 	free(s->gptrs);
 	free(s->goffs);
 	free(s->gbuf);
@@ -120,6 +121,32 @@ void sampler__free(struct sampler *s)
 void sampler__set_gwalk_budget(struct sampler *s, uint64_t ns)
 {
 	s->gwalk_budget_ns = ns;
+}
+
+void sampler__set_metrics(struct sampler *s, bool on)
+{
+	s->metrics = on;
+}
+
+/* The rest of runtime/metrics and MemStats, once the sample itself is complete. */
+static int sample_metrics(struct sampler *s, const struct scalars *v, struct rt_sample *o)
+{
+	int rc;
+
+	if (!s->raw) {
+		s->raw = calloc(1, sizeof(*s->raw));
+		if (!s->raw)
+			return -ENOMEM;
+	}
+	if (!o->rtm) {
+		o->rtm = calloc(1, sizeof(*o->rtm));
+		if (!o->rtm)
+			return -ENOMEM;
+	}
+	rc = sampler_read_metrics(s, v, o, s->raw);
+	if (!rc)
+		rc = rtm_compute(s->raw, o->rtm);
+	return rc;
 }
 
 const char *sampler__wait_reason(const struct sampler *s, unsigned int reason)
@@ -419,6 +446,8 @@ int sampler__sample(struct sampler *s, struct rt_sample *o)
 	ret = sampler_walk_goroutines(s, &v, o);
 	if (ret)
 		return ret;
+	/* A failed read of the extras leaves the sample good and says the metrics are stale. */
+	o->rtm_err = s->metrics ? sample_metrics(s, &v, o) : 0;
 	o->ok = true;
 	return 0;
 }
@@ -450,6 +479,10 @@ void rt_sample__release(struct rt_sample *smp)
 {
 	free(smp->p_runq);
 	free(smp->p_schedtick);
+	if (smp->rtm)
+		rtm_values_release(smp->rtm);
+	free(smp->rtm);
+	smp->rtm = NULL;
 	smp->p_runq = NULL;
 	smp->p_schedtick = NULL;
 	smp->procs_cap = 0;

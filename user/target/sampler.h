@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "goruntime/layout.h"
+#include "goruntime/rtmetrics.h"
 
 struct gobin;
 
@@ -65,6 +66,10 @@ struct rt_sample {
 	uint64_t gwalk_total;		/* allglen */
 	bool gwalk_partial;		/* the time budget ran out before the end of allgs */
 	uint64_t gwalk_ns;		/* how long the walk took */
+
+	/* All of runtime/metrics and MemStats; NULL unless sampler__set_metrics asked for them. */
+	struct rtm_values *rtm;
+	int rtm_err;			/* why rtm is stale: -errno of its read (0: fresh) */
 };
 
 struct sampler;
@@ -79,6 +84,9 @@ void sampler__free(struct sampler *s);
 
 /* Walk allgs at most this long per sample (default 50 ms); 0 disables the walk. */
 void sampler__set_gwalk_budget(struct sampler *s, uint64_t ns);
+
+/* Also read every runtime/metrics metric and MemStats field into each sample's rtm. */
+void sampler__set_metrics(struct sampler *s, bool on);
 
 /* Take a snapshot into *out (its per-P arrays are reused and grown). Returns 0, or -errno. */
 int sampler__sample(struct sampler *s, struct rt_sample *out);

@@ -32,6 +32,8 @@ struct sampler {
 	size_t gptrs_cap;
 	unsigned char *gbuf;		/* one batch of g windows */
 	struct remote_batch *gbatch;
+	bool metrics;			/* read all of runtime/metrics and MemStats too */
+	struct rtm_raw *raw;		/* their inputs, reused */
 	/* Start PC -> system goroutine?, direct-mapped: goroutines share a few start functions. */
 	struct { uint64_t pc; int8_t sys; } sys_cache[4096];
 };
@@ -54,6 +56,10 @@ struct scalars {
 
 /* The scalars every sample starts from, in one batch. Returns 0, or -errno. */
 int sampler_read_scalars(struct sampler *s, struct scalars *v);
+
+/* rtmread.c: the inputs of runtime/metrics and MemStats, after the rest of a sample. */
+int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struct rt_sample *o,
+			 struct rtm_raw *r);
 
 /* gwalk.c: the walk of allgs a sample includes (counts by state and wait reason). */
 int sampler_walk_goroutines(struct sampler *s, const struct scalars *v, struct rt_sample *o);
