@@ -23,5 +23,6 @@ int cmd_metrics(int argc, char **argv)
 		return cli_report(&err);
 	cli_common_free(&c);
 	catalog_print(stdout);
+	catalog_print_runtime_metrics(stdout);
 	return cli_flush_stdout(&err) ? cli_report(&err) : GS_EXIT_OK;
 }

@@ -7,4 +7,7 @@
 
 void catalog_print(FILE *f);
 
+/* Every runtime/metrics metric: kind, the releases that have it, its Prometheus name. */
+void catalog_print_runtime_metrics(FILE *f);
+
 #endif

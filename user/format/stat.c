@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include "engine/engine.h"
 #include "format/ident.h"
@@ -7,6 +9,7 @@
 #include "format/snapshot.h"
 #include "format/stat.h"
 #include "goruntime/metrics.h"
+#include "goruntime/rtmetrics.h"
 #include "util/units.h"
 
 #define TOP_WAIT_REASONS 5
@@ -220,6 +223,107 @@ static void print_pauses(FILE *f, const struct stat_report *r)
 	}
 }
 
+/* A runtime/metrics value with its unit: "23.4 MiB", "1.25 s", "42". */
+static void rtm_human(char *buf, size_t len, const struct rtm_def *d, const struct rtm_value *v)
+{
+	const char *unit = rtm_unit(d->name);
+	char a[24], b[24], c[24];
+	double x;
+
+	if (d->kind == RTM_KIND_HISTOGRAM) {
+		uint64_t n = rtm_hist_total(&v->h);
+		bool secs = !strcmp(unit, "seconds");
+
+		if (!n) {
+			snprintf(buf, len, "none");
+			return;
+		}
+		if (secs) {
+			units_ns(a, sizeof(a), rtm_hist_quantile(&v->h, 0.5) * 1e9, UNITS_IEC);
+			units_ns(b, sizeof(b), rtm_hist_quantile(&v->h, 0.99) * 1e9, UNITS_IEC);
+			units_ns(c, sizeof(c), rtm_hist_quantile(&v->h, 1) * 1e9, UNITS_IEC);
+		} else {
+			units_bytes(a, sizeof(a), rtm_hist_quantile(&v->h, 0.5), UNITS_IEC);
+			units_bytes(b, sizeof(b), rtm_hist_quantile(&v->h, 0.99), UNITS_IEC);
+			units_bytes(c, sizeof(c), rtm_hist_quantile(&v->h, 1), UNITS_IEC);
+		}
+		snprintf(buf, len, "%llu, p50 <%s, p99 <%s, max <%s", (unsigned long long)n, a, b, c);
+		return;
+	}
+	x = d->kind == RTM_KIND_FLOAT64 ? v->f : (double)v->u;
+	if (d->kind == RTM_KIND_UINT64 && v->u >= INT64_MAX &&
+	    (!strcmp(unit, "bytes") || !strcmp(unit, "percent")))
+		snprintf(buf, len, "off (%s)", v->u == INT64_MAX ? "math.MaxInt64" : "negative");
+	else if (!strcmp(unit, "bytes"))
+		units_bytes(buf, len, x, UNITS_IEC);
+	else if (!strcmp(unit, "seconds") || !strcmp(unit, "cpu-seconds"))
+		snprintf(buf, len, "%s%s", units_ns(a, sizeof(a), x * 1e9, UNITS_IEC),
+			 unit[0] == 'c' ? " of CPU" : "");
+	else if (d->kind == RTM_KIND_UINT64)
+		snprintf(buf, len, "%llu %s", (unsigned long long)v->u, unit);
+	else
+		snprintf(buf, len, "%g %s", x, unit);
+}
+
+static void print_rtm_group(FILE *f, const struct rtm_values *r, const char *group,
+			    const char *title)
+{
+	char val[128];
+	bool head = false;
+	int i;
+
+	for (i = 0; i < RTM_NR; i++) {
+		const struct rtm_def *d = &rtm_defs[i];
+		const struct rtm_value *v = &r->v[i];
+
+		if (strcmp(d->group, group) || v->status == RTM_ABSENT)
+			continue;
+		if (!head)
+			fprintf(f, "\n%s\n", title);
+		head = true;
+		if (v->status == RTM_UNREADABLE) {
+			fprintf(f, "  %-44s %-34s %s\n", d->name, "unreadable", v->why);
+			continue;
+		}
+		rtm_human(val, sizeof(val), d, v);
+		fprintf(f, "  %-44s %-34s %s%s\n", d->name, val, d->help,
+			v->backfilled ? " [computed by goscope]" : "");
+	}
+}
+
+static void print_runtime_metrics(FILE *f, const struct watched *w)
+{
+	const struct rtm_values *r = w->cur.rtm;
+	const struct rtm_memstats *m;
+	char a[32], b[32];
+
+	if (!r)
+		return;
+	print_rtm_group(f, r, "heap", "runtime/metrics: heap");
+	print_rtm_group(f, r, "memory", "runtime/metrics: memory classes");
+	print_rtm_group(f, r, "gc", "runtime/metrics: GC");
+	print_rtm_group(f, r, "cpu", "runtime/metrics: CPU classes (as of the last GC)");
+	print_rtm_group(f, r, "sched", "runtime/metrics: scheduler");
+	print_rtm_group(f, r, "sync", "runtime/metrics: sync");
+	print_rtm_group(f, r, "cgo", "runtime/metrics: cgo");
+	m = &r->ms;
+	if (!m->ok)
+		return;
+	fprintf(f, "\nMemStats, the rest\n");
+	fprintf(f, "  %-44s %s\n", "Sys", units_bytes(a, sizeof(a), (double)m->Sys, UNITS_IEC));
+	fprintf(f, "  %-44s %s of %s\n", "MSpanInuse of MSpanSys",
+		units_bytes(a, sizeof(a), (double)m->MSpanInuse, UNITS_IEC),
+		units_bytes(b, sizeof(b), (double)m->MSpanSys, UNITS_IEC));
+	fprintf(f, "  %-44s %s of %s\n", "MCacheInuse of MCacheSys",
+		units_bytes(a, sizeof(a), (double)m->MCacheInuse, UNITS_IEC),
+		units_bytes(b, sizeof(b), (double)m->MCacheSys, UNITS_IEC));
+	fprintf(f, "  %-44s %s\n", "BuckHashSys",
+		units_bytes(a, sizeof(a), (double)m->BuckHashSys, UNITS_IEC));
+	fprintf(f, "  %-44s %s\n", "GCSys", units_bytes(a, sizeof(a), (double)m->GCSys, UNITS_IEC));
+	fprintf(f, "  %-44s %s\n", "OtherSys",
+		units_bytes(a, sizeof(a), (double)m->OtherSys, UNITS_IEC));
+}
+
 void stat_print_table(FILE *f, const struct stat_report *r)
 {
 	const struct watched *w = r->w;
@@ -236,4 +340,5 @@ void stat_print_table(FILE *f, const struct stat_report *r)
 	print_goroutines(f, w);
 	print_rates(f, &r->rates);
 	print_pauses(f, r);
+	print_runtime_metrics(f, w);
 }

@@ -192,7 +192,7 @@ static const struct field_spec specs[] = {
 	SCHED(RT_SCHED_STW_STOPPING_OTHER, "stwStoppingTimeOther", 22, 0),
 	SCHED(RT_SCHED_STW_TOTAL_GC, "stwTotalTimeGC", 22, 0),
 	SCHED(RT_SCHED_STW_TOTAL_OTHER, "stwTotalTimeOther", 22, 0),
-	SCHED(RT_SCHED_MUTEX_WAIT, "totalMutexWaitTime", 21, 0),
+	SCHED(RT_SCHED_MUTEX_WAIT, "totalMutexWaitTime", 20, 0),
 	SCHED(RT_SCHED_RTLOCK_WAIT, "totalRuntimeLockWaitTime", 22, 0),
 	SCHED(RT_SCHED_GOROUTINES_CREATED, "goroutinesCreated", 26, 0),
 	SCHED(RT_SCHED_NGSYSCALL_NOP, "nGsyscallNoP", 26, 0),

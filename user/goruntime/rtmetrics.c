@@ -142,7 +142,7 @@ const struct rtm_def rtm_defs[RTM_NR] = {
 		22, 0, "other stop-the-world pauses, stopping to restarting" },
 	[RTM_SCHED_THREADS_TOTAL] = { "/sched/threads/total:threads", U, false, "sched", 26, 21,
 		"OS threads the runtime owns (extra cgo threads not counted)" },
-	[RTM_SYNC_MUTEX_WAIT_TOTAL] = { "/sync/mutex/wait/total:seconds", F, true, "sync", 21, 0,
+	[RTM_SYNC_MUTEX_WAIT_TOTAL] = { "/sync/mutex/wait/total:seconds", F, true, "sync", 20, 0,
 		"time goroutines spent blocked on sync.Mutex, RWMutex and runtime locks (approximate)" },
 };
 
@@ -572,6 +572,34 @@ int rtm_compute(const struct rtm_raw *r, struct rtm_values *o)
 		o->v[i] = (struct rtm_value){ .status = RTM_ABSENT };
 	}
 	return rc ? -ENOMEM : 0;
+}
+
+uint64_t rtm_hist_total(const struct rtm_hist *h)
+{
+	uint64_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < h->n; i++)
+		n += h->counts[i];
+	return n;
+}
+
+double rtm_hist_quantile(const struct rtm_hist *h, double q)
+{
+	uint64_t total = rtm_hist_total(h), seen = 0, want;
+	uint32_t i;
+
+	if (!total)
+		return NAN;
+	want = (uint64_t)ceil(q * (double)total);
+	if (want < 1)
+		want = 1;
+	for (i = 0; i < h->n; i++) {
+		seen += h->counts[i];
+		if (seen >= want)
+			return h->bounds[i + 1];
+	}
+	return h->bounds[h->n];
 }
 
 void rtm_values_release(struct rtm_values *v)

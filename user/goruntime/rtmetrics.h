@@ -224,6 +224,10 @@ int rtm_release_count(int minor);
 /* The time histogram boundaries of Go 1.minor, and how many buckets (bounds: n + 1). */
 const double *rtm_time_bounds(int minor, uint32_t *n);
 
+/* Events in a histogram, and the upper bound of the bucket holding quantile q (0..1). */
+uint64_t rtm_hist_total(const struct rtm_hist *h);
+double rtm_hist_quantile(const struct rtm_hist *h, double q);
+
 /* Compute every metric and MemStats from raw. Returns 0, or -ENOMEM. */
 int rtm_compute(const struct rtm_raw *raw, struct rtm_values *out);
 

@@ -303,7 +303,7 @@ int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struc
 	add(&b, s, RT_STARTING_STACK_SIZE, &r->starting_stack_size, 4, &r->have_starting_stack);
 	r->have_cgo = have(s, RT_ALLM) && have(s, RT_M_ALLLINK) && have(s, RT_M_NCGOCALL);
 	add(&b, s, RT_NCGOCALL, &ncgo, 8, &r->have_cgo);
-	r->have_mutex_wait = r->minor >= 21;
+	r->have_mutex_wait = r->minor >= 20;
 	add(&b, s, RT_SCHED_MUTEX_WAIT, &mutex, 8, &r->have_mutex_wait);
 	if (r->minor >= 22)
 		add(&b, s, RT_SCHED_RTLOCK_WAIT, &rtlock, 8, &r->have_mutex_wait);
