@@ -25,28 +25,63 @@
 // (truncated and rewritten in place, then fsynced; the descriptor stays open)
 // and then prints "<pid> snapshot N" on stdout (N counts snapshots from 1).
 // Read the file only after that line: a snapshot is not written atomically.
-// The runtime is read in this order: runtime/metrics.Read, NumGoroutine,
-// GOMAXPROCS(0), NumCPU, debug.SetMemoryLimit(-1), and runtime.ReadMemStats
-// last. Everything the snapshot needs (the MemStats, the metrics samples, the
-// output buffers, the file descriptor) is allocated at start and formatting
-// uses only strconv.Append*, so nothing is allocated between ReadMemStats and
-// the end of the write: main_test.go checks it with testing.AllocsPerRun, and
-// -check on every snapshot (a second ReadMemStats after the write; the
-// difference goes to stderr as "<pid> check: snapshot N: format+write
-// allocated B bytes in K objects").
+// The runtime is read in this order: the monotonic clock (runtime.nanotime,
+// i.e. CLOCK_MONOTONIC in ns), runtime/metrics.Read of every metric of
+// metrics.All() (histograms included), NumGoroutine, GOMAXPROCS(0), NumCPU,
+// debug.SetMemoryLimit(-1), runtime.ReadMemStats, and the monotonic clock
+// again. Everything the snapshot needs (the MemStats, the metrics samples and
+// the histogram values that the first metrics.Read allocates and every later
+// one fills in place, the output buffers, the file descriptor) is allocated
+// at start (a dry run makes that first Read) and formatting uses only
+// strconv.Append*, so a snapshot allocates nothing at all, neither while
+// reading nor between ReadMemStats and the end of the write: main_test.go
+// checks the whole snapshot with testing.AllocsPerRun and TotalAlloc, and
+// -check the part after ReadMemStats on every snapshot (a second
+// ReadMemStats after the write; the difference goes to stderr as "<pid>
+// check: snapshot N: format+write allocated B bytes in K objects").
 //
-// The snapshot: {"pid", "seq" (= N), "num_goroutine", "gomaxprocs",
-// "num_cpu", "gogc" (the last value given to debug.SetGCPercent, learnt at
-// start), "memory_limit" (debug.SetMemoryLimit(-1)), "memstats": {NumGC,
-// NumForcedGC, TotalAlloc, Mallocs, Frees, HeapAlloc, HeapSys, HeapIdle,
-// HeapInuse, HeapReleased, HeapObjects, StackInuse, StackSys, PauseTotalNs,
-// LastPauseNs (= PauseNs[(NumGC+255)%256]), GCCPUFraction, NextGC, LastGC,
-// Sys}, "metrics": {every runtime/metrics metric of this Go version whose
-// kind is uint64 or float64, by name; histograms are left out},
-// "counts": {"chan", "sleep", "syscall", "spin", "mutex": the flags}}.
+// The snapshot is one JSON object with these keys:
+//
+//	"pid", "seq" (= N)
+//	"mono_before_ns", "mono_after_ns"
+//	            runtime.nanotime() (CLOCK_MONOTONIC, ns) right before
+//	            metrics.Read and right after ReadMemStats: every reading of
+//	            the snapshot was taken between the two (the /cpu/classes
+//	            metrics, for one, depend on when they are read)
+//	"num_goroutine", "gomaxprocs", "num_cpu"
+//	"gogc"      the last value given to debug.SetGCPercent, learnt at start
+//	"memory_limit"  debug.SetMemoryLimit(-1)
+//	"memstats"  every field of runtime.MemStats by its Go name: the scalars
+//	            Alloc, TotalAlloc, Sys, Lookups, Mallocs, Frees, HeapAlloc,
+//	            HeapSys, HeapIdle, HeapInuse, HeapReleased, HeapObjects,
+//	            StackInuse, StackSys, MSpanInuse, MSpanSys, MCacheInuse,
+//	            MCacheSys, BuckHashSys, GCSys, OtherSys, NextGC, LastGC,
+//	            PauseTotalNs, NumGC, NumForcedGC as integers, GCCPUFraction as
+//	            a number, EnableGC and DebugGC as true/false; "PauseNs" and
+//	            "PauseEnd" as arrays of 256 integers (the runtime's circular
+//	            buffers, as they are); "BySize" as an array of 61 objects
+//	            {"Size", "Mallocs", "Frees"}; plus "LastPauseNs" (=
+//	            PauseNs[(NumGC+255)%256])
+//	"metrics"   every runtime/metrics metric of this Go version whose kind is
+//	            uint64 or float64, by name (the /godebug/non-default-behavior/
+//	            <name>:events counters of Go 1.21+ included): uint64s as
+//	            integers, float64s as the shortest decimal that parses back
+//	            to the same float64 (strconv 'g', -1), null for a NaN or an
+//	            infinity (never seen)
+//	"histograms"  every metric whose kind is Float64Histogram, by name:
+//	            {"buckets": [...], "counts": [...]}, exactly as the runtime
+//	            gives them: len(buckets) == len(counts)+1 boundaries, the
+//	            infinities as the strings "-Inf" and "+Inf", the others as
+//	            the shortest decimals that parse back to the same float64;
+//	            counts as integers
+//	"counts"    {"chan", "sleep", "syscall", "spin", "mutex": the flags}
+//
 // Metrics that a Go version lacks are absent: /gc/gogc:percent and
 // /gc/gomemlimit:bytes appeared in Go 1.21, hence "gogc" and
-// "memory_limit" above.
+// "memory_limit" above. Integers are written in full and some exceed 2^53
+// (LastGC and the PauseEnd entries are ns since 1970; memory_limit and
+// /gc/gomemlimit:bytes are math.MaxInt64 by default): read them with a
+// parser that keeps integers exact, as Python's json does.
 //
 // SIGUSR2 first applies runtime.GOMAXPROCS(-maxprocs2), debug.SetGCPercent
 // (-gogc2) and debug.SetMemoryLimit(-memlimit2), then writes a snapshot the
@@ -89,7 +124,8 @@
 // (sysmon's forcegc; it is not counted in NumForcedGC), which changes NumGC,
 // Frees and the heap numbers (take a new snapshot as the baseline after it);
 // the background scavenger may return memory to the OS at any time
-// (HeapReleased, HeapIdle); the spinners keep /cpu/classes moving. TotalAlloc,
+// (HeapReleased, HeapIdle); the spinners keep /cpu/classes and the
+// scheduler's histograms (/sched/latencies:seconds) moving. TotalAlloc,
 // Mallocs, Frees and NumGC are otherwise fixed once ready.
 package main
 
@@ -107,7 +143,17 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	_ "unsafe" // go:linkname
 )
+
+// nanotime is the runtime's own clock: CLOCK_MONOTONIC in ns (vDSO
+// clock_gettime on linux), the clock of the runtime's timestamps. It does not
+// allocate. Pulling it with go:linkname is allowed by every release of the
+// matrix: Go 1.23 and later mark runtime.nanotime as linknamed on purpose
+// (go.dev/issue/67401); main_test.go checks it against clock_gettime(2).
+//
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
 
 var (
 	nChan     = flag.Int("chan", 0, "goroutines blocked receiving on a channel")
@@ -282,7 +328,8 @@ func main() {
 		die("%v", err)
 	}
 	// Dry runs of everything a snapshot does except the write, so first-use
-	// initialisation (runtime/metrics' table, stack growth) happens now.
+	// initialisation (runtime/metrics' table, the histogram values of the
+	// first metrics.Read, stack growth) happens now.
 	for i := 0; i < 3; i++ {
 		readRuntime()
 		formatSnapshot()
@@ -484,12 +531,18 @@ func setupSnapshot(path string) error {
 		return fmt.Errorf("open %s: %v", path, err)
 	}
 	outFD = fd
-	// Every scalar metric of this Go version, in metrics.All() order (sorted
-	// by name). Histograms are left out: reading them allocates.
+	// Every metric of this Go version, in metrics.All() order (sorted by
+	// name): the scalars and the histograms. The first metrics.Read of a
+	// histogram allocates its value (a Float64Histogram and its Counts;
+	// Buckets is the runtime's own slice); every later Read fills the same
+	// value in place (runtime.metricValue.float64HistOrInit), so the dry run
+	// below makes that first Read.
 	samples = samples[:0]
 	for _, d := range metrics.All() {
-		if d.Kind != metrics.KindUint64 && d.Kind != metrics.KindFloat64 {
-			continue
+		switch d.Kind {
+		case metrics.KindUint64, metrics.KindFloat64, metrics.KindFloat64Histogram:
+		default:
+			continue // KindBad: no metric of any release has it
 		}
 		if !plainName(d.Name) {
 			continue // never happens; keeps the JSON valid without escaping
@@ -498,8 +551,9 @@ func setupSnapshot(path string) error {
 	}
 	samples = samples[:len(samples):len(samples)]
 	lineBuf = make([]byte, 0, 256)
-	// Size the buffer from a dry run, with room to spare for longer numbers.
-	outBuf = make([]byte, 0, 64<<10)
+	// Size the buffer from a dry run, with room to spare for longer numbers
+	// (the snapshot is some 30-60 KB: the histograms and the MemStats arrays).
+	outBuf = make([]byte, 0, 256<<10)
 	readRuntime()
 	formatSnapshot()
 	if need := 4 * len(outBuf); need > cap(outBuf) {
@@ -518,14 +572,18 @@ func plainName(s string) bool {
 }
 
 var (
+	monoBefore   int64
+	monoAfter    int64
 	numGoroutine int
 	gomaxprocs   int
 	numCPU       int
 	memLimit     int64
 )
 
-// readRuntime reads the runtime in the documented order, ReadMemStats last.
+// readRuntime reads the runtime in the documented order, ReadMemStats last,
+// between two readings of the monotonic clock.
 func readRuntime() {
+	monoBefore = nanotime()
 	if len(samples) > 0 {
 		metrics.Read(samples)
 	}
@@ -534,6 +592,7 @@ func readRuntime() {
 	numCPU = runtime.NumCPU()
 	memLimit = debug.SetMemoryLimit(-1) // negative: read only
 	runtime.ReadMemStats(&memStats)
+	monoAfter = nanotime()
 }
 
 // snapshot reads the runtime, writes the oracle file and announces it.
@@ -639,12 +698,53 @@ func appendF(b []byte, key string, v float64) []byte {
 	return append(b, ',')
 }
 
+func appendBool(b []byte, key string, v bool) []byte {
+	b = appendKey(b, key)
+	b = strconv.AppendBool(b, v)
+	return append(b, ',')
+}
+
+// appendUints appends "key":[v,...],
+func appendUints(b []byte, key string, vs []uint64) []byte {
+	b = appendKey(b, key)
+	b = append(b, '[')
+	for _, v := range vs {
+		b = strconv.AppendUint(b, v, 10)
+		b = append(b, ',')
+	}
+	b = closeArr(b)
+	return append(b, ',')
+}
+
+// appendBucket appends a histogram boundary: the strings "-Inf" and "+Inf"
+// for the infinities, null for a NaN (never seen), else the shortest decimal
+// that parses back to the same float64.
+func appendBucket(b []byte, v float64) []byte {
+	switch {
+	case math.IsInf(v, -1):
+		return append(b, `"-Inf"`...)
+	case math.IsInf(v, 1):
+		return append(b, `"+Inf"`...)
+	case math.IsNaN(v):
+		return append(b, "null"...)
+	}
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
 // closeObj replaces a trailing comma with the closing brace.
 func closeObj(b []byte) []byte {
 	if b[len(b)-1] == ',' {
 		b = b[:len(b)-1]
 	}
 	return append(b, '}')
+}
+
+// closeArr replaces a trailing comma with the closing bracket.
+func closeArr(b []byte) []byte {
+	if b[len(b)-1] == ',' {
+		b = b[:len(b)-1]
+	}
+	return append(b, ']')
 }
 
 // formatSnapshot renders the values read by readRuntime into outBuf.
@@ -659,12 +759,16 @@ func formatSnapshot() {
 	b = appendI(b, "num_cpu", int64(numCPU))
 	b = appendI(b, "gogc", int64(gcPercent))
 	b = appendI(b, "memory_limit", memLimit)
+	b = appendI(b, "mono_before_ns", monoBefore)
+	b = appendI(b, "mono_after_ns", monoAfter)
 
+	// Every field of runtime.MemStats, in declaration order, and LastPauseNs.
 	b = appendKey(b, "memstats")
 	b = append(b, '{')
-	b = appendU(b, "NumGC", uint64(m.NumGC))
-	b = appendU(b, "NumForcedGC", uint64(m.NumForcedGC))
+	b = appendU(b, "Alloc", m.Alloc)
 	b = appendU(b, "TotalAlloc", m.TotalAlloc)
+	b = appendU(b, "Sys", m.Sys)
+	b = appendU(b, "Lookups", m.Lookups)
 	b = appendU(b, "Mallocs", m.Mallocs)
 	b = appendU(b, "Frees", m.Frees)
 	b = appendU(b, "HeapAlloc", m.HeapAlloc)
@@ -675,12 +779,37 @@ func formatSnapshot() {
 	b = appendU(b, "HeapObjects", m.HeapObjects)
 	b = appendU(b, "StackInuse", m.StackInuse)
 	b = appendU(b, "StackSys", m.StackSys)
-	b = appendU(b, "PauseTotalNs", m.PauseTotalNs)
-	b = appendU(b, "LastPauseNs", m.PauseNs[(m.NumGC+255)%256])
-	b = appendF(b, "GCCPUFraction", m.GCCPUFraction)
+	b = appendU(b, "MSpanInuse", m.MSpanInuse)
+	b = appendU(b, "MSpanSys", m.MSpanSys)
+	b = appendU(b, "MCacheInuse", m.MCacheInuse)
+	b = appendU(b, "MCacheSys", m.MCacheSys)
+	b = appendU(b, "BuckHashSys", m.BuckHashSys)
+	b = appendU(b, "GCSys", m.GCSys)
+	b = appendU(b, "OtherSys", m.OtherSys)
 	b = appendU(b, "NextGC", m.NextGC)
 	b = appendU(b, "LastGC", m.LastGC)
-	b = appendU(b, "Sys", m.Sys)
+	b = appendU(b, "PauseTotalNs", m.PauseTotalNs)
+	b = appendU(b, "LastPauseNs", m.PauseNs[(m.NumGC+255)%256])
+	b = appendUints(b, "PauseNs", m.PauseNs[:])
+	b = appendUints(b, "PauseEnd", m.PauseEnd[:])
+	b = appendU(b, "NumGC", uint64(m.NumGC))
+	b = appendU(b, "NumForcedGC", uint64(m.NumForcedGC))
+	b = appendF(b, "GCCPUFraction", m.GCCPUFraction)
+	b = appendBool(b, "EnableGC", m.EnableGC)
+	b = appendBool(b, "DebugGC", m.DebugGC)
+	b = appendKey(b, "BySize")
+	b = append(b, '[')
+	for i := range m.BySize {
+		c := &m.BySize[i]
+		b = append(b, '{')
+		b = appendU(b, "Size", uint64(c.Size))
+		b = appendU(b, "Mallocs", c.Mallocs)
+		b = appendU(b, "Frees", c.Frees)
+		b = closeObj(b)
+		b = append(b, ',')
+	}
+	b = closeArr(b)
+	b = append(b, ',')
 	b = closeObj(b)
 	b = append(b, ',')
 
@@ -694,6 +823,31 @@ func formatSnapshot() {
 		case metrics.KindFloat64:
 			b = appendF(b, s.Name, s.Value.Float64())
 		}
+	}
+	b = closeObj(b)
+	b = append(b, ',')
+
+	b = appendKey(b, "histograms")
+	b = append(b, '{')
+	for i := range samples {
+		s := &samples[i]
+		if s.Value.Kind() != metrics.KindFloat64Histogram {
+			continue
+		}
+		h := s.Value.Float64Histogram()
+		b = appendKey(b, s.Name)
+		b = append(b, '{')
+		b = appendKey(b, "buckets")
+		b = append(b, '[')
+		for _, v := range h.Buckets {
+			b = appendBucket(b, v)
+			b = append(b, ',')
+		}
+		b = closeArr(b)
+		b = append(b, ',')
+		b = appendUints(b, "counts", h.Counts)
+		b = closeObj(b)
+		b = append(b, ',')
 	}
 	b = closeObj(b)
 	b = append(b, ',')
