@@ -168,7 +168,7 @@ def test_record_carries_container_on_every_line(fleet, goscope, tmp_path):
                                 for p in fleet.pids()), 30), g.stderr()
     assert g.finish() == 0, g.stderr()
     recs = records(out)     # every line valid against docs/record.schema.json
-    assert {r["schema"] for r in recs} == {"goscope.record/2"}
+    assert {r["schema"] for r in recs} == {"goscope.record/3"}
     for k, c in fleet.c.items():
         mine = [r for r in recs if r["pid"] == c.pid]
         assert {r["kind"] for r in mine} >= {"attach", "gc", "sample", "detach"}, k

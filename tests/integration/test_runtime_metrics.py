@@ -215,9 +215,56 @@ def test_metrics_lists_every_metric_of_the_release(minor, quiescent):
     listed = run_goscope(["metrics"]).stdout
     for name in names:
         assert f"\n{name} " in listed, f"goscope metrics does not list {name}"
-    # The releases column names this release for each of its metrics.
-    for line in listed.splitlines():
+    # The releases column of the runtime/metrics section includes this release for each.
+    section = listed.split("\nruntime/metrics, all of them")[1]
+    for line in section.splitlines():
         parts = line.split()
         if parts and parts[0] in names:
             first = int(parts[2].split("+")[0].split(".")[1].rstrip(","))
             assert first <= minor, line
+
+
+# ---- record: histograms in full once, then what grew ----
+
+def rebuild(lines, name):
+    """The histogram at each sample line, from its last full form plus every delta since."""
+    out, cur = [], None
+    for rec in lines:
+        h = rec["runtime_metrics"][name]
+        if "buckets" in h:
+            cur = {"buckets": h["buckets"], "counts": list(h["counts"])}
+        else:
+            assert cur is not None, f"{name}: a delta before any full form"
+            for i, n in h["delta"]:
+                assert n > 0
+                cur["counts"][i] += n
+        out.append({"buckets": cur["buckets"], "counts": list(cur["counts"])})
+    return out
+
+
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_record_histograms_rebuild_to_the_runtimes(minor, quiescent, goscope, tmp_path):
+    from test_record import records  # validates every line against docs/record.schema.json
+    q = start(quiescent, minor, "default")
+    out = tmp_path / "rec.jsonl"
+    g = goscope(["record", "-i", "200ms", "-o", out, q.pid])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if out.exists() and out.read_text().count('"kind":"sample"') >= 4:
+            break
+        time.sleep(0.1)
+    assert g.finish() == 0, g.stderr()
+    want = q.snapshot()
+    samples = [r for r in records(out) if r["kind"] == "sample"]
+    assert len(samples) >= 4
+    assert all(s["runtime_metrics_unreadable"] == {} for s in samples)
+    names = [n for n in want["histograms"]]
+    for name in names:
+        full = [s for s in samples if "buckets" in s["runtime_metrics"][name]]
+        assert len(full) == 1, f"{name}: written in full {len(full)} times"
+        last = rebuild(samples, name)[-1]
+        slack = LATENCY_SLACK if name == "/sched/latencies:seconds" else 0
+        check_hist(name, last, want["histograms"][name], slack)
+    # Only the first line carries the boundaries: later ones are much smaller.
+    sizes = [len(json.dumps(s)) for s in samples]
+    assert max(sizes[1:]) * 2 < sizes[0], sizes

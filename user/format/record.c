@@ -9,6 +9,7 @@
 #include "format/gctrace.h"
 #include "format/ident.h"
 #include "format/record.h"
+#include "goruntime/rtmetrics.h"
 #include "format/schedtrace.h"
 #include "format/snapshot.h"
 #include "target/target.h"
@@ -20,6 +21,9 @@
 /* What record keeps per process: when its sites records were last written. */
 struct record_proc {
 	uint64_t sites_ns;
+	/* Each histogram's counts as last written, to write only what grew since. */
+	uint64_t *hist_prev[RTM_NR];
+	uint32_t hist_n[RTM_NR];
 };
 
 void record_out_init(struct record_out *r, uint64_t interval_ns, bool stw, record_emit_fn *emit,
@@ -335,6 +339,86 @@ static void on_tripped(void *ctx, const struct watched *w, void *st, enum optin_
 	emit(r);
 }
 
+/*
+ * A histogram of a sample line: in full ({"buckets", "counts"}) the first time, and whenever a
+ * count went down or the buckets changed; otherwise only what grew since the previous line:
+ * {"delta": [[bucket index, events added], ...]}.
+ */
+static void put_hist_since(struct json *j, const struct rtm_def *d, const struct rtm_value *v,
+			   struct record_proc *rp, int id)
+{
+	const struct rtm_hist *h = &v->h;
+	uint64_t *prev = rp->hist_prev[id];
+	bool full = !prev || rp->hist_n[id] != h->n;
+	uint32_t i;
+
+	for (i = 0; !full && i < h->n; i++)
+		full = h->counts[i] < prev[i];
+	if (full) {
+		snapshot_put_rtm_value(j, d->name, d, v);
+		free(prev);
+		prev = malloc(h->n * sizeof(*prev));
+		rp->hist_prev[id] = prev;
+		rp->hist_n[id] = prev ? h->n : 0;
+		if (prev)
+			memcpy(prev, h->counts, h->n * sizeof(*prev));
+		return;
+	}
+	json_obj_open(j, d->name);
+	json_arr_open(j, "delta");
+	for (i = 0; i < h->n; i++) {
+		if (h->counts[i] == prev[i])
+			continue;
+		json_arr_open(j, NULL);
+		json_u64(j, NULL, i);
+		json_u64(j, NULL, h->counts[i] - prev[i]);
+		json_arr_close(j);
+		prev[i] = h->counts[i];
+	}
+	json_arr_close(j);
+	json_obj_close(j);
+}
+
+static void put_runtime_metrics(struct json *j, const struct watched *w, struct record_proc *rp)
+{
+	const struct rtm_values *r = w->cur.rtm;
+	int i;
+
+	if (!r)
+		return;
+	json_obj_open(j, "runtime_metrics");
+	for (i = 0; i < RTM_NR; i++) {
+		const struct rtm_def *d = &rtm_defs[i];
+
+		if (r->v[i].status != RTM_OK)
+			continue;
+		if (d->kind == RTM_KIND_HISTOGRAM)
+			put_hist_since(j, d, &r->v[i], rp, i);
+		else
+			snapshot_put_rtm_value(j, d->name, d, &r->v[i]);
+	}
+	json_obj_close(j);
+	json_arr_open(j, "runtime_metrics_backfilled");
+	for (i = 0; i < RTM_NR; i++)
+		if (r->v[i].status == RTM_OK && r->v[i].backfilled)
+			json_str(j, NULL, rtm_defs[i].name);
+	json_arr_close(j);
+	json_obj_open(j, "runtime_metrics_unreadable");
+	for (i = 0; i < RTM_NR; i++)
+		if (r->v[i].status == RTM_UNREADABLE)
+			json_str(j, rtm_defs[i].name, r->v[i].why);
+	json_obj_close(j);
+}
+
+static void on_remove(void *ctx, const struct watched *w, void *st)
+{
+	struct record_proc *rp = st;
+	int i;
+
+	for (i = 0; i < RTM_NR; i++)
+		free(rp->hist_prev[i]);
+}
+
 static void on_sample(void *ctx, const struct watched *w, void *st)
 {
 	struct record_out *r = ctx;
@@ -344,6 +428,7 @@ static void on_sample(void *ctx, const struct watched *w, void *st)
 	json_bool(&r->j, "heap_consistent", w->cur.heap_consistent);
 	snapshot_put_metrics(&r->j, w);
 	snapshot_put_goroutines(&r->j, w);
+	put_runtime_metrics(&r->j, w, st);
 	emit(r);
 	sched_record(r, w);
 	sites_records(r, w, st, false);
@@ -393,6 +478,6 @@ struct engine_sink record_sink(struct record_out *r)
 	return (struct engine_sink){
 		.ctx = r, .state_size = sizeof(struct record_proc), .attach = on_attach,
 		.gc = on_gc, .stw = on_stw, .sample = on_sample, .lost = on_lost, .exit = on_exit_,
-		.detach = on_detach, .tripped = on_tripped,
+		.detach = on_detach, .tripped = on_tripped, .remove = on_remove,
 	};
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * goscope record's JSON lines: every record kind of the schema goscope.record/2
+ * goscope record's JSON lines: every record kind of the schema goscope.record/3
  * (docs/record.schema.json, explained in docs/record.md), built here and handed, one complete
  * line at a time, to whoever writes them.
  */
@@ -12,7 +12,7 @@
 #include "engine/engine.h"
 #include "format/json.h"
 
-#define RECORD_SCHEMA	"goscope.record/2"
+#define RECORD_SCHEMA	"goscope.record/3"
 
 /* Write one line: j->b holds it, newline included. */
 typedef void record_emit_fn(void *ctx, const struct json *j);
