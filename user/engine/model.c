@@ -147,6 +147,8 @@ static uint64_t interval_pause(const struct model *m, const struct rt_sample *s)
 	return max;
 }
 
+static void add_rtm(struct model *m, const struct rt_sample *s);
+
 void model__add_sample(struct model *m, const struct rt_sample *s)
 {
 	uint64_t pause = interval_pause(m, s);
@@ -164,6 +166,87 @@ void model__add_sample(struct model *m, const struct rt_sample *s)
 		.gomaxprocs = s->gomaxprocs,
 		.last_pause_ns = s->last_pause_ns,
 	};
+	add_rtm(m, s);
+}
+
+static void rtm_point(struct model_rtm_point *p, const struct rt_sample *s)
+{
+	static const enum rtm_id cpu_ids[11] = {
+		RTM_CPU_GC_MARK_ASSIST, RTM_CPU_GC_MARK_DEDICATED, RTM_CPU_GC_MARK_IDLE,
+		RTM_CPU_GC_PAUSE, RTM_CPU_GC_TOTAL, RTM_CPU_SCAVENGE_ASSIST,
+		RTM_CPU_SCAVENGE_BACKGROUND, RTM_CPU_SCAVENGE_TOTAL, RTM_CPU_IDLE, RTM_CPU_USER,
+		RTM_CPU_TOTAL,
+	};
+	const struct rtm_values *r = s->rtm;
+	const struct rtm_value *lat = &r->v[RTM_SCHED_LATENCIES];
+	int i;
+
+	p->mono_ns = s->mono_ns;
+	p->have_cpu = r->v[RTM_CPU_TOTAL].status == RTM_OK;
+	for (i = 0; i < 11 && p->have_cpu; i++)
+		p->cpu[i] = r->v[cpu_ids[i]].f;
+	p->have_mutex = r->v[RTM_SYNC_MUTEX_WAIT_TOTAL].status == RTM_OK;
+	p->mutex_s = r->v[RTM_SYNC_MUTEX_WAIT_TOTAL].f;
+	p->have_lat = lat->status == RTM_OK && lat->h.n <= MODEL_LAT_MAX;
+	p->nlat = p->have_lat ? lat->h.n : 0;
+	if (p->have_lat)
+		memcpy(p->lat, lat->h.counts, p->nlat * sizeof(p->lat[0]));
+}
+
+/* Keep a runtime/metrics point every MODEL_RTM_STEP_NS; the newest sample is always current. */
+static void add_rtm(struct model *m, const struct rt_sample *s)
+{
+	const struct model_rtm_point *last;
+
+	if (!s->rtm || s->rtm_err)
+		return;
+	last = m->nrtm ? &m->rtm[(m->nrtm - 1) % MODEL_RTM_RING] : NULL;
+	if (last && s->mono_ns - last->mono_ns < MODEL_RTM_STEP_NS)
+		return;
+	rtm_point(&m->rtm[m->nrtm++ % MODEL_RTM_RING], s);
+}
+
+void model__rtm_window(struct model *m, const struct rt_sample *now, uint64_t win_ns,
+		       struct model_rtm_window *out)
+{
+	const struct model_rtm_point *old = NULL;
+	struct model_rtm_point *cur;
+	uint64_t i, n = m->nrtm < MODEL_RTM_RING ? m->nrtm : MODEL_RTM_RING;
+	uint32_t b;
+	int c;
+
+	memset(out, 0, sizeof(*out));
+	if (!now->rtm || !n)
+		return;
+	/* The oldest kept point within the window. */
+	for (i = n; i-- > 0;) {
+		const struct model_rtm_point *p = &m->rtm[(m->nrtm - 1 - i) % MODEL_RTM_RING];
+
+		if (now->mono_ns - p->mono_ns <= win_ns && p->mono_ns < now->mono_ns) {
+			old = p;
+			break;
+		}
+	}
+	if (!old)
+		return;
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return;
+	rtm_point(cur, now);
+	out->span_s = (double)(cur->mono_ns - old->mono_ns) / 1e9;
+	out->have_cpu = cur->have_cpu && old->have_cpu;
+	for (c = 0; c < 11 && out->have_cpu; c++)
+		out->cpu[c] = cur->cpu[c] - old->cpu[c];
+	out->have_mutex = cur->have_mutex && old->have_mutex;
+	out->mutex_per_s = out->have_mutex ? (cur->mutex_s - old->mutex_s) / out->span_s : 0;
+	out->have_lat = cur->have_lat && old->have_lat && cur->nlat == old->nlat;
+	if (out->have_lat) {
+		for (b = 0; b < cur->nlat; b++)
+			m->win_lat[b] = cur->lat[b] - old->lat[b];
+		out->lat = (struct rtm_hist){ .n = cur->nlat, .counts = m->win_lat,
+			.bounds = now->rtm->v[RTM_SCHED_LATENCIES].h.bounds };
+	}
+	free(cur);
 }
 
 const struct model_point *model__point(const struct model *m, uint64_t i)

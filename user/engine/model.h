@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "goscope.h"
 #include "target/sampler.h"
+#include "goruntime/rtmetrics.h"
 
 #define MODEL_GC_RING		1024
 #define MODEL_STW_RING		1024
@@ -74,8 +75,37 @@ struct model_window {
 	bool goroutines_growing;	/* the floor rose quarter over quarter for a whole minute */
 };
 
+/*
+ * What the window views of runtime/metrics need from the past, kept every few seconds: the CPU
+ * classes, the mutex wait total and the scheduling-latency histogram.
+ */
+#define MODEL_RTM_RING		16
+#define MODEL_RTM_STEP_NS	5000000000ull
+#define MODEL_LAT_MAX		1024
+
+struct model_rtm_point {
+	uint64_t mono_ns;
+	bool have_cpu, have_mutex, have_lat;
+	double cpu[11];			/* enum rtm_cpu order, seconds */
+	double mutex_s;
+	uint32_t nlat;
+	uint64_t lat[MODEL_LAT_MAX];
+};
+
+/* runtime/metrics over a window ending at the newest sample. */
+struct model_rtm_window {
+	double span_s;			/* 0: not enough history */
+	bool have_cpu, have_mutex, have_lat;
+	double cpu[11];			/* seconds of CPU of each class in the window */
+	double mutex_per_s;		/* seconds of mutex wait per second */
+	struct rtm_hist lat;		/* scheduling latencies in the window (counts are the model's) */
+};
+
 struct model {
-	int minor;			/* Go 1.minor of the target */
+	int minor;
+	struct model_rtm_point rtm[MODEL_RTM_RING];
+	uint64_t nrtm;
+	uint64_t win_lat[MODEL_LAT_MAX];	/* the window's latency counts, for the caller */			/* Go 1.minor of the target */
 	bool probed;			/* the GC probes feed it: no cycle means no GC */
 	struct model_point hist[MODEL_HIST];
 	uint64_t nhist;
@@ -96,6 +126,10 @@ const struct gc_cycle *model__gc_recent(const struct model *m, uint64_t i);
 
 /* Remember a successful sample in the history. */
 void model__add_sample(struct model *m, const struct rt_sample *s);
+
+/* runtime/metrics of the newest sample against the oldest kept point at most win_ns older. */
+void model__rtm_window(struct model *m, const struct rt_sample *now, uint64_t win_ns,
+		       struct model_rtm_window *out);
 
 /* The i-th most recent history point (0 = newest), or NULL. */
 const struct model_point *model__point(const struct model *m, uint64_t i);

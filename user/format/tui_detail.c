@@ -6,6 +6,7 @@
 #include <string.h>
 #include "format/ident.h"
 #include "format/tui_int.h"
+#include "goruntime/rtmetrics.h"
 #include "util/clock.h"
 #include "util/units.h"
 #include "engine/model.h"
@@ -243,6 +244,106 @@ static void draw_goroutines(const struct tui *t, const struct watched *w, int y)
 	tui_put(y + 1, 0, COLS, line);
 }
 
+#define RTM_WINDOW_NS	60000000000ull	/* runtime/metrics windows: the last minute */
+
+/* Scheduling latency, GC CPU by class and mutex wait over the last minute. */
+static void draw_rtm_rates(const struct tui *t, struct model *m, const struct watched *w, int y)
+{
+	struct model_rtm_window win;
+	char line[512], a[16], b[16], c[16], d[16];
+	size_t off;
+
+	model__rtm_window(m, &w->cur, RTM_WINDOW_NS, &win);
+	if (!w->cur.rtm) {
+		tui_put(y, 0, COLS, "runtime/metrics: not read");
+		return;
+	}
+	if (win.span_s <= 0) {
+		tui_put(y, 0, COLS, "runtime/metrics: the window fills in a few seconds");
+		return;
+	}
+	off = (size_t)snprintf(line, sizeof(line), "last %.0fs: sched latency ", win.span_s);
+	if (win.have_lat && rtm_hist_total(&win.lat)) {
+		units_ns(a, sizeof(a), rtm_hist_quantile(&win.lat, 0.5) * 1e9, TUI_NS(t));
+		units_ns(b, sizeof(b), rtm_hist_quantile(&win.lat, 0.99) * 1e9, TUI_NS(t));
+		units_ns(c, sizeof(c), rtm_hist_quantile(&win.lat, 1) * 1e9, TUI_NS(t));
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "p50 <%s p99 <%s max <%s "
+					"(%llu)", a, b, c, (unsigned long long)rtm_hist_total(&win.lat));
+	} else {
+		off += (size_t)snprintf(line + off, sizeof(line) - off, win.have_lat ? "none" : "-");
+	}
+	if (win.have_mutex) {
+		units_ns(a, sizeof(a), win.mutex_per_s * 1e9, TUI_NS(t));
+		snprintf(line + off, sizeof(line) - off, " | mutex wait %s/s", a);
+	}
+	tui_put(y, 0, COLS, line);
+	if (!win.have_cpu || win.cpu[CPU_TOTAL] <= 0) {
+		tui_put(y + 1, 0, COLS, "GC CPU by class: - (Go 1.20+, counted at the end of each cycle)");
+		return;
+	}
+#define PCT(i) (100.0 * win.cpu[i] / win.cpu[CPU_TOTAL])
+	snprintf(a, sizeof(a), "%.1f%%", PCT(CPU_GC_ASSIST));
+	snprintf(b, sizeof(b), "%.1f%%", PCT(CPU_GC_DEDICATED));
+	snprintf(c, sizeof(c), "%.1f%%", PCT(CPU_GC_IDLE));
+	snprintf(d, sizeof(d), "%.1f%%", PCT(CPU_GC_PAUSE));
+	snprintf(line, sizeof(line), "GC CPU %.1f%% of GOMAXPROCS: assist %s  dedicated %s  idle %s  "
+		 "pause %s | scavenger %.1f%%  idle Ps %.1f%%  user %.1f%%", PCT(CPU_GC_TOTAL), a, b, c,
+		 d, PCT(CPU_SCAV_TOTAL), PCT(CPU_IDLE), PCT(CPU_USER));
+#undef PCT
+	tui_put(y + 1, 0, COLS, line);
+}
+
+/* The memory classes as one stacked bar: where the runtime's mapped memory goes. */
+static void draw_memory_bar(const struct tui *t, const struct watched *w, int y)
+{
+	static const struct { char key; const char *name; enum rtm_id ids[4]; } parts[] = {
+		{ 'o', "objects", { RTM_MEM_HEAP_OBJECTS } },
+		{ 'u', "unused", { RTM_MEM_HEAP_UNUSED } },
+		{ 'f', "free", { RTM_MEM_HEAP_FREE } },
+		{ 'r', "released", { RTM_MEM_HEAP_RELEASED } },
+		{ 's', "stacks", { RTM_MEM_HEAP_STACKS, RTM_MEM_OS_STACKS } },
+		{ 'm', "metadata", { RTM_MEM_MSPAN_INUSE, RTM_MEM_MSPAN_FREE, RTM_MEM_MCACHE_INUSE,
+				     RTM_MEM_MCACHE_FREE } },
+		{ 'x', "other", { RTM_MEM_METADATA_OTHER, RTM_MEM_PROFILING_BUCKETS, RTM_MEM_OTHER } },
+	};
+	const struct rtm_values *r = w->cur.rtm;
+	char bar[128], legend[512], total[16], v[16];
+	double sum[7] = { 0 }, all = 0;
+	int width, i, j, cells = 0, k;
+	size_t off = 0;
+
+	if (!r || r->v[RTM_MEM_TOTAL].status != RTM_OK)
+		return;
+	for (i = 0; i < 7; i++) {
+		for (j = 0; j < 4 && parts[i].ids[j]; j++)
+			sum[i] += (double)r->v[parts[i].ids[j]].u;
+		all += sum[i];
+	}
+	units_bytes(total, sizeof(total), (double)r->v[RTM_MEM_TOTAL].u, UNITS_COMPACT);
+	width = COLS / 3 < 20 ? 20 : COLS / 3 > 60 ? 60 : COLS / 3;
+	for (i = 0; i < 7 && all > 0; i++) {
+		int n = (int)(sum[i] / all * width + 0.5);
+
+		for (k = 0; k < n && cells < width; k++)
+			bar[cells++] = parts[i].key;
+	}
+	while (cells < width)
+		bar[cells++] = ' ';
+	bar[cells] = 0;
+	snprintf(legend, sizeof(legend), "memory %s [", total);
+	tui_put(y, 0, COLS, legend);
+	tui_attr_on(t, TP_GRAPH, 0);
+	tui_put(y, (int)strlen(legend), width, bar);
+	tui_attr_off(t, TP_GRAPH, 0);
+	off = (size_t)snprintf(legend, sizeof(legend), "]");
+	for (i = 0; i < 7; i++) {
+		units_bytes(v, sizeof(v), sum[i], UNITS_COMPACT);
+		off += (size_t)snprintf(legend + off, sizeof(legend) - off, " %c %s %s", parts[i].key,
+					parts[i].name, v);
+	}
+	tui_put(y, (int)strlen("memory  [") + (int)strlen(total) + width, COLS, legend);
+}
+
 /* A horizontal bar of v out of max, width cells, in eighths. */
 static void hbar(const struct tui *t, char *buf, size_t len, double v, double max, int width)
 {
@@ -426,13 +527,16 @@ void tui_draw_detail(struct tui *t, const struct watched *w)
 	/* Graphs take what the fixed lines, the site panels and five gctrace lines leave. */
 	sites = !w->sites ? 0 : (w->optin[OPTIN_GOROUTINES].wanted + w->optin[OPTIN_ALLOCS].wanted) *
 				 (1 + SITES_SHOWN);
-	avail = LINES - top - 2 - 2 - 6 - 2 - sites;
+	avail = LINES - top - 2 - 2 - 6 - 2 - sites - 3;
 	gh = avail / 2 - 1;
 	gh = gh < 3 ? 3 : gh > 10 ? 10 : gh;
 	draw_graphs(t, w, top, gh);
 	y = top + 2 * (gh + 1);
 	draw_goroutines(t, w, y);
 	y += 2 + draw_runqueues(t, w, y + 2, 2);
+	draw_rtm_rates(t, w->model, w, y);
+	draw_memory_bar(t, w, y + 2);
+	y += 3;
 	y += draw_sites(t, w, y, SITES_SHOWN);
 	draw_gctrace(t, w, y, LINES - 2 - y);
 	tui_draw_footer(t, " q quit  Esc/Backspace overview  t goroutine groups  p pause  ? help");

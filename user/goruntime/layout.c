@@ -173,7 +173,7 @@ static const struct field_spec specs[] = {
 	HSD(RT_HSD_IN_HEAP, "inHeap"),
 	HSD(RT_HSD_IN_WORKBUFS, "inWorkBufs"),
 	{ RT_HSD_IN_PTRSCALARBITS, TYPE_FIELD, NULL, "runtime.heapStatsDelta", "inPtrScalarBits",
-	  0, 21 },
+	  0, 24 },
 	{ RT_WORK_CPU_STATS, GLOBAL_FIELD, "runtime.work", "runtime.workType", "cpuStats", 20, 0 },
 	CPU(RT_CPU_GC_ASSIST, "gcAssistTime", "GCAssistTime"),
 	CPU(RT_CPU_GC_DEDICATED, "gcDedicatedTime", "GCDedicatedTime"),

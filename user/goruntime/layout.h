@@ -139,7 +139,7 @@ enum rt_field {
 	RT_HSD_RELEASED,
 	RT_HSD_IN_HEAP,
 	RT_HSD_IN_WORKBUFS,
-	RT_HSD_IN_PTRSCALARBITS,	/* ≤1.21 */
+	RT_HSD_IN_PTRSCALARBITS,	/* ≤1.24 */
 	RT_WORK_CPU_STATS,		/* work.cpuStats, 1.20+ */
 	RT_CPU_GC_ASSIST,		/* members of runtime.cpuStats */
 	RT_CPU_GC_DEDICATED,

@@ -353,7 +353,7 @@ static void compute_memstats(const struct rtm_raw *r, struct rtm_memstats *m, ui
 	m->MCacheInuse = r->mcache_inuse;
 	m->MCacheSys = r->mcache_sys;
 	m->BuckHashSys = r->buckhash_sys;
-	/* Up to 1.21 unrolled GC program bits count as GC metadata too. */
+	/* Up to 1.24 unrolled GC program bits count as GC metadata too. */
 	m->GCSys = r->gcmisc_sys + workbufs + ptrbits;
 	m->OtherSys = r->other_sys;
 	m->Sys = m->HeapSys + r->stacks_sys + r->mspan_sys + r->mcache_sys + r->buckhash_sys +
@@ -389,7 +389,9 @@ static void compute_sched(const struct rtm_raw *r, struct rtm_values *o)
 	set_u(o, RTM_SCHED_GOROUTINES_RUNNING, r->g_running);
 	set_u(o, RTM_SCHED_GOROUTINES_RUNNABLE, r->g_runnable);
 	set_u(o, RTM_SCHED_GOROUTINES_NOT_IN_GO, r->g_not_in_go);
-	set_u(o, RTM_SCHED_GOROUTINES_WAITING, r->g_total < busy ? 0 : r->g_total - busy);
+	/* 1.26 subtracts unsigned and wraps when the racy parts exceed the total; 1.27 clamps. */
+	set_u(o, RTM_SCHED_GOROUTINES_WAITING,
+	      r->g_total < busy && r->minor != 26 ? 0 : r->g_total - busy);
 }
 
 int rtm_compute(const struct rtm_raw *r, struct rtm_values *o)

@@ -13,6 +13,7 @@
 #define P_RUNNING	1	/* _Prunning */
 #define P_DEAD		4	/* _Pdead */
 #define G_SYSCALL	3	/* _Gsyscall */
+#define G_DEADEXTRA	11	/* _Gdeadextra (1.26+): an extra M's goroutine, in C */
 #define M_WALK_MAX	100000	/* more Ms than any program has: the list is being torn */
 #define P_MAX		1024
 
@@ -234,7 +235,10 @@ static int walk_ps(const struct sampler *s, const struct scalars *v, struct rtm_
 			continue;
 		created += pcreated[i];
 		if (status[i] == P_RUNNING) {
-			if ((gst[i] & ~(uint32_t)G_STATUS_SCAN) == G_SYSCALL)
+			uint32_t g = gst[i] & ~(uint32_t)G_STATUS_SCAN;
+
+			/* As setBlockOnExitSyscall decides, without its CAS. */
+			if (g == G_SYSCALL || (g == G_DEADEXTRA && s->rt->minor >= 26))
 				(*on_p_syscall)++;
 			else
 				r->g_running++;
@@ -245,6 +249,9 @@ static int walk_ps(const struct sampler *s, const struct scalars *v, struct rtm_
 			r->g_runnable++;
 	}
 	r->g_created += created;
+	/* And the global run queue. */
+	if (v->runqsize > 0)
+		r->g_runnable += (uint64_t)v->runqsize;
 	return 0;
 }
 
