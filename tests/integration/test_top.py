@@ -562,3 +562,54 @@ def test_goroutine_groups_narrow_ascii_no_color(quiescent, tmux):
     t.keys("q")
     t.wait_screen(lambda s: groups_panel(s)[0] is None and "GC cycles, as GODEBUG" in s, 5)
     quit_and_check_restored(t)
+
+
+SIZE_RE = re.compile(r"([0-9.]+)([KMGT]?)")
+
+
+def compact_bytes(text):
+    m = SIZE_RE.fullmatch(text)
+    assert m, text
+    return float(m.group(1)) * 1024 ** " KMGT".index(m.group(2) or " ")
+
+
+def duration_ns(text):
+    m = re.fullmatch(r"([0-9.]+)(ns|µs|us|ms|s)", text)
+    assert m, text
+    return float(m.group(1)) * {"ns": 1, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}[m.group(2)]
+
+
+@pytest.mark.parametrize("minor", [GO_MINORS[0], GO_MINORS[-1]])
+def test_detail_shows_runtime_metrics_over_the_last_minute(minor, go_target, tmux):
+    g = go_target(target_path(minor, "default"))
+    t = tmux(["top", str(g.pid)], width=250, height=50)
+    # The window needs two points five seconds apart, and a GC cycle in between for the CPU.
+    screen = t.wait_screen(lambda s: re.search(r"^GC CPU ", s, re.M) and
+                           re.search(r"sched latency p50", s), 30)
+    if minor < 20:
+        # Go 1.19 has no CPU classes: said so, not made up.
+        assert "GC CPU by class: - (Go 1.20+" in screen
+    else:
+        screen = t.wait_screen(lambda s: re.search(r"^GC CPU [0-9.]+% of GOMAXPROCS", s, re.M), 30)
+    lat = re.search(r"^last (\d+)s: sched latency p50 <(\S+) p99 <(\S+) max <(\S+) \((\d+)\)", screen, re.M)
+    assert lat, screen
+    p50, p99, mx = (duration_ns(lat.group(i)) for i in (2, 3, 4))
+    assert 0 < p50 <= p99 <= mx and int(lat.group(5)) > 0
+    cpu = re.search(r"^GC CPU ([0-9.]+)% of GOMAXPROCS: assist ([0-9.]+)%  dedicated ([0-9.]+)%  "
+                    r"idle ([0-9.]+)%  pause ([0-9.]+)% \| scavenger ([0-9.]+)%  idle Ps ([0-9.]+)%  "
+                    r"user ([0-9.]+)%", screen, re.M)
+    if minor >= 20:
+        assert cpu, screen
+        v = [float(x) for x in cpu.groups()]
+        # The classes add up to their totals (each rounded to 0.1 %).
+        assert abs(v[0] - sum(v[1:5])) <= 0.25, v
+        assert abs(100 - (v[0] + v[5] + v[6] + v[7])) <= 0.5, v
+        assert v[0] > 0, "churn collects all the time"
+    mem = re.search(r"^memory (\S+) \[([oufrsmx ]+)\] o objects (\S+) u unused (\S+) f free (\S+) "
+                    r"r released (\S+) s stacks (\S+) m metadata (\S+) x (?:other )?(\S+)?", screen, re.M)
+    assert mem, screen
+    total = compact_bytes(mem.group(1))
+    parts = [compact_bytes(x) for x in mem.groups()[2:] if x]
+    assert abs(sum(parts) - total) <= 0.05 * total, (parts, total)
+    assert "o" in mem.group(2)
+    quit_and_check_restored(t)
