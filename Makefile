@@ -157,13 +157,13 @@ ASAN_O := $(O)-asan
 SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 asan:
-	$(Q)$(MAKE) --no-print-directory O=$(ASAN_O) SANITIZE="$(SANITIZERS)" all unit
+	$(Q)$(MAKE) --no-print-directory O=$(ASAN_O) SANITIZE="$(SANITIZERS)" all unit bench
 	$(Q)ln -sfn $(abspath $(O))/targets $(ASAN_O)/targets
 	$(Q)ln -sfn $(abspath $(O))/tools $(ASAN_O)/tools
 
 # The suite against the release build, then against the sanitized one; the last line sums both.
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all unit asan image deb
+	$(Q)$(MAKE) --no-print-directory all unit bench asan image deb
 	$(Q)tests/build-targets.sh $(O)
 	$(Q)$(PYTHON) tests/run-suites.py $(O) $(ASAN_O)
 

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from conftest import BUILD, REPO
+from conftest import BUILD, GO_MINORS, REPO
 
 
 def rows(report, heading):
@@ -82,3 +82,18 @@ def test_stacks_smoke(tmp_path):
         stopped, polls = re.fullmatch(r"(\d+) of (\d+)", r[6]).group(1, 2)
         assert int(polls) > 0 and int(stopped) == 0, r
     assert re.search(r"Throughput ratio with/without .*: \*\*[\d.]+\*\*", report), report
+
+
+def test_rtmetrics_smoke(tmp_path):
+    """bench/rtmetrics.py --smoke: every release's full read, a small fleet, the target. Timings
+    are not asserted; what is: a row per release of the matrix, every tick of the with-runs read
+    the metrics (the script checks), and no stopped thread was seen."""
+    out = tmp_path / "rtmetrics.md"
+    res = subprocess.run([sys.executable, str(REPO / "bench" / "rtmetrics.py"), "--smoke",
+                          "--build", str(BUILD), "--out", str(out)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = out.read_text()
+    read = rows(report, "One full read per target")
+    assert [r[0] for r in read] == [f"1.{m}" for m in GO_MINORS], read
+    assert re.search(r"thread states polled [1-9]\d* times at 50 Hz: 0 stopped", report), report
