@@ -7,6 +7,8 @@ For every Go minor release of the test matrix (MATRIX in tests/build-targets.sh)
 reference build DIR/targets/go1.MINOR/default/churn and
   * asks goscope which struct member offsets and type sizes its layout needs for that release
     (DIR/tests/gobin_dump --layout-needs, i.e. the rows of specs[] in user/goruntime/layout.c), and
+  * takes those of packages churn does not link (internal/godebug...) from DIR/targets/go1.MINOR/
+    default/quiescent, built by the same toolchain, and
   * takes their values from the independent oracle DIR/tools/gobininfo (Go's debug/dwarf, with
     -field TYPE:PATH, and TYPE: for a size), never from goscope's own DWARF reader.
 The output is deterministic: releases in order, entries sorted by type then member (size first).
@@ -86,6 +88,20 @@ def table_for(build, minor):
     if not re.fullmatch(rf"go1\.{minor}(\.\d+)?", version) or version != ours["go_version"]:
         die(f"{binary}: version {version!r} (goscope reads {ours['go_version']!r}) "
             f"is not Go 1.{minor}")
+    # Types of packages churn does not link (internal/godebug, internal/godebugs) come from the
+    # quiescent workload of the same toolchain, which does (it reads runtime/metrics).
+    missing = [n for n in needs if theirs["fields"].get(need_key(n)) is None]
+    if missing:
+        other = binary.parent / "quiescent"
+        if not other.exists():
+            die(f"{other} missing: run {targets}")
+        args = [a for n in missing for a in ("-field", need_key(n))]
+        more = run_json([oracle] + args + [other])
+        if more.get("go_version") != version:
+            die(f"{other}: version {more.get('go_version')!r}, expected {version!r}")
+        for n in missing:
+            theirs["fields"][need_key(n)] = more["fields"].get(need_key(n))
+            theirs.setdefault("field_errors", {}).update(more.get("field_errors") or {})
     entries = set()
     for n in needs:
         value = theirs["fields"].get(need_key(n))

@@ -218,6 +218,12 @@ static const struct field_spec specs[] = {
 	{ RT_P_M, TYPE_FIELD, NULL, "runtime.p", "m", 0, 0 },
 	{ RT_P_GOROUTINES_CREATED, TYPE_FIELD, NULL, "runtime.p", "goroutinesCreated", 26, 0 },
 	{ RT_P_CLEANUPS_QUEUED, TYPE_FIELD, NULL, "runtime.p", "cleanupsQueued", 26, 0 },
+	{ RT_GODEBUGS_ALL, GLOBAL, "internal/godebugs.All", NULL, NULL, 21, 0 },
+	{ RT_GDINFO_SIZE, TYPE_SIZE, NULL, "internal/godebugs.Info", NULL, 21, 0 },
+	{ RT_GDINFO_NAME, TYPE_FIELD, NULL, "internal/godebugs.Info", "Name", 21, 0 },
+	{ RT_GDINFO_OPAQUE, TYPE_FIELD, NULL, "internal/godebugs.Info", "Opaque", 21, 0 },
+	{ RT_GODEBUG_CACHE, GLOBAL, "internal/godebug.cache", NULL, NULL, 21, 0 },
+	{ RT_GODEBUG_NONDEFAULT, TYPE_FIELD, NULL, "internal/godebug.setting", "nonDefault", 21, 0 },
 };
 
 /* Fields that may be missing (have[] false) without failing the resolve. */

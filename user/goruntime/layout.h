@@ -181,6 +181,13 @@ enum rt_field {
 	RT_P_M,
 	RT_P_GOROUTINES_CREATED,	/* 1.26+ */
 	RT_P_CLEANUPS_QUEUED,		/* 1.26+ */
+	/* the /godebug/non-default-behavior counters, 1.21+ */
+	RT_GODEBUGS_ALL,		/* internal/godebugs.All, []Info */
+	RT_GDINFO_SIZE,			/* sizeof(internal/godebugs.Info) */
+	RT_GDINFO_NAME,
+	RT_GDINFO_OPAQUE,
+	RT_GODEBUG_CACHE,		/* internal/godebug.cache, a sync.Map of name -> *setting */
+	RT_GODEBUG_NONDEFAULT,		/* internal/godebug.setting.nonDefault */
 	RT_NR_FIELDS
 };
 

@@ -116,6 +116,10 @@ static const struct layout_table_entry go1_19[] = {
 };
 
 static const struct layout_table_entry go1_21[] = {
+	{ "internal/godebug.setting", "nonDefault", 24 },
+	{ "internal/godebugs.Info", NULL, 64 },
+	{ "internal/godebugs.Info", "Name", 0 },
+	{ "internal/godebugs.Info", "Opaque", 56 },
 	{ "runtime.cpuStats", "gcAssistTime", 0 },
 	{ "runtime.cpuStats", "gcDedicatedTime", 8 },
 	{ "runtime.cpuStats", "gcIdleTime", 16 },
@@ -238,6 +242,10 @@ static const struct layout_table_entry go1_21[] = {
 };
 
 static const struct layout_table_entry go1_22[] = {
+	{ "internal/godebug.setting", "nonDefault", 24 },
+	{ "internal/godebugs.Info", NULL, 64 },
+	{ "internal/godebugs.Info", "Name", 0 },
+	{ "internal/godebugs.Info", "Opaque", 56 },
 	{ "runtime.cpuStats", "gcAssistTime", 0 },
 	{ "runtime.cpuStats", "gcDedicatedTime", 8 },
 	{ "runtime.cpuStats", "gcIdleTime", 16 },
@@ -365,6 +373,10 @@ static const struct layout_table_entry go1_22[] = {
 };
 
 static const struct layout_table_entry go1_23[] = {
+	{ "internal/godebug.setting", "nonDefault", 24 },
+	{ "internal/godebugs.Info", NULL, 64 },
+	{ "internal/godebugs.Info", "Name", 0 },
+	{ "internal/godebugs.Info", "Opaque", 56 },
 	{ "runtime.cpuStats", "GCAssistTime", 0 },
 	{ "runtime.cpuStats", "GCDedicatedTime", 8 },
 	{ "runtime.cpuStats", "GCIdleTime", 16 },
@@ -492,6 +504,10 @@ static const struct layout_table_entry go1_23[] = {
 };
 
 static const struct layout_table_entry go1_24[] = {
+	{ "internal/godebug.setting", "nonDefault", 24 },
+	{ "internal/godebugs.Info", NULL, 64 },
+	{ "internal/godebugs.Info", "Name", 0 },
+	{ "internal/godebugs.Info", "Opaque", 56 },
 	{ "runtime.cpuStats", "GCAssistTime", 0 },
 	{ "runtime.cpuStats", "GCDedicatedTime", 8 },
 	{ "runtime.cpuStats", "GCIdleTime", 16 },
@@ -619,6 +635,10 @@ static const struct layout_table_entry go1_24[] = {
 };
 
 static const struct layout_table_entry go1_25[] = {
+	{ "internal/godebug.setting", "nonDefault", 24 },
+	{ "internal/godebugs.Info", NULL, 64 },
+	{ "internal/godebugs.Info", "Name", 0 },
+	{ "internal/godebugs.Info", "Opaque", 56 },
 	{ "runtime.cpuStats", "GCAssistTime", 0 },
 	{ "runtime.cpuStats", "GCDedicatedTime", 8 },
 	{ "runtime.cpuStats", "GCIdleTime", 16 },
@@ -748,6 +768,10 @@ static const struct layout_table_entry go1_25[] = {
 };
 
 static const struct layout_table_entry go1_26[] = {
+	{ "internal/godebug.setting", "nonDefault", 24 },
+	{ "internal/godebugs.Info", NULL, 64 },
+	{ "internal/godebugs.Info", "Name", 0 },
+	{ "internal/godebugs.Info", "Opaque", 56 },
 	{ "runtime.cleanupQueue", "executed", 240 },
 	{ "runtime.cleanupQueue", "queued", 232 },
 	{ "runtime.cpuStats", "GCAssistTime", 0 },
@@ -883,6 +907,10 @@ static const struct layout_table_entry go1_26[] = {
 };
 
 static const struct layout_table_entry go1_27[] = {
+	{ "internal/godebug.setting", "nonDefault", 24 },
+	{ "internal/godebugs.Info", NULL, 64 },
+	{ "internal/godebugs.Info", "Name", 0 },
+	{ "internal/godebugs.Info", "Opaque", 56 },
 	{ "runtime.cleanupQueue", "executed", 240 },
 	{ "runtime.cleanupQueue", "queued", 232 },
 	{ "runtime.cpuStats", "GCAssistTime", 0 },

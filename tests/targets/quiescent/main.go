@@ -13,8 +13,11 @@
 //	-spin N     goroutines in a busy loop that never allocates
 //	-mutex N    goroutines blocked in Lock on a sync.Mutex held forever
 //
-// and a heap: -alloc MiB of live heap retained in 64 KiB chunks, then -gc K
-// calls of runtime.GC(). It waits until every blocker has reached its blocking
+// and a heap: -alloc MiB of live heap retained in 64 KiB chunks, then
+// -panicnil P recovered panic(nil) calls (run with GODEBUG=panicnil=1, Go 1.21+
+// counts each in /godebug/non-default-behavior/panicnil:events; the program
+// imports os/exec so that internal/godebug, which keeps those counters, is
+// linked in), then -gc K calls of runtime.GC(). It waits until every blocker has reached its blocking
 // state (checked in runtime.Stack's goroutine headers), warms the runtime's
 // caches that would otherwise allocate later (idle threads, sudogs, see
 // warmThreads and warmSudogs) and waits until the heap counters stop moving.
@@ -135,6 +138,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	_ "os/exec" // links internal/godebug: the /godebug/non-default-behavior counters are live
 	"os/signal"
 	"runtime"
 	"runtime/debug"
@@ -168,7 +172,16 @@ var (
 	gogc2     = flag.Int("gogc2", 50, "GC percent set on SIGUSR2 (debug.SetGCPercent)")
 	memLimit2 = flag.Int64("memlimit2", 512<<20, "memory limit in bytes set on SIGUSR2 (debug.SetMemoryLimit)")
 	check     = flag.Bool("check", false, "after each snapshot, report on stderr what formatting and writing it allocated")
+	panicNil  = flag.Int("panicnil", 0, "recovered panic(nil) calls at start (with GODEBUG=panicnil=1, Go 1.21+ counts each in /godebug/non-default-behavior/panicnil:events)")
 )
+
+// panicNilOnce panics with a nil value and recovers. With GODEBUG=panicnil=1
+// the runtime keeps the old behaviour (no *runtime.PanicNilError) and counts
+// it as a non-default behaviour.
+func panicNilOnce() {
+	defer func() { recover() }()
+	panic(nil)
+}
 
 // The population, in package variables so that it stays reachable for the
 // life of the process.
@@ -311,6 +324,9 @@ func main() {
 		die("%v", err)
 	}
 
+	for i := 0; i < *panicNil; i++ {
+		panicNilOnce()
+	}
 	for i := 0; i < *nGC; i++ {
 		runtime.GC()
 	}
