@@ -443,11 +443,13 @@ static int recover_global(struct gobin *b, struct gobin_globals *g, const struct
 
 		if (strcmp(r->global, gi->name) || !recipe_applies(r, v))
 			continue;
-		out->recipes++;
 		rc = run_recipe(b, g, gi, r, &a, &c);
+		/* A function the linker left out is no evidence, and not counted; anything else is. */
+		if (rc == -ENOENT)
+			continue;
+		out->recipes++;
 		if (rc) {
-			/* A function the linker left out is no evidence; anything else is. */
-			if (rc != -ENOENT && first_err == -ENOENT)
+			if (first_err == -ENOENT)
 				first_err = rc == -ESRCH ? -EPROTO : rc;
 			continue;
 		}
