@@ -15,7 +15,8 @@
  * exactly as goscope does for a binary without DWARF. --resolve runs layout_resolve (bias 0).
  * --rets lists the offsets of FN's RET instructions ("rets"). --global looks NAME up with
  * gobin__global ("globals"); --recover-only recovers it from code even when .symtab has it, and
- * adds how many recipe rows applied and agreed. "globals_us" is the time the lookups took.
+ * adds how many recipe rows ran (their function is linked in) and agreed. "globals_us" is the
+ * time the lookups took.
  * --pcline gives the source file and line of the instruction at ADDR (link-time) ("pclines").
  * --body gives the offset of the first instruction past FN's stack check ("bodies").
  * --go-target gives what a goroutine that starts at FN's entry runs, when FN is a compiler-made

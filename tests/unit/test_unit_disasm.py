@@ -15,7 +15,9 @@ must equal the .symtab answer, as Go's debug/elf reads it (tests/oracle/gobininf
     stripped binary's do;
   * lifecycle, default and noprof (memory profiling compiled out, so the linker sets
     runtime.disableMemoryProfiling and moves it out of .noptrbss): against its own .symtab, and
-    a binutils-stripped copy against the same.
+    a binutils-stripped copy against the same;
+  * stackshapes and quiescent, which link runtime/metrics or internal/godebug and so have
+    internal/godebugs.All (churn has it only in some releases): as churn, in their build modes.
 
 Every recipe row that applies must have agreed, and recovery must refuse (null), not guess, when
 the file's contents or code are tampered with.
@@ -33,18 +35,29 @@ import pytest
 from conftest import BUILD, GO_MINORS, REPO, target_path, tool_path
 
 DUMP = BUILD / "tests" / "gobin_dump"
-CHURN_SRC = REPO / "tests" / "targets" / "churn"
+TARGETS_SRC = REPO / "tests" / "targets"
 
 # Present in every release of the matrix, with a size fixed by the declaration or from DWARF.
-STRUCTS = ["runtime.memstats", "runtime.work", "runtime.gcController", "runtime.sched"]
+STRUCTS = ["runtime.memstats", "runtime.work", "runtime.gcController", "runtime.sched",
+           "runtime.mheap_", "runtime.gcCPULimiter"]
 SCALARS = ["runtime.runtimeInitTime", "runtime.allp", "runtime.allgs", "runtime.allglen",
-           "runtime.gomaxprocs", "runtime.MemProfileRate", "runtime.disableMemoryProfiling"]
+           "runtime.gomaxprocs", "runtime.MemProfileRate", "runtime.disableMemoryProfiling",
+           "runtime.allm", "runtime.ncgocall", "runtime.startingStackSize"]
+# Present from a release on (struct globals: size from DWARF, else 0).
+SINCE = {"runtime.extraMInUse": 21, "runtime.extraMLength": 21, "runtime.finqueued": 25,
+         "runtime.finexecuted": 25, "runtime.gcCleanups": 25}
+LATE_STRUCTS = ["runtime.gcCleanups"]
+# 1.21+, but only in programs that link runtime/metrics or internal/godebug (never an empty main):
+# recovered exactly when .symtab has it.
+GODEBUGS = "internal/godebugs.All"
 ALL_NAMES = STRUCTS + SCALARS + [
     "runtime.ncpu", "runtime.numCPUStartup", "runtime.class_to_size",
     "internal/runtime/gc.SizeClassToSize", "runtime.waitReasonStrings", "runtime.stwReasonStrings",
-]
+] + list(SINCE) + [GODEBUGS]
+# Globals with one recipe row in a release (no second function addresses them there).
+ONE_ROW = {("runtime.class_to_size", 19), ("runtime.stwReasonStrings", 21)}
 # Only .symtab knows these (no recipe): gobin__global must still find them there.
-SYMTAB_ONLY = ["runtime.mheap_", "runtime.allm"]
+SYMTAB_ONLY = ["runtime.m0", "runtime.forcegc"]
 ABSENT = ["runtime.noSuchGlobal"]
 
 RET_FUNCS = ["runtime.newproc1", "runtime.freeStackSpans"]
@@ -58,12 +71,13 @@ MEM_PROFILE_RATE = 512 * 1024
 
 
 def names_for(minor):
-    """The globals goscope needs in this release (they all exist in the churn target)."""
+    """The globals goscope needs in this release that every program has (GODEBUGS aside)."""
     return STRUCTS + SCALARS + [
         "runtime.ncpu" if minor <= 24 else "runtime.numCPUStartup",
         "runtime.class_to_size" if minor <= 24 else "internal/runtime/gc.SizeClassToSize",
         "runtime.waitReasonStrings",
-    ] + (["runtime.stwReasonStrings"] if minor >= 21 else [])
+    ] + (["runtime.stwReasonStrings"] if minor >= 21 else []) + \
+        [n for n, since in SINCE.items() if minor >= since]
 
 
 def dump(path, args):
@@ -135,27 +149,27 @@ def go_env():
 
 @pytest.fixture(scope="session")
 def twins(tmp_path_factory):
-    """twins(minor): churn built like the stripped target, but with .symtab ("-w -w")."""
+    """twins(minor, name): a target built like its stripped build, but with .symtab ("-w -w")."""
     made = {}
 
-    def get(minor):
-        if minor not in made:
+    def get(minor, name="churn"):
+        if (minor, name) not in made:
             go = Path(f"/usr/lib/go-1.{minor}/bin/go")
             assert go.exists(), f"{go} missing: run scripts/install-deps.sh --test"
-            out = tmp_path_factory.mktemp(f"twin{minor}") / "churn"
+            out = tmp_path_factory.mktemp(f"twin{minor}") / name
             res = subprocess.run([str(go), "build", "-ldflags=-w -w", "-o", str(out), "."],
-                                 cwd=CHURN_SRC, env=go_env(), capture_output=True, text=True,
-                                 timeout=600)
+                                 cwd=TARGETS_SRC / name, env=go_env(), capture_output=True,
+                                 text=True, timeout=600)
             assert res.returncode == 0, res.stderr
-            made[minor] = out
-        return made[minor]
+            made[minor, name] = out
+        return made[minor, name]
 
     return get
 
 
-def twin_of_stripped(twins, minor):
-    stripped = target_path(minor, "stripped")
-    twin = twins(minor)
+def twin_of_stripped(twins, minor, name="churn"):
+    stripped = target_path(minor, "stripped", name)
+    twin = twins(minor, name)
     a, b = elf_sections(stripped), elf_sections(twin)
     assert ".symtab" not in a and ".symtab" in b
     # Where the recovered globals and the code that addresses them live.
@@ -172,14 +186,21 @@ def check_against_symtab(res, syms, minor, have_dwarf):
     wanted = names_for(minor)
     for n in ALL_NAMES:
         got, want = res["globals"][n], syms[n]
-        if n not in wanted:
+        if n == GODEBUGS:
+            # 1.21+, where the program links it; the functions of its recipes come with it.
+            assert minor >= 21 or want is None, (n, want)
+            if want is None:
+                assert got is None, (n, got)
+                continue
+        elif n not in wanted:
             assert want is None and got is None, (n, got, want)
             continue
         assert want is not None, f"{n} missing from .symtab of the go1.{minor} build"
         assert got is not None, f"{n} not recovered (go1.{minor})"
         assert got["addr"] == want["addr"], (n, hex(got["addr"]), hex(want["addr"]))
         assert got["recipes"] >= 1 and got["agreed"] == got["recipes"], (n, got)
-        if n in STRUCTS and not have_dwarf:
+        assert got["agreed"] >= 2 or (n, minor) in ONE_ROW, (n, got)
+        if n in STRUCTS + LATE_STRUCTS and not have_dwarf:
             # Nothing in a binary without DWARF gives a struct's size.
             assert got["size"] == 0, (n, got)
         else:
@@ -210,6 +231,68 @@ def test_stripped_recovery_equals_twin_symtab(minor, twins):
     twin_res = dump_globals(twin, ALL_NAMES, recover_only=True)
     for n in names_for(minor):
         assert twin_res["globals"][n]["addr"] == res["globals"][n]["addr"], n
+
+
+def godebug_names(minor):
+    """The setting names of internal/godebugs.All, in order, as the release's source lists them."""
+    src = Path(f"/usr/lib/go-1.{minor}/src/internal/godebugs/table.go").read_text()
+    table = src[src.index("var All = []Info{"):]
+    return re.findall(r'(?m)^\t\{Name: "([^"]+)"', table[:table.index("\n}\n")])
+
+
+# Targets that link runtime/metrics or internal/godebug in every release, so internal/godebugs.All
+# is there from 1.21 on (churn has it in some releases only), in the modes they are built in.
+GODEBUG_TARGETS = {"stackshapes": ["default", "pie", "cgo"], "quiescent": ["default", "pie"]}
+
+
+@pytest.mark.parametrize("name", sorted(GODEBUG_TARGETS))
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_godebug_targets_recovery(minor, name, twins):
+    for mode in GODEBUG_TARGETS[name]:
+        path = target_path(minor, mode, name)
+        res = dump_globals(path, ALL_NAMES, recover_only=True)
+        syms = symtab(path, ALL_NAMES)
+        assert (syms[GODEBUGS] is not None) == (minor >= 21), (mode, syms[GODEBUGS])
+        check_against_symtab(res, syms, minor, have_dwarf=True)
+    stripped, twin = twin_of_stripped(twins, minor, name)
+    res = dump_globals(stripped, ALL_NAMES, recover_only=True)
+    assert not res["has_symtab"] and not res["has_dwarf"]
+    check_against_symtab(res, symtab(twin, ALL_NAMES), minor, have_dwarf=False)
+    if minor < 21:
+        return
+    # The slice the stripped binary's own code points at lists the release's settings.
+    data = Path(stripped).read_bytes()
+    hdr = vaddr_to_offset(stripped, res["globals"][GODEBUGS]["addr"])
+    ptr, length, cap = struct.unpack_from("<QQQ", data, hdr)
+    want = godebug_names(minor)
+    assert length == cap == len(want), (length, cap, len(want))
+    got = []
+    for i in range(length):
+        sp, sl = struct.unpack_from("<QQ", data, vaddr_to_offset(stripped, ptr + 64 * i))
+        off = vaddr_to_offset(stripped, sp)
+        got.append(data[off:off + sl].decode())
+    assert got == want
+
+
+@pytest.mark.parametrize("minor", [m for m in GO_MINORS if m >= 21])
+def test_refuses_tampered_godebugs(minor, tmp_path):
+    """internal/godebugs.All must read as a slice of settings: len == cap, names [a-z0-9]+."""
+    path = target_path(minor, "stripped", "stackshapes")
+    names = [GODEBUGS, "runtime.allm"]
+    glob = dump_globals(path, names, recover_only=False)["globals"]
+    assert glob[GODEBUGS] is not None
+    data = Path(path).read_bytes()
+    hdr = vaddr_to_offset(path, glob[GODEBUGS]["addr"])
+    ptr, length, _ = struct.unpack_from("<QQQ", data, hdr)
+    name_ptr, _ = struct.unpack_from("<QQ", data, vaddr_to_offset(path, ptr + 64 * (length - 1)))
+
+    def recovered(edits):
+        return dump_globals(patched_copy(tmp_path, path, edits), names, False)["globals"]
+
+    got = recovered([(hdr + 16, struct.pack("<Q", length + 1))])	# cap
+    assert got[GODEBUGS] is None and got["runtime.allm"] == glob["runtime.allm"]
+    got = recovered([(vaddr_to_offset(path, name_ptr), b"X")])	# the last setting's name
+    assert got[GODEBUGS] is None and got["runtime.allm"] == glob["runtime.allm"]
 
 
 @pytest.mark.parametrize("mode", ["default", "stripped"])
@@ -323,6 +406,13 @@ def test_refuses_tampered_binaries(minor, tmp_path):
     got = recovered([(off, b"\0")])
     assert got["runtime.disableMemoryProfiling"] is None
     assert got["runtime.MemProfileRate"] == glob["runtime.MemProfileRate"]
+
+    # startingStackSize's initialiser is not fixedStack.
+    off = vaddr_to_offset(path, glob["runtime.startingStackSize"]["addr"])
+    assert struct.unpack_from("<I", Path(path).read_bytes(), off)[0] == 2048, minor
+    got = recovered([(off, struct.pack("<I", 4096))])
+    assert got["runtime.startingStackSize"] is None
+    assert got["runtime.allm"] == glob["runtime.allm"]
 
     # MemProfileRate's initialiser (statically initialised data since Go 1.20) is not 512 KiB.
     if minor >= 21:

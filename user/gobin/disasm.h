@@ -42,7 +42,7 @@ int gobin__global(struct gobin *b, const char *name, uint64_t *addr, uint64_t *s
 struct gobin_recovered {
 	uint64_t addr;
 	uint64_t size;			/* bytes; 0 when unknown */
-	unsigned int recipes;		/* recipe rows for the global and this Go release */
+	unsigned int recipes;		/* rows for this Go release whose function is linked in */
 	unsigned int agreed;		/* rows that gave the answer and passed every check */
 };
 

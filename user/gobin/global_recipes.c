@@ -6,7 +6,10 @@
  * Chosen from `go tool objdump` of the matrix builds (Go 1.19, 1.21-1.27; default, PIE, cgo),
  * where the operand sequences of these functions are the same in every build mode. The functions
  * are linked into every Go program (checked on an empty main too), except runtime.stopTheWorld,
- * which 1.21-1.24 drop when nothing calls it: traceLocker.STWStart (1.22+) covers those.
+ * which 1.21-1.24 drop when nothing calls it: traceLocker.STWStart (1.22+) covers those; and
+ * runtime.initMetrics (with its closures), internal/godebug.lookup and runtime/metrics.init.0,
+ * which only programs that use runtime/metrics or internal/godebug have. A row whose function
+ * the linker left out is not counted.
  */
 #include "gobin/global_recipes.h"
 
@@ -109,6 +112,72 @@ const struct gobin_recipe gobin_recipes[] = {
 	  NULL },
 	{ "runtime.disableMemoryProfiling", 26, 0, "runtime.schedinit", REF_MEM, 9, 0, false, 1,
 	  NULL },
+	/* mheap_.alloc(npages, spc) for a new span; lock(&mheap_.lock) for a new mcache. */
+	{ "runtime.mheap_", 0, 0, "runtime.(*mcentral).grow", REF_LEA, 0, 0, false, 0, NULL },
+	{ "runtime.mheap_", 0, 0, "runtime.allocmcache.func1", REF_LEA, 0, 0, false, 0, NULL },
+	/*
+	 * mp.alllink = allm, then atomicstorep(&allm, mp); mexit unlinks its M with
+	 * for pprev := &allm, after &m0 and lock(&sched.lock).
+	 */
+	{ "runtime.allm", 0, 0, "runtime.mcommoninit", REF_MEM, 0, 0, false, 0, NULL },
+	{ "runtime.allm", 0, 0, "runtime.mexit", REF_LEA, 2, 0, false, 0, NULL },
+	/*
+	 * mexit's atomic.Xadd64(&ncgocall, mp.ncgocall) is the only reader linked into every
+	 * program, so two ways to count in it: among the LEAs, and among all operands, where the
+	 * writeBarrier check comes first. The /cgo/go-to-c-calls:calls closure of initMetrics
+	 * (NumCgoCall, inlined) loads it first, where runtime/metrics is linked in.
+	 */
+	{ "runtime.ncgocall", 0, 0, "runtime.mexit", REF_LEA, 0, 0, false, 0, NULL },
+	{ "runtime.ncgocall", 0, 0, "runtime.mexit", REF_ANY, 1, 0, false, 0, NULL },
+	{ "runtime.ncgocall", 0, 0, "runtime.initMetrics.func1", REF_MEM, 0, 0, false, 0, NULL },
+	/*
+	 * gfput and gfget compare a G's stack with startingStackSize before anything else they
+	 * read in .noptrdata; gcComputeStartingStackSize reads maxstacksize first.
+	 */
+	{ "runtime.startingStackSize", 0, 0, "runtime.gfput", REF_MEM, 0, 0, false, 0, NULL },
+	{ "runtime.startingStackSize", 0, 0, "runtime.gfget", REF_MEM, 0, 0, false, 0, NULL },
+	{ "runtime.startingStackSize", 0, 0, "runtime.gcComputeStartingStackSize", REF_MEM, 1, 0,
+	  false, 0, NULL },
+	/*
+	 * The limiter's methods take &gcCPULimiter: addAssistTime after &gcController's, and
+	 * resetCapacity at the end of procresize, after &allpLock and &gomaxprocs.
+	 */
+	{ "runtime.gcCPULimiter", 0, 0, "runtime.gcAssistAlloc1", REF_LEA, 1, 0, false, 0, NULL },
+	{ "runtime.gcCPULimiter", 0, 0, "runtime.procresize", REF_LEA, 2, 0, false, 0, NULL },
+	/*
+	 * finReadQueueStats reads finqueued, then finexecuted, under lock(&finlock); the writers
+	 * are queuefinalizer's finqueued++ and runFinalizers' finexecuted += n.
+	 */
+	{ "runtime.finqueued", 25, 0, "runtime.finReadQueueStats", REF_MEM, 0, 0, false, 0, NULL },
+	{ "runtime.finqueued", 25, 0, "runtime.queuefinalizer", REF_MEM, 6, 0, false, 0, NULL },
+	{ "runtime.finexecuted", 25, 0, "runtime.finReadQueueStats", REF_MEM, 1, 0, false, 0,
+	  NULL },
+	{ "runtime.finexecuted", 25, 0, "runtime.runFinalizers", REF_MEM, 2, 0, false, 0, NULL },
+	/* gcCleanups.flush() when sweeping ends; gcCleanups.enqueue(fn) for a cleanup special. */
+	{ "runtime.gcCleanups", 25, 0, "runtime.(*activeSweep).end", REF_LEA, 0, 0, false, 0,
+	  NULL },
+	{ "runtime.gcCleanups", 25, 0, "runtime.freeSpecial", REF_LEA, 1, 0, false, 0, NULL },
+	/*
+	 * checkmcount's mcount() - extraMInUse.Load() - extraMLength.Load(); getExtraM's
+	 * extraMInUse.Add(1), then unlockextra's extraMLength.Add(-1) (inlined); putExtraM's
+	 * extraMInUse.Add(-1), inlined into dropm; addExtraM's unlockextra(mp, 1).
+	 */
+	{ "runtime.extraMInUse", 21, 0, "runtime.checkmcount", REF_MEM, 0, 0, false, 0, NULL },
+	{ "runtime.extraMInUse", 21, 0, "runtime.getExtraM", REF_LEA, 0, 0, false, 0, NULL },
+	{ "runtime.extraMInUse", 21, 0, "runtime.dropm", REF_LEA, 0, 0, false, 0, NULL },
+	{ "runtime.extraMLength", 21, 0, "runtime.checkmcount", REF_MEM, 1, 0, false, 0, NULL },
+	{ "runtime.extraMLength", 21, 0, "runtime.getExtraM", REF_LEA, 1, 0, false, 0, NULL },
+	{ "runtime.extraMLength", 21, 0, "runtime.addExtraM", REF_LEA, 0, 0, false, 0, NULL },
+	/*
+	 * for _, info := range godebugs.All in initMetrics (its first operand in .data, the
+	 * pointer) and in runtime/metrics' init (the length); internal/godebug's lookup
+	 * (godebugs.Lookup inlined: a binary search from len(All)). None is in every program,
+	 * nor is the global.
+	 */
+	{ "internal/godebugs.All", 21, 0, "runtime.initMetrics", REF_MEM, 0, 0, false, 0, NULL },
+	{ "internal/godebugs.All", 21, 0, "internal/godebug.lookup", REF_MEM, 0, 8, false, 0,
+	  NULL },
+	{ "internal/godebugs.All", 21, 0, "runtime/metrics.init.0", REF_MEM, 2, 8, false, 0, NULL },
 };
 
 const size_t gobin_nrecipes = sizeof(gobin_recipes) / sizeof(gobin_recipes[0]);

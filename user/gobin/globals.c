@@ -38,6 +38,8 @@ enum value_check {
 	CHECK_STW_REASONS,		/* {"unknown", ...} */
 	CHECK_MEM_PROFILE_RATE,		/* 512 * 1024 where initialised data */
 	CHECK_LINKER_TRUE,		/* a bool the linker sets: true where initialised data */
+	CHECK_FIXED_STACK,		/* a uint32 initialised to fixedStack (2048) */
+	CHECK_GODEBUGS,			/* internal/godebugs.All: {&[n]Info, n, n}, names [a-z0-9]+ */
 };
 
 /*
@@ -82,6 +84,23 @@ static const struct global_info globals[] = {
 	 */
 	{ "runtime.disableMemoryProfiling", SEC_NOPTRDATA | SEC_DATA | SEC_NOPTRBSS, 1, 1, NULL, 0,
 	  CHECK_LINKER_TRUE },
+	/* What runtime/metrics reads beyond memstats, the work and the controller. */
+	{ "runtime.mheap_", SEC_BSS, 8, 0, "runtime.mheap", 0, CHECK_NONE },
+	{ "runtime.allm", SEC_BSS, 8, 8, NULL, 0, CHECK_NONE },			/* *m */
+	{ "runtime.ncgocall", SEC_NOPTRBSS, 8, 8, NULL, 0, CHECK_NONE },		/* uint64 */
+	/* uint32, initialised to fixedStack; each GC may change it, the file keeps 2048. */
+	{ "runtime.startingStackSize", SEC_NOPTRDATA, 4, 4, NULL, 0, CHECK_FIXED_STACK },
+	{ "runtime.gcCPULimiter", SEC_NOPTRBSS, 8, 0, "runtime.gcCPULimiterState", 0, CHECK_NONE },
+	{ "runtime.finqueued", SEC_NOPTRBSS, 8, 8, NULL, 0, CHECK_NONE },		/* uint64, 1.25+ */
+	{ "runtime.finexecuted", SEC_NOPTRBSS, 8, 8, NULL, 0, CHECK_NONE },		/* uint64, 1.25+ */
+	{ "runtime.gcCleanups", SEC_BSS, 8, 0, "runtime.cleanupQueue", 0, CHECK_NONE },	/* 1.25+ */
+	{ "runtime.extraMInUse", SEC_NOPTRBSS, 4, 4, NULL, 0, CHECK_NONE },	/* atomic.Uint32, 1.21+ */
+	{ "runtime.extraMLength", SEC_NOPTRBSS, 4, 4, NULL, 0, CHECK_NONE },	/* atomic.Uint32, 1.21+ */
+	/*
+	 * []internal/godebugs.Info, 1.21+, statically initialised; linked only into programs that
+	 * use runtime/metrics or internal/godebug (an empty main has neither).
+	 */
+	{ "internal/godebugs.All", SEC_DATA, 8, 24, NULL, 0, CHECK_GODEBUGS },
 };
 
 #define NGLOBALS	(sizeof(globals) / sizeof(globals[0]))
@@ -91,6 +110,9 @@ static const struct global_info globals[] = {
 #define MAX_SMALL_SIZE		32768	/* _MaxSmallSize: the largest size class */
 #define MAX_REASON_LEN		127
 #define MEM_PROFILE_RATE	(512 * 1024)	/* runtime.MemProfileRate's initialiser */
+#define FIXED_STACK		2048		/* fixedStack on linux/amd64, every release */
+#define GODEBUG_INFO_SIZE	64		/* internal/godebugs.Info, 1.21-1.27 */
+#define MAX_GODEBUG_NAME	63
 
 struct gobin_sec {
 	uint64_t addr;
@@ -404,6 +426,41 @@ static bool linker_true_ok(const struct gobin *b, const struct gobin_globals *g,
 	return !gobin_read_vaddr(b, addr, &val, 1) && val == 1;
 }
 
+/* runtime.startingStackSize: initialised data that still reads fixedStack in the file. */
+static bool fixed_stack_ok(const struct gobin *b, uint64_t addr)
+{
+	uint32_t v;
+
+	return !gobin_read_vaddr(b, addr, &v, sizeof(v)) && v == FIXED_STACK;
+}
+
+/*
+ * internal/godebugs.All: a slice header whose length is its capacity, over Info entries whose
+ * names are settings' names ("execerrdot", "x509sha1", ...). A PIE binary may leave the pointers
+ * (of the header and of each name) to dynamic relocations and store 0: what is left is checked.
+ */
+static bool godebugs_ok(const struct gobin *b, uint64_t addr)
+{
+	char s[MAX_GODEBUG_NAME + 1];
+	uint64_t hdr[3], i, len;
+	size_t j;
+
+	if (gobin_read_vaddr(b, addr, hdr, sizeof(hdr)))
+		return false;
+	if (!hdr[1] || hdr[1] != hdr[2] || hdr[1] > MAX_TABLE_LEN)
+		return false;
+	if (!hdr[0])
+		return true;
+	for (i = 0; i < hdr[1]; i++) {
+		if (read_gostring(b, hdr[0] + GODEBUG_INFO_SIZE * i, s, sizeof(s), &len) || !len)
+			return false;
+		for (j = 0; s[j]; j++)
+			if (!((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= '0' && s[j] <= '9')))
+				return false;
+	}
+	return true;
+}
+
 /* The plausibility checks of a global, on the merged answer of its recipes. */
 static bool plausible(const struct gobin *b, const struct gobin_globals *g,
 		      const struct global_info *gi, uint64_t addr, uint64_t size, uint64_t count)
@@ -423,6 +480,10 @@ static bool plausible(const struct gobin *b, const struct gobin_globals *g,
 		return mem_profile_rate_ok(b, g, addr);
 	case CHECK_LINKER_TRUE:
 		return linker_true_ok(b, g, addr);
+	case CHECK_FIXED_STACK:
+		return fixed_stack_ok(b, addr);
+	case CHECK_GODEBUGS:
+		return godebugs_ok(b, addr);
 	}
 	return false;
 }
@@ -443,11 +504,13 @@ static int recover_global(struct gobin *b, struct gobin_globals *g, const struct
 
 		if (strcmp(r->global, gi->name) || !recipe_applies(r, v))
 			continue;
-		out->recipes++;
 		rc = run_recipe(b, g, gi, r, &a, &c);
+		/* A function the linker left out is no evidence, and not counted; anything else is. */
+		if (rc == -ENOENT)
+			continue;
+		out->recipes++;
 		if (rc) {
-			/* A function the linker left out is no evidence; anything else is. */
-			if (rc != -ENOENT && first_err == -ENOENT)
+			if (first_err == -ENOENT)
 				first_err = rc == -ESRCH ? -EPROTO : rc;
 			continue;
 		}
