@@ -219,13 +219,13 @@ COUNTS = {"chan": 10, "sleep": 5, "syscall": 3, "spin": 2, "mutex": 4}
 class Quiescent:
     """The quiescent workload: holds still and writes its own runtime readings on SIGUSR1."""
 
-    def __init__(self, path, tmp_path, extra=()):
+    def __init__(self, path, tmp_path, extra=(), env=None):
         self.out = tmp_path / f"oracle-{time.monotonic_ns()}.json"
         args = [str(path), "-out", str(self.out), "-alloc", "32", "-gc", "3"]
         for k, v in COUNTS.items():
             args += [f"-{k}", str(v)]
         self.proc = subprocess.Popen(args + list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+                                     text=True, env=None if env is None else dict(os.environ, **env))
         line = self.proc.stdout.readline()
         assert line.strip().endswith("ready"), f"quiescent did not start: {line!r} {self.proc.stderr.read()}"
         self.pid = self.proc.pid
@@ -245,8 +245,8 @@ class Quiescent:
 
 @pytest.fixture
 def quiescent(tmp_path):
-    yield from factory(lambda minor, mode="default", extra=():
-                       Quiescent(target_path(minor, mode, "quiescent"), tmp_path, extra),
+    yield from factory(lambda minor, mode="default", extra=(), env=None:
+                       Quiescent(target_path(minor, mode, "quiescent"), tmp_path, extra, env),
                        lambda q: q.stop())
 
 

@@ -42,15 +42,21 @@ def stat_json(pid):
     return json.loads(res.stdout)
 
 
+# Recovered panic(nil)s the workload makes under GODEBUG=panicnil=1: Go 1.21+ counts each in
+# /godebug/non-default-behavior/panicnil:events.
+PANICNIL = 3
+
+
 def start(quiescent, minor, mode):
     # No spinners: they would keep the scheduler's histograms moving.
-    return quiescent(minor, mode, extra=("-spin", "0"))
+    return quiescent(minor, mode, extra=("-spin", "0", "-panicnil", str(PANICNIL)),
+                     env={"GODEBUG": "panicnil=1"})
 
 
-def runtime_names(want):
-    """Every metric the target's metrics.All() lists, godebug counters aside."""
+def runtime_names(want, godebug=True):
+    """Every metric the target's metrics.All() lists (without the godebug counters if not godebug)."""
     names = set(want["metrics"]) | set(want["histograms"])
-    return {n for n in names if not n.startswith("/godebug/")}
+    return {n for n in names if godebug or not n.startswith("/godebug/")}
 
 
 def check_hist(name, got, want, slack=0):
@@ -96,6 +102,9 @@ def test_every_runtime_metric_equals_the_runtimes(minor, mode, quiescent):
     if minor >= 26:
         total = sum(rm[n] for n in GOROUTINE_STATES)
         assert total == rm["/sched/goroutines:goroutines"] == want["metrics"]["/sched/goroutines:goroutines"]
+    if minor >= 21:
+        # The counters are compared above like every metric; this one is known to have counted.
+        assert rm["/godebug/non-default-behavior/panicnil:events"] == PANICNIL
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -173,6 +182,8 @@ def check_sums(rm, minor):
 
 def cumulative(name, minor):
     """Counters and event histograms: what may never go down between two readings."""
+    if name.startswith("/godebug/non-default-behavior/"):
+        return True
     out = run_goscope(["metrics"]).stdout
     for line in out.splitlines():
         if line.startswith(name + " "):
@@ -211,7 +222,7 @@ def test_busy_program_metrics_only_grow_and_add_up(minor, go_target):
 @pytest.mark.parametrize("minor", GO_MINORS)
 def test_metrics_lists_every_metric_of_the_release(minor, quiescent):
     q = quiescent(minor)
-    names = runtime_names(q.snapshot())
+    names = runtime_names(q.snapshot(), godebug=False)
     listed = run_goscope(["metrics"]).stdout
     for name in names:
         assert f"\n{name} " in listed, f"goscope metrics does not list {name}"

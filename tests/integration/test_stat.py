@@ -251,7 +251,8 @@ def test_metrics_catalog_covers_stat(quiescent):
     got = stat_json(q.pid)
     res = run_goscope(["metrics"])
     assert res.returncode == 0
-    rows = {line.split()[0]: line.split() for line in res.stdout.splitlines()[1:]}
+    # The first table: goscope's gauges (the runtime/metrics list follows, after a blank line).
+    rows = {line.split()[0]: line.split() for line in res.stdout.split("\n\n")[0].splitlines()[1:]}
     for name in got["metrics"]:
         assert name in rows, name
         assert rows[name][2] in ("gauge", "counter"), rows[name]

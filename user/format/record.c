@@ -397,6 +397,7 @@ static void put_runtime_metrics(struct json *j, const struct watched *w, struct 
 		else
 			snapshot_put_rtm_value(j, d->name, d, &r->v[i]);
 	}
+	snapshot_put_godebug(j, r);
 	json_obj_close(j);
 	json_arr_open(j, "runtime_metrics_backfilled");
 	for (i = 0; i < RTM_NR; i++)
@@ -407,6 +408,8 @@ static void put_runtime_metrics(struct json *j, const struct watched *w, struct 
 	for (i = 0; i < RTM_NR; i++)
 		if (r->v[i].status == RTM_UNREADABLE)
 			json_str(j, rtm_defs[i].name, r->v[i].why);
+	if (r->godebug.status == RTM_UNREADABLE)
+		json_str(j, "/godebug/non-default-behavior/*:events", r->godebug.why);
 	json_obj_close(j);
 }
 

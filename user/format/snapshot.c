@@ -100,6 +100,7 @@ void snapshot_put_runtime_metrics(struct json *j, const struct watched *w)
 	for (i = 0; i < RTM_NR; i++)
 		if (r->v[i].status == RTM_OK)
 			snapshot_put_rtm_value(j, rtm_defs[i].name, &rtm_defs[i], &r->v[i]);
+	snapshot_put_godebug(j, r);
 	json_obj_close(j);
 	for (i = n = 0; i < RTM_NR; i++)
 		n += r->v[i].status == RTM_OK && r->v[i].backfilled;
@@ -112,7 +113,21 @@ void snapshot_put_runtime_metrics(struct json *j, const struct watched *w)
 	for (i = 0; i < RTM_NR; i++)
 		if (r->v[i].status == RTM_UNREADABLE)
 			json_str(j, rtm_defs[i].name, r->v[i].why);
+	if (r->godebug.status == RTM_UNREADABLE)
+		json_str(j, "/godebug/non-default-behavior/*:events", r->godebug.why);
 	json_obj_close(j);
+}
+
+void snapshot_put_godebug(struct json *j, const struct rtm_values *r)
+{
+	char name[128];
+	int i;
+
+	if (r->godebug.status != RTM_OK)
+		return;
+	for (i = 0; i < r->godebug.n; i++)
+		json_u64(j, rtm_godebug_metric(r->godebug.v[i].name, name, sizeof(name)),
+			 r->godebug.v[i].events);
 }
 
 void snapshot_put_memstats(struct json *j, const struct watched *w)

@@ -21,6 +21,10 @@ void snapshot_put_goroutines(struct json *j, const struct watched *w);
 
 struct rtm_def;
 struct rtm_value;
+struct rtm_values;
+
+/* The /godebug/non-default-behavior/NAME:events counters, as members of the open object. */
+void snapshot_put_godebug(struct json *j, const struct rtm_values *r);
 
 /* One runtime/metrics value under key: a number, or {"buckets": [...], "counts": [...]}. */
 void snapshot_put_rtm_value(struct json *j, const char *key, const struct rtm_def *d,

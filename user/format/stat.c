@@ -291,6 +291,33 @@ static void print_rtm_group(FILE *f, const struct rtm_values *r, const char *gro
 	}
 }
 
+/* The godebug counters that counted something; the rest in one line. */
+static void print_godebug(FILE *f, const struct rtm_values *r)
+{
+	char name[128], val[32];
+	int i, zero = 0;
+
+	if (r->godebug.status == RTM_ABSENT)
+		return;
+	fprintf(f, "\nruntime/metrics: GODEBUG settings that changed the program's behaviour\n");
+	if (r->godebug.status == RTM_UNREADABLE) {
+		fprintf(f, "  %-44s %-34s %s\n", "/godebug/non-default-behavior/*:events",
+			"unreadable", r->godebug.why);
+		return;
+	}
+	for (i = 0; i < r->godebug.n; i++) {
+		if (!r->godebug.v[i].events) {
+			zero++;
+			continue;
+		}
+		snprintf(val, sizeof(val), "%llu events", (unsigned long long)r->godebug.v[i].events);
+		fprintf(f, "  %-44s %-34s %s\n",
+			rtm_godebug_metric(r->godebug.v[i].name, name, sizeof(name)), val,
+			"times a non-default GODEBUG value changed what the program did");
+	}
+	fprintf(f, "  %-44s %d settings\n", "never triggered", zero);
+}
+
 static void print_runtime_metrics(FILE *f, const struct watched *w)
 {
 	const struct rtm_values *r = w->cur.rtm;
@@ -306,6 +333,7 @@ static void print_runtime_metrics(FILE *f, const struct watched *w)
 	print_rtm_group(f, r, "sched", "runtime/metrics: scheduler");
 	print_rtm_group(f, r, "sync", "runtime/metrics: sync");
 	print_rtm_group(f, r, "cgo", "runtime/metrics: cgo");
+	print_godebug(f, r);
 	m = &r->ms;
 	if (!m->ok)
 		return;

@@ -146,6 +146,12 @@ const struct rtm_def rtm_defs[RTM_NR] = {
 		"time goroutines spent blocked on sync.Mutex, RWMutex and runtime locks (approximate)" },
 };
 
+char *rtm_godebug_metric(const char *setting, char *buf, size_t len)
+{
+	snprintf(buf, len, "/godebug/non-default-behavior/%s:events", setting);
+	return buf;
+}
+
 int rtm_lookup(const char *name)
 {
 	int i;
@@ -559,6 +565,10 @@ int rtm_compute(const struct rtm_raw *r, struct rtm_values *o)
 	rc |= time_hist(o, &used, RTM_SCHED_PAUSES_STOPPING_OTHER, r, TH_STOPPING_OTHER);
 	rc |= time_hist(o, &used, RTM_SCHED_PAUSES_TOTAL_GC, r, TH_TOTAL_GC);
 	rc |= time_hist(o, &used, RTM_SCHED_PAUSES_TOTAL_OTHER, r, TH_TOTAL_OTHER);
+
+	o->godebug = r->godebug;
+	if (r->minor < 21)
+		o->godebug = (struct rtm_godebugs){ .status = RTM_ABSENT };
 
 	/* What this release does not list: absent, or goscope's own where it backfills. */
 	for (i = 0; i < RTM_NR; i++) {

@@ -137,11 +137,28 @@ struct rtm_memstats {
 	struct { uint32_t Size; uint64_t Mallocs, Frees; } BySize[RTM_BY_SIZE];
 };
 
+/* The /godebug/non-default-behavior/<name>:events counters, by setting name. */
+#define RTM_GODEBUG_MAX		128
+#define RTM_GODEBUG_NAME	40
+
+struct rtm_godebug {
+	char name[RTM_GODEBUG_NAME];
+	uint64_t events;
+};
+
+struct rtm_godebugs {
+	enum rtm_status status;		/* RTM_ABSENT before Go 1.21 */
+	const char *why;		/* RTM_UNREADABLE; RTM_OK with n == 0: why there are none */
+	int n;
+	struct rtm_godebug v[RTM_GODEBUG_MAX];
+};
+
 struct rtm_values {
 	int minor;
 	uint64_t mono_ns;		/* CLOCK_MONOTONIC (the runtime's nanotime) of the read */
 	struct rtm_value v[RTM_NR];
 	struct rtm_memstats ms;
+	struct rtm_godebugs godebug;
 	uint64_t *storage;		/* every histogram's counts */
 	double *size_bounds;		/* the size-class histograms' boundaries */
 	size_t storage_len;
@@ -205,12 +222,16 @@ struct rtm_raw {
 	uint64_t g_total, g_running, g_runnable, g_not_in_go, g_created, threads;
 	bool have_sched, have_created, have_threads;
 	uint64_t goroutines;		/* gcount(): what /sched/goroutines was before 1.26 */
+	struct rtm_godebugs godebug;
 	struct rtm_timehist th[TH_NR];
 	const char *missing;		/* the first input that could not be found, for messages */
 };
 
 enum rtm_cpu { CPU_GC_ASSIST, CPU_GC_DEDICATED, CPU_GC_IDLE, CPU_GC_PAUSE, CPU_GC_TOTAL,
 	       CPU_SCAV_ASSIST, CPU_SCAV_BG, CPU_SCAV_TOTAL, CPU_IDLE, CPU_USER, CPU_TOTAL };
+
+/* "/godebug/non-default-behavior/NAME:events" into buf. */
+char *rtm_godebug_metric(const char *setting, char *buf, size_t len);
 
 /* The metric with this runtime/metrics name, or -1. */
 int rtm_lookup(const char *name);

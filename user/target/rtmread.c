@@ -375,6 +375,7 @@ int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struc
 		if (o->gwalk_partial || !o->gwalk_seen)
 			r->have_sched = false;
 	}
+	sampler_read_godebug(s, r);
 	if (r->have_threads) {
 		uint64_t m = (uint64_t)(v->mnext - v->nmfreed);
 

@@ -111,6 +111,7 @@ void sampler__free(struct sampler *s)
 	}
 	free(s->hs_buf);
 	free(s->raw);
+	sampler_godebug_free(s->gd);
 	free(s->gptrs);
 	free(s->goffs);
 	free(s->gbuf);

@@ -34,6 +34,7 @@ struct sampler {
 	struct remote_batch *gbatch;
 	bool metrics;			/* read all of runtime/metrics and MemStats too */
 	struct rtm_raw *raw;		/* their inputs, reused */
+	struct godebug_state *gd;	/* where the godebug counters are (godebug.c) */
 	/* Start PC -> system goroutine?, direct-mapped: goroutines share a few start functions. */
 	struct { uint64_t pc; int8_t sys; } sys_cache[4096];
 };
@@ -60,6 +61,11 @@ int sampler_read_scalars(struct sampler *s, struct scalars *v);
 /* rtmread.c: the inputs of runtime/metrics and MemStats, after the rest of a sample. */
 int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struct rt_sample *o,
 			 struct rtm_raw *r);
+
+/* godebug.c: the /godebug/non-default-behavior counters into r->godebug. */
+struct godebug_state;
+void sampler_read_godebug(struct sampler *s, struct rtm_raw *r);
+void sampler_godebug_free(struct godebug_state *g);
 
 /* gwalk.c: the walk of allgs a sample includes (counts by state and wait reason). */
 int sampler_walk_goroutines(struct sampler *s, const struct scalars *v, struct rt_sample *o);
