@@ -73,12 +73,11 @@ def sampler(build, pids, rate, secs, metrics):
     if res.returncode:
         raise SystemExit(f"rtmetrics: {' '.join(cmd)}: {res.stderr.strip()}")
     line = res.stdout.strip()
-    m = re.search(r"cpu/tick ([0-9.]+) us.*cpu/process/tick ([0-9.]+) us.*metrics (\d+)\s+cpu ([0-9.]+) %",
-                  line)
-    ticks = int(re.search(r"ticks (\d+)", line).group(1))
-    if metrics and int(m.group(3)) != ticks:
-        raise SystemExit(f"rtmetrics: only {m.group(3)} of {ticks} ticks read the metrics: {line}")
-    return {"tick_us": float(m.group(1)), "proc_tick_us": float(m.group(2)), "cpu_pct": float(m.group(4))}
+    m = re.search(r"cpu/sample ([0-9.]+) us.*metrics (\d+)\s+cpu ([0-9.]+) %", line)
+    samples = int(re.search(r"samples (\d+)", line).group(1))
+    if metrics and int(m.group(2)) != samples:
+        raise SystemExit(f"rtmetrics: only {m.group(2)} of {samples} samples read the metrics: {line}")
+    return {"tick_us": float(m.group(1)), "proc_tick_us": float(m.group(1)), "cpu_pct": float(m.group(3))}
 
 
 def section_read(a, build, tmp):
@@ -122,7 +121,7 @@ def section_fleet(a, build, tmp):
     return ["## 50 targets at 1 Hz" if a.procs == 50 else f"## {a.procs} targets at 1 Hz", "",
             f"{a.procs} quiescent targets, every release of the matrix, sampled once a second for "
             f"{a.secs} s, {a.rounds} rounds alternating (medians).", "",
-            "| | goscope CPU, % of one CPU | per process per tick |", "|---|---|---|",
+            "| | goscope CPU, % of one CPU | per process sampled |", "|---|---|---|",
             f"| gauges only (before) | {med[False][0]:.2f} % | {med[False][1]:.0f} us |",
             f"| all of runtime/metrics and MemStats (after) | {med[True][0]:.2f} % | {med[True][1]:.0f} us |"]
 

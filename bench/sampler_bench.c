@@ -3,8 +3,8 @@
  * Cost of one sampling tick: the engine samples live Go processes RATE times a second for
  * SECONDS, as `goscope stat` and `record` do (process_vm_readv of the runtime's variables plus
  * the walk of every goroutine; with -m all of runtime/metrics and MemStats too, as stat, record,
- * serve and top read them), and this prints the agent's CPU time per tick and per process, and
- * the walk's wall time.
+ * serve and top read them), and this prints the agent's CPU time per process sampled, its share
+ * of one CPU, and the walk's wall time.
  *
  *   sampler_bench [-m] PID[,PID...] RATE_HZ SECONDS
  */
@@ -90,12 +90,11 @@ int main(int argc, char **argv)
 	engine__free(e);
 	if (!t.ticks)
 		return 1;
-	/* A tick samples every process: per process is cpu/tick divided by how many. */
-	printf("procs %zu  goroutines %lld  ticks %llu  cpu/tick %.1f us (max %.1f us)  "
-	       "cpu/process/tick %.1f us  walk %.1f us  g seen/tick %llu  partial %llu  "
-	       "metrics %llu  cpu %.2f %% of one CPU\n", n, t.goroutines,
-	       (unsigned long long)t.ticks, (double)t.cpu / (double)t.ticks / 1e3,
-	       (double)t.max_cpu / 1e3, (double)t.cpu / (double)t.ticks / 1e3 / (double)n,
+	/* One callback per process sampled: the CPU between two is one process's sample. */
+	printf("procs %zu  goroutines %lld  samples %llu  cpu/sample %.1f us (max %.1f us)  "
+	       "walk %.1f us  g seen/sample %llu  partial %llu  metrics %llu  "
+	       "cpu %.2f %% of one CPU\n", n, t.goroutines, (unsigned long long)t.ticks,
+	       (double)t.cpu / (double)t.ticks / 1e3, (double)t.max_cpu / 1e3,
 	       (double)t.walk / (double)t.ticks / 1e3, (unsigned long long)(t.seen / t.ticks),
 	       (unsigned long long)t.partial, (unsigned long long)t.rtm,
 	       100.0 * (double)start_cpu / (double)start_mono);
