@@ -147,6 +147,12 @@ static int sample_metrics(struct sampler *s, const struct scalars *v, struct rt_
 	rc = sampler_read_metrics(s, v, o, s->raw);
 	if (!rc)
 		rc = rtm_compute(s->raw, o->rtm);
+	if (rc) {
+		/* Never an older reading passed off as this sample's. */
+		rtm_values_release(o->rtm);
+		free(o->rtm);
+		o->rtm = NULL;
+	}
 	return rc;
 }
 
