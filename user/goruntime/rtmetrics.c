@@ -205,7 +205,7 @@ static void build_time_bounds(void)
 			th19_bounds[(i + 1) * (1 << TH19_SUB_BITS) + j + 1] = (double)ns / 1e9;
 		}
 	th19_bounds[TH19_COUNTS + 1] = INFINITY;
-	/* 1.20+: [-Inf, 0, 128ns, 256ns, 384ns, 512ns ..., 2^47 ns, +Inf] */
+	/* 1.20+: [-Inf, 0, 64ns, 128ns, 192ns, 256ns, 320ns ..., 2^47 ns, +Inf] */
 	th_bounds[0] = -INFINITY;
 	for (j = 0; j < 1 << TH_SUB_BITS; j++)
 		th_bounds[j + 1] = (double)((uint64_t)j << (TH_MIN_BITS - 1 - TH_SUB_BITS)) / 1e9;
