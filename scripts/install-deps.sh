@@ -19,6 +19,9 @@ go_minors=(19 21 22 23 24 25 26 27)
 test_pkgs+=(python3-yaml systemd)
 # The exporter's TLS tests make their own CA and certificates.
 test_pkgs+=(openssl)
+# serve's oracle: a program instrumented with the Prometheus Go client library (GOPATH mode,
+# tests/targets/promgo); bookworm's 1.14 and its dependencies are all new packages, no upgrade.
+test_pkgs+=(golang-github-prometheus-client-golang-dev)
 # The OTLP push tests decode goscope's requests with the OpenTelemetry project's own protobuf
 # bindings (bookworm-backports: generated from opentelemetry-proto 1.5.0).
 test_pkgs+=(python3-opentelemetry-proto)

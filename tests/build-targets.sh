@@ -20,6 +20,11 @@
 #   OUTDIR/targets/go1.MINOR/MODE/stackshapes  goroutines of known shapes (stacks
 #                                            oracle), every toolchain, MODE in:
 #                                            default pie cgo stripped
+#   OUTDIR/targets/go1.MINOR/default/promgo  the Prometheus Go client's Go collector
+#                                            inside a program (serve oracle), every
+#                                            toolchain, built in GOPATH mode against
+#                                            Debian's golang-github-prometheus-
+#                                            client-golang-dev
 #   OUTDIR/targets/demo                      demo workload       (newest toolchain)
 #   OUTDIR/targets/manyg                     benchmark workload  (newest toolchain)
 #   OUTDIR/targets/benchload                 benchmark workload  (newest toolchain)
@@ -64,6 +69,7 @@ demo_src="$here/targets/demo"
 quiescent_src="$here/targets/quiescent"
 lifecycle_src="$here/targets/lifecycle"
 stackshapes_src="$here/targets/stackshapes"
+promgo_src="$here/targets/promgo"
 manyg_src="$here/targets/manyg"
 benchload_src="$here/targets/benchload"
 bigbin_src="$here/targets/bigbin"
@@ -172,6 +178,8 @@ build_one() {
         cgo)      env=(CGO_ENABLED=1); args=(-ldflags=-linkmode=external) ;;
         stripped) args=("-ldflags=-s -w") ;;
         noprof)   args=(-tags noprof) ;;
+        # Debian's Go library packages are source trees under /usr/share/gocode, for GOPATH mode.
+        gopath)   env=(CGO_ENABLED=0 GO111MODULE=off GOPATH=/usr/share/gocode) ;;
         *) echo "build-targets: unknown mode $mode" >&2; return 1 ;;
     esac
     if [ "$mode" = cgo ] && ! command -v "${CC:-gcc}" >/dev/null 2>&1; then
@@ -225,6 +233,7 @@ build_toolchain() {
     for mode in $STACKSHAPES_MODES; do
         build_one "$m" "$mode" "$stackshapes_src" "$OUT/targets/go1.$m/$mode/stackshapes" "go1.$m/$mode/stackshapes" || rc=1
     done
+    build_one "$m" gopath "$promgo_src" "$OUT/targets/go1.$m/default/promgo" "go1.$m/promgo" || rc=1
     return $rc
 }
 
@@ -257,7 +266,7 @@ extra=""
 [ "$want_demo" = 1 ] && extra="$extra demo"
 [ "$want_manyg" = 1 ] && extra="$extra manyg"
 if [ ${#minors[@]} -gt 0 ]; then
-    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES], stackshapes x [$STACKSHAPES_MODES] +$extra -> $OUT (jobs=$jobs_max)"
+    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES], stackshapes x [$STACKSHAPES_MODES], promgo +$extra -> $OUT (jobs=$jobs_max)"
 else
     echo "build-targets:$extra -> $OUT"
 fi

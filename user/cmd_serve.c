@@ -30,6 +30,7 @@ struct server {
 	struct httpd *h;		/* NULL without a scrape endpoint (--otlp alone) */
 	struct webcfg *wc;
 	struct prom text;
+	struct prom_opts prom;		/* what the exposition leaves out */
 	bool dirty, sampled;
 	uint64_t rendered_ns;
 	/* --otlp */
@@ -52,10 +53,12 @@ static void usage(FILE *out)
 		"Export the runtime metrics of Go processes for Prometheus, in the text exposition\n"
 		"format at http://ADDRESS/metrics, under the names the Prometheus Go client uses inside\n"
 		"a program (go_goroutines, go_threads, go_info, go_gc_duration_seconds, go_memstats_*,\n"
-		"go_sched_gomaxprocs_threads, go_gc_gogc_percent, go_gc_gomemlimit_bytes) plus goscope's\n"
-		"own (goscope_gc_cycles_total, goscope_goroutines{state}, goscope_gc_pause_seconds, ...),\n"
-		"one series per process labelled pid, comm and go_version. Series of a process that\n"
-		"exits disappear. Runs until Ctrl-C or SIGTERM, or until every named process exited.\n"
+		"and every runtime/metrics metric as the Go collector names it with MetricsAll:\n"
+		"go_sched_latencies_seconds, go_gc_heap_allocs_bytes_total, ...) plus goscope's own\n"
+		"(goscope_gc_cycles_total, goscope_goroutines{state}, goscope_gc_pause_seconds, ...),\n"
+		"one series per process labelled pid, comm and go_version; values goscope computes for\n"
+		"a release that lacks the metric are labelled computed_by=\"goscope\". Series of a\n"
+		"process that exits disappear. Runs until Ctrl-C or SIGTERM, or until every named process exited.\n"
 		"With --otlp, also (or, without --listen, only) pushes the OpenTelemetry metrics of the\n"
 		"Go runtime (go.memory.used, go.goroutine.count, ...) to an OTLP/HTTP receiver.\n"
 		"\n"
@@ -78,6 +81,10 @@ static void usage(FILE *out)
 		"                          PEM client certificate and key for an https receiver\n"
 		"      --otlp-timeout DUR  give up on a request after DUR (default 10s); failed\n"
 		"                          requests are retried with backoff for up to a minute\n"
+		"      --no-runtime-histograms\n"
+		"                          leave out the runtime/metrics histograms (scheduling\n"
+		"                          latency, pauses, allocations by size: about 100 series\n"
+		"                          per process)\n"
 		"  -a, --all               every Go process, including those that start later\n"
 		"  -i, --interval DUR      sample every DUR (default 1s)\n"
 		"  -q, --quiet             no status messages on stderr\n"
@@ -205,7 +212,7 @@ static void render(struct server *s)
 			pps[k++] = &((struct serve_proc *)engine__state(s->e, x))->prom;
 		}
 	}
-	prom_render(&s->text, ws, pps, k);
+	prom_render(&s->text, ws, pps, k, &s->prom);
 	free(ws);
 	free(pps);
 	if (s->push)
@@ -250,7 +257,7 @@ static int run(struct server *s, bool all, struct gs_err *err)
 
 /* ---- the command ---- */
 
-enum { OPT_WEB_CONFIG = 0x300 };
+enum { OPT_WEB_CONFIG = 0x300, OPT_NO_RT_HIST };
 
 #define MAX_OTLP_HEADERS 64
 
@@ -259,6 +266,7 @@ struct serve_args {
 	const char *listen;
 	bool listen_given;
 	const char *web_config;
+	bool no_runtime_histograms;
 	struct otlp_push_opts otlp;	/* otlp.url NULL: no --otlp */
 	const char *otlp_headers[MAX_OTLP_HEADERS];
 };
@@ -311,6 +319,7 @@ static int serve_option(void *ctx, int c, const char *arg, struct gs_err *err)
 	switch (c) {
 	case 'l': a->listen = arg; a->listen_given = true; return 0;
 	case OPT_WEB_CONFIG: a->web_config = arg; return 0;
+	case OPT_NO_RT_HIST: a->no_runtime_histograms = true; return 0;
 	default: return otlp_option(a, c, arg, err);
 	}
 }
@@ -318,6 +327,7 @@ static int serve_option(void *ctx, int c, const char *arg, struct gs_err *err)
 static const struct option serve_opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
+	{ "no-runtime-histograms", no_argument, NULL, OPT_NO_RT_HIST },
 	{ "otlp", required_argument, NULL, OPT_OTLP },
 	{ "otlp-header", required_argument, NULL, OPT_OTLP_HEADER },
 	{ "otlp-ca", required_argument, NULL, OPT_OTLP_CA },
@@ -397,6 +407,7 @@ int cmd_serve(int argc, char **argv)
 	if (cli_parse(argc, argv, &serve_spec, &a, &a.c, &err) || otlp_setup(&s, &a, &err))
 		goto fail;
 	/* Certificates and keys are read now, while goscope may still read every file. */
+	s.prom.no_runtime_histograms = a.no_runtime_histograms;
 	if (a.web_config && !(s.wc = webcfg__load(a.web_config, &err)))
 		goto fail;
 	if (!s.push || a.listen_given) {
@@ -407,7 +418,7 @@ int cmd_serve(int argc, char **argv)
 	eo = (struct engine_opts){
 		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .sel = &a.c.sel,
 		.probes = ENGINE_PROBES_WANTED,
-		.sample = true, .interval_ns = a.c.interval_ns,
+		.sample = true, .interval_ns = a.c.interval_ns, .metrics = true,
 		/* Exited processes are gone from the exposition at once; keep them only briefly. */
 		.linger_ns = 1000000000ull,
 		.optin = { a.c.goroutines, a.c.allocs, a.c.budget },

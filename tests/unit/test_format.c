@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The writers every output shares, without root: JSON escaping and non-finite numbers, the
- * Prometheus pause quantiles (as runtime/debug.ReadGCStats computes them), the unit formatters,
- * and the command line's duration and budget parsers.
+ * Prometheus pause quantiles (as runtime/debug.ReadGCStats computes them), runtime/metrics as
+ * client_golang exports them (names, numbers as Go writes them, re-bucketed histograms), the
+ * unit formatters, and the command line's duration and budget parsers.
  */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "check.h"
 #include "cli.h"
 #include "format/json.h"
 #include "format/prom.h"
+#include "format/prom_rtm.h"
+#include "goruntime/rtmetrics.h"
 #include "format/traceback.h"
 #include "util/units.h"
 
@@ -106,6 +111,197 @@ static void test_prom_quantiles(void)
 	ASSERT_EQ(q[0], 45, "the oldest of the last 256 cycles");
 	ASSERT_EQ(q[2], 45 + 128, "the median of the last 256");
 	ASSERT_EQ(q[4], 300, "the newest");
+}
+
+
+/* strconv.FormatFloat(v, 'g', -1, 64), as Go 1.27 printed it for each. */
+static void test_prom_go_float(void)
+{
+	static const struct { double v; const char *go; } cases[] = {
+		{ 0.5, "0.5" }, { 100, "100" }, { 123456, "123456" }, { 1048576, "1.048576e+06" },
+		{ 1e6, "1e+06" }, { 999999, "999999" }, { 0.0001, "0.0001" }, { 9e-05, "9e-05" },
+		{ 1.5e-10, "1.5e-10" }, { 123.456, "123.456" }, { -2.5, "-2.5" }, { 1e21, "1e+21" },
+		{ 1e300, "1e+300" }, { 4.9406564584124654e-324, "5e-324" },
+		{ 1.7976931348623157e+308, "1.7976931348623157e+308" },
+		{ 8.9999999999999982, "8.999999999999998" },
+		{ 6.3999999999999991e-08, "6.399999999999999e-08" },
+		{ 0.10485759999999998, "0.10485759999999998" },
+		{ 9007199254740992, "9.007199254740992e+15" }, { 0.1, "0.1" },
+		{ 1.0 / 3, "0.3333333333333333" }, { 1e23, "1e+23" }, { 8.41e21, "8.41e+21" },
+		{ 123456789, "1.23456789e+08" }, { 1, "1" }, { 0, "0" }, { -1, "-1" },
+		{ INFINITY, "+Inf" }, { -INFINITY, "-Inf" }, { NAN, "NaN" },
+	};
+	char b[40];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ASSERT_STREQ(prom_go_float(b, sizeof(b), cases[i].v), cases[i].go, cases[i].go);
+}
+
+/* internal.RuntimeMetricsToProm's own test cases, and names of the runtime. */
+static void test_rtm_prom_names(void)
+{
+	char b[128];
+
+	ASSERT_STREQ(rtm_prom_name("/memory/live:bytes", false, b, sizeof(b)),
+		     "go_memory_live_bytes", "a gauge");
+	ASSERT_STREQ(rtm_prom_name("/memory/allocs:bytes", true, b, sizeof(b)),
+		     "go_memory_allocs_bytes_total", "a counter");
+	ASSERT_STREQ(rtm_prom_name("/memory/alloc-rate:bytes/second", false, b, sizeof(b)),
+		     "go_memory_alloc_rate_bytes_per_second", "a unit per unit");
+	ASSERT_STREQ(rtm_prom_name("/gc/time:cpu*seconds", true, b, sizeof(b)),
+		     "go_gc_time_cpu_seconds_total", "a unit times unit");
+	ASSERT_STREQ(rtm_prom_name("/this/is/a/very/deep/metric:metrics", false, b, sizeof(b)),
+		     "go_this_is_a_very_deep_metric_metrics", "a deep key");
+	ASSERT_TRUE(!rtm_prom_name("/this*is*an*invalid...:\xc2\xb5name", false, b, sizeof(b)),
+		    "an invalid name is not exported");
+	ASSERT_TRUE(!rtm_prom_name("/toplevel:bytes", false, b, sizeof(b)),
+		    "a key without a directory is not exported");
+	ASSERT_STREQ(rtm_prom_name("/cpu/classes/gc/mark/assist:cpu-seconds", true, b, sizeof(b)),
+		     "go_cpu_classes_gc_mark_assist_cpu_seconds_total", "a cpu class");
+	ASSERT_STREQ(rtm_prom_name("/sched/goroutines-created:goroutines", true, b, sizeof(b)),
+		     "go_sched_goroutines_created_goroutines_total", "a dash in the last element");
+	ASSERT_STREQ(rtm_prom_name("/memory/classes/os-stacks:bytes", false, b, sizeof(b)),
+		     "go_memory_classes_os_stacks_bytes", "a dash");
+	ASSERT_TRUE(!rtm_prom_name("/gc/heap/allocs:bytes", true, b, 10), "too small a buffer");
+}
+
+/* The le labels client_golang (1.14, the newest) writes for a time histogram of this release. */
+static void check_time_rebucket(int minor, const char *const *want, uint32_t nwant)
+{
+	struct prom_rtm_hist out;
+	struct rtm_hist h;
+	double bounds[1100];
+	uint64_t counts[1100], in[1100], total = 0, got_total = 0;
+	char le[40], what[64];
+	uint32_t i;
+
+	h.bounds = rtm_time_bounds(minor, &h.n);
+	for (i = 0; i < h.n; i++)
+		in[i] = i + 1, total += i + 1;
+	h.counts = in;
+	out.bounds = bounds;
+	out.counts = counts;
+	ASSERT_EQ(prom_rtm_rebucket(&h, "seconds", &out), 0, "a time histogram re-buckets");
+	snprintf(what, sizeof(what), "go1.%d: buckets", minor);
+	ASSERT_EQ(out.n, nwant + 1, what);
+	ASSERT_TRUE(bounds[0] == 0 && isinf(bounds[out.n]), "from 0 to +Inf, -Inf dropped");
+	for (i = 0; i < nwant && i < out.n; i++) {
+		snprintf(what, sizeof(what), "go1.%d: le %u", minor, i);
+		prom_go_float(le, sizeof(le), nextafter(bounds[i + 1], bounds[i]));
+		ASSERT_STREQ(le, want[i], what);
+	}
+	for (i = 0; i < out.n; i++)
+		got_total += counts[i];
+	ASSERT_EQ(got_total, total, "every count lands in one bucket");
+	/* -Inf..0 and 0..next: both in the first bucket. */
+	ASSERT_TRUE(counts[0] >= in[0] + in[1], "the underflow is in the first bucket");
+	ASSERT_EQ(counts[out.n - 1] >= in[h.n - 1], 1, "the overflow is in the last");
+}
+
+static void test_rebucket(void)
+{
+	static const char *const le27[] = {
+		"6.399999999999999e-08", "6.399999999999999e-07", "7.167999999999999e-06",
+		"8.191999999999999e-05", "0.0009175039999999999", "0.010485759999999998",
+		"0.11744051199999998",
+	};
+	static const char *const le19[] = {
+		"9.999999999999999e-10", "9.999999999999999e-09", "9.999999999999998e-08",
+		"1.0239999999999999e-06", "1.0239999999999999e-05", "0.00010239999999999998",
+		"0.0010485759999999998", "0.010485759999999998", "0.10485759999999998",
+	};
+	/* Size classes, the first twelve, then large objects. */
+	static const double sizes[] = { 1, 9, 17, 25, 33, 49, 65, 81, 97, 113, 129, 145, INFINITY };
+	static const uint64_t in[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	static const double want_bounds[] = { 1, 9, 25, 65, 145, INFINITY };
+	static const uint64_t want_counts[] = { 1, 5, 15, 45, 12 };
+	struct rtm_hist h = { .n = 12, .bounds = sizes, .counts = (uint64_t *)in };
+	struct prom_rtm_hist out;
+	double bounds[16];
+	uint64_t counts[16];
+	uint32_t i;
+
+	check_time_rebucket(27, le27, 7);
+	check_time_rebucket(22, le27, 7);
+	check_time_rebucket(19, le19, 9);
+	out.bounds = bounds;
+	out.counts = counts;
+	ASSERT_EQ(prom_rtm_rebucket(&h, "bytes", &out), 0, "sizes re-bucket");
+	ASSERT_EQ(out.n, 5, "bytes: a bound at least twice the last");
+	for (i = 0; i < 5; i++) {
+		ASSERT_TRUE(bounds[i] == want_bounds[i], "bytes: the bounds kept");
+		ASSERT_EQ(counts[i], want_counts[i], "bytes: counts added up");
+	}
+	ASSERT_TRUE(isinf(bounds[5]), "bytes: +Inf last");
+	/* Without an exact sum: lower bounds times counts. */
+	ASSERT_TRUE(prom_rtm_hist_sum(&out, NULL, RTM_GC_PAUSES) == 5086, "approximate sum");
+	ASSERT_EQ(prom_rtm_rebucket(&h, "objects", &out), 0, "another unit");
+	ASSERT_EQ(out.n, 12, "other units keep every bucket");
+	h.n = 1;
+	h.bounds = (const double[]){ -INFINITY, INFINITY };
+	ASSERT_EQ(prom_rtm_rebucket(&h, "seconds", &out), -EINVAL, "no finite bound");
+}
+
+/* Two processes: Go 1.19 (backfilled /gc/gogc:percent) and a newer one. */
+static bool rtm_skip_gogc(const char *name)
+{
+	return !strcmp(name, "go_gc_gogc_percent");
+}
+
+static void test_render_rtm(void)
+{
+	static struct rtm_values a, b;
+	static const double sizes[] = { 1, 9, 17, INFINITY };
+	uint64_t ca[3] = { 4, 5, 6 }, cb[3] = { 1, 0, 0 };
+	const struct rtm_values *vals[3] = { &a, NULL, &b };
+	struct prom labels[3] = { 0 }, p = { 0 };
+	const char *t;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		prom_label(&labels[i], "pid", i == 0 ? "1" : i == 1 ? "2" : "3");
+	a.v[RTM_GC_GOGC] = (struct rtm_value){ .status = RTM_OK, .backfilled = true, .u = 100 };
+	b.v[RTM_GC_GOGC] = (struct rtm_value){ .status = RTM_OK, .u = 50 };
+	a.v[RTM_GC_HEAP_ALLOCS_BYTES] = (struct rtm_value){ .status = RTM_OK, .u = 12345 };
+	a.v[RTM_GC_HEAP_ALLOCS_BY_SIZE] = (struct rtm_value){ .status = RTM_OK,
+		.h = { .n = 3, .bounds = sizes, .counts = ca } };
+	b.v[RTM_GC_HEAP_ALLOCS_BY_SIZE] = (struct rtm_value){ .status = RTM_OK,
+		.h = { .n = 3, .bounds = sizes, .counts = cb } };
+	b.v[RTM_CPU_USER] = (struct rtm_value){ .status = RTM_OK, .f = 1.5 };
+	b.v[RTM_SCHED_THREADS_TOTAL] = (struct rtm_value){ .status = RTM_UNREADABLE };
+	prom_render_rtm(&p, vals, labels, 3, true, NULL);
+	ASSERT_TRUE(!p.b.oom && p.b.data, "rendered");
+	t = p.b.data ? p.b.data : "";
+	ASSERT_TRUE(strstr(t, "# TYPE go_gc_gogc_percent gauge\n"), "a gauge");
+	ASSERT_TRUE(strstr(t, "go_gc_gogc_percent{pid=\"1\",computed_by=\"goscope\"} 100\n"),
+		    "a backfilled value is labelled");
+	ASSERT_TRUE(strstr(t, "go_gc_gogc_percent{pid=\"3\"} 50\n"), "the runtime's is not");
+	ASSERT_TRUE(strstr(t, "# HELP go_cpu_classes_user_cpu_seconds_total CPU time running Go "),
+		    "HELP: the description");
+	ASSERT_TRUE(strstr(t, "# TYPE go_cpu_classes_user_cpu_seconds_total counter\n"),
+		    "a cumulative float64: a counter");
+	ASSERT_TRUE(strstr(t, "go_cpu_classes_user_cpu_seconds_total{pid=\"3\"} 1.5\n"),
+		    "a float counter");
+	ASSERT_TRUE(!strstr(t, "pid=\"2\""), "a process without a reading has no series");
+	ASSERT_TRUE(!strstr(t, "go_sched_threads_total_threads"), "unreadable: no family");
+	ASSERT_TRUE(!strstr(t, "go_cgo_go_to_c_calls_calls_total"), "absent: no family");
+	ASSERT_TRUE(strstr(t, "# TYPE go_gc_heap_allocs_by_size_bytes histogram\n"), "a histogram");
+	ASSERT_TRUE(strstr(t, "go_gc_heap_allocs_by_size_bytes_bucket{pid=\"1\",le=\"8.999999999999998\"} 4\n"
+			   "go_gc_heap_allocs_by_size_bytes_bucket{pid=\"1\",le=\"+Inf\"} 15\n"
+			   "go_gc_heap_allocs_by_size_bytes_sum{pid=\"1\"} 12345\n"
+			   "go_gc_heap_allocs_by_size_bytes_count{pid=\"1\"} 15\n"),
+		    "buckets cumulative, +Inf, the exact sum from /gc/heap/allocs:bytes, count");
+	ASSERT_TRUE(strstr(t, "go_gc_heap_allocs_bytes_total{pid=\"1\"} 12345\n"), "its sum too");
+	prom_reset(&p);
+	prom_render_rtm(&p, vals, labels, 3, false, NULL);
+	ASSERT_TRUE(p.b.data && !strstr(p.b.data, "_bucket"), "histograms left out");
+	prom_reset(&p);
+	prom_render_rtm(&p, vals, labels, 3, true, rtm_skip_gogc);
+	ASSERT_TRUE(p.b.data && !strstr(p.b.data, "go_gc_gogc_percent"), "a family skipped");
+	prom_free(&p);
+	for (i = 0; i < 3; i++)
+		prom_free(&labels[i]);
 }
 
 static void test_units(void)
@@ -221,6 +417,10 @@ int main(void)
 	test_func_names();
 	test_json();
 	test_prom_quantiles();
+	test_prom_go_float();
+	test_rtm_prom_names();
+	test_rebucket();
+	test_render_rtm();
 	test_units();
 	test_durations();
 	test_budgets();

@@ -8,8 +8,9 @@ a node's runtime state (tests/unit/data/noderoot), the selectors, the identity i
 and columns.
 tests/unit/test_webcfg.c: the exporter web config: every key, errors naming the key, the file's
 permissions, bcrypt logins.
-tests/unit/test_format.c: JSON escaping and non-finite numbers, Prometheus pause quantiles, the
-unit formatters, duration and budget parsing.
+tests/unit/test_format.c: JSON escaping and non-finite numbers, Prometheus pause quantiles,
+runtime/metrics as client_golang exports them (names, Go's number formatting, re-bucketed
+histograms, the families), the unit formatters, duration and budget parsing.
 tests/unit/json_writers.c: stat --json and every record kind with NaN/±Inf in float64 fields and
 control characters, quotes and invalid UTF-8 in strings.
 """

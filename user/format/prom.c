@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "goruntime/metrics.h"
+#include "goruntime/rtmetrics.h"
 #include "engine/sites.h"
 #include "engine/engine.h"
 #include "format/ident.h"
 #include "format/prom.h"
+#include "format/prom_rtm.h"
 #include "format/utf8.h"
 #include "util/otlp_push.h"
 #include "util/units.h"
@@ -249,6 +252,83 @@ static const struct simple_family simple_families[] = {
 	  "Goroutines in the global run queue (schedtrace runqueue=).", "RunQueue", 1 },
 };
 
+/*
+ * The rest of client_golang's go_memstats_* families: MemStats fields goscope has only with all
+ * of runtime/metrics read (rt_sample.rtm). client_golang fills them from the runtime/metrics
+ * named, which hold the same numbers.
+ */
+static const struct memstats_family {
+	const char *name, *type, *help;
+	size_t off;			/* of the uint64_t field in struct rtm_memstats */
+} memstats_families[] = {
+	{ "go_memstats_sys_bytes", "gauge",
+	  "Bytes of memory the runtime obtained from the OS, in all (MemStats.Sys, "
+	  "/memory/classes/total:bytes).", offsetof(struct rtm_memstats, Sys) },
+	{ "go_memstats_lookups_total", "counter",
+	  "Pointer lookups by the runtime; it counts none any more, so always 0 "
+	  "(MemStats.Lookups).", offsetof(struct rtm_memstats, Lookups) },
+	{ "go_memstats_mspan_inuse_bytes", "gauge",
+	  "Bytes of mspan structures (span descriptors) in use (MemStats.MSpanInuse, "
+	  "/memory/classes/metadata/mspan/inuse:bytes).", offsetof(struct rtm_memstats, MSpanInuse) },
+	{ "go_memstats_mspan_sys_bytes", "gauge",
+	  "Bytes obtained from the OS for mspan structures, in use or not (MemStats.MSpanSys: "
+	  "/memory/classes/metadata/mspan/inuse:bytes + .../free:bytes).",
+	  offsetof(struct rtm_memstats, MSpanSys) },
+	{ "go_memstats_mcache_inuse_bytes", "gauge",
+	  "Bytes of mcache structures (per-P allocation caches) in use (MemStats.MCacheInuse, "
+	  "/memory/classes/metadata/mcache/inuse:bytes).",
+	  offsetof(struct rtm_memstats, MCacheInuse) },
+	{ "go_memstats_mcache_sys_bytes", "gauge",
+	  "Bytes obtained from the OS for mcache structures, in use or not (MemStats.MCacheSys: "
+	  "/memory/classes/metadata/mcache/inuse:bytes + .../free:bytes).",
+	  offsetof(struct rtm_memstats, MCacheSys) },
+	{ "go_memstats_buck_hash_sys_bytes", "gauge",
+	  "Bytes of the profiling bucket hash table (MemStats.BuckHashSys, "
+	  "/memory/classes/profiling/buckets:bytes).", offsetof(struct rtm_memstats, BuckHashSys) },
+	{ "go_memstats_gc_sys_bytes", "gauge",
+	  "Bytes of garbage collector metadata (MemStats.GCSys, "
+	  "/memory/classes/metadata/other:bytes).", offsetof(struct rtm_memstats, GCSys) },
+	{ "go_memstats_other_sys_bytes", "gauge",
+	  "Bytes of other off-heap runtime allocations (MemStats.OtherSys, "
+	  "/memory/classes/other:bytes).", offsetof(struct rtm_memstats, OtherSys) },
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A family prom.c writes itself: the runtime/metrics renderer leaves it alone. */
+static bool exported_here(const char *name)
+{
+	size_t f;
+
+	for (f = 0; f < ARRAY_LEN(simple_families); f++)
+		if (!strcmp(simple_families[f].name, name))
+			return true;
+	for (f = 0; f < ARRAY_LEN(memstats_families); f++)
+		if (!strcmp(memstats_families[f].name, name))
+			return true;
+	return false;
+}
+
+/* A process's runtime/metrics and MemStats reading, when fresh. */
+static const struct rtm_values *fresh_rtm(const struct watched *w)
+{
+	return w->cur.rtm && !w->cur.rtm_err ? w->cur.rtm : NULL;
+}
+
+/*
+ * A family under client_golang's name for a runtime/metrics metric (its catalog name is the
+ * runtime/metrics one) is goscope's own computation on a release without that metric: labelled
+ * so. goscope_* families are goscope's anyway.
+ */
+static const char *backfill_label(const struct simple_family *sf, const struct watched *w)
+{
+	int id = sf->metric[0] == '/' && !strncmp(sf->name, "go_", 3) ? rtm_lookup(sf->metric) : -1;
+
+	if (id < 0 || !w->minor || rtm_in_release(&rtm_defs[id], w->minor))
+		return NULL;
+	return PROM_RTM_BACKFILLED;
+}
+
 static const struct metric_def *find_metric(const char *name)
 {
 	size_t i;
@@ -264,7 +344,7 @@ static void render_simple(struct prom *p, const struct watched *const *ws,
 {
 	size_t f, i;
 
-	for (f = 0; f < sizeof(simple_families) / sizeof(simple_families[0]); f++) {
+	for (f = 0; f < ARRAY_LEN(simple_families); f++) {
 		const struct simple_family *sf = &simple_families[f];
 		const struct metric_def *d = find_metric(sf->metric);
 
@@ -274,16 +354,59 @@ static void render_simple(struct prom *p, const struct watched *const *ws,
 		for (i = 0; i < n; i++) {
 			char num[64];
 
+			const char *extra = backfill_label(sf, ws[i]);
+
 			/* Integers as the runtime holds them: a double would round GOMEMLIMIT. */
 			if (sf->scale == 1 && d->type != MT_F64) {
 				metric_format_exact(num, sizeof(num), d, &ws[i]->cur);
-				sample_line(p, sf->name, &labels[i], NULL, num);
+				sample_line(p, sf->name, &labels[i], extra, num);
 				continue;
 			}
-			prom_sample_f64(p, sf->name, &labels[i], NULL,
+			prom_sample_f64(p, sf->name, &labels[i], extra,
 					metric_value(d, &ws[i]->cur) * sf->scale);
 		}
 	}
+}
+
+static void render_memstats(struct prom *p, const struct watched *const *ws,
+			    const struct prom *labels, size_t n)
+{
+	size_t f, i;
+
+	for (f = 0; f < ARRAY_LEN(memstats_families); f++) {
+		const struct memstats_family *mf = &memstats_families[f];
+		bool header = false;
+
+		for (i = 0; i < n; i++) {
+			const struct rtm_values *r = fresh_rtm(ws[i]);
+			uint64_t v;
+
+			if (!r || !r->ms.ok)
+				continue;
+			if (!header)
+				prom_family(p, mf->name, mf->type, mf->help);
+			header = true;
+			memcpy(&v, (const char *)&r->ms + mf->off, sizeof(v));
+			prom_sample_u64(p, mf->name, &labels[i], NULL, v);
+		}
+	}
+}
+
+/* Every runtime/metrics metric under client_golang's name, but those exported above. */
+static void render_runtime_metrics(struct prom *p, const struct watched *const *ws,
+				   const struct prom *labels, size_t n, bool histograms)
+{
+	const struct rtm_values **vals = calloc(n ? n : 1, sizeof(*vals));
+	size_t i;
+
+	if (!vals) {
+		p->b.oom = true;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		vals[i] = fresh_rtm(ws[i]);
+	prom_render_rtm(p, vals, labels, n, histograms, exported_here);
+	free(vals);
 }
 
 static void render_gc_duration(struct prom *p, const struct watched *const *ws,
@@ -570,7 +693,7 @@ static void render_goscope(struct prom *p, const struct watched *const *ws,
 }
 
 void prom_render(struct prom *p, const struct watched *const *ws,
-		 const struct prom_proc *const *pps, size_t n)
+		 const struct prom_proc *const *pps, size_t n, const struct prom_opts *o)
 {
 	struct prom *labels = calloc(n ? n : 1, sizeof(*labels));
 	size_t i;
@@ -592,6 +715,8 @@ void prom_render(struct prom *p, const struct watched *const *ws,
 	render_gc_duration(p, ws, labels, n);
 	render_info(p, ws, labels, n);
 	render_simple(p, ws, labels, n);
+	render_memstats(p, ws, labels, n);
+	render_runtime_metrics(p, ws, labels, n, !o || !o->no_runtime_histograms);
 	render_goscope(p, ws, pps, labels, n);
 	for (i = 0; i < n; i++)
 		prom_free(&labels[i]);

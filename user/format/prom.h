@@ -3,7 +3,7 @@
  * The Prometheus text exposition format (version 0.0.4): a writer that gets the escaping right
  * (HELP text, label values, valid UTF-8), and the exposition of a set of watched Go processes
  * under the names the Prometheus Go client uses inside a process (go_goroutines,
- * go_memstats_*, go_gc_duration_seconds …) plus goscope's own, one label set (pid, comm,
+ * go_memstats_*, go_gc_duration_seconds, every runtime/metrics metric …) plus goscope's own, one label set (pid, comm,
  * go_version) per process.
  */
 #ifndef GS_OUT_PROM_H
@@ -49,12 +49,19 @@ struct prom_proc {
 
 void prom_observe_pause(struct prom_proc *pp, uint64_t ns);
 
+/* What to leave out of the exposition. */
+struct prom_opts {
+	bool no_runtime_histograms;	/* the runtime/metrics histograms (serve --no-runtime-histograms) */
+};
+
 /*
  * The whole exposition for the processes given, each with what serve kept of its pauses (pps[i],
- * or NULL): every family once with HELP and TYPE, then one line per process.
+ * or NULL): every family once with HELP and TYPE, then one line per process. Processes whose
+ * samples carry all of runtime/metrics (engine_opts.metrics) also get every runtime/metrics
+ * family (format/prom_rtm.h) and the rest of client_golang's go_memstats_*. o may be NULL.
  */
 void prom_render(struct prom *p, const struct watched *const *ws,
-		 const struct prom_proc *const *pps, size_t n);
+		 const struct prom_proc *const *pps, size_t n, const struct prom_opts *o);
 
 /*
  * goscope's own OTLP push counters (serve --otlp): goscope_otlp_pushed_points_total,

@@ -211,7 +211,7 @@ static void build_time_bounds(void)
 			th19_bounds[(i + 1) * (1 << TH19_SUB_BITS) + j + 1] = (double)ns / 1e9;
 		}
 	th19_bounds[TH19_COUNTS + 1] = INFINITY;
-	/* 1.20+: [-Inf, 0, 128ns, 256ns, 384ns, 512ns ..., 2^47 ns, +Inf] */
+	/* 1.20+: [-Inf, 0, 64ns, 128ns, 192ns, 256ns, 320ns ..., 2^47 ns, +Inf] */
 	th_bounds[0] = -INFINITY;
 	for (j = 0; j < 1 << TH_SUB_BITS; j++)
 		th_bounds[j + 1] = (double)((uint64_t)j << (TH_MIN_BITS - 1 - TH_SUB_BITS)) / 1e9;
@@ -630,42 +630,88 @@ const char *rtm_unit(const char *name)
 	return c ? c + 1 : "";
 }
 
-/* client_golang's internal.RuntimeMetricsToProm, as documented for its Go collector. */
+/* Append s to buf at *n, each byte through map (which may expand it); false when it does not fit. */
+static bool name_append(char *buf, size_t len, size_t *n, const char *s, size_t slen,
+			const char *(*map)(char c))
+{
+	size_t i;
+
+	for (i = 0; i < slen; i++) {
+		const char *rep = map(s[i]);
+		size_t k = rep ? strlen(rep) : 1;
+
+		if (*n + k >= len)
+			return false;
+		if (rep)
+			memcpy(buf + *n, rep, k);
+		else
+			buf[*n] = s[i];
+		*n += k;
+	}
+	buf[*n] = 0;
+	return true;
+}
+
+/* The path part: '/' and '-' become '_'. */
+static const char *map_path(char c)
+{
+	return c == '/' || c == '-' ? "_" : NULL;
+}
+
+/* The last path element: '-' becomes '_'. */
+static const char *map_leaf(char c)
+{
+	return c == '-' ? "_" : NULL;
+}
+
+/* The unit: '-' and '*' become '_', a '/' reads "per". */
+static const char *map_unit(char c)
+{
+	if (c == '/')
+		return "_per_";
+	return c == '-' || c == '*' ? "_" : NULL;
+}
+
+/* [a-zA-Z_:][a-zA-Z0-9_:]*: Prometheus's classic metric name. */
+static bool valid_prom_name(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++) {
+		bool alpha = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+			     *p == ':';
+
+		if (!alpha && !(p > s && *p >= '0' && *p <= '9'))
+			return false;
+	}
+	return p > s;
+}
+
+/*
+ * As client_golang's internal.RuntimeMetricsToProm names a metric: "go", then the key's
+ * directories ('/' and '-' as '_'), then its last element ('-' as '_') and the unit ('-' and
+ * '*' as '_', '/' as "_per_"), joined by '_'; counters (cumulative, not histograms) end in
+ * _total. Names it would reject (not a valid metric name, or a key without a directory) give
+ * NULL, as they are not exported.
+ */
 char *rtm_prom_name(const char *name, bool counter, char *buf, size_t len)
 {
+	const char *colon = strchr(name, ':');
+	const char *key = name + 1, *leaf;
 	size_t n = 0;
-	const char *p;
-	int w;
 
-	w = snprintf(buf, len, "go_");
-	if (w < 0 || (size_t)w >= len)
+	if (!len || name[0] != '/' || !colon)
 		return NULL;
-	n = (size_t)w;
-	for (p = name + (*name == '/'); *p; p++) {
-		const char *rep = NULL;
-		char c = *p;
-
-		if (c == '/' || c == '-' || c == ':' || c == '*')
-			c = '_';
-		/* In the unit a '/' means "per". */
-		if (*p == '/' && strchr(name, ':') < p)
-			rep = "_per_";
-		if (rep) {
-			w = snprintf(buf + n, len - n, "%s", rep);
-			if (w < 0 || (size_t)w >= len - n)
-				return NULL;
-			n += (size_t)w;
-			continue;
-		}
-		if (n + 1 >= len)
-			return NULL;
-		buf[n++] = c;
-	}
-	buf[n] = 0;
-	if (counter) {
-		w = snprintf(buf + n, len - n, "_total");
-		if (w < 0 || (size_t)w >= len - n)
-			return NULL;
-	}
-	return buf;
+	leaf = memrchr(key, '/', (size_t)(colon - key));
+	if (!leaf)
+		return NULL;
+	leaf++;
+	if (!name_append(buf, len, &n, "go_", 3, map_leaf) ||
+	    !name_append(buf, len, &n, key, (size_t)(leaf - key), map_path) ||
+	    !name_append(buf, len, &n, leaf, (size_t)(colon - leaf), map_leaf) ||
+	    !name_append(buf, len, &n, "_", 1, map_leaf) ||
+	    !name_append(buf, len, &n, colon + 1, strlen(colon + 1), map_unit) ||
+	    (counter && !name_append(buf, len, &n, "_total", 6, map_leaf)))
+		return NULL;
+	return valid_prom_name(buf) ? buf : NULL;
 }

@@ -256,9 +256,10 @@ int rtm_compute(const struct rtm_raw *raw, struct rtm_values *out);
 void rtm_values_release(struct rtm_values *v);
 
 /*
- * The name client_golang's Go collector gives a metric with WithGoCollectorRuntimeMetrics:
- * "/sched/latencies:seconds" -> "go_sched_latencies_seconds"; counters end in _total. Returns
- * buf, or NULL when the name does not fit.
+ * The name client_golang's Go collector gives a metric with WithGoCollectorRuntimeMetrics
+ * (internal.RuntimeMetricsToProm): "/sched/latencies:seconds" -> "go_sched_latencies_seconds";
+ * counters end in _total. Returns buf, or NULL when the name does not fit or when client_golang
+ * would not export it (the result is no valid metric name, or the key has no directory).
  */
 char *rtm_prom_name(const char *name, bool counter, char *buf, size_t len);
 
