@@ -17,7 +17,9 @@ must equal the .symtab answer, as Go's debug/elf reads it (tests/oracle/gobininf
     runtime.disableMemoryProfiling and moves it out of .noptrbss): against its own .symtab, and
     a binutils-stripped copy against the same;
   * stackshapes and quiescent, which link runtime/metrics or internal/godebug and so have
-    internal/godebugs.All (churn has it only in some releases): as churn, in their build modes.
+    internal/godebugs.All, and internal/godebug (its cache) in every release from 1.21 on (churn
+    has them only in some releases, and gets no address where it has not): as churn, in their
+    build modes.
 
 Every recipe row that applies must have agreed, and recovery must refuse (null), not guess, when
 the file's contents or code are tampered with.
@@ -50,10 +52,14 @@ LATE_STRUCTS = ["runtime.gcCleanups"]
 # 1.21+, but only in programs that link runtime/metrics or internal/godebug (never an empty main):
 # recovered exactly when .symtab has it.
 GODEBUGS = "internal/godebugs.All"
+# internal/godebug's sync.Map (a struct: size from DWARF, else 0), 1.21+, only in programs that
+# link internal/godebug (os/exec, net, ...): recovered exactly when .symtab has it.
+GODEBUG_CACHE = "internal/godebug.cache"
+LINKED_ONLY = [GODEBUGS, GODEBUG_CACHE]
 ALL_NAMES = STRUCTS + SCALARS + [
     "runtime.ncpu", "runtime.numCPUStartup", "runtime.class_to_size",
     "internal/runtime/gc.SizeClassToSize", "runtime.waitReasonStrings", "runtime.stwReasonStrings",
-] + list(SINCE) + [GODEBUGS]
+] + list(SINCE) + LINKED_ONLY
 # Globals with one recipe row in a release (no second function addresses them there).
 ONE_ROW = {("runtime.class_to_size", 19), ("runtime.stwReasonStrings", 21)}
 # Only .symtab knows these (no recipe): gobin__global must still find them there.
@@ -71,7 +77,7 @@ MEM_PROFILE_RATE = 512 * 1024
 
 
 def names_for(minor):
-    """The globals goscope needs in this release that every program has (GODEBUGS aside)."""
+    """The globals goscope needs in this release that every program has (LINKED_ONLY aside)."""
     return STRUCTS + SCALARS + [
         "runtime.ncpu" if minor <= 24 else "runtime.numCPUStartup",
         "runtime.class_to_size" if minor <= 24 else "internal/runtime/gc.SizeClassToSize",
@@ -186,7 +192,7 @@ def check_against_symtab(res, syms, minor, have_dwarf):
     wanted = names_for(minor)
     for n in ALL_NAMES:
         got, want = res["globals"][n], syms[n]
-        if n == GODEBUGS:
+        if n in LINKED_ONLY:
             # 1.21+, where the program links it; the functions of its recipes come with it.
             assert minor >= 21 or want is None, (n, want)
             if want is None:
@@ -200,7 +206,7 @@ def check_against_symtab(res, syms, minor, have_dwarf):
         assert got["addr"] == want["addr"], (n, hex(got["addr"]), hex(want["addr"]))
         assert got["recipes"] >= 1 and got["agreed"] == got["recipes"], (n, got)
         assert got["agreed"] >= 2 or (n, minor) in ONE_ROW, (n, got)
-        if n in STRUCTS + LATE_STRUCTS and not have_dwarf:
+        if n in STRUCTS + LATE_STRUCTS + [GODEBUG_CACHE] and not have_dwarf:
             # Nothing in a binary without DWARF gives a struct's size.
             assert got["size"] == 0, (n, got)
         else:
@@ -240,9 +246,12 @@ def godebug_names(minor):
     return re.findall(r'(?m)^\t\{Name: "([^"]+)"', table[:table.index("\n}\n")])
 
 
-# Targets that link runtime/metrics or internal/godebug in every release, so internal/godebugs.All
-# is there from 1.21 on (churn has it in some releases only), in the modes they are built in.
+# Targets that link internal/godebug in every release, so internal/godebugs.All and
+# internal/godebug.cache are there from 1.21 on (churn has them in some releases only), in the
+# modes they are built in.
 GODEBUG_TARGETS = {"stackshapes": ["default", "pie", "cgo"], "quiescent": ["default", "pie"]}
+# sync.Map: {mu, read, dirty, misses} up to 1.23, {_ noCopy; m HashTrieMap} from 1.24.
+SYNC_MAP_SIZE = {21: 32, 22: 32, 23: 32}
 
 
 @pytest.mark.parametrize("name", sorted(GODEBUG_TARGETS))
@@ -252,14 +261,24 @@ def test_godebug_targets_recovery(minor, name, twins):
         path = target_path(minor, mode, name)
         res = dump_globals(path, ALL_NAMES, recover_only=True)
         syms = symtab(path, ALL_NAMES)
-        assert (syms[GODEBUGS] is not None) == (minor >= 21), (mode, syms[GODEBUGS])
+        for n in LINKED_ONLY:
+            assert (syms[n] is not None) == (minor >= 21), (mode, n, syms[n])
         check_against_symtab(res, syms, minor, have_dwarf=True)
+        if minor >= 21:
+            got = res["globals"][GODEBUG_CACHE]
+            assert got["size"] == SYNC_MAP_SIZE.get(minor, 48), (mode, got)
+            assert got["recipes"] == got["agreed"] == 2, (mode, got)
     stripped, twin = twin_of_stripped(twins, minor, name)
     res = dump_globals(stripped, ALL_NAMES, recover_only=True)
     assert not res["has_symtab"] and not res["has_dwarf"]
     check_against_symtab(res, symtab(twin, ALL_NAMES), minor, have_dwarf=False)
     if minor < 21:
         return
+    got = res["globals"][GODEBUG_CACHE]
+    assert got["recipes"] == got["agreed"] == 2, got
+    # Zeroed data, where a struct of pointers goes.
+    bss = elf_sections(stripped)[".bss"]
+    assert bss[0] <= got["addr"] < got["addr"] + SYNC_MAP_SIZE.get(minor, 48) <= bss[0] + bss[1]
     # The slice the stripped binary's own code points at lists the release's settings.
     data = Path(stripped).read_bytes()
     hdr = vaddr_to_offset(stripped, res["globals"][GODEBUGS]["addr"])
@@ -293,6 +312,28 @@ def test_refuses_tampered_godebugs(minor, tmp_path):
     assert got[GODEBUGS] is None and got["runtime.allm"] == glob["runtime.allm"]
     got = recovered([(vaddr_to_offset(path, name_ptr), b"X")])	# the last setting's name
     assert got[GODEBUGS] is None and got["runtime.allm"] == glob["runtime.allm"]
+
+
+@pytest.mark.parametrize("minor", [m for m in GO_MINORS if m >= 21])
+def test_refuses_disagreeing_godebug_cache(minor, tmp_path):
+    """lookup's and update's rows must agree: lookup's first LEA of the cache moved 8 bytes on
+    (still in .bss, still aligned) gives no address, and leaves the other globals alone."""
+    path = target_path(minor, "stripped", "quiescent")
+    names = [GODEBUG_CACHE, GODEBUGS, "runtime.allm"]
+    res = dump(path, sum((["--global", n] for n in names), []) +
+               ["--func", "internal/godebug.lookup", "--func", "internal/godebug.update"])
+    glob, funcs = res["globals"], res["funcs"]
+    assert glob[GODEBUG_CACHE] is not None
+
+    def recovered(edits):
+        return dump_globals(patched_copy(tmp_path, path, edits), names, False)["globals"]
+
+    for fn in ("internal/godebug.lookup", "internal/godebug.update"):
+        f = funcs[fn]
+        disp_off, disp = find_lea(path, f["entry"], f["end"], glob[GODEBUG_CACHE]["addr"])
+        got = recovered([(disp_off, struct.pack("<i", disp + 8))])
+        assert got[GODEBUG_CACHE] is None, fn
+        assert got[GODEBUGS] == glob[GODEBUGS] and got["runtime.allm"] == glob["runtime.allm"]
 
 
 @pytest.mark.parametrize("mode", ["default", "stripped"])

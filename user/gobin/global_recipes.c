@@ -7,9 +7,9 @@
  * where the operand sequences of these functions are the same in every build mode. The functions
  * are linked into every Go program (checked on an empty main too), except runtime.stopTheWorld,
  * which 1.21-1.24 drop when nothing calls it: traceLocker.STWStart (1.22+) covers those; and
- * runtime.initMetrics (with its closures), internal/godebug.lookup and runtime/metrics.init.0,
- * which only programs that use runtime/metrics or internal/godebug have. A row whose function
- * the linker left out is not counted.
+ * runtime.initMetrics (with its closures), internal/godebug.lookup and .update and
+ * runtime/metrics.init.0, which only programs that use runtime/metrics or internal/godebug have.
+ * A row whose function the linker left out is not counted.
  */
 #include "gobin/global_recipes.h"
 
@@ -178,6 +178,15 @@ const struct gobin_recipe gobin_recipes[] = {
 	{ "internal/godebugs.All", 21, 0, "internal/godebug.lookup", REF_MEM, 0, 8, false, 0,
 	  NULL },
 	{ "internal/godebugs.All", 21, 0, "runtime/metrics.init.0", REF_MEM, 2, 8, false, 0, NULL },
+	/*
+	 * lookup's cache.Load(name) (then cache.LoadOrStore), before &empty; update's cache.Range,
+	 * after the &updateMu of its Lock and deferred Unlock, which is in .noptrbss. Both take
+	 * &cache as the receiver, whether sync.Map is its own (up to 1.23) or wraps a HashTrieMap.
+	 */
+	{ "internal/godebug.cache", 21, 0, "internal/godebug.lookup", REF_LEA, 0, 0, false, 0,
+	  NULL },
+	{ "internal/godebug.cache", 21, 0, "internal/godebug.update", REF_LEA, 0, 0, false, 0,
+	  NULL },
 };
 
 const size_t gobin_nrecipes = sizeof(gobin_recipes) / sizeof(gobin_recipes[0]);

@@ -101,6 +101,11 @@ static const struct global_info globals[] = {
 	 * use runtime/metrics or internal/godebug (an empty main has neither).
 	 */
 	{ "internal/godebugs.All", SEC_DATA, 8, 24, NULL, 0, CHECK_GODEBUGS },
+	/*
+	 * sync.Map (32 bytes up to 1.23, 48 from 1.24), 1.21+, zeroed: name -> *setting. Only in
+	 * programs that link internal/godebug (os/exec, net, crypto/tls, ...).
+	 */
+	{ "internal/godebug.cache", SEC_BSS, 8, 0, "sync.Map", 0, CHECK_NONE },
 };
 
 #define NGLOBALS	(sizeof(globals) / sizeof(globals[0]))
