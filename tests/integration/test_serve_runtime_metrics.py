@@ -103,8 +103,6 @@ def scrape_when(s, pred, timeout=30):
 def check_scalars(minor, mine, types, want):
     """Every scalar runtime/metrics metric of the release, under client_golang's name, equal."""
     for name, v in want["metrics"].items():
-        if name.startswith("/godebug/"):
-            continue
         base = prom_base(name)
         fams = [f for f in (base, base + "_total") if f in types]
         assert len(fams) == 1, f"go1.{minor}: {name}: families {fams}"
@@ -285,8 +283,7 @@ def test_families_are_client_golangs(promgo, serve):
     samples = parse_exposition(text)
     for minor, p in ps.items():
         theirs_text = p.exposition()
-        theirs_types = {f: t for f, t in families(theirs_text).items()
-                        if not f.startswith("go_godebug_")}
+        theirs_types = families(theirs_text)
         theirs = parse_exposition(theirs_text)
         mine = of_pid(samples, p.pid)
         mine_types = {}

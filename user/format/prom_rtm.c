@@ -307,6 +307,56 @@ static void render_family(struct prom *p, enum rtm_id id, const char *name,
 	}
 }
 
+/* Is setting already in an earlier process's list (and so already rendered)? */
+static bool godebug_seen(const struct rtm_values *const *vals, size_t upto, const char *setting)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < upto; i++) {
+		if (!vals[i] || vals[i]->godebug.status != RTM_OK)
+			continue;
+		for (k = 0; k < vals[i]->godebug.n; k++)
+			if (!strcmp(vals[i]->godebug.v[k].name, setting))
+				return true;
+	}
+	return false;
+}
+
+/* The /godebug/non-default-behavior counters: one family per setting any process lists. */
+static void render_godebug(struct prom *p, const struct rtm_values *const *vals,
+			   const struct prom *labels, size_t n, bool (*skip)(const char *name))
+{
+	char metric[128], name[192], help[256];
+	size_t i, j;
+	int k, m;
+
+	for (i = 0; i < n; i++) {
+		if (!vals[i] || vals[i]->godebug.status != RTM_OK)
+			continue;
+		for (k = 0; k < vals[i]->godebug.n; k++) {
+			const char *setting = vals[i]->godebug.v[k].name;
+
+			if (godebug_seen(vals, i, setting))
+				continue;
+			rtm_godebug_metric(setting, metric, sizeof(metric));
+			if (!rtm_prom_name(metric, true, name, sizeof(name)) || (skip && skip(name)))
+				continue;
+			snprintf(help, sizeof(help), "Times the non-default value of GODEBUG setting %s "
+				 "changed what the program did (runtime/metrics %s).", setting, metric);
+			prom_family(p, name, "counter", help);
+			for (j = i; j < n; j++) {
+				if (!vals[j] || vals[j]->godebug.status != RTM_OK)
+					continue;
+				for (m = 0; m < vals[j]->godebug.n; m++)
+					if (!strcmp(vals[j]->godebug.v[m].name, setting))
+						prom_sample_u64(p, name, &labels[j], NULL,
+								vals[j]->godebug.v[m].events);
+			}
+		}
+	}
+}
+
 void prom_render_rtm(struct prom *p, const struct rtm_values *const *vals,
 		     const struct prom *labels, size_t n, bool histograms,
 		     bool (*skip)(const char *name))
@@ -332,6 +382,7 @@ void prom_render_rtm(struct prom *p, const struct rtm_values *const *vals,
 			continue;
 		render_family(p, (enum rtm_id)id, name, vals, labels, n, &scratch);
 	}
+	render_godebug(p, vals, labels, n, skip);
 out:
 	free(scratch.bounds);
 	free(scratch.counts);
