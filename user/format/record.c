@@ -399,18 +399,7 @@ static void put_runtime_metrics(struct json *j, const struct watched *w, struct 
 	}
 	snapshot_put_godebug(j, r);
 	json_obj_close(j);
-	json_arr_open(j, "runtime_metrics_backfilled");
-	for (i = 0; i < RTM_NR; i++)
-		if (r->v[i].status == RTM_OK && r->v[i].backfilled)
-			json_str(j, NULL, rtm_defs[i].name);
-	json_arr_close(j);
-	json_obj_open(j, "runtime_metrics_unreadable");
-	for (i = 0; i < RTM_NR; i++)
-		if (r->v[i].status == RTM_UNREADABLE)
-			json_str(j, rtm_defs[i].name, r->v[i].why);
-	if (r->godebug.status == RTM_UNREADABLE)
-		json_str(j, "/godebug/non-default-behavior/*:events", r->godebug.why);
-	json_obj_close(j);
+	snapshot_put_rtm_status(j, r);
 }
 
 static void on_remove(void *ctx, const struct watched *w, void *st)

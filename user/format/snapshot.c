@@ -90,7 +90,7 @@ void snapshot_put_rtm_value(struct json *j, const char *key, const struct rtm_de
 void snapshot_put_runtime_metrics(struct json *j, const struct watched *w)
 {
 	const struct rtm_values *r = w->cur.rtm;
-	int i, n;
+	int i;
 
 	if (!r) {
 		json_null(j, "runtime_metrics");
@@ -102,8 +102,13 @@ void snapshot_put_runtime_metrics(struct json *j, const struct watched *w)
 			snapshot_put_rtm_value(j, rtm_defs[i].name, &rtm_defs[i], &r->v[i]);
 	snapshot_put_godebug(j, r);
 	json_obj_close(j);
-	for (i = n = 0; i < RTM_NR; i++)
-		n += r->v[i].status == RTM_OK && r->v[i].backfilled;
+	snapshot_put_rtm_status(j, r);
+}
+
+void snapshot_put_rtm_status(struct json *j, const struct rtm_values *r)
+{
+	int i;
+
 	json_arr_open(j, "runtime_metrics_backfilled");
 	for (i = 0; i < RTM_NR; i++)
 		if (r->v[i].status == RTM_OK && r->v[i].backfilled)

@@ -38,6 +38,12 @@ void snapshot_put_rtm_value(struct json *j, const char *key, const struct rtm_de
  */
 void snapshot_put_runtime_metrics(struct json *j, const struct watched *w);
 
+/*
+ * "runtime_metrics_backfilled" (names goscope computed for an older release) and
+ * "runtime_metrics_unreadable" (name -> why), after a "runtime_metrics" object.
+ */
+void snapshot_put_rtm_status(struct json *j, const struct rtm_values *r);
+
 /* "memstats": every runtime.MemStats field by its Go name, as ReadMemStats fills them. */
 void snapshot_put_memstats(struct json *j, const struct watched *w);
 
