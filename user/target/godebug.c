@@ -53,24 +53,14 @@ void sampler_godebug_free(struct godebug_state *g)
 	free(g);
 }
 
-static bool have(const struct sampler *s, enum rt_field id)
-{
-	return s->rt->have[id];
-}
-
-static uint64_t at(const struct sampler *s, enum rt_field id)
-{
-	return s->rt->v[id];
-}
-
 /* The non-Opaque names of godebugs.All, once. */
 static int read_names(struct sampler *s, struct godebug_state *g)
 {
-	uint64_t hdr[3], size = at(s, RT_GDINFO_SIZE), i;
+	uint64_t hdr[3], size = rt_at(s, RT_GDINFO_SIZE), i;
 	unsigned char *info;
 	int rc;
 
-	if (remote_read(s->pid, at(s, RT_GODEBUGS_ALL), hdr, sizeof(hdr)))
+	if (remote_read(s->pid, rt_at(s, RT_GODEBUGS_ALL), hdr, sizeof(hdr)))
 		return -EFAULT;
 	if (!hdr[0] || hdr[1] > INFO_MAX || !size || size > 256)
 		return -EINVAL;
@@ -83,8 +73,8 @@ static int read_names(struct sampler *s, struct godebug_state *g)
 		uint64_t name[2];
 		char buf[RTM_GODEBUG_NAME];
 
-		memcpy(name, e + at(s, RT_GDINFO_NAME), sizeof(name));
-		if (e[at(s, RT_GDINFO_OPAQUE)] || !name[1] || name[1] >= sizeof(buf))
+		memcpy(name, e + rt_at(s, RT_GDINFO_NAME), sizeof(name));
+		if (e[rt_at(s, RT_GDINFO_OPAQUE)] || !name[1] || name[1] >= sizeof(buf))
 			continue;
 		if (remote_read(s->pid, name[0], buf, name[1]))
 			continue;
@@ -127,7 +117,8 @@ static void walk_hmap(struct sampler *s, struct godebug_state *g, uint64_t h)
 		for (i = 0; i < n; i++) {
 			uint64_t addr = arrays[a] + i * BUCKET_SIZE;
 
-			while (addr && g->nodes++ < NODES_MAX && !remote_read(s->pid, addr, b, sizeof(b))) {
+			while (addr && g->nodes++ < NODES_MAX &&
+			       !remote_read(s->pid, addr, b, sizeof(b))) {
 				for (j = 0; j < 8; j++) {
 					uint64_t key[2], entry, p = 0, val[2] = { 0, 0 };
 
@@ -135,7 +126,7 @@ static void walk_hmap(struct sampler *s, struct godebug_state *g, uint64_t h)
 						continue;
 					memcpy(key, b + BUCKET_KEYS + 16 * j, sizeof(key));
 					memcpy(&entry, b + BUCKET_VALUES + 8 * j, 8);
-					/* entry.p -> the value as an interface: its data is the *setting. */
+					/* entry.p -> the value as an interface: data is *setting */
 					if (!entry || remote_read(s->pid, entry, &p, 8) || !p ||
 					    remote_read(s->pid, p, val, sizeof(val)))
 						continue;
@@ -172,7 +163,7 @@ static void walk_trie(struct sampler *s, struct godebug_state *g, uint64_t node,
 
 static void walk_cache(struct sampler *s, struct godebug_state *g)
 {
-	uint64_t cache = at(s, RT_GODEBUG_CACHE), p[3];
+	uint64_t cache = rt_at(s, RT_GODEBUG_CACHE), p[3];
 
 	g->nodes = 0;
 	if (s->rt->minor >= 24) {
@@ -211,13 +202,13 @@ void sampler_read_godebug(struct sampler *s, struct rtm_raw *r)
 	 * internal/godebug needs internal/godebugs.All: a program without the list has no setting
 	 * that could count (the linker left both out), so there is no counter to report.
 	 */
-	if (!have(s, RT_GODEBUGS_ALL) && !have(s, RT_GODEBUG_CACHE)) {
+	if (!rt_have(s, RT_GODEBUGS_ALL) && !rt_have(s, RT_GODEBUG_CACHE)) {
 		r->godebug.status = RTM_OK;
 		r->godebug.why = "the program links no GODEBUG setting";
 		return;
 	}
-	if (!have(s, RT_GODEBUGS_ALL) || !have(s, RT_GDINFO_SIZE) || !have(s, RT_GDINFO_NAME) ||
-	    !have(s, RT_GDINFO_OPAQUE)) {
+	if (!rt_have(s, RT_GODEBUGS_ALL) || !rt_have(s, RT_GDINFO_SIZE) ||
+	    !rt_have(s, RT_GDINFO_NAME) || !rt_have(s, RT_GDINFO_OPAQUE)) {
 		r->godebug.why = "internal/godebugs.All was not found";
 		return;
 	}
@@ -238,7 +229,7 @@ void sampler_read_godebug(struct sampler *s, struct rtm_raw *r)
 		return;
 	}
 	/* Without internal/godebug nothing counts: every counter of the list is 0. */
-	if (have(s, RT_GODEBUG_CACHE) && have(s, RT_GODEBUG_NONDEFAULT)) {
+	if (rt_have(s, RT_GODEBUG_CACHE) && rt_have(s, RT_GODEBUG_NONDEFAULT)) {
 		if (s->rt->minor <= 25 && s->rt->minor >= 24 && old_syncmap_experiment(s)) {
 			r->godebug.why = "built with GOEXPERIMENT=nosynchashtriemap, which goscope "
 					 "does not read";
@@ -248,10 +239,10 @@ void sampler_read_godebug(struct sampler *s, struct rtm_raw *r)
 			walk_cache(s, g);
 			g->walked_ns = now;
 		}
-	} else if (!have(s, RT_GODEBUG_CACHE) && have(s, RT_GODEBUG_NONDEFAULT)) {
+	} else if (!rt_have(s, RT_GODEBUG_CACHE) && rt_have(s, RT_GODEBUG_NONDEFAULT)) {
 		r->godebug.why = "internal/godebug.cache was not found";
 		return;
-	} else if (have(s, RT_GODEBUG_CACHE)) {
+	} else if (rt_have(s, RT_GODEBUG_CACHE)) {
 		r->godebug.why = "internal/godebug.setting's layout is unknown";
 		return;
 	}
@@ -260,7 +251,7 @@ void sampler_read_godebug(struct sampler *s, struct rtm_raw *r)
 		memcpy(r->godebug.v[i].name, g->names[i], RTM_GODEBUG_NAME);
 		r->godebug.v[i].events = 0;
 		if (g->setting[i])
-			remote_add(&b, g->setting[i] + at(s, RT_GODEBUG_NONDEFAULT),
+			remote_add(&b, g->setting[i] + rt_at(s, RT_GODEBUG_NONDEFAULT),
 				   &r->godebug.v[i].events, 8);
 	}
 	if (remote_flush(&b)) {

@@ -17,62 +17,38 @@
 #define M_WALK_MAX	100000	/* more Ms than any program has: the list is being torn */
 #define P_MAX		1024
 
-static bool have(const struct sampler *s, enum rt_field id)
-{
-	return s->rt->have[id];
-}
-
-static uint64_t at(const struct sampler *s, enum rt_field id)
-{
-	return s->rt->v[id];
-}
-
-static int64_t i64_at(const unsigned char *p, uint64_t off)
-{
-	int64_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-static uint64_t u64_at(const unsigned char *p, uint64_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
 /* Everything in the three heapStatsDelta slots the sample has just read. */
 static void heap_deltas(const struct sampler *s, struct rtm_raw *r)
 {
-	uint64_t hsd = at(s, RT_HSD_SIZE);
+	uint64_t hsd = rt_at(s, RT_HSD_SIZE);
 	int slot, c;
 
 	r->nclasses = s->nclasses;
 	memcpy(r->class_to_size, s->class_to_size, sizeof(r->class_to_size[0]) * s->nclasses);
-	r->have_heap_extra = have(s, RT_HSD_COMMITTED) && have(s, RT_HSD_RELEASED) &&
-			     have(s, RT_HSD_IN_HEAP) && have(s, RT_HSD_IN_WORKBUFS);
+	r->have_heap_extra = rt_have(s, RT_HSD_COMMITTED) && rt_have(s, RT_HSD_RELEASED) &&
+			     rt_have(s, RT_HSD_IN_HEAP) && rt_have(s, RT_HSD_IN_WORKBUFS);
 	for (slot = 0; slot < 3; slot++) {
 		const unsigned char *d = s->hs_buf + slot * hsd;
 
 		if (r->have_heap_extra) {
-			r->committed += i64_at(d, at(s, RT_HSD_COMMITTED));
-			r->released += i64_at(d, at(s, RT_HSD_RELEASED));
-			r->in_heap += i64_at(d, at(s, RT_HSD_IN_HEAP));
-			r->in_workbufs += i64_at(d, at(s, RT_HSD_IN_WORKBUFS));
+			r->committed += buf_i64(d, rt_at(s, RT_HSD_COMMITTED));
+			r->released += buf_i64(d, rt_at(s, RT_HSD_RELEASED));
+			r->in_heap += buf_i64(d, rt_at(s, RT_HSD_IN_HEAP));
+			r->in_workbufs += buf_i64(d, rt_at(s, RT_HSD_IN_WORKBUFS));
 		}
-		if (have(s, RT_HSD_IN_PTRSCALARBITS))
-			r->in_ptrscalar += i64_at(d, at(s, RT_HSD_IN_PTRSCALARBITS));
-		r->in_stacks += i64_at(d, at(s, RT_HSD_IN_STACKS));
-		r->tiny += u64_at(d, at(s, RT_HSD_TINY_ALLOC_COUNT));
-		r->large_alloc += u64_at(d, at(s, RT_HSD_LARGE_ALLOC));
-		r->large_alloc_count += u64_at(d, at(s, RT_HSD_LARGE_ALLOC_COUNT));
-		r->large_free += u64_at(d, at(s, RT_HSD_LARGE_FREE));
-		r->large_free_count += u64_at(d, at(s, RT_HSD_LARGE_FREE_COUNT));
+		if (rt_have(s, RT_HSD_IN_PTRSCALARBITS))
+			r->in_ptrscalar += buf_i64(d, rt_at(s, RT_HSD_IN_PTRSCALARBITS));
+		r->in_stacks += buf_i64(d, rt_at(s, RT_HSD_IN_STACKS));
+		r->tiny += buf_u64(d, rt_at(s, RT_HSD_TINY_ALLOC_COUNT));
+		r->large_alloc += buf_u64(d, rt_at(s, RT_HSD_LARGE_ALLOC));
+		r->large_alloc_count += buf_u64(d, rt_at(s, RT_HSD_LARGE_ALLOC_COUNT));
+		r->large_free += buf_u64(d, rt_at(s, RT_HSD_LARGE_FREE));
+		r->large_free_count += buf_u64(d, rt_at(s, RT_HSD_LARGE_FREE_COUNT));
 		for (c = 0; c < s->nclasses; c++) {
-			r->small_alloc[c] += u64_at(d, at(s, RT_HSD_SMALL_ALLOC_COUNT) + 8 * (uint64_t)c);
-			r->small_free[c] += u64_at(d, at(s, RT_HSD_SMALL_FREE_COUNT) + 8 * (uint64_t)c);
+			uint64_t at = 8 * (uint64_t)c;
+
+			r->small_alloc[c] += buf_u64(d, rt_at(s, RT_HSD_SMALL_ALLOC_COUNT) + at);
+			r->small_free[c] += buf_u64(d, rt_at(s, RT_HSD_SMALL_FREE_COUNT) + at);
 		}
 	}
 }
@@ -81,11 +57,11 @@ static void add(struct remote_batch *b, const struct sampler *s, enum rt_field i
 		size_t len, bool *ok)
 {
 	memset(dst, 0, len);
-	if (!have(s, id)) {
+	if (!rt_have(s, id)) {
 		*ok = false;
 		return;
 	}
-	remote_add(b, at(s, id), dst, len);
+	remote_add(b, rt_at(s, id), dst, len);
 }
 
 /* A timeHistogram at addr: counts, underflow and (1.20+) overflow. */
@@ -95,21 +71,21 @@ static void queue_hist(struct remote_batch *b, const struct sampler *s, uint64_t
 	uint64_t n;
 
 	t->have = false;
-	if (!have(s, RT_TH_COUNTS) || !have(s, RT_TH_UNDERFLOW) ||
-	    (s->rt->minor >= 20 && !have(s, RT_TH_OVERFLOW))) {
+	if (!rt_have(s, RT_TH_COUNTS) || !rt_have(s, RT_TH_UNDERFLOW) ||
+	    (s->rt->minor >= 20 && !rt_have(s, RT_TH_OVERFLOW))) {
 		t->why = "runtime.timeHistogram's layout is unknown";
 		return;
 	}
-	n = (at(s, RT_TH_UNDERFLOW) - at(s, RT_TH_COUNTS)) / 8;
+	n = (rt_at(s, RT_TH_UNDERFLOW) - rt_at(s, RT_TH_COUNTS)) / 8;
 	if (n == 0 || n > RTM_TIME_COUNTS_MAX) {
 		t->why = "runtime.timeHistogram has an unexpected size";
 		return;
 	}
 	t->n = (uint32_t)n;
-	remote_add(b, addr + at(s, RT_TH_COUNTS), t->counts, n * 8);
-	remote_add(b, addr + at(s, RT_TH_UNDERFLOW), &t->underflow, 8);
+	remote_add(b, addr + rt_at(s, RT_TH_COUNTS), t->counts, n * 8);
+	remote_add(b, addr + rt_at(s, RT_TH_UNDERFLOW), &t->underflow, 8);
 	if (s->rt->minor >= 20)
-		remote_add(b, addr + at(s, RT_TH_OVERFLOW), &t->overflow, 8);
+		remote_add(b, addr + rt_at(s, RT_TH_OVERFLOW), &t->overflow, 8);
 	t->have = true;
 }
 
@@ -125,18 +101,19 @@ static void queue_hists(struct remote_batch *b, const struct sampler *s, struct 
 	size_t i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		if (have(s, rows[i].id))
-			queue_hist(b, s, at(s, rows[i].id), &r->th[rows[i].th]);
+		if (rt_have(s, rows[i].id))
+			queue_hist(b, s, rt_at(s, rows[i].id), &r->th[rows[i].th]);
 		else
 			r->th[rows[i].th] = (struct rtm_timehist){ .why = "not in this release" };
 	}
 	/* /gc/pauses: memstats.gcPauseDist up to 1.21, the same as stwTotalTimeGC after. */
-	if (have(s, RT_MS_GC_PAUSE_DIST))
-		queue_hist(b, s, at(s, RT_MS_GC_PAUSE_DIST), &r->th[TH_GC_PAUSES]);
-	else if (have(s, RT_SCHED_STW_TOTAL_GC))
-		queue_hist(b, s, at(s, RT_SCHED_STW_TOTAL_GC), &r->th[TH_GC_PAUSES]);
+	if (rt_have(s, RT_MS_GC_PAUSE_DIST))
+		queue_hist(b, s, rt_at(s, RT_MS_GC_PAUSE_DIST), &r->th[TH_GC_PAUSES]);
+	else if (rt_have(s, RT_SCHED_STW_TOTAL_GC))
+		queue_hist(b, s, rt_at(s, RT_SCHED_STW_TOTAL_GC), &r->th[TH_GC_PAUSES]);
 	else
-		r->th[TH_GC_PAUSES] = (struct rtm_timehist){ .why = "memstats.gcPauseDist not found" };
+		r->th[TH_GC_PAUSES] =
+			(struct rtm_timehist){ .why = "memstats.gcPauseDist not found" };
 }
 
 /*
@@ -146,10 +123,10 @@ static void queue_hists(struct remote_batch *b, const struct sampler *s, struct 
 static int walk_ms(const struct sampler *s, struct rtm_raw *r, int64_t *lock_wait)
 {
 	uint64_t m = 0, n = 0;
-	bool waits = have(s, RT_M_LOCK_WAIT);
+	bool waits = rt_have(s, RT_M_LOCK_WAIT);
 
 	*lock_wait = 0;
-	if (remote_read(s->pid, at(s, RT_ALLM), &m, 8))
+	if (remote_read(s->pid, rt_at(s, RT_ALLM), &m, 8))
 		return -EFAULT;
 	while (m && n++ < M_WALK_MAX) {
 		struct remote_batch b;
@@ -157,10 +134,10 @@ static int walk_ms(const struct sampler *s, struct rtm_raw *r, int64_t *lock_wai
 		int64_t wait = 0;
 
 		remote_init(&b, s->pid);
-		remote_add(&b, m + at(s, RT_M_ALLLINK), &next, 8);
-		remote_add(&b, m + at(s, RT_M_NCGOCALL), &calls, 8);
+		remote_add(&b, m + rt_at(s, RT_M_ALLLINK), &next, 8);
+		remote_add(&b, m + rt_at(s, RT_M_NCGOCALL), &calls, 8);
 		if (waits)
-			remote_add(&b, m + at(s, RT_M_LOCK_WAIT), &wait, 8);
+			remote_add(&b, m + rt_at(s, RT_M_LOCK_WAIT), &wait, 8);
 		if (remote_flush(&b))
 			return -EFAULT;
 		r->cgo_calls += calls;
@@ -197,16 +174,17 @@ static int walk_ps(const struct sampler *s, const struct scalars *v, struct rtm_
 			n = i;
 			break;
 		}
-		remote_add(&b, ptrs[i] + at(s, RT_P_STATUS), &status[i], 4);
-		remote_add(&b, ptrs[i] + at(s, RT_P_RUNQHEAD), &head[i], 4);
-		remote_add(&b, ptrs[i] + at(s, RT_P_RUNQTAIL), &tail[i], 4);
-		remote_add(&b, ptrs[i] + at(s, RT_P_RUNNEXT), &next[i], 8);
-		remote_add(&b, ptrs[i] + at(s, RT_P_M), &mptr[i], 8);
+		remote_add(&b, ptrs[i] + rt_at(s, RT_P_STATUS), &status[i], 4);
+		remote_add(&b, ptrs[i] + rt_at(s, RT_P_RUNQHEAD), &head[i], 4);
+		remote_add(&b, ptrs[i] + rt_at(s, RT_P_RUNQTAIL), &tail[i], 4);
+		remote_add(&b, ptrs[i] + rt_at(s, RT_P_RUNNEXT), &next[i], 8);
+		remote_add(&b, ptrs[i] + rt_at(s, RT_P_M), &mptr[i], 8);
 		pcreated[i] = pclean[i] = 0;
-		if (have(s, RT_P_GOROUTINES_CREATED))
-			remote_add(&b, ptrs[i] + at(s, RT_P_GOROUTINES_CREATED), &pcreated[i], 8);
-		if (have(s, RT_P_CLEANUPS_QUEUED))
-			remote_add(&b, ptrs[i] + at(s, RT_P_CLEANUPS_QUEUED), &pclean[i], 8);
+		if (rt_have(s, RT_P_GOROUTINES_CREATED))
+			remote_add(&b, ptrs[i] + rt_at(s, RT_P_GOROUTINES_CREATED), &pcreated[i],
+				   8);
+		if (rt_have(s, RT_P_CLEANUPS_QUEUED))
+			remote_add(&b, ptrs[i] + rt_at(s, RT_P_CLEANUPS_QUEUED), &pclean[i], 8);
 	}
 	if (remote_flush(&b))
 		return -EFAULT;
@@ -214,14 +192,14 @@ static int walk_ps(const struct sampler *s, const struct scalars *v, struct rtm_
 	for (i = 0; i < n; i++) {
 		curg[i] = 0;
 		if (status[i] == P_RUNNING && mptr[i])
-			remote_add(&b, mptr[i] + at(s, RT_M_CURG), &curg[i], 8);
+			remote_add(&b, mptr[i] + rt_at(s, RT_M_CURG), &curg[i], 8);
 	}
 	if (remote_flush(&b))
 		return -EFAULT;
 	for (i = 0; i < n; i++) {
 		gst[i] = 0;
 		if (curg[i])
-			remote_add(&b, curg[i] + at(s, RT_G_ATOMICSTATUS), &gst[i], 4);
+			remote_add(&b, curg[i] + rt_at(s, RT_G_ATOMICSTATUS), &gst[i], 4);
 	}
 	if (remote_flush(&b))
 		return -EFAULT;
@@ -259,7 +237,7 @@ int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struc
 			 struct rtm_raw *r)
 {
 	struct remote_batch b;
-	bool sys_ok = true, inuse_ok = true, cpu_ok = have(s, RT_WORK_CPU_STATS);
+	bool sys_ok = true, inuse_ok = true, cpu_ok = rt_have(s, RT_WORK_CPU_STATS);
 	uint64_t ncgo = 0, p_cleanups = 0, on_p_syscall = 0;
 	int64_t mutex = 0, rtlock = 0, lock_wait = 0;
 	int32_t nsyscall_nop = 0;
@@ -308,7 +286,7 @@ int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struc
 	r->have_limiter = r->have_starting_stack = true;
 	add(&b, s, RT_LIMITER_LAST_ENABLED, &r->limiter_last_enabled, 4, &r->have_limiter);
 	add(&b, s, RT_STARTING_STACK_SIZE, &r->starting_stack_size, 4, &r->have_starting_stack);
-	r->have_cgo = have(s, RT_ALLM) && have(s, RT_M_ALLLINK) && have(s, RT_M_NCGOCALL);
+	r->have_cgo = rt_have(s, RT_ALLM) && rt_have(s, RT_M_ALLLINK) && rt_have(s, RT_M_NCGOCALL);
 	add(&b, s, RT_NCGOCALL, &ncgo, 8, &r->have_cgo);
 	r->have_mutex_wait = r->minor >= 20;
 	add(&b, s, RT_SCHED_MUTEX_WAIT, &mutex, 8, &r->have_mutex_wait);
@@ -335,11 +313,12 @@ int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struc
 		};
 
 		for (i = 0; i < 11; i++) {
-			if (!have(s, cpu_fields[i])) {
+			if (!rt_have(s, cpu_fields[i])) {
 				cpu_ok = false;
 				break;
 			}
-			remote_add(&b, at(s, RT_WORK_CPU_STATS) + at(s, cpu_fields[i]), &r->cpu[i], 8);
+			remote_add(&b, rt_at(s, RT_WORK_CPU_STATS) + rt_at(s, cpu_fields[i]),
+				   &r->cpu[i], 8);
 		}
 	}
 	queue_hists(&b, s, r);
@@ -360,7 +339,7 @@ int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struc
 	r->cleanups_queued = cl_queued;
 	r->cleanups_executed = cl_executed;
 	r->g_created = g_created;
-	r->have_sched = have(s, RT_P_M) && have(s, RT_M_CURG);
+	r->have_sched = rt_have(s, RT_P_M) && rt_have(s, RT_M_CURG);
 	if (r->have_sched && walk_ps(s, v, r, &p_cleanups, &on_p_syscall))
 		r->have_sched = false;
 	r->cleanups_queued += p_cleanups;

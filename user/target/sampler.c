@@ -183,14 +183,6 @@ const char *gstate_name(enum gstate st)
 	return st < GSTATE_NR ? names[st] : "?";
 }
 
-static uint64_t u64_at(const unsigned char *p, uint64_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
 /*
  * The consistent heap statistics: all three slots of memstats.heapStats summed field by field,
  * as the runtime's unsafeRead does. The read is retried while the ring's generation moves.
@@ -220,15 +212,15 @@ static int read_heap_stats(struct sampler *s, struct rt_sample *o)
 	for (slot = 0; slot < 3; slot++) {
 		const unsigned char *d = s->hs_buf + slot * hsd;
 
-		o->stack_inuse += u64_at(d, rt->v[RT_HSD_IN_STACKS]);
-		tiny += u64_at(d, rt->v[RT_HSD_TINY_ALLOC_COUNT]);
-		total_alloc += u64_at(d, rt->v[RT_HSD_LARGE_ALLOC]);
-		nmalloc += u64_at(d, rt->v[RT_HSD_LARGE_ALLOC_COUNT]);
-		total_free += u64_at(d, rt->v[RT_HSD_LARGE_FREE]);
-		nfree += u64_at(d, rt->v[RT_HSD_LARGE_FREE_COUNT]);
+		o->stack_inuse += buf_u64(d, rt->v[RT_HSD_IN_STACKS]);
+		tiny += buf_u64(d, rt->v[RT_HSD_TINY_ALLOC_COUNT]);
+		total_alloc += buf_u64(d, rt->v[RT_HSD_LARGE_ALLOC]);
+		nmalloc += buf_u64(d, rt->v[RT_HSD_LARGE_ALLOC_COUNT]);
+		total_free += buf_u64(d, rt->v[RT_HSD_LARGE_FREE]);
+		nfree += buf_u64(d, rt->v[RT_HSD_LARGE_FREE_COUNT]);
 		for (c = 0; c < s->nclasses; c++) {
-			uint64_t a = u64_at(d, rt->v[RT_HSD_SMALL_ALLOC_COUNT] + 8 * (uint64_t)c);
-			uint64_t f = u64_at(d, rt->v[RT_HSD_SMALL_FREE_COUNT] + 8 * (uint64_t)c);
+			uint64_t a = buf_u64(d, rt->v[RT_HSD_SMALL_ALLOC_COUNT] + 8 * (uint64_t)c);
+			uint64_t f = buf_u64(d, rt->v[RT_HSD_SMALL_FREE_COUNT] + 8 * (uint64_t)c);
 
 			total_alloc += a * s->class_to_size[c];
 			nmalloc += a;

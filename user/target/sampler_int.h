@@ -3,6 +3,7 @@
 #ifndef GS_SAMPLER_INT_H
 #define GS_SAMPLER_INT_H
 
+#include <string.h>
 #include "target/remote.h"
 #include "target/sampler.h"
 
@@ -38,6 +39,31 @@ struct sampler {
 	/* Start PC -> system goroutine?, direct-mapped: goroutines share a few start functions. */
 	struct { uint64_t pc; int8_t sys; } sys_cache[4096];
 };
+
+/* Is a layout field there in this release and binary, and its address or offset. */
+static inline bool rt_have(const struct sampler *s, enum rt_field id)
+{
+	return s->rt->have[id];
+}
+
+static inline uint64_t rt_at(const struct sampler *s, enum rt_field id)
+{
+	return s->rt->v[id];
+}
+
+/* A 64-bit value at off in a copy of target memory. */
+static inline uint64_t buf_u64(const unsigned char *p, uint64_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return v;
+}
+
+static inline int64_t buf_i64(const unsigned char *p, uint64_t off)
+{
+	return (int64_t)buf_u64(p, off);
+}
 
 /* Scalars of memstats, gcController and sched, read in one batch. */
 struct scalars {
