@@ -18,13 +18,18 @@ def rows(report, heading):
             if line.startswith("|") and not line.startswith("|---")][1:]
 
 
-def test_perf_smoke(tmp_path, bpf_leftovers):
-    out = tmp_path / "perf.md"
-    res = subprocess.run([sys.executable, str(REPO / "bench" / "perf.py"), "--smoke",
+def smoke(script, tmp_path, timeout):
+    """Run bench/SCRIPT --smoke against this build; its Markdown report (the run must succeed)."""
+    out = tmp_path / (script.rsplit(".", 1)[0] + ".md")
+    res = subprocess.run([sys.executable, str(REPO / "bench" / script), "--smoke",
                           "--build", str(BUILD), "--out", str(out)],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=timeout)
     assert res.returncode == 0, res.stdout + res.stderr
-    report = out.read_text()
+    return out.read_text()
+
+
+def test_perf_smoke(tmp_path, bpf_leftovers):
+    report = smoke("perf.py", tmp_path, 600)
     assert "failed" not in report, report
 
     over = rows(report, "Target overhead, default mode")
@@ -60,12 +65,7 @@ def test_stacks_smoke(tmp_path):
     """bench/stacks.py --smoke: 200 goroutines, both sections in seconds. Timings are not
     asserted; what is: every dump was complete and checked, the target's seconds were counted,
     and no /proc poll found one of its threads stopped (no ptrace, no signal: hard rule 1)."""
-    out = tmp_path / "stacks.md"
-    res = subprocess.run([sys.executable, str(REPO / "bench" / "stacks.py"), "--smoke",
-                          "--build", str(BUILD), "--out", str(out)],
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stdout + res.stderr
-    report = out.read_text()
+    report = smoke("stacks.py", tmp_path, 300)
     assert "failed" not in report, report
 
     dump = rows(report, "Dump time and goscope's memory")
@@ -88,12 +88,7 @@ def test_rtmetrics_smoke(tmp_path):
     """bench/rtmetrics.py --smoke: every release's full read, a small fleet, the target. Timings
     are not asserted; what is: a row per release of the matrix, every tick of the with-runs read
     the metrics (the script checks), and no stopped thread was seen."""
-    out = tmp_path / "rtmetrics.md"
-    res = subprocess.run([sys.executable, str(REPO / "bench" / "rtmetrics.py"), "--smoke",
-                          "--build", str(BUILD), "--out", str(out)],
-                         capture_output=True, text=True, timeout=600)
-    assert res.returncode == 0, res.stdout + res.stderr
-    report = out.read_text()
+    report = smoke("rtmetrics.py", tmp_path, 600)
     read = rows(report, "One full read per target")
     assert [r[0] for r in read] == [f"1.{m}" for m in GO_MINORS], read
     assert re.search(r"thread states polled [1-9]\d* times at 50 Hz: 0 stopped", report), report
