@@ -79,10 +79,18 @@ def test_funcs_agree_with_debug_gosym(minor, mode):
         assert ours["funcs"][n] is None, n
 
 
-@pytest.mark.parametrize("mode", ["default", "pie", "cgo"])
+# Go as a shared library and as an archive linked into a C program: the external linker merges
+# .gopclntab into .data.rel.ro, where goscope finds it by its symbols or, stripped, by its header
+# and the moduledata that points back at it.
+MERGED = [("cshared", "libchurn.so"), ("carchive", "churn")]
+
+
+@pytest.mark.parametrize("mode,name", [("default", "churn"), ("pie", "churn"), ("cgo", "churn")] +
+                         MERGED)
 @pytest.mark.parametrize("minor", GO_MINORS)
-def test_funcs_agree_with_symtab(minor, mode):
-    ours = dump(target_path(minor, mode), FUNCS)
+def test_funcs_agree_with_symtab(minor, mode, name):
+    ours = dump(target_path(minor, mode, name), FUNCS)
+    assert ours["func_count"] > 1000, ours
     for n in FUNCS:
         f, s = ours["funcs"][n], ours["symbols"][n] or ours["symbols"][n + ABI0]
         assert (f is None) == (s is None), n
@@ -105,6 +113,17 @@ def test_stripped_matches_unstripped(minor):
         s = full["symbols"][n] or full["symbols"][n + ABI0]
         if s is not None:
             assert stripped["funcs"][n]["entry"] == s["addr"], n
+
+
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_stripped_shared_library_matches_unstripped(minor):
+    """binutils strip drops .symtab and DWARF: the scan for the merged table finds the same one."""
+    full = dump(target_path(minor, "cshared", "libchurn.so"), FUNCS)
+    stripped = dump(target_path(minor, "cshared-strip", "libchurn.so"), FUNCS)
+    assert not stripped["has_symtab"] and full["has_symtab"]
+    assert stripped["func_count"] == full["func_count"] > 1000
+    for n in FUNCS:
+        assert stripped["funcs"][n] == full["funcs"][n], n
 
 
 @pytest.mark.parametrize("mode", ["default", "pie", "cgo", "stripped"])

@@ -132,6 +132,72 @@ static uint64_t hdr_word(const struct pcln_tab *t, int i)
 	return rd64(t->d + 8 + (size_t)i * PCLN_PTR_SIZE);
 }
 
+static const unsigned char *moduledata_find(const struct gobin *b, const struct pcln_tab *t);
+static int pcln_parse_header(struct pcln_tab *t);
+
+/* The file's bytes from link-time address vaddr to the end of its loadable segment. */
+static const unsigned char *seg_bytes(const struct gobin *b, uint64_t vaddr, size_t *room)
+{
+	const unsigned char *raw;
+	size_t rawsize, i;
+
+	raw = (const unsigned char *)elf_rawfile(b->elf, &rawsize);
+	if (!raw)
+		return NULL;
+	for (i = 0; i < b->nsegs; i++) {
+		const struct gobin_seg *s = &b->segs[i];
+		uint64_t end = s->offset + s->filesz;
+
+		if (vaddr < s->vaddr || vaddr - s->vaddr >= s->filesz || end > rawsize)
+			continue;
+		*room = s->filesz - (vaddr - s->vaddr);
+		return raw + s->offset + (vaddr - s->vaddr);
+	}
+	return NULL;
+}
+
+/*
+ * A table that is no section of its own: the external linker merges it into .data.rel.ro of a
+ * shared library (-buildmode=c-shared) and of a C program linked with a Go archive
+ * (-buildmode=c-archive). runtime.pclntab and runtime.epclntab bound it when .symtab is there;
+ * stripped, it is the header whose moduledata (which points back at it) is also in the file.
+ */
+static int pcln_find_merged(const struct gobin *b, struct pcln_tab *t)
+{
+	uint64_t start, end;
+	size_t room, i;
+
+	if (!gobin__sym(b, "runtime.pclntab", &start, NULL) &&
+	    !gobin__sym(b, "runtime.epclntab", &end, NULL) && end > start) {
+		t->d = seg_bytes(b, start, &room);
+		if (!t->d || end - start > room)
+			return -ENOENT;
+		t->size = end - start;
+		t->vaddr = start;
+		return 0;
+	}
+	for (i = 0; i < b->nsegs; i++) {
+		const struct gobin_seg *s = &b->segs[i];
+		uint64_t a;
+
+		for (a = (s->vaddr + 7) & ~7ULL; a + PCLN_HDR_SIZE <= s->vaddr + s->filesz; a += 8) {
+			const unsigned char *p = seg_bytes(b, a, &room);
+			uint32_t magic;
+
+			if (!p)
+				break;
+			magic = rd32(p);
+			if (magic != PCLN_MAGIC_118 && magic != PCLN_MAGIC_120)
+				continue;
+			*t = (struct pcln_tab){ .d = p, .size = room, .vaddr = a };
+			if (!pcln_parse_header(t) && t->nfunc && moduledata_find(b, t))
+				return 0;
+		}
+	}
+	memset(t, 0, sizeof(*t));
+	return -ENOENT;
+}
+
 /* Internally linked PIE binaries of Go 1.25 and older keep the table in .data.rel.ro.gopclntab. */
 static int pcln_find(const struct gobin *b, struct pcln_tab *t)
 {
@@ -149,7 +215,7 @@ static int pcln_find(const struct gobin *b, struct pcln_tab *t)
 		t->vaddr = shdr.sh_addr;
 		return 0;
 	}
-	return -ENOENT;
+	return pcln_find_merged(b, t);
 }
 
 static int pcln_parse_header(struct pcln_tab *t)
