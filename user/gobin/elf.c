@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* ELF side of a Go binary: segments, sections and the symbol table. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "gobin/internal.h"
 
 struct gobin_sym {
@@ -284,4 +286,74 @@ bool gobin_elf_go_buildid(int fd, char *buf, size_t len)
 out:
 	elf_end(elf);
 	return found;
+}
+
+/*
+ * Files already found to hold no Go runtime: every process maps the same few C libraries, and
+ * `goscope ps` or `--all` would otherwise read libc's section headers once per process. A file
+ * changed in place has another size or modification time; one replaced, another inode.
+ */
+#define NOT_GO_CACHE 4096
+static struct not_go {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+} not_go[NOT_GO_CACHE];
+static size_t n_not_go;
+
+static bool known_not_go(const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < n_not_go; i++)
+		if (not_go[i].ino == st->st_ino && not_go[i].dev == st->st_dev &&
+		    not_go[i].size == st->st_size && not_go[i].mtime.tv_sec == st->st_mtim.tv_sec &&
+		    not_go[i].mtime.tv_nsec == st->st_mtim.tv_nsec)
+			return true;
+	return false;
+}
+
+bool gobin__maybe_go(const char *path)
+{
+	static const char *const marks[] = { ".go.buildinfo", ".note.go.buildid", ".gopclntab" };
+	Elf_Scn *scn = NULL;
+	size_t shstrndx, nscn, i;
+	bool maybe = false, elf_ok = false;
+	struct stat st;
+	Elf *elf;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) || known_not_go(&st)) {
+		close(fd);
+		return false;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		goto out;
+	elf_ok = true;
+	if (elf_getshdrnum(elf, &nscn) || nscn == 0 || elf_getshdrstrndx(elf, &shstrndx)) {
+		maybe = true;		/* no section headers: only a full parse can tell */
+		goto out;
+	}
+	while (!maybe && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (!strcmp(name, marks[i]))
+				maybe = true;
+	}
+out:
+	if (!maybe && (elf_ok || S_ISREG(st.st_mode)) && n_not_go < NOT_GO_CACHE)
+		not_go[n_not_go++] = (struct not_go){ st.st_dev, st.st_ino, st.st_size, st.st_mtim };
+	elf_end(elf);
+	close(fd);
+	return maybe;
 }

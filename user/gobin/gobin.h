@@ -31,6 +31,13 @@ struct gobin;
 struct gobin *gobin__open(const char *path, struct gs_err *err);
 void gobin__free(struct gobin *b);
 
+/*
+ * Could this file hold a Go runtime? A cheap look at its section names (.go.buildinfo,
+ * .note.go.buildid, .gopclntab), to pass over the C libraries of a process before gobin__open
+ * parses anything; true also when it has no section headers to tell.
+ */
+bool gobin__maybe_go(const char *path);
+
 const struct go_version *gobin__version(const struct gobin *b);
 /* A build setting from the module info ("-buildmode", "CGO_ENABLED", …), or NULL. */
 const char *gobin__setting(const struct gobin *b, const char *key);

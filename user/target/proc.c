@@ -206,15 +206,10 @@ void proc_comm(pid_t pid, char *buf, size_t len)
 		fclose(f);
 }
 
-int proc_load_bias(pid_t pid, const struct gobin *b, const struct proc_image *img, uint64_t *bias,
+int proc_load_bias(pid_t pid, const struct gobin *b, uint64_t dev, uint64_t ino, uint64_t *bias,
 		   struct gs_err *err)
 {
 	char path[64], line[4096];
-	/*
-	 * The process's own file, not the one b was parsed from: containers of one image share a
-	 * parse, but each maps the file through its own overlay mount, with its own device.
-	 */
-	uint64_t dev = img->dev, ino = img->ino;
 	FILE *f;
 	int ret = -1;
 
@@ -241,10 +236,60 @@ int proc_load_bias(pid_t pid, const struct gobin *b, const struct proc_image *im
 	fclose(f);
 	if (ret)
 		return gs_fail(err, GS_EXIT_ERROR,
-			       "cannot find the executable's mapping in /proc/%d/maps", pid);
+			       "cannot find the Go runtime's mapping in /proc/%d/maps", pid);
 	if (!gobin__is_pie(b) && *bias)
 		return gs_fail(err, GS_EXIT_ERROR,
 			       "non-PIE executable of PID %d is mapped at an unexpected address", pid);
+	return 0;
+}
+
+int proc_objects(pid_t pid, struct proc_object **objs, size_t *n)
+{
+	struct proc_object *v = NULL, *o;
+	char path[64], line[4096 + 128];
+	size_t cap = 0, i;
+	FILE *f;
+
+	*objs = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t start, end, off, ino;
+		unsigned int dmaj, dmin;
+		int name = 0;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %x:%x %" SCNu64 " %n",
+			   &start, &end, &off, &dmaj, &dmin, &ino, &name) != 6 || !ino ||
+		    line[name] != '/')
+			continue;	/* anonymous, [heap], [stack], [vdso] … */
+		for (i = 0; i < *n; i++)
+			if (v[i].ino == ino && v[i].dev == makedev(dmaj, dmin))
+				break;
+		if (i < *n)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			o = realloc(v, cap * sizeof(*v));
+			if (!o) {
+				fclose(f);
+				free(v);
+				return -ENOMEM;
+			}
+			v = o;
+		}
+		o = &v[(*n)++];
+		o->dev = makedev(dmaj, dmin);
+		o->ino = ino;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(o->path, sizeof(o->path), "%s", line + name);
+		snprintf(o->open_path, sizeof(o->open_path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+			 pid, start, end);
+	}
+	fclose(f);
+	*objs = v;
 	return 0;
 }
 

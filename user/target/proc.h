@@ -60,11 +60,25 @@ void proc_exe_name(pid_t pid, char *buf, size_t len);
 void proc_comm(pid_t pid, char *buf, size_t len);
 
 /*
- * Load bias of the target's executable: runtime address minus link-time address. 0 for a
- * non-PIE binary. Computed from /proc/PID/maps: the mapping of img's executable.
+ * Load bias of one mapped file of the target (the executable, or a shared library holding a Go
+ * runtime): runtime address minus link-time address, 0 for a non-PIE executable. Computed from
+ * /proc/PID/maps: the mapping of the file (dev, ino) that b was parsed from.
  */
-int proc_load_bias(pid_t pid, const struct gobin *b, const struct proc_image *img, uint64_t *bias,
+int proc_load_bias(pid_t pid, const struct gobin *b, uint64_t dev, uint64_t ino, uint64_t *bias,
 		   struct gs_err *err);
+
+/* One file a process has mapped, as /proc/PID/maps names it. */
+struct proc_object {
+	uint64_t dev, ino;
+	char path[4096];		/* as the process sees it; may end " (deleted)" */
+	char open_path[64];		/* /proc/PID/map_files/START-END: opens (and probes) it */
+};
+
+/*
+ * Every file a process has mapped, once each, in address order: shared libraries, the
+ * executable, the dynamic loader. *objs is malloc'd. Returns 0, or -errno (-ENOENT: gone).
+ */
+int proc_objects(pid_t pid, struct proc_object **objs, size_t *n);
 
 /* A pidfd that polls readable when the process exits, or -1. */
 int proc_pidfd(pid_t pid);

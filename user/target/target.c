@@ -25,6 +25,7 @@ static void fill_info(struct target_info *info, const struct target *t)
 	info->pie = gobin__is_pie(t->bin);
 	info->stripped = !gobin__has_symtab(t->bin) || !gobin__has_dwarf(t->bin);
 	info->cgo = gobin__is_cgo(t->bin);
+	snprintf(info->object, sizeof(info->object), "%s", t->object);
 }
 
 /* Why the executable cannot be read, in words that say what to do about it. */
@@ -52,9 +53,87 @@ static void permission_message(const struct target *t, struct gs_err *err)
 			t->comm);
 }
 
-/* The process's executable, as a Go binary. */
+/* The file behind one mapping, as a Go binary; by its name when map_files is closed to us. */
+static struct gobin *open_object(pid_t pid, const struct proc_object *o, char *path, size_t len,
+				 struct gs_err *err)
+{
+	struct gobin *b;
+
+	snprintf(path, len, "%s", o->open_path);
+	if (!gobin__maybe_go(path)) {
+		if (access(path, R_OK) == 0)
+			return gs_fail(err, GS_EXIT_NOT_GO, "not a Go binary"), NULL;
+		/* map_files wants CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE); try by name. */
+		snprintf(path, len, "/proc/%d/root%s", pid, o->path);
+		if (strlen(o->path) > 10 && !strcmp(o->path + strlen(o->path) - 10, " (deleted)"))
+			return gs_fail(err, GS_EXIT_PERMISSION, "cannot open %s", o->path), NULL;
+		if (!gobin__maybe_go(path))
+			return gs_fail(err, GS_EXIT_NOT_GO, "not a Go binary"), NULL;
+	}
+	b = gobin__open(path, err);
+	if (b) {
+		/* A file of the same name replaced since it was mapped is another file. */
+		uint64_t dev, ino;
+
+		gobin__file_id(b, &dev, &ino);
+		if (ino != o->ino) {
+			gobin__free(b);
+			return gs_fail(err, GS_EXIT_NOT_GO, "%s was replaced", o->path), NULL;
+		}
+	}
+	return b;
+}
+
+/*
+ * The Go runtime in a file the process maps besides its executable: a c-shared Go library, or
+ * the Go program when the executable is ld.so running it. The first one found is taken (two Go
+ * runtimes in one process do not work: each would own the same signals and threads).
+ */
+static int find_mapped_runtime(struct target *t, struct target_info *info, struct gs_err *err)
+{
+	struct proc_object *objs;
+	struct gs_err e = { 0 };
+	size_t n, i;
+	int rc;
+
+	rc = proc_objects(t->pid, &objs, &n);
+	if (rc)
+		return gs_fail(err, rc == -ENOENT ? GS_EXIT_NO_PROCESS : GS_EXIT_PERMISSION,
+			       "cannot read /proc/%d/maps: %s", t->pid, strerror(-rc));
+	for (i = 0; i < n && !t->bin; i++) {
+		if (objs[i].ino == t->image.ino && objs[i].dev == t->image.dev)
+			continue;
+		t->bin = open_object(t->pid, &objs[i], t->bin_path, sizeof(t->bin_path), &e);
+		if (t->bin) {
+			snprintf(t->object, sizeof(t->object), "%s", objs[i].path);
+			t->bin_dev = objs[i].dev;
+			t->bin_ino = objs[i].ino;
+		} else if (e.code == GS_EXIT_GO_VERSION) {
+			/* A Go runtime too old to carry build info: refused, as an executable would be. */
+			info->go = true;
+			snprintf(info->version, sizeof(info->version), "<1.13");
+			snprintf(info->refused, sizeof(info->refused), "Go release too old");
+			snprintf(info->object, sizeof(info->object), "%s", objs[i].path);
+			*err = e;
+			free(objs);
+			return -1;
+		}
+	}
+	free(objs);
+	if (!t->bin)
+		return gs_fail(err, GS_EXIT_NOT_GO, "%s (%s) is not a Go program: neither it nor "
+			       "any file it maps holds a Go runtime", t->comm, t->exe);
+	fill_info(info, t);
+	log_debug("PID %d: the Go runtime is in %s, which it maps", t->pid, t->object);
+	return 0;
+}
+
+/* The Go binary of the process: its executable, or a file it maps. */
 static int open_binary(struct target *t, struct target_info *info, struct gs_err *err)
 {
+	snprintf(t->bin_path, sizeof(t->bin_path), "%s", t->exe_path);
+	t->bin_dev = t->image.dev;
+	t->bin_ino = t->image.ino;
 	t->bin = gobin__open(t->exe_path, err);
 	if (t->bin) {
 		fill_info(info, t);
@@ -66,7 +145,7 @@ static int open_binary(struct target *t, struct target_info *info, struct gs_err
 		snprintf(info->version, sizeof(info->version), "<1.13");
 		snprintf(info->refused, sizeof(info->refused), "Go release too old");
 	} else if (err->code == GS_EXIT_NOT_GO) {
-		gs_fail(err, GS_EXIT_NOT_GO, "%s (%s) is not a Go program", t->comm, t->exe);
+		return find_mapped_runtime(t, info, err);
 	} else if (err->code == GS_EXIT_PERMISSION) {
 		permission_message(t, err);
 	}
@@ -83,7 +162,7 @@ static int locate_runtime(struct target *t, struct target_info *info, struct gs_
 			 "no symbols and no .gopclntab");
 		return -1;
 	}
-	if (proc_load_bias(t->pid, t->bin, &t->image, &t->bias, err) ||
+	if (proc_load_bias(t->pid, t->bin, t->bin_dev, t->bin_ino, &t->bias, err) ||
 	    layout_resolve(t->bin, t->bias, &t->rt, err))
 		return -1;
 	layout_gc(&t->rt, &t->cfg.gc);
@@ -254,7 +333,7 @@ int target__attach(struct target *t, struct probes *p, unsigned int slot, unsign
 	}
 	for (i = 0; i < n; i++) {
 		if (row_offsets(t, rows[i], offs, &noffs, err) ||
-		    probes__attach(p, t->slot, t->pid, t->exe_path, rows[i]->prog, offs, noffs,
+		    probes__attach(p, t->slot, t->pid, t->bin_path, rows[i]->prog, offs, noffs,
 				   rows[i]->func, err)) {
 			while (i-- > 0)
 				probes__detach(p, t->slot, rows[i]->prog);
@@ -323,7 +402,10 @@ void target__detach(struct target *t, struct probes *p)
 
 const char *target__describe(const struct target *t, char *buf, size_t len)
 {
-	snprintf(buf, len, "PID %d (%s, %s%s)", t->pid, t->comm, gobin__version(t->bin)->str,
-		 gobin__is_pie(t->bin) ? ", pie" : "");
+	const char *base = strrchr(t->object, '/');
+
+	snprintf(buf, len, "PID %d (%s, %s%s%s%s)", t->pid, t->comm, gobin__version(t->bin)->str,
+		 t->object[0] ? ", runtime in " : "", t->object[0] ? (base ? base + 1 : t->object) : "",
+		 gobin__is_pie(t->bin) && !t->object[0] ? ", pie" : "");
 	return buf;
 }

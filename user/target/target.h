@@ -21,9 +21,16 @@ struct target {
 	unsigned int slot;		/* index in the BPF maps and attach cookie */
 	char comm[32];
 	char exe[PATH_MAX];		/* what /proc/PID/exe points to, for display */
-	char exe_path[64];		/* /proc/PID/exe: opened and probed through this */
+	char exe_path[64];		/* /proc/PID/exe */
+	/*
+	 * The mapped file that holds the Go runtime: the executable, or a shared library (a Go
+	 * c-shared library in a C, Python or Java process) or the program ld.so was asked to run.
+	 */
+	char object[PATH_MAX];		/* its path, for display; "" when it is the executable */
+	char bin_path[PATH_MAX + 32];	/* opened and probed through this: exe_path or map_files */
+	uint64_t bin_dev, bin_ino;	/* as /proc/PID/maps names it */
 	struct gobin *bin;
-	uint64_t bias;			/* load bias, 0 unless PIE */
+	uint64_t bias;			/* load bias, 0 unless PIE or a shared library */
 	struct rt_layout rt;		/* every runtime field, resolved */
 	struct gs_target_cfg cfg;	/* what the BPF side gets */
 	int pidfd;
@@ -39,6 +46,7 @@ struct target_info {
 	char comm[32];
 	char version[48];		/* "go1.24.4"; "<1.13" without build info; "?" */
 	bool pie, stripped, cgo;
+	char object[PATH_MAX];		/* the file holding the runtime when not the executable */
 	char refused[64];		/* a refused release or build, in a few words; "" otherwise */
 };
 
