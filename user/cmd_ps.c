@@ -33,14 +33,17 @@ static void usage(FILE *out)
 		"Usage: goscope ps [OPTIONS]\n"
 		"\n"
 		"List the Go processes on this machine: PID, name, Go version, whether the binary is\n"
-		"PIE, stripped (no symbol table or DWARF) or uses cgo, the container (its name, else\n"
-		"the first 12 digits of its ID) and Kubernetes pod (NAMESPACE/NAME) it runs in, and\n"
-		"whether goscope can attach to it (and why not). Without root only your own processes\n"
+		"PIE, stripped (no symbol table or DWARF) or uses cgo, which file holds the Go runtime\n"
+		"(RUNTIME: exe, or the name of the Go shared library a C, Python or Java process\n"
+		"loaded, or of the program ld.so runs), the container (its name, else the first 12\n"
+		"digits of its ID) and Kubernetes pod (NAMESPACE/NAME) it runs in, and whether goscope\n"
+		"can attach to it (and why not). Without root only your own processes\n"
 		"are visible, and container names may be unknown.\n"
 		"\n"
 		"Options:\n"
 		"      --json           one JSON object per line: pid, nspid, comm, go_version, pie,\n"
-		"                       stripped, cgo, attachable, reason, container {id, runtime,\n"
+		"                       stripped, cgo, runtime_object (when not the executable),\n"
+		"                       attachable, reason, container {id, runtime,\n"
 		"                       name, pod, namespace, pod_uid}\n"
 		CLI_SELECT_HELP
 		"  -h, --help           show this help\n");
@@ -72,6 +75,7 @@ static bool inspect(struct ps_scan *ps, pid_t pid, struct ps_row *row)
 	row->pie = info.pie;
 	row->stripped = info.stripped;
 	row->cgo = info.cgo;
+	snprintf(row->object, sizeof(row->object), "%s", info.object);
 	if (!t)
 		snprintf(row->attach, sizeof(row->attach), "no: %s",
 			 info.refused[0] ? info.refused : err.msg);

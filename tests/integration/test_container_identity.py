@@ -151,13 +151,14 @@ def test_ps_table_container_and_pod_columns(fleet):
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     header = lines[0].split()
-    assert header == ["PID", "COMM", "GO", "PIE", "STRIPPED", "CGO", "CONTAINER", "POD", "ATTACH"]
+    assert header == ["PID", "COMM", "GO", "PIE", "STRIPPED", "CGO", "RUNTIME", "CONTAINER", "POD",
+                      "ATTACH"]
     rows = {int(ln.split()[0]): ln.split() for ln in lines[1:]}
     for k, c in fleet.c.items():
         cells = rows[c.pid]
-        assert cells[6] == short_name(fleet.want[k]), (k, cells)
-        assert cells[7] == pod_column(fleet.want[k]), (k, cells)
-    assert rows[fleet.host.pid][6:8] == ["-", "-"]
+        assert cells[7] == short_name(fleet.want[k]), (k, cells)
+        assert cells[8] == pod_column(fleet.want[k]), (k, cells)
+    assert rows[fleet.host.pid][7:9] == ["-", "-"]
 
 
 def test_record_carries_container_on_every_line(fleet, goscope, tmp_path):

@@ -151,14 +151,15 @@ def test_ps_lists_matrix_targets(go_target):
     res = run_goscope(["ps"])
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert lines[0].split() == ["PID", "COMM", "GO", "PIE", "STRIPPED", "CGO", "CONTAINER", "POD",
-                                "ATTACH"], lines[0]
+    assert lines[0].split() == ["PID", "COMM", "GO", "PIE", "STRIPPED", "CGO", "RUNTIME",
+                                "CONTAINER", "POD", "ATTACH"], lines[0]
     rows = {int(line.split()[0]): line.split() for line in lines[1:]}
     for (minor, mode), t in started.items():
         row = rows.get(t.pid)
         assert row, f"PID {t.pid} ({mode}) not listed:\n{res.stdout}"
-        pid, comm, version, pie, stripped, cgo, container, pod = row[:8]
-        attach = " ".join(row[8:])
+        pid, comm, version, pie, stripped, cgo, runtime, container, pod = row[:9]
+        attach = " ".join(row[9:])
+        assert runtime == "exe"
         assert (container, pod) == ("-", "-"), "a process of this test's runs in no container"
         assert version.startswith(f"go1.{minor}.")
         assert pie == ("yes" if mode == "pie" else "no")

@@ -39,6 +39,7 @@ struct watched {
 	char version[48];		/* "go1.24.4"; "?" when unknown */
 	int minor;			/* Go 1.minor; 0 when unknown */
 	const char *exe;		/* what /proc/PID/exe pointed to */
+	const char *object;		/* the file holding the Go runtime when not exe, else "" */
 	const struct identity *ident;	/* its container; NULL for a process in none */
 	pid_t nspid;			/* its PID in its own PID namespace (0: unknown) */
 	enum watched_state state;

@@ -106,6 +106,7 @@ static void entry_strip(struct engine *e, struct entry *x)
 	target__free(x->t);
 	x->t = NULL;
 	x->pub.exe = NULL;
+	x->pub.object = NULL;
 }
 
 void entry_free(struct engine *e, struct entry *x)
@@ -146,6 +147,7 @@ int entry_setup(struct engine *e, struct entry *x, struct gs_err *err)
 	snprintf(x->pub.version, sizeof(x->pub.version), "%s", gobin__version(t->bin)->str);
 	x->pub.minor = t->rt.minor;
 	x->pub.exe = t->exe;
+	x->pub.object = t->object;
 	x->pub.model = calloc(1, sizeof(*x->pub.model));
 	if (!x->pub.model)
 		return gs_fail(err, GS_EXIT_ERROR, "out of memory");

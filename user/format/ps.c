@@ -22,6 +22,14 @@ static const char *yes_no(bool v)
 	return v ? "yes" : "no";
 }
 
+/* Where the runtime is: "exe", or the name of the library (or ld.so's program) holding it. */
+static const char *runtime_of(const struct ps_row *r)
+{
+	const char *base = strrchr(r->object, '/');
+
+	return !r->object[0] ? "exe" : base ? base + 1 : r->object;
+}
+
 static const char *pod_of(const struct ps_row *r, char *buf, size_t len)
 {
 	if (identity_known(r->ident) && r->ident->pod[0])
@@ -34,7 +42,7 @@ static const char *pod_of(const struct ps_row *r, char *buf, size_t len)
 
 void ps_print(FILE *f, const struct ps_row *rows, size_t n)
 {
-	int wc = (int)strlen("CONTAINER"), wp = (int)strlen("POD");
+	int wc = (int)strlen("CONTAINER"), wp = (int)strlen("POD"), wr = (int)strlen("RUNTIME");
 	char ctr[260], pod[520];
 	size_t i;
 
@@ -42,16 +50,18 @@ void ps_print(FILE *f, const struct ps_row *rows, size_t n)
 	for (i = 0; i < n; i++) {
 		int c = (int)strlen(identity_short(rows[i].ident, ctr, sizeof(ctr)));
 		int p = (int)strlen(pod_of(&rows[i], pod, sizeof(pod)));
+		int o = (int)strlen(runtime_of(&rows[i]));
 
 		wc = c > wc ? c : wc;
 		wp = p > wp ? p : wp;
+		wr = o > wr ? o : wr;
 	}
-	fprintf(f, "%7s  %-16s %-12s %-4s %-8s %-4s %-*s %-*s %s\n", "PID", "COMM", "GO", "PIE",
-		"STRIPPED", "CGO", wc, "CONTAINER", wp, "POD", "ATTACH");
+	fprintf(f, "%7s  %-16s %-12s %-4s %-8s %-4s %-*s %-*s %-*s %s\n", "PID", "COMM", "GO",
+		"PIE", "STRIPPED", "CGO", wr, "RUNTIME", wc, "CONTAINER", wp, "POD", "ATTACH");
 	for (i = 0; i < n; i++)
-		fprintf(f, "%7d  %-16s %-12s %-4s %-8s %-4s %-*s %-*s %s\n", rows[i].pid,
+		fprintf(f, "%7d  %-16s %-12s %-4s %-8s %-4s %-*s %-*s %-*s %s\n", rows[i].pid,
 			rows[i].comm, rows[i].version, yes_no(rows[i].pie),
-			yes_no(rows[i].stripped), yes_no(rows[i].cgo), wc,
+			yes_no(rows[i].stripped), yes_no(rows[i].cgo), wr, runtime_of(&rows[i]), wc,
 			identity_short(rows[i].ident, ctr, sizeof(ctr)), wp,
 			pod_of(&rows[i], pod, sizeof(pod)), rows[i].attach);
 }
@@ -73,6 +83,8 @@ int ps_print_json(FILE *f, const struct ps_row *rows, size_t n)
 		json_bool(&j, "pie", r->pie);
 		json_bool(&j, "stripped", r->stripped);
 		json_bool(&j, "cgo", r->cgo);
+		if (r->object[0])
+			json_str(&j, "runtime_object", r->object);
 		json_bool(&j, "attachable", r->attachable);
 		if (!r->attachable)
 			json_str(&j, "reason", r->attach + (strncmp(r->attach, "no: ", 4) ? 0 : 4));

@@ -16,6 +16,7 @@ struct ps_row {
 	char comm[32];
 	char version[48];
 	bool pie, stripped, cgo;
+	char object[4096];		/* the mapped file holding the runtime; "" for the executable */
 	bool attachable;
 	char attach[600];		/* "yes", or "no: " and why */
 	const struct identity *ident;	/* its container, NULL for none */
@@ -24,7 +25,7 @@ struct ps_row {
 /* Sort the rows in PID order. */
 void ps_sort(struct ps_row *rows, size_t n);
 
-/* The table: PID COMM GO PIE STRIPPED CGO CONTAINER POD ATTACH. */
+/* The table: PID COMM GO PIE STRIPPED CGO RUNTIME CONTAINER POD ATTACH. */
 void ps_print(FILE *f, const struct ps_row *rows, size_t n);
 
 /* One JSON object per line. Returns 0, or -1 when out of memory. */

@@ -115,6 +115,8 @@ int stat_print_json(FILE *f, const struct stat_report *r)
 	json_i64(&j, "pid", w->pid);
 	json_str(&j, "comm", w->comm);
 	json_str(&j, "go_version", w->version);
+	if (w->object && w->object[0])
+		json_str(&j, "runtime_object", w->object);
 	if (w->nspid && w->nspid != w->pid)
 		json_i64(&j, "nspid", w->nspid);
 	ident_json(&j, w->ident);
@@ -357,7 +359,8 @@ void stat_print_table(FILE *f, const struct stat_report *r)
 	const struct watched *w = r->w;
 	char where[1024];
 
-	fprintf(f, "PID %d (%s, %s)%s\n", w->pid, w->comm, w->version,
+	fprintf(f, "PID %d (%s, %s%s%s)%s\n", w->pid, w->comm, w->version,
+		w->object && w->object[0] ? ", runtime in " : "", w->object ? w->object : "",
 		w->cur.heap_consistent ? "" : "  [heap statistics changed during the read]");
 	if (*ident_line(w->ident, w->pid, w->nspid, where, sizeof(where)))
 		fprintf(f, "%s\n", where);

@@ -184,6 +184,12 @@ static void draw_summary(const struct tui *t, const struct watched *w, int y)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), ", %u before attach",
 			 w->numgc_at_attach);
 	snprintf(line + strlen(line), sizeof(line) - strlen(line), " - %s", w->exe ? w->exe : "");
+	if (w->object && w->object[0]) {
+		const char *base = strrchr(w->object, '/');
+
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), " (runtime in %s)",
+			 base ? base + 1 : w->object);
+	}
 	tui_attr_on(t, gone ? TP_ALERT : TP_NONE, A_BOLD);
 	tui_put(y, 0, COLS, line);
 	tui_attr_off(t, gone ? TP_ALERT : TP_NONE, A_BOLD);
