@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "engine/discover.h"
@@ -14,14 +15,43 @@
 
 /*
  * A process ruled out (not Go, or not ours to read): not looked at again while it lives and runs
- * the same executable. exec(2) keeps the PID and start time: a shell that execs a Go program is
- * looked at again.
+ * the same executable, except when young. exec(2) keeps the PID and start time: a shell that
+ * execs a Go program is looked at again. A Go runtime can also come later, in a library the
+ * process loads (a Python or Java program importing a Go extension as it starts): a process
+ * ruled out is looked at again when LOOK_AGAIN says, which is a few times in its first minute.
  */
 struct ignored {
 	pid_t pid;
 	uint64_t start_ticks;
 	uint64_t exe_dev, exe_ino;	/* 0: no executable (a kernel thread) */
+	uint64_t again_ms;		/* its age when to look again; 0: never */
 };
+
+/* Ages (ms) at which a process ruled out is looked at again. */
+static const uint64_t LOOK_AGAIN[] = { 1000, 3000, 10000, 30000, 60000 };
+
+static uint64_t age_ms(uint64_t start_ticks)
+{
+	static long hz;
+	struct timespec now;
+
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &now))
+		return UINT64_MAX;
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000 -
+	       start_ticks * 1000 / (uint64_t)hz;
+}
+
+static uint64_t next_look(uint64_t age)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(LOOK_AGAIN) / sizeof(LOOK_AGAIN[0]); i++)
+		if (age < LOOK_AGAIN[i])
+			return LOOK_AGAIN[i];
+	return 0;
+}
 
 struct discovery {
 	struct ignored *ign;		/* sorted */
@@ -110,20 +140,22 @@ int discovery__scan(struct discovery *d, discover_fn *fn, void *ctx)
 	if (!dir)
 		return -errno;
 	while ((de = readdir(dir))) {
-		struct ignored key;
+		struct ignored key, *ign;
 
 		if (!isdigit((unsigned char)de->d_name[0]) ||
 		    proc_parse_pid(de->d_name, &key.pid, NULL) || key.pid == getpid() ||
 		    proc_start_time(key.pid, &key.start_ticks))
 			continue;
 		exe_id(&key);
-		if (d->nign && bsearch(&key, d->ign, d->nign, sizeof(key), cmp_ignored)) {
-			if (!push(&keep, &nkeep, &capkeep, key))
+		if (d->nign && (ign = bsearch(&key, d->ign, d->nign, sizeof(key), cmp_ignored)) &&
+		    (!ign->again_ms || age_ms(key.start_ticks) < ign->again_ms)) {
+			if (!push(&keep, &nkeep, &capkeep, *ign))
 				break;
 			continue;
 		}
 		if (container_setup(key.pid))
 			continue;
+		key.again_ms = next_look(age_ms(key.start_ticks));
 		if (fn(ctx, key.pid, key.start_ticks) && !push(&keep, &nkeep, &capkeep, key))
 			break;
 	}
