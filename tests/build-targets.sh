@@ -25,6 +25,13 @@
 #                                            toolchain, built in GOPATH mode against
 #                                            Debian's golang-github-prometheus-
 #                                            client-golang-dev
+#   OUTDIR/targets/go1.MINOR/cshared/libchurn.so  churn and quiescent as Go shared libraries
+#   OUTDIR/targets/go1.MINOR/cshared/libquiescent.so  (-buildmode=c-shared -tags goscope_shlib),
+#                                            every toolchain; cshared-strip/libchurn.so is
+#                                            libchurn.so through binutils strip
+#   OUTDIR/targets/go1.MINOR/carchive/churn  churn as a Go archive (-buildmode=c-archive) linked
+#                                            into the C host, every toolchain
+#   OUTDIR/targets/cgohost                   C host that dlopen()s a Go library (gcc)
 #   OUTDIR/targets/demo                      demo workload       (newest toolchain)
 #   OUTDIR/targets/manyg                     benchmark workload  (newest toolchain)
 #   OUTDIR/targets/benchload                 benchmark workload  (newest toolchain)
@@ -75,6 +82,7 @@ benchload_src="$here/targets/benchload"
 bigbin_src="$here/targets/bigbin"
 oracle_src="$here/oracle/gobininfo"
 execer_src="$here/targets/execer"
+cgohost_src="$here/targets/cgohost/host.c"
 
 mkdir -p "$1" || die "cannot create OUTDIR $1"
 OUT=$(cd "$1" && pwd)
@@ -153,7 +161,7 @@ toolchain_inputs() {
 is_fresh() {
     local out=$1 src=$2 m=$3
     [ "${FORCE:-0}" = 1 ] && return 1
-    [ -x "$out" ] || return 1
+    [ -f "$out" ] || return 1
     # find -cnewer: input ctime later than the output's mtime (ns precision).
     local stale
     # shellcheck disable=SC2046
@@ -178,11 +186,13 @@ build_one() {
         cgo)      env=(CGO_ENABLED=1); args=(-ldflags=-linkmode=external) ;;
         stripped) args=("-ldflags=-s -w") ;;
         noprof)   args=(-tags noprof) ;;
+        cshared)  env=(CGO_ENABLED=1); args=(-buildmode=c-shared -tags goscope_shlib) ;;
+        carchive) env=(CGO_ENABLED=1); args=(-buildmode=c-archive -tags goscope_shlib) ;;
         # Debian's Go library packages are source trees under /usr/share/gocode, for GOPATH mode.
         gopath)   env=(CGO_ENABLED=0 GO111MODULE=off GOPATH=/usr/share/gocode) ;;
         *) echo "build-targets: unknown mode $mode" >&2; return 1 ;;
     esac
-    if [ "$mode" = cgo ] && ! command -v "${CC:-gcc}" >/dev/null 2>&1; then
+    if [[ "$mode" =~ ^(cgo|cshared|carchive)$ ]] && ! command -v "${CC:-gcc}" >/dev/null 2>&1; then
         echo "FAILED: go1.$m mode $mode: ${CC:-gcc} not found (cgo builds need a C compiler)" >&2
         return 1
     fi
@@ -196,8 +206,32 @@ build_one() {
         } >&2
         return 1
     fi
+    # c-shared and c-archive builds also write a C header, which nothing here needs.
+    rm -f "${tmp%.*}.h" "$tmp.h"
     mv -f "$tmp" "$out"
     printf '  %-24s built %5ss  %s\n' "$label" "$(elapsed "$s")" "${out#"$OUT"/}"
+}
+
+# build_c SOURCE OUTPUT LABEL [CFLAGS/LIBS...] : a C program; rebuilt when its source, an
+# input among the arguments or this script is newer.
+build_c() {
+    local src=$1 out=$2 label=$3; shift 3
+    local cc=${CC:-gcc} a stale=0
+    for a in "$src" "$self" "$@"; do
+        [ -f "$a" ] && [ "$a" -nt "$out" ] && stale=1
+    done
+    if [ -x "$out" ] && [ "$stale" = 0 ] && [ "${FORCE:-0}" != 1 ]; then
+        printf '  %-24s up to date   %s\n' "$label" "${out#"$OUT"/}"
+        return 0
+    fi
+    mkdir -p "$(dirname "$out")"
+    if ! "$cc" -O2 -g -Wall -Werror -o "$out.tmp.$$" "$src" "$@" >"$OUT/logs/${label//\//_}.log" 2>&1; then
+        rm -f "$out.tmp.$$"
+        { echo "FAILED: $label ($cc $src $*):"; sed 's/^/    /' "$OUT/logs/${label//\//_}.log"; } >&2
+        return 1
+    fi
+    mv -f "$out.tmp.$$" "$out"
+    printf '  %-24s built         %s\n' "$label" "${out#"$OUT"/}"
 }
 
 # One job per toolchain: its targets and modes in sequence (default and
@@ -234,6 +268,14 @@ build_toolchain() {
         build_one "$m" "$mode" "$stackshapes_src" "$OUT/targets/go1.$m/$mode/stackshapes" "go1.$m/$mode/stackshapes" || rc=1
     done
     build_one "$m" gopath "$promgo_src" "$OUT/targets/go1.$m/default/promgo" "go1.$m/promgo" || rc=1
+    # Go inside a C process: a shared library the host loads, an archive linked into it.
+    local d="$OUT/targets/go1.$m"
+    build_one "$m" cshared "$churn_src" "$d/cshared/libchurn.so" "go1.$m/cshared" || rc=1
+    build_one "$m" cshared "$quiescent_src" "$d/cshared/libquiescent.so" "go1.$m/cshared/quiescent" || rc=1
+    strip_one "$d/cshared/libchurn.so" "$d/cshared-strip/libchurn.so" "go1.$m/cshared-strip" || rc=1
+    build_one "$m" carchive "$churn_src" "$d/carchive/libchurn.a" "go1.$m/carchive" || rc=1
+    build_c "$cgohost_src" "$d/carchive/churn" "go1.$m/carchive/host" -DGOSCOPE_ARCHIVE \
+        "$d/carchive/libchurn.a" -lpthread || rc=1
     return $rc
 }
 
@@ -242,6 +284,7 @@ build_tools() {
     if [ "$want_tools" = 1 ]; then
         build_one "$newest" default "$oracle_src" "$OUT/tools/gobininfo" "tools/gobininfo(go1.$newest)" || rc=1
         build_one "$newest" default "$execer_src" "$OUT/targets/execer" "execer(go1.$newest)" || rc=1
+        build_c "$cgohost_src" "$OUT/targets/cgohost" "cgohost" -ldl -lpthread || rc=1
         # fmtns reaches unexported runtime functions with go:linkname, which only Go 1.19 allows.
         if [ -x "$(toolchain 19)" ]; then
             build_one 19 default "$here/oracle/fmtns" "$OUT/tools/fmtns" "tools/fmtns(go1.19)" || rc=1
