@@ -15,6 +15,7 @@ own ReadMemStats.
 import json
 import os
 import signal
+import sys
 import time
 
 import pytest
@@ -72,6 +73,17 @@ def test_gctrace_in_a_stripped_shared_library(minor, go_target, goscope):
     assert row["go_version"].startswith(f"go1.{minor}.")
     assert row["runtime_object"] == str(lib)
     assert row["stripped"] and row["cgo"], row
+
+
+def test_gctrace_in_a_python_process(go_target, goscope, tmp_path):
+    # Python loads the library with ctypes; the Go runtime takes Python's argv as its own, and
+    # churn's flag parsing stops at the script's name: churn runs with its defaults.
+    minor = GO_MINORS[-1]
+    script = tmp_path / "host.py"
+    script.write_text("import ctypes, sys\nctypes.CDLL(sys.argv[1]).GoscopeMain()\n")
+    t = go_target(sys.executable, args=[script, library(minor)])
+    g = parity(t, goscope, minor)
+    assert "runtime in libchurn.so" in g.stderr(), g.stderr()
 
 
 @pytest.mark.parametrize("minor", SOME_MINORS)
