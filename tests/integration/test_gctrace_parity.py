@@ -40,3 +40,16 @@ def test_gctrace_lines_equal_runtime(minor, mode, go_target, goscope):
     _, numbers = gctrace_parity(go_target(target_path(minor, mode)), goscope, minor)
     with open(BUILD / "parity-cycles.txt", "a") as f:
         f.write(f"go1.{minor} {mode} {len(numbers)} cycles gc {numbers[0]}..{numbers[-1]}\n")
+
+
+@pytest.mark.parametrize("minor", [GO_MINORS[0], GO_MINORS[-1]])
+def test_binary_without_section_headers(minor, go_target, goscope, tmp_path):
+    # As sstrip leaves a binary: no section header table, program headers only. Build info,
+    # .gopclntab and the runtime's globals are found without one (tests/unit/test_unit_pclntab.py).
+    data = bytearray(target_path(minor, "stripped").read_bytes())
+    data[0x28:0x30] = bytes(8)  # e_shoff
+    data[0x3C:0x40] = bytes(4)  # e_shnum, e_shstrndx
+    bare = tmp_path / "churn"
+    bare.write_bytes(bytes(data))
+    bare.chmod(0o755)
+    gctrace_parity(go_target(bare), goscope, minor)

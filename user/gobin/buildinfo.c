@@ -210,14 +210,54 @@ static int parse_pointers(struct gobin *b, const unsigned char *d, size_t size,
 	return ret;
 }
 
+/*
+ * A file without section headers (sstrip, or a loader that drops them): the build info is where
+ * the linker put it, 16-byte aligned in a loadable segment. The first candidate that parses.
+ */
+static bool buildinfo_scan(struct gobin *b, const unsigned char **d, size_t *size)
+{
+	const unsigned char *raw;
+	size_t rawsize, nscn, i;
+	struct gs_err ignored;
+
+	if (elf_getshdrnum(b->elf, &nscn) || nscn)
+		return false;
+	raw = (const unsigned char *)elf_rawfile(b->elf, &rawsize);
+	for (i = 0; raw && i < b->nsegs; i++) {
+		uint64_t off = (b->segs[i].offset + 15) & ~15ULL;
+		uint64_t end = b->segs[i].offset + b->segs[i].filesz;
+
+		for (end = end < rawsize ? end : rawsize; off + BUILDINFO_HDR_LEN <= end; off += 16) {
+			const unsigned char *p = raw + off;
+
+			if (memcmp(p, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN) || p[14] != 8)
+				continue;
+			memset(&b->version, 0, sizeof(b->version));
+			if (!((p[15] & BUILDINFO_FLAG_INLINE) ? parse_inline(b, p, end - off, &ignored) :
+				parse_pointers(b, p, end - off, &ignored)) && b->version.minor) {
+				gobin_buildinfo_free(b);	/* parsed again by the caller */
+				*d = p;
+				*size = end - off;
+				return true;
+			}
+			gobin_buildinfo_free(b);
+		}
+	}
+	return false;
+}
+
 int gobin_buildinfo_read(struct gobin *b, struct gs_err *err)
 {
 	Elf_Data *data = gobin_section(b, ".go.buildinfo", NULL);
 	const unsigned char *d;
+	size_t size;
 	int ret;
 
-	if (!data || !data->d_buf || data->d_size < BUILDINFO_HDR_LEN ||
-	    memcmp(data->d_buf, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN)) {
+	if (data && data->d_buf && data->d_size >= BUILDINFO_HDR_LEN &&
+	    !memcmp(data->d_buf, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN)) {
+		d = data->d_buf;
+		size = data->d_size;
+	} else if (!buildinfo_scan(b, &d, &size)) {
 		if (gobin_section(b, ".gopclntab", NULL) ||
 		    gobin__sym(b, "runtime.buildVersion", NULL, NULL) == 0)
 			return gs_fail(err, GS_EXIT_GO_VERSION,
@@ -225,11 +265,10 @@ int gobin_buildinfo_read(struct gobin *b, struct gs_err *err)
 				       "goscope supports Go 1.19 and newer");
 		return gs_fail(err, GS_EXIT_NOT_GO, "not a Go program (no .go.buildinfo section)");
 	}
-	d = data->d_buf;
 	if (d[15] & BUILDINFO_FLAG_INLINE)
-		ret = parse_inline(b, d, data->d_size, err);
+		ret = parse_inline(b, d, size, err);
 	else
-		ret = parse_pointers(b, d, data->d_size, err);
+		ret = parse_pointers(b, d, size, err);
 	if (ret)
 		return ret;
 	if (!b->version.minor)

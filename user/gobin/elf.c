@@ -319,15 +319,18 @@ bool gobin__maybe_go(const char *path)
 	static const char *const marks[] = { ".go.buildinfo", ".note.go.buildid", ".gopclntab" };
 	Elf_Scn *scn = NULL;
 	size_t shstrndx, nscn, i;
-	bool maybe = false, elf_ok = false;
+	bool maybe = false;
 	struct stat st;
 	Elf *elf;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Only a regular file: opening a mapped device (a GPU's, /dev/zero) is not ours to do. */
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || known_not_go(&st))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) || known_not_go(&st)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return false;
 	}
@@ -335,7 +338,6 @@ bool gobin__maybe_go(const char *path)
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF)
 		goto out;
-	elf_ok = true;
 	if (elf_getshdrnum(elf, &nscn) || nscn == 0 || elf_getshdrstrndx(elf, &shstrndx)) {
 		maybe = true;		/* no section headers: only a full parse can tell */
 		goto out;
@@ -351,7 +353,7 @@ bool gobin__maybe_go(const char *path)
 				maybe = true;
 	}
 out:
-	if (!maybe && (elf_ok || S_ISREG(st.st_mode)) && n_not_go < NOT_GO_CACHE)
+	if (!maybe && n_not_go < NOT_GO_CACHE)
 		not_go[n_not_go++] = (struct not_go){ st.st_dev, st.st_ino, st.st_size, st.st_mtim };
 	elf_end(elf);
 	close(fd);

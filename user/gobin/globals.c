@@ -139,7 +139,8 @@ struct gobin_globals {
 static struct gobin_globals *globals_state(struct gobin *b)
 {
 	struct gobin_globals *g;
-	size_t i;
+	uint64_t bounds[NSECS][2];
+	size_t i, nscn;
 
 	if (b->globals)
 		return b->globals;
@@ -156,6 +157,11 @@ static struct gobin_globals *globals_state(struct gobin *b)
 			continue;
 		g->secs[i] = (struct gobin_sec){ shdr.sh_addr, shdr.sh_size };
 	}
+	/* No section headers (sstrip): the runtime's own moduledata bounds the same four. */
+	if (elf_getshdrnum(b->elf, &nscn) == 0 && nscn == 0 &&
+	    gobin_moduledata_sections(b, bounds) == 0)
+		for (i = 0; i < NSECS; i++)
+			g->secs[i] = (struct gobin_sec){ bounds[i][0], bounds[i][1] - bounds[i][0] };
 	b->globals = g;
 	return g;
 }

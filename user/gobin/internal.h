@@ -74,6 +74,12 @@ void gobin_gotarget_free(struct gobin *b);
 
 /* elf.c's queries for the other readers. Section data by name, or NULL. */
 Elf_Data *gobin_section(const struct gobin *b, const char *name, GElf_Shdr *shdr);
+/*
+ * pclntab.c: the runtime's data sections as its moduledata bounds them: [start, end) link-time
+ * addresses of noptrdata, data, bss and noptrbss, in that order. For a file without section
+ * headers. Returns 0, or -ENOENT without a table and its moduledata.
+ */
+int gobin_moduledata_sections(const struct gobin *b, uint64_t bounds[4][2]);
 /* Copy len bytes at link-time virtual address vaddr from the file. Returns 0 or -1. */
 int gobin_read_vaddr(const struct gobin *b, uint64_t vaddr, void *buf, size_t len);
 

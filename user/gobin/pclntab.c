@@ -77,6 +77,7 @@ enum {
 	MD_FTAB_LEN = 17,
 	MD_MINPC = 20,
 	MD_TEXT = 22,
+	MD_NOPTRDATA = 24,	/* then enoptrdata, data, edata, bss, ebss, noptrbss, enoptrbss */
 	MD_WORDS = 44,		/* enough for every word read (gofunc is the last) */
 };
 
@@ -290,6 +291,23 @@ static const unsigned char *moduledata_find(const struct gobin *b, const struct 
 				return raw + off;
 	}
 	return NULL;
+}
+
+int gobin_moduledata_sections(const struct gobin *b, uint64_t bounds[4][2])
+{
+	struct pcln_tab t = { 0 };
+	const unsigned char *md;
+	int i;
+
+	if (pcln_find(b, &t) || pcln_parse_header(&t) || !(md = moduledata_find(b, &t)))
+		return -ENOENT;
+	for (i = 0; i < 4; i++) {
+		bounds[i][0] = rd64(md + (MD_NOPTRDATA + 2 * i) * 8);
+		bounds[i][1] = rd64(md + (MD_NOPTRDATA + 2 * i + 1) * 8);
+		if (bounds[i][1] < bounds[i][0])
+			return -ENOENT;
+	}
+	return 0;
 }
 
 /* The runtime counts entry offsets from moduledata.text. */
