@@ -37,8 +37,15 @@ def caps(pid, field):
     return {int(s[field].strip(), 16) for s in status(pid).values()}
 
 
-def wait_dropped(pid, want):
-    assert wait_for(lambda: caps(pid, "CapEff") == {want}, timeout=20), \
+def wait_dropped(pid, want, g=None):
+    """Wait until every thread of pid has CapEff want. With g (a Goscope), its output is read
+    meanwhile: --all writes a record per Go process on the machine before it drops, and a pipe
+    nobody reads would stop it there."""
+    def dropped():
+        if g is not None:
+            g.wait_lines(0, timeout=0)
+        return caps(pid, "CapEff") == {want}
+    assert wait_for(dropped, timeout=20), \
         f"CapEff never became {want:#x}: {sorted(hex(c) for c in caps(pid, 'CapEff'))}"
 
 
@@ -87,7 +94,7 @@ def test_record(how, target, goscope):
     g = goscope(["record", "--all"] if how == "all" else ["record", target.pid])
     assert g.wait_lines(1, timeout=20), g.stderr()
     want = CAPS_ATTACHING if how == "all" else CAP_SYS_PTRACE
-    wait_dropped(g.proc.pid, want)
+    wait_dropped(g.proc.pid, want, g)
     assert caps(g.proc.pid, "CapPrm") == {want}
     if how == "pids":
         assert caps(g.proc.pid, "CapBnd") == {CAP_SYS_PTRACE}
