@@ -52,7 +52,6 @@ static long env_ms(const char *name)
 int main(void)
 {
 	long unload = env_ms("GOSCOPE_HOST_DLCLOSE_MS"), quit = env_ms("GOSCOPE_HOST_EXIT_MS");
-	long load = env_ms("GOSCOPE_HOST_LOAD_MS");
 	void *lib = NULL;
 	pthread_t th;
 
@@ -60,6 +59,7 @@ int main(void)
 	go_main = GoscopeMain;
 #else
 	const char *path = getenv("GOSCOPE_GO_LIB");
+	long load = env_ms("GOSCOPE_HOST_LOAD_MS");
 
 	if (!path) {
 		fprintf(stderr, "cgohost: set GOSCOPE_GO_LIB to the Go library to load\n");
