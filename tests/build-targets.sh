@@ -8,6 +8,9 @@
 #                                            and MODE in: default pie cgo stripped
 #                                            (-ldflags=-s -w) and strip (the default
 #                                            build run through binutils strip)
+#   OUTDIR/targets/go1.MINOR/MODE/churn      also MODE upx and upx-cgo: the default
+#                                            and cgo builds packed with UPX (Debian's
+#                                            upx-ucl), every toolchain
 #   OUTDIR/targets/go1.MINOR/MODE/quiescent  quiescent target (runtime-state
 #                                            oracle), every toolchain, MODE in:
 #                                            default pie
@@ -252,12 +255,36 @@ strip_one() {
     printf '  %-24s stripped      %s\n' "$label" "${out#"$OUT"/}"
 }
 
+# pack_one IN OUT LABEL : IN packed with UPX (modes "upx", "upx-cgo"). Level 1: the fastest; how
+# hard UPX compresses does not change what the unpacked program looks like in memory.
+pack_one() {
+    local in=$1 out=$2 label=$3
+    if [ -x "$out" ] && [ "$out" -nt "$in" ] && [ "$out" -nt "$self" ]; then
+        printf '  %-24s up to date   %s\n' "$label" "${out#"$OUT"/}"
+        return 0
+    fi
+    if ! command -v upx >/dev/null 2>&1; then
+        echo "FAILED: $label: upx not found (scripts/install-deps.sh --test installs upx-ucl)" >&2
+        return 1
+    fi
+    mkdir -p "$(dirname "$out")"
+    rm -f "$out.tmp.$$"
+    upx -q -q -1 -o "$out.tmp.$$" "$in" >/dev/null && mv -f "$out.tmp.$$" "$out" || {
+        rm -f "$out.tmp.$$"
+        echo "FAILED: upx $in" >&2
+        return 1
+    }
+    printf '  %-24s packed        %s\n' "$label" "${out#"$OUT"/}"
+}
+
 build_toolchain() {
     local m=$1 mode rc=0
     for mode in $MODES; do
         build_one "$m" "$mode" "$churn_src" "$OUT/targets/go1.$m/$mode/churn" "go1.$m/$mode" || rc=1
     done
     strip_one "$OUT/targets/go1.$m/default/churn" "$OUT/targets/go1.$m/strip/churn" "go1.$m/strip" || rc=1
+    pack_one "$OUT/targets/go1.$m/default/churn" "$OUT/targets/go1.$m/upx/churn" "go1.$m/upx" || rc=1
+    pack_one "$OUT/targets/go1.$m/cgo/churn" "$OUT/targets/go1.$m/upx-cgo/churn" "go1.$m/upx-cgo" || rc=1
     for mode in $QUIESCENT_MODES; do
         build_one "$m" "$mode" "$quiescent_src" "$OUT/targets/go1.$m/$mode/quiescent" "go1.$m/$mode/quiescent" || rc=1
     done
