@@ -39,6 +39,8 @@ fi
 # make deb (make test builds the package): dpkg-buildpackage and dh (debhelper brings dpkg-dev;
 # no fakeroot: the package needs no root to build, Rules-Requires-Root: no); its test runs lintian.
 test_pkgs+=(debhelper lintian)
+# Packed Go programs (tests/integration/test_packed.py): UPX, from bookworm-backports.
+test_pkgs+=(upx-ucl)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then

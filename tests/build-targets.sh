@@ -8,6 +8,11 @@
 #                                            and MODE in: default pie cgo stripped
 #                                            (-ldflags=-s -w) and strip (the default
 #                                            build run through binutils strip)
+#   OUTDIR/targets/go1.MINOR/MODE/churn      also MODE upx and upx-cgo: the default
+#                                            and cgo builds packed with UPX (Debian's
+#                                            upx-ucl), every toolchain; and MODE goexp:
+#                                            built with the GOEXPERIMENT of $GOEXPERIMENTS
+#                                            below, on the toolchains it names
 #   OUTDIR/targets/go1.MINOR/MODE/quiescent  quiescent target (runtime-state
 #                                            oracle), every toolchain, MODE in:
 #                                            default pie
@@ -61,6 +66,10 @@ MODES="default stripped pie cgo"
 QUIESCENT_MODES="default pie stripped"
 LIFECYCLE_MODES="default noprof stripped"
 STACKSHAPES_MODES="default pie cgo stripped"
+# MINOR=EXPERIMENT: a build whose version carries an experiment tag (go1.26.11-X:nogreenteagc): the
+# GC experiment switched on where it is opt-in (1.25) and off where it is the default (1.26). Each
+# rebuilds the standard library (about a minute per release, cold), so not every release.
+GOEXPERIMENTS="25=greenteagc 26=nogreenteagc"
 
 die() { echo "build-targets: error: $*" >&2; exit 1; }
 
@@ -188,6 +197,7 @@ build_one() {
         noprof)   args=(-tags noprof) ;;
         cshared)  env=(CGO_ENABLED=1); args=(-buildmode=c-shared -tags goscope_shlib) ;;
         carchive) env=(CGO_ENABLED=1); args=(-buildmode=c-archive -tags goscope_shlib) ;;
+        goexp)    env=(CGO_ENABLED=0 "GOEXPERIMENT=$(goexperiment "$m")") ;;
         # Debian's Go library packages are source trees under /usr/share/gocode, for GOPATH mode.
         gopath)   env=(CGO_ENABLED=0 GO111MODULE=off GOPATH=/usr/share/gocode) ;;
         *) echo "build-targets: unknown mode $mode" >&2; return 1 ;;
@@ -252,12 +262,48 @@ strip_one() {
     printf '  %-24s stripped      %s\n' "$label" "${out#"$OUT"/}"
 }
 
+# pack_one IN OUT LABEL : IN packed with UPX (modes "upx", "upx-cgo"). Level 1: the fastest; how
+# hard UPX compresses does not change what the unpacked program looks like in memory.
+pack_one() {
+    local in=$1 out=$2 label=$3
+    if [ -x "$out" ] && [ "$out" -nt "$in" ] && [ "$out" -nt "$self" ]; then
+        printf '  %-24s up to date   %s\n' "$label" "${out#"$OUT"/}"
+        return 0
+    fi
+    if ! command -v upx >/dev/null 2>&1; then
+        echo "FAILED: $label: upx not found (scripts/install-deps.sh --test installs upx-ucl)" >&2
+        return 1
+    fi
+    mkdir -p "$(dirname "$out")"
+    rm -f "$out.tmp.$$"
+    upx -q -q -1 -o "$out.tmp.$$" "$in" >/dev/null && mv -f "$out.tmp.$$" "$out" || {
+        rm -f "$out.tmp.$$"
+        echo "FAILED: upx $in" >&2
+        return 1
+    }
+    printf '  %-24s packed        %s\n' "$label" "${out#"$OUT"/}"
+}
+
+# The GOEXPERIMENT of release MINOR in $GOEXPERIMENTS, or nothing.
+goexperiment() {
+    local kv
+    for kv in $GOEXPERIMENTS; do
+        [ "${kv%%=*}" = "$1" ] && echo "${kv#*=}"
+    done
+    return 0
+}
+
 build_toolchain() {
     local m=$1 mode rc=0
     for mode in $MODES; do
         build_one "$m" "$mode" "$churn_src" "$OUT/targets/go1.$m/$mode/churn" "go1.$m/$mode" || rc=1
     done
     strip_one "$OUT/targets/go1.$m/default/churn" "$OUT/targets/go1.$m/strip/churn" "go1.$m/strip" || rc=1
+    pack_one "$OUT/targets/go1.$m/default/churn" "$OUT/targets/go1.$m/upx/churn" "go1.$m/upx" || rc=1
+    pack_one "$OUT/targets/go1.$m/cgo/churn" "$OUT/targets/go1.$m/upx-cgo/churn" "go1.$m/upx-cgo" || rc=1
+    if [ -n "$(goexperiment "$m")" ]; then
+        build_one "$m" goexp "$churn_src" "$OUT/targets/go1.$m/goexp/churn" "go1.$m/goexp" || rc=1
+    fi
     for mode in $QUIESCENT_MODES; do
         build_one "$m" "$mode" "$quiescent_src" "$OUT/targets/go1.$m/$mode/quiescent" "go1.$m/$mode/quiescent" || rc=1
     done

@@ -129,7 +129,8 @@ void cli_usage(FILE *out)
 		"  6  the runtime cannot be located (no symbols and no usable .gopclntab)\n"
 		"  7  insufficient privileges (not root, or missing CAP_BPF/CAP_PERFMON/CAP_SYS_PTRACE)\n"
 		"  8  kernel lacks uprobes or BPF ring buffers\n"
-		"  9  attaching a probe failed\n");
+		"  9  attaching a probe failed\n"
+		"  10 a packed Go program (UPX): its code is only in memory, no probe can reach it\n");
 }
 
 int cli_report(const struct gs_err *err)

@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "check.h"
 #include "cli.h"
 #include "format/json.h"
 #include "format/prom.h"
 #include "format/prom_rtm.h"
+#include "format/ps.h"
 #include "goruntime/rtmetrics.h"
 #include "format/traceback.h"
 #include "util/units.h"
@@ -412,6 +414,69 @@ static void test_func_names(void)
 	ASSERT_TRUE(!traceback__is_gowrap("main.main.gowrap"), "gowrap alone");
 }
 
+/* Where header word col starts in line (the table's columns are separated by spaces). */
+static long column_at(const char *header, const char *line, const char *col)
+{
+	const char *h = strstr(header, col);
+
+	return h && (size_t)(h - header) < strlen(line) ? (long)(h - header) : -1;
+}
+
+/*
+ * A GOEXPERIMENT build's version is longer than the GO column of a plain one
+ * ("go1.26.11-X:nogreenteagc"): every column after it must still start under its header.
+ */
+static void test_ps_columns(void)
+{
+	struct ps_row rows[3] = {
+		{ .pid = 4194303, .comm = "fifteen-chars-x", .version = "go1.25.12",
+		  .attach = "yes" },
+		{ .pid = 42, .comm = "churn", .version = "go1.26.11-X:nogreenteagc", .pie = true,
+		  .attach = "yes" },
+		{ .pid = 7, .comm = "p", .version = "<1.13", .object = "/usr/lib/libgo-in-c.so",
+		  .attach = "no: Go release too old" },
+	};
+	static const char *const cols[] = { "PIE", "STRIPPED", "CGO", "RUNTIME", "CONTAINER",
+					     "POD", "ATTACH" };
+	char *text = NULL, *line[4], *save = NULL;
+	size_t len = 0, i, c;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f) {
+		ASSERT_TRUE(f != NULL, "open_memstream");
+		return;
+	}
+	ps_print(f, rows, 3);
+	fclose(f);
+	line[0] = strtok_r(text, "\n", &save);
+	for (i = 1; i < 4; i++)
+		line[i] = strtok_r(NULL, "\n", &save);
+	ASSERT_TRUE(line[3] != NULL, "ps table has a header and three rows");
+	for (i = 1; i < 4 && line[i]; i++) {
+		long go = column_at(line[0], line[i], "GO");
+
+		ASSERT_TRUE(go > 0 && !strncmp(line[i] + go, rows[i - 1].version,
+					       strlen(rows[i - 1].version)), "ps GO value under GO");
+		for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+			long at = column_at(line[0], line[i], cols[c]);
+
+			/* A value starts where its header does: the character before is a blank. */
+			ASSERT_TRUE(at > 0 && line[i][at] != ' ' && line[i][at - 1] == ' ',
+				    cols[c]);
+		}
+	}
+	free(text);
+	/* Without a long version the table is the one the README shows. */
+	text = NULL;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	ps_print(f, rows, 1);
+	fclose(f);
+	ASSERT_TRUE(strstr(text, " go1.25.12    no "), "ps GO column keeps its usual width");
+	free(text);
+}
+
 int main(void)
 {
 	test_func_names();
@@ -424,5 +489,6 @@ int main(void)
 	test_units();
 	test_durations();
 	test_budgets();
+	test_ps_columns();
 	return check_summary();
 }

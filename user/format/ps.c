@@ -40,27 +40,36 @@ static const char *pod_of(const struct ps_row *r, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * GO is at least as wide as "go1.25.12" needs (the table most machines show), and wider when a
+ * version is longer: a GOEXPERIMENT build says so in its version ("go1.26.11-X:nogreenteagc").
+ */
+#define PS_GO_MIN_WIDTH	12
+
 void ps_print(FILE *f, const struct ps_row *rows, size_t n)
 {
 	int wc = (int)strlen("CONTAINER"), wp = (int)strlen("POD"), wr = (int)strlen("RUNTIME");
+	int wg = PS_GO_MIN_WIDTH;
 	char ctr[260], pod[520];
 	size_t i;
 
-	/* The identity columns are as wide as their widest value, and no wider. */
+	/* Every column a value can overflow is as wide as its widest value. */
 	for (i = 0; i < n; i++) {
 		int c = (int)strlen(identity_short(rows[i].ident, ctr, sizeof(ctr)));
 		int p = (int)strlen(pod_of(&rows[i], pod, sizeof(pod)));
 		int o = (int)strlen(runtime_of(&rows[i]));
+		int g = (int)strlen(rows[i].version);
 
 		wc = c > wc ? c : wc;
 		wp = p > wp ? p : wp;
 		wr = o > wr ? o : wr;
+		wg = g > wg ? g : wg;
 	}
-	fprintf(f, "%7s  %-16s %-12s %-4s %-8s %-4s %-*s %-*s %-*s %s\n", "PID", "COMM", "GO",
+	fprintf(f, "%7s  %-16s %-*s %-4s %-8s %-4s %-*s %-*s %-*s %s\n", "PID", "COMM", wg, "GO",
 		"PIE", "STRIPPED", "CGO", wr, "RUNTIME", wc, "CONTAINER", wp, "POD", "ATTACH");
 	for (i = 0; i < n; i++)
-		fprintf(f, "%7d  %-16s %-12s %-4s %-8s %-4s %-*s %-*s %-*s %s\n", rows[i].pid,
-			rows[i].comm, rows[i].version, yes_no(rows[i].pie),
+		fprintf(f, "%7d  %-16s %-*s %-4s %-8s %-4s %-*s %-*s %-*s %s\n", rows[i].pid,
+			rows[i].comm, wg, rows[i].version, yes_no(rows[i].pie),
 			yes_no(rows[i].stripped), yes_no(rows[i].cgo), wr, runtime_of(&rows[i]), wc,
 			identity_short(rows[i].ident, ctr, sizeof(ctr)), wp,
 			pod_of(&rows[i], pod, sizeof(pod)), rows[i].attach);

@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include "target/caps.h"
 #include "target/target.h"
+#include "target/packed.h"
 #include "target/proc.h"
 #include "target/probes.h"
 #include "target/remote.h"
@@ -145,6 +146,9 @@ static int open_binary(struct target *t, struct target_info *info, struct gs_err
 		snprintf(info->version, sizeof(info->version), "<1.13");
 		snprintf(info->refused, sizeof(info->refused), "Go release too old");
 	} else if (err->code == GS_EXIT_NOT_GO) {
+		/* A packer's decompressor on disk, and the Go program only in memory? */
+		if (packed_refuse(t->pid, t->exe_path, t->comm, t->exe, info, err))
+			return -1;
 		return find_mapped_runtime(t, info, err);
 	} else if (err->code == GS_EXIT_PERMISSION) {
 		permission_message(t, err);

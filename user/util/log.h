@@ -20,6 +20,7 @@ enum gs_exit {
 	GS_EXIT_PERMISSION	= 7,	/* not root / missing CAP_BPF, CAP_PERFMON, ptrace access */
 	GS_EXIT_KERNEL		= 8,	/* kernel lacks BPF ring buffers or uprobes */
 	GS_EXIT_ATTACH		= 9,	/* attaching a probe failed */
+	GS_EXIT_PACKED		= 10,	/* a packed Go program (UPX): its code is in no file */
 };
 
 /* On its way to the user: an exit code and one line saying what is wrong and what to do. */
