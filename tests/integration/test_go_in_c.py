@@ -15,6 +15,7 @@ own ReadMemStats.
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -199,3 +200,24 @@ def test_program_started_through_the_dynamic_loader(minor, mode, go_target, gosc
     if mode == "cgo":
         assert f"runtime in {path.name}" in g.stderr(), g.stderr()
         assert row["runtime_object"] == str(path), row
+
+
+def test_a_process_that_only_reads_a_go_binary_is_not_go(tmp_path):
+    # Mapping a Go binary to read it (a debugger, a file indexer, goscope itself) runs no Go
+    # runtime: only a file whose code the process maps executable is looked at.
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import mmap, sys, time\n"
+         "f = open(sys.argv[1], 'rb')\n"
+         "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n"
+         "print('mapped', flush=True)\ntime.sleep(60)\n", str(library(GO_MINORS[-1]))],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "mapped"
+        assert str(library(GO_MINORS[-1])) in open(f"/proc/{reader.pid}/maps").read()
+        res = run_goscope(["gctrace", reader.pid])
+        assert res.returncode == 4 and "is not a Go program" in res.stderr, res.stderr
+        res = run_goscope(["ps", "--json"])
+        assert all(json.loads(line)["pid"] != reader.pid for line in res.stdout.splitlines())
+    finally:
+        reader.kill()
+        reader.wait()

@@ -261,10 +261,18 @@ int proc_objects(pid_t pid, struct proc_object **objs, size_t *n)
 		unsigned int dmaj, dmin;
 		int name = 0;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %x:%x %" SCNu64 " %n",
-			   &start, &end, &off, &dmaj, &dmin, &ino, &name) != 6 || !ino ||
+		char perms[8];
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
+			   &start, &end, perms, &off, &dmaj, &dmin, &ino, &name) != 7 || !ino ||
 		    line[name] != '/')
 			continue;	/* anonymous, [heap], [stack], [vdso] … */
+		/*
+		 * Only code the process runs: a file mapped just to be read (a debugger's, goscope's
+		 * own reading of a Go binary) holds no runtime of this process.
+		 */
+		if (perms[2] != 'x')
+			continue;
 		for (i = 0; i < *n; i++)
 			if (v[i].ino == ino && v[i].dev == makedev(dmaj, dmin))
 				break;

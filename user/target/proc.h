@@ -75,8 +75,9 @@ struct proc_object {
 };
 
 /*
- * Every file a process has mapped, once each, in address order: shared libraries, the
- * executable, the dynamic loader. *objs is malloc'd. Returns 0, or -errno (-ENOENT: gone).
+ * Every file a process has mapped executable (its code), once each, in address order: shared
+ * libraries, the executable, the dynamic loader. *objs is malloc'd. Returns 0, or -errno
+ * (-ENOENT: gone).
  */
 int proc_objects(pid_t pid, struct proc_object **objs, size_t *n);
 
