@@ -8,6 +8,13 @@
 #                                            and MODE in: default pie cgo stripped
 #                                            (-ldflags=-s -w) and strip (the default
 #                                            build run through binutils strip)
+#   OUTDIR/targets/go1.MINOR/pgo/churn       churn built with profile-guided optimization
+#                                            (Go 1.21+) and stripped (-ldflags=-s -w),
+#                                            as Go's own toolchain binaries are: its
+#                                            profile is the compiler's (the toolchain's
+#                                            src/cmd/compile/default.pgo), where the
+#                                            runtime's allocator and GC are hot, so the
+#                                            runtime is inlined as in cmd/compile
 #   OUTDIR/targets/go1.MINOR/MODE/quiescent  quiescent target (runtime-state
 #                                            oracle), every toolchain, MODE in:
 #                                            default pie
@@ -54,6 +61,7 @@ MODES="default stripped pie cgo"
 QUIESCENT_MODES="default pie stripped"
 LIFECYCLE_MODES="default noprof stripped"
 STACKSHAPES_MODES="default pie cgo stripped"
+PGO_MIN_MINOR=21	# the first release with -pgo
 
 die() { echo "build-targets: error: $*" >&2; exit 1; }
 
@@ -177,6 +185,7 @@ build_one() {
         pie)      args=(-buildmode=pie) ;;
         cgo)      env=(CGO_ENABLED=1); args=(-ldflags=-linkmode=external) ;;
         stripped) args=("-ldflags=-s -w") ;;
+        pgo)      args=("-pgo=/usr/lib/go-1.$m/src/cmd/compile/default.pgo" "-ldflags=-s -w") ;;
         noprof)   args=(-tags noprof) ;;
         # Debian's Go library packages are source trees under /usr/share/gocode, for GOPATH mode.
         gopath)   env=(CGO_ENABLED=0 GO111MODULE=off GOPATH=/usr/share/gocode) ;;
@@ -224,6 +233,9 @@ build_toolchain() {
         build_one "$m" "$mode" "$churn_src" "$OUT/targets/go1.$m/$mode/churn" "go1.$m/$mode" || rc=1
     done
     strip_one "$OUT/targets/go1.$m/default/churn" "$OUT/targets/go1.$m/strip/churn" "go1.$m/strip" || rc=1
+    if [ "$m" -ge "$PGO_MIN_MINOR" ]; then
+        build_one "$m" pgo "$churn_src" "$OUT/targets/go1.$m/pgo/churn" "go1.$m/pgo" || rc=1
+    fi
     for mode in $QUIESCENT_MODES; do
         build_one "$m" "$mode" "$quiescent_src" "$OUT/targets/go1.$m/$mode/quiescent" "go1.$m/$mode/quiescent" || rc=1
     done
@@ -266,7 +278,7 @@ extra=""
 [ "$want_demo" = 1 ] && extra="$extra demo"
 [ "$want_manyg" = 1 ] && extra="$extra manyg"
 if [ ${#minors[@]} -gt 0 ]; then
-    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES], stackshapes x [$STACKSHAPES_MODES], promgo +$extra -> $OUT (jobs=$jobs_max)"
+    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES] (+ pgo from go1.$PGO_MIN_MINOR), quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES], stackshapes x [$STACKSHAPES_MODES], promgo +$extra -> $OUT (jobs=$jobs_max)"
 else
     echo "build-targets:$extra -> $OUT"
 fi
