@@ -10,15 +10,24 @@
  * runtime.initMetrics (with its closures), internal/godebug.lookup and .update and
  * runtime/metrics.init.0, which only programs that use runtime/metrics or internal/godebug have.
  * A row whose function the linker left out is not counted.
+ *
+ * Builds with profile-guided optimization (Go 1.21+; Go's own toolchain binaries, whose profile
+ * makes the allocator and the GC hot) inline differently: rows whose count code inlined into
+ * their function would move, count in its own code (own), and a function that may be inlined
+ * away has a second row in its caller, for its code there.
  */
 #include "gobin/global_recipes.h"
 
 const struct gobin_recipe gobin_recipes[] = {
-	/* heapStats.acquire(): memstats.heapStats is the first member of mstats. */
+	/*
+	 * heapStats.acquire(): memstats.heapStats is the first member of mstats. Counted in each
+	 * function's own code: PGO inlines deductSweepCredit (gcController.heapLive) into
+	 * allocLarge and newMarkBits (gcBitsArenas) into sweep, ahead of it.
+	 */
 	{ "runtime.memstats", 0, 0, "runtime.(*mcache).allocLarge", REF_ANY, 0, 0, false, 0, NULL,
-	  NULL },
+	  "runtime.(*mcache).allocLarge" },
 	{ "runtime.memstats", 0, 0, "runtime.(*sweepLocked).sweep", REF_LEA, 0, 0, false, 0, NULL,
-	  NULL },
+	  "runtime.(*sweepLocked).sweep" },
 	/* work.full.push()/pop(): full is the first member of workType. */
 	{ "runtime.work", 0, 0, "runtime.putfull", REF_LEA, 0, 0, false, 0, NULL, NULL },
 	{ "runtime.work", 0, 0, "runtime.trygetfull", REF_LEA, 0, 0, false, 0, NULL, NULL },
@@ -66,11 +75,25 @@ const struct gobin_recipe gobin_recipes[] = {
 	  NULL, NULL },
 	{ "internal/runtime/gc.SizeClassToSize", 25, 0, "runtime.(*mheap).initSpan", REF_LEA, 0, 0,
 	  true, 0, NULL, NULL },
-	/* The small-object allocator: size_to_class8, size_to_class128, then class_to_size. */
+	/* initSpan's code where PGO inlined it into its only caller (the linker drops its copy). */
+	{ "runtime.class_to_size", 21, 24, "runtime.(*mheap).allocSpan", REF_LEA, 0, 0, true, 0,
+	  NULL, "runtime.(*mheap).initSpan" },
+	{ "internal/runtime/gc.SizeClassToSize", 25, 0, "runtime.(*mheap).allocSpan", REF_LEA, 0,
+	  0, true, 0, NULL, "runtime.(*mheap).initSpan" },
+	/*
+	 * The small-object allocator: size_to_class8, size_to_class128, then class_to_size; in
+	 * mallocgc's own code up to 1.23, then in mallocgcSmallNoscan, or where PGO inlined that.
+	 */
+	{ "runtime.class_to_size", 0, 23, "runtime.mallocgc", REF_LEA, 2, 0, true, 0, NULL,
+	  "runtime.mallocgc" },
 	{ "runtime.class_to_size", 24, 24, "runtime.mallocgcSmallNoscan", REF_LEA, 2, 0, true, 0,
 	  NULL, NULL },
 	{ "internal/runtime/gc.SizeClassToSize", 25, 0, "runtime.mallocgcSmallNoscan", REF_LEA, 2,
 	  0, true, 0, NULL, NULL },
+	{ "runtime.class_to_size", 24, 24, "runtime.mallocgc", REF_LEA, 2, 0, true, 0, NULL,
+	  "runtime.mallocgcSmallNoscan" },
+	{ "internal/runtime/gc.SizeClassToSize", 25, 0, "runtime.mallocgc", REF_LEA, 2, 0, true, 0,
+	  NULL, "runtime.mallocgcSmallNoscan" },
 	/*
 	 * waitReason.String: if r < len(waitReasonStrings) { return waitReasonStrings[r] }; the
 	 * per-G closure of schedtrace prints gp.waitreason.String(), inlined.
@@ -99,6 +122,9 @@ const struct gobin_recipe gobin_recipes[] = {
 	  NULL },
 	{ "runtime.MemProfileRate", 24, 0, "runtime.mallocgcLarge", REF_MEM, 2, 0, false, 0, NULL,
 	  NULL },
+	/* mallocgcLarge inlined into mallocgc (PGO): its own code reads writeBarrier, then it. */
+	{ "runtime.MemProfileRate", 24, 0, "runtime.mallocgc", REF_MEM, 1, 0, false, 0, NULL,
+	  "runtime.mallocgcLarge" },
 	/*
 	 * if disableMemoryProfiling { MemProfileRate = 0 }, in its only reader: runtime's package
 	 * initialiser in 1.19 (MemProfileRate = defaultMemProfileRate(512 * 1024), inlined), then
@@ -122,6 +148,8 @@ const struct gobin_recipe gobin_recipes[] = {
 	  NULL, NULL },
 	/* mheap_.alloc(npages, spc) for a new span; lock(&mheap_.lock) for a new mcache. */
 	{ "runtime.mheap_", 0, 0, "runtime.(*mcentral).grow", REF_LEA, 0, 0, false, 0, NULL, NULL },
+	{ "runtime.mheap_", 21, 0, "runtime.(*mcentral).cacheSpan", REF_LEA, 0, 0, false, 0, NULL,
+	  "runtime.(*mcentral).grow" },
 	{ "runtime.mheap_", 0, 0, "runtime.allocmcache.func1", REF_LEA, 0, 0, false, 0, NULL,
 	  NULL },
 	/*
@@ -149,11 +177,13 @@ const struct gobin_recipe gobin_recipes[] = {
 	{ "runtime.startingStackSize", 0, 0, "runtime.gcComputeStartingStackSize", REF_MEM, 1, 0,
 	  false, 0, NULL, NULL },
 	/*
-	 * The limiter's methods take &gcCPULimiter: addAssistTime after &gcController's, and
-	 * resetCapacity at the end of procresize, after &allpLock and &gomaxprocs.
+	 * The limiter's methods take &gcCPULimiter: update, the first LEA in gcAssistAlloc1's own
+	 * code (the &gcController.assistTime before it is inlined atomic code, and PGO inlines
+	 * gcDrainN, whose &gcController.heapScanWork comes first); and resetCapacity at the end of
+	 * procresize, after &allpLock and &gomaxprocs.
 	 */
-	{ "runtime.gcCPULimiter", 0, 0, "runtime.gcAssistAlloc1", REF_LEA, 1, 0, false, 0, NULL,
-	  NULL },
+	{ "runtime.gcCPULimiter", 0, 0, "runtime.gcAssistAlloc1", REF_LEA, 0, 0, false, 0, NULL,
+	  "runtime.gcAssistAlloc1" },
 	{ "runtime.gcCPULimiter", 0, 0, "runtime.procresize", REF_LEA, 2, 0, false, 0, NULL, NULL },
 	/*
 	 * finReadQueueStats reads finqueued, then finexecuted, under lock(&finlock); the writers
