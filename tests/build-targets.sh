@@ -13,6 +13,13 @@
 #                                            upx-ucl), every toolchain; and MODE goexp:
 #                                            built with the GOEXPERIMENT of $GOEXPERIMENTS
 #                                            below, on the toolchains it names
+#   OUTDIR/targets/go1.MINOR/pgo/churn       churn built with profile-guided optimization
+#                                            (Go 1.21+) and stripped (-ldflags=-s -w),
+#                                            as Go's own toolchain binaries are: its
+#                                            profile is the compiler's (the toolchain's
+#                                            src/cmd/compile/default.pgo), where the
+#                                            runtime's allocator and GC are hot, so the
+#                                            runtime is inlined as in cmd/compile
 #   OUTDIR/targets/go1.MINOR/MODE/quiescent  quiescent target (runtime-state
 #                                            oracle), every toolchain, MODE in:
 #                                            default pie
@@ -70,6 +77,7 @@ STACKSHAPES_MODES="default pie cgo stripped"
 # GC experiment switched on where it is opt-in (1.25) and off where it is the default (1.26). Each
 # rebuilds the standard library (about a minute per release, cold), so not every release.
 GOEXPERIMENTS="25=greenteagc 26=nogreenteagc"
+PGO_MIN_MINOR=21	# the first release with -pgo
 
 die() { echo "build-targets: error: $*" >&2; exit 1; }
 
@@ -194,6 +202,7 @@ build_one() {
         pie)      args=(-buildmode=pie) ;;
         cgo)      env=(CGO_ENABLED=1); args=(-ldflags=-linkmode=external) ;;
         stripped) args=("-ldflags=-s -w") ;;
+        pgo)      args=("-pgo=/usr/lib/go-1.$m/src/cmd/compile/default.pgo" "-ldflags=-s -w") ;;
         noprof)   args=(-tags noprof) ;;
         cshared)  env=(CGO_ENABLED=1); args=(-buildmode=c-shared -tags goscope_shlib) ;;
         carchive) env=(CGO_ENABLED=1); args=(-buildmode=c-archive -tags goscope_shlib) ;;
@@ -304,6 +313,9 @@ build_toolchain() {
     if [ -n "$(goexperiment "$m")" ]; then
         build_one "$m" goexp "$churn_src" "$OUT/targets/go1.$m/goexp/churn" "go1.$m/goexp" || rc=1
     fi
+    if [ "$m" -ge "$PGO_MIN_MINOR" ]; then
+        build_one "$m" pgo "$churn_src" "$OUT/targets/go1.$m/pgo/churn" "go1.$m/pgo" || rc=1
+    fi
     for mode in $QUIESCENT_MODES; do
         build_one "$m" "$mode" "$quiescent_src" "$OUT/targets/go1.$m/$mode/quiescent" "go1.$m/$mode/quiescent" || rc=1
     done
@@ -355,7 +367,7 @@ extra=""
 [ "$want_demo" = 1 ] && extra="$extra demo"
 [ "$want_manyg" = 1 ] && extra="$extra manyg"
 if [ ${#minors[@]} -gt 0 ]; then
-    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES], stackshapes x [$STACKSHAPES_MODES], promgo +$extra -> $OUT (jobs=$jobs_max)"
+    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES] (+ pgo from go1.$PGO_MIN_MINOR), quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES], stackshapes x [$STACKSHAPES_MODES], promgo +$extra -> $OUT (jobs=$jobs_max)"
 else
     echo "build-targets:$extra -> $OUT"
 fi

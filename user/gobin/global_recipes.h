@@ -29,6 +29,13 @@ enum ref_kind {
  * anchor global (recovered from its own rows, code alone), the nth most recently used of those
  * targets. It finds a flag by what it guards, e.g. the bool read right before the store it
  * decides. An anchored row cannot have bound.
+ *
+ * With own, only instructions that .gopclntab's inline tree gives to that function's own body
+ * count (its innermost frame): func itself, whose own count no code inlined into it can move; or
+ * a function inlined into func, where the linker dropped its own copy. Profile-guided
+ * optimization (Go's toolchain binaries are built with it) inlines big functions at hot call
+ * sites, so it does both. A row whose func holds no code of own is not counted, as a function the
+ * linker left out.
  */
 struct gobin_recipe {
 	const char *global;
@@ -41,6 +48,7 @@ struct gobin_recipe {
 	bool bound;
 	unsigned int width;		/* bytes the operand accesses; 0: any */
 	const char *anchor;		/* count back from this global's operand; NULL: forward */
+	const char *own;		/* count only this function's own code; NULL: all of func */
 };
 
 #define MAX_NTH			12

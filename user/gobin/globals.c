@@ -18,6 +18,7 @@
 #include "gobin/disasm.h"
 #include "gobin/insn_walk.h"
 #include "gobin/global_recipes.h"
+#include "gobin/pclntab.h"
 
 /* The data sections a global may lie in, as a mask. */
 enum {
@@ -184,6 +185,9 @@ static unsigned int sec_of(const struct gobin_globals *g, uint64_t addr, uint64_
 struct pick_state {
 	const struct gobin_recipe *r;
 	const struct gobin_globals *g;
+	const struct gobin *b;
+	const struct gobin_fn *fn;	/* r->func, with r->own */
+	bool own_seen;			/* an operand in r->own's code */
 	unsigned int secs;
 	uint64_t anchor;		/* the anchor's address, with r->anchor */
 	bool anchored;			/* an operand addressed it */
@@ -215,6 +219,22 @@ static bool rip_target(const cs_insn *insn, uint64_t *target, unsigned int *widt
 		return true;
 	}
 	return false;
+}
+
+/* Whether the instruction at addr is r->own's own code: the innermost frame of the inline tree. */
+static bool own_code(const struct pick_state *st, uint64_t addr)
+{
+	int32_t ix = gobin__fn_pcdata(st->b, st->fn, GOBIN_PCDATA_INLTREEINDEX, addr);
+	const char *name = st->r->func;
+	int32_t nameoff, parent_pc;
+	uint8_t funcid;
+
+	if (ix >= 0) {
+		if (!gobin__fn_inl(st->b, st->fn, ix, &funcid, &nameoff, &parent_pc))
+			return false;
+		name = gobin__funcname(st->b, nameoff);
+	}
+	return name && !strcmp(name, st->r->own);
 }
 
 /* A CMP reg, imm: the bounds check a table index may be under. Remembers its immediate. */
@@ -271,6 +291,11 @@ static int pick_cb(const cs_insn *insn, void *arg)
 	st->cmp_age++;
 	if (!rip_target(insn, &target, &width))
 		return 0;
+	if (st->r->own) {
+		if (!own_code(st, insn->address))
+			return 0;
+		st->own_seen = true;
+	}
 	if (st->r->anchor && target == st->anchor) {
 		st->anchored = true;
 		return 1;
@@ -309,11 +334,19 @@ static int run_recipe(struct gobin *b, const struct gobin_globals *g,
 		      const struct global_info *gi, const struct gobin_recipe *r, uint64_t *addr,
 		      uint64_t *count)
 {
-	struct pick_state st = { .r = r, .g = g, .secs = gi->secs };
+	struct pick_state st = { .r = r, .g = g, .b = b, .secs = gi->secs };
+	uint64_t entry, end;
 	int rc;
 
 	if (r->nth > MAX_NTH || (r->anchor && r->bound))
 		return -EINVAL;
+	if (r->own) {
+		if (gobin__func(b, r->func, &entry, &end))
+			return -ENOENT;
+		st.fn = gobin__fn_at(b, entry);
+		if (!st.fn)
+			return -ENOENT;
+	}
 	if (r->anchor) {
 		struct gobin_recovered a;
 
@@ -328,6 +361,9 @@ static int run_recipe(struct gobin *b, const struct gobin_globals *g,
 		return rc;
 	if (st.err)
 		return st.err;
+	/* func did not inline own: no evidence either way. */
+	if (r->own && !st.own_seen)
+		return -ENOENT;
 	if (r->anchor) {
 		if (!st.anchored || st.nseen <= r->nth)
 			return -ESRCH;
