@@ -21,8 +21,9 @@ enum spec_kind {
  * field, several rows cover the ranges; a field with no row for a release does not exist there.
  * The first column says whether goscope needs the row for every command (REQ) or only for the
  * feature it names (OPT), which alone is lost when the row is missing (enum rt_need). A row is
- * REQ only when gctrace or the gauges every command shows read it and the runtime's own GC,
- * scheduler or allocator uses it, so that no program of the release can lack it.
+ * REQ only when the runtime's own GC, scheduler or allocator uses it, so that no program of the
+ * release can lack it, and goscope reads it with no way around it: gctrace, the gauges every
+ * command shows, the goroutine walk and the layout the goroutine probes are given.
  */
 struct field_spec {
 	enum rt_need need;
@@ -143,11 +144,11 @@ static const struct field_spec specs[] = {
 	HSD(REQ, RT_HSD_LARGE_FREE_COUNT, "largeFreeCount"),
 	HSD(REQ, RT_HSD_SMALL_FREE_COUNT, "smallFreeCount"),
 
-	MEMBER(REQ, RT_P_STATUS, "runtime.p", "status", 0, 0),
+	MEMBER(OPT(METRICS), RT_P_STATUS, "runtime.p", "status", 0, 0),
 	MEMBER(REQ, RT_P_SCHEDTICK, "runtime.p", "schedtick", 0, 0),
 	MEMBER(REQ, RT_P_RUNQHEAD, "runtime.p", "runqhead", 0, 0),
 	MEMBER(REQ, RT_P_RUNQTAIL, "runtime.p", "runqtail", 0, 0),
-	MEMBER(REQ, RT_P_RUNNEXT, "runtime.p", "runnext", 0, 0),
+	MEMBER(OPT(METRICS), RT_P_RUNNEXT, "runtime.p", "runnext", 0, 0),
 	MEMBER(REQ, RT_P_GFREE_N, "runtime.p", "gFree.n", 0, 24),
 	MEMBER(REQ, RT_P_GFREE_N, "runtime.p", "gFree.size", 25, 0),
 	MEMBER(REQ, RT_G_ATOMICSTATUS, "runtime.g", "atomicstatus", 0, 0),
