@@ -32,6 +32,10 @@
 #   OUTDIR/targets/go1.MINOR/MODE/stackshapes  goroutines of known shapes (stacks
 #                                            oracle), every toolchain, MODE in:
 #                                            default pie cgo stripped
+#   OUTDIR/targets/go1.MINOR/MODE/rtonly     minimal programs: rtonly imports runtime only,
+#   OUTDIR/targets/go1.MINOR/MODE/rttime     rttime runtime and time (the linker leaves out
+#                                            what os would bring), every toolchain, MODE in:
+#                                            default stripped
 #   OUTDIR/targets/go1.MINOR/default/promgo  the Prometheus Go client's Go collector
 #                                            inside a program (serve oracle), every
 #                                            toolchain, built in GOPATH mode against
@@ -78,6 +82,8 @@ STACKSHAPES_MODES="default pie cgo stripped"
 # rebuilds the standard library (about a minute per release, cold), so not every release.
 GOEXPERIMENTS="25=greenteagc 26=nogreenteagc"
 PGO_MIN_MINOR=21	# the first release with -pgo
+MINIMAL_MODES="default stripped"
+MINIMAL_TARGETS="rtonly rttime"
 
 die() { echo "build-targets: error: $*" >&2; exit 1; }
 
@@ -303,7 +309,7 @@ goexperiment() {
 }
 
 build_toolchain() {
-    local m=$1 mode rc=0
+    local m=$1 mode name rc=0
     for mode in $MODES; do
         build_one "$m" "$mode" "$churn_src" "$OUT/targets/go1.$m/$mode/churn" "go1.$m/$mode" || rc=1
     done
@@ -324,6 +330,12 @@ build_toolchain() {
     done
     for mode in $STACKSHAPES_MODES; do
         build_one "$m" "$mode" "$stackshapes_src" "$OUT/targets/go1.$m/$mode/stackshapes" "go1.$m/$mode/stackshapes" || rc=1
+    done
+    for name in $MINIMAL_TARGETS; do
+        for mode in $MINIMAL_MODES; do
+            build_one "$m" "$mode" "$here/targets/$name" "$OUT/targets/go1.$m/$mode/$name" \
+                "go1.$m/$mode/$name" || rc=1
+        done
     done
     build_one "$m" gopath "$promgo_src" "$OUT/targets/go1.$m/default/promgo" "go1.$m/promgo" || rc=1
     # Go inside a C process: a shared library the host loads, an archive linked into it.
@@ -368,6 +380,7 @@ extra=""
 [ "$want_manyg" = 1 ] && extra="$extra manyg"
 if [ ${#minors[@]} -gt 0 ]; then
     echo "build-targets: churn for go1.{${minors[*]}} x [$MODES] (+ pgo from go1.$PGO_MIN_MINOR), quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES], stackshapes x [$STACKSHAPES_MODES], promgo +$extra -> $OUT (jobs=$jobs_max)"
+    echo "build-targets: churn for go1.{${minors[*]}} x [$MODES], quiescent x [$QUIESCENT_MODES], lifecycle x [$LIFECYCLE_MODES], stackshapes x [$STACKSHAPES_MODES], $MINIMAL_TARGETS x [$MINIMAL_MODES], promgo +$extra -> $OUT (jobs=$jobs_max)"
 else
     echo "build-targets:$extra -> $OUT"
 fi

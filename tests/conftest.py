@@ -74,9 +74,13 @@ def gctrace_lines(path):
 
 
 class GoTarget:
-    """A Go workload started with GODEBUG=gctrace=1; its stderr (the runtime's own lines) goes to a file."""
+    """A Go workload started with GODEBUG=gctrace=1; its stderr (the runtime's own lines) goes to a file.
 
-    def __init__(self, path, tmp_path, env=None, user=None, args=()):
+    It is running once it wrote "ready" to stdout. One without a stdout of its own (a program
+    that imports nothing but runtime) is started with ready=None: it is running once the runtime
+    printed its first line, which the caller waits for (wait_gctrace), after starting several."""
+
+    def __init__(self, path, tmp_path, env=None, user=None, args=(), ready="stdout"):
         self.path = Path(path)
         self.trace_file = tmp_path / f"{self.path.parent.name}-{os.getpid()}-{time.monotonic_ns()}.gctrace"
         environ = dict(os.environ)
@@ -86,10 +90,20 @@ class GoTarget:
         if user is not None:
             cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
         self._err = open(self.trace_file, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._err, env=environ)
-        line = self.proc.stdout.readline().decode()
-        assert "ready" in line, f"{path} did not start: {line!r}"
+        out = subprocess.PIPE if ready == "stdout" else subprocess.DEVNULL
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=self._err, env=environ)
         self.pid = self.proc.pid
+        if ready == "stdout":
+            line = self.proc.stdout.readline().decode()
+            assert "ready" in line, f"{path} did not start: {line!r}"
+        else:
+            assert ready is None, ready
+
+    def wait_gctrace(self, timeout=30):
+        """Until the runtime printed its first gctrace line; fails if it does not."""
+        wait_for(lambda: self.runtime_lines() or not self.alive(), timeout)
+        assert self.runtime_lines(), \
+            f"{self.path} printed no gctrace line: {self.trace_file.read_text()!r}"
 
     def runtime_lines(self):
         """The runtime's own gctrace lines so far, keyed by cycle number."""

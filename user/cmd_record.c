@@ -234,7 +234,7 @@ int cmd_record(int argc, char **argv)
 		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .sel = &a.c.sel,
 		.probes = ENGINE_PROBES_WANTED,
 		.stw = a.stw, .sample = true, .interval_ns = a.c.interval_ns, .metrics = true,
-		.optin = { a.c.goroutines, a.c.allocs, a.c.budget },
+		.wait_names = true, .optin = { a.c.goroutines, a.c.allocs, a.c.budget },
 	};
 	e = engine__new(&eo, &sink, &err);
 	if (!e)

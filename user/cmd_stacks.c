@@ -524,7 +524,7 @@ int cmd_stacks(int argc, char **argv)
 	eo = (struct engine_opts){
 		.pids = a.c.pids, .npids = a.c.npids, .sel = &a.c.sel, .one = true,
 		.probes = ENGINE_PROBES_OFF, .sample = true, .no_gwalk = true,
-		.interval_ns = ENGINE_DEFAULT_INTERVAL_NS,
+		.interval_ns = ENGINE_DEFAULT_INTERVAL_NS, .wait_names = true,
 	};
 	e = engine__new(&eo, &(struct engine_sink){ 0 }, &err);
 	if (!e)

@@ -138,6 +138,7 @@ int cmd_stat(int argc, char **argv)
 		.pids = a.c.pids, .npids = a.c.npids, .sel = &a.c.sel, .one = true,
 		.probes = out.window ? ENGINE_PROBES_WANTED : ENGINE_PROBES_OFF, .stw = true,
 		.sample = true, .interval_ns = a.c.interval_ns, .metrics = true,
+		.wait_names = true,
 	};
 	e = engine__new(&eo, &sink, &err);
 	if (!e)

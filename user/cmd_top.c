@@ -146,7 +146,7 @@ int cmd_top(int argc, char **argv)
 		.pids = a.c.pids, .npids = a.c.npids, .all = a.c.all, .sel = &a.c.sel,
 		.probes = ENGINE_PROBES_WANTED,
 		.sample = true, .interval_ns = a.c.interval_ns, .metrics = true,
-		.linger_ns = a.c.all ? EXITED_LINGER_NS : 0,
+		.wait_names = true, .linger_ns = a.c.all ? EXITED_LINGER_NS : 0,
 		.optin = { a.c.goroutines, a.c.allocs, a.c.budget },
 	};
 	/* The screen is taken only once attaching worked, so errors print plainly. */

@@ -142,6 +142,11 @@ def go_version(path):
 
 def quit_and_check_restored(t):
     t.keys("q")
+    check_restored(t)
+
+
+def check_restored(t):
+    """goscope in t, told to quit, exited 0 and left the terminal as a shell needs it."""
     assert t.exit_code() == 0
     t.wait_screen(lambda s: "GOSCOPE-DONE" in s, 5)
     # Back on the normal screen with a visible cursor: what a shell needs.

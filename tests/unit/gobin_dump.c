@@ -128,7 +128,10 @@ static void print_needs(int minor)
 	printf("]");
 }
 
-/* "resolve": layout_resolve's result at load bias 0, values by enum rt_field. */
+/*
+ * "resolve": layout_resolve's result at load bias 0: values by enum rt_field, and what each
+ * optional need with a missing row loses.
+ */
 static void print_resolve(struct gobin *b)
 {
 	static struct rt_layout rt;
@@ -148,7 +151,21 @@ static void print_resolve(struct gobin *b)
 		printf("%s\"%d\": %llu", first ? "" : ", ", i, (unsigned long long)rt.v[i]);
 		first = 0;
 	}
-	printf("}}");
+	/* Each optional need with a row missing: what it loses, and why. */
+	printf("}, \"missing\": [");
+	for (i = 0, first = 1; i < NEED_NR; i++) {
+		const struct gs_err *why = layout_missing(&rt, (enum rt_need)i);
+
+		if (!why)
+			continue;
+		printf("%s{\"loss\": ", first ? "" : ", ");
+		json_str(layout_need_loss((enum rt_need)i));
+		printf(", \"why\": ");
+		json_str(why->msg);
+		printf("}");
+		first = 0;
+	}
+	printf("]}");
 }
 
 /* "rets": RET offsets by function; null when it is missing or does not decode. */

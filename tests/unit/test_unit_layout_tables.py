@@ -174,3 +174,34 @@ def test_release_between_tables_needs_dwarf(tmp_path):
     real = dump(src, "--resolve")["resolve"]
     assert ours["error"] is None
     assert ours["values"] and all(real["values"][k] == v for k, v in ours["values"].items())
+
+
+def symtab_has(path, names):
+    """{name: whether the binary's own symbol table has it}, read by Go's debug/elf."""
+    args = [a for n in names for a in ("-sym", n)]
+    out = subprocess.run([tool_path("gobininfo"), *args, path], capture_output=True, text=True,
+                         check=True).stdout
+    return {n: v is not None for n, v in json.loads(out)["symbols"].items()}
+
+
+# Globals of the layout the linker may leave out of a program (goruntime/layout.c: OPT rows).
+DROPPABLE = ["runtime.stwReasonStrings", "internal/godebugs.All"]
+
+
+@pytest.mark.parametrize("name", ["rtonly", "rttime"])
+@pytest.mark.parametrize("minor", GO_MINORS)
+def test_minimal_programs_resolve(minor, name):
+    """A program importing runtime only, or runtime and time, lacks what os would bring: what
+    the layout lacks of it is optional, and is exactly what its symbol table lacks; the stripped
+    build, where the code alone is searched, finds the same globals missing, and says that no
+    code uses them rather than that the code is not understood."""
+    have = symtab_has(target_path(minor, "default", name), DROPPABLE)
+    dropped = {n for n in DROPPABLE if not have[n] and minor >= 21}
+    for mode in ("default", "stripped"):
+        res = dump(target_path(minor, mode, name), "--resolve")["resolve"]
+        assert res["error"] is None and res["code"] == 0, (mode, res)
+        why = [m["why"] for m in res["missing"]]
+        named = {n for n in DROPPABLE for w in why if n in w}
+        assert named == dropped and len(why) == len(dropped), (mode, why, dropped)
+        if mode == "stripped":
+            assert all("is not in this stripped binary" in w for w in why), why

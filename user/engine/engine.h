@@ -110,6 +110,7 @@ struct engine_opts {
 	uint64_t interval_ns;		/* sampling period (default 1 s) */
 	bool no_gwalk;			/* samples without the walk of allgs (schedtrace) */
 	bool metrics;			/* samples carry all of runtime/metrics and MemStats */
+	bool wait_names;		/* the output names goroutine wait reasons */
 	uint64_t gwalk_budget_ns;	/* per-sample goroutine walk budget (0: sampler default) */
 	uint64_t linger_ns;		/* keep exited processes this long (0: until the end) */
 	struct optin_opts optin;	/* opt-in probe sets and their budget */

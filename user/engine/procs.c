@@ -138,7 +138,7 @@ bool entry_list(struct engine *e, struct entry *x)
 }
 
 /* A Go process goscope can watch (x->t open): model, sampler, probes. */
-int entry_setup(struct engine *e, struct entry *x, struct gs_err *err)
+static int setup(struct engine *e, struct entry *x, struct gs_err *err)
 {
 	struct target *t = x->t;
 	struct gs_err perr = { 0 };
@@ -177,6 +177,38 @@ int entry_setup(struct engine *e, struct entry *x, struct gs_err *err)
 	}
 	log_warn("PID %d: sampling only: %s", t->pid, perr.msg);
 	snprintf(x->pub.probe_note, sizeof(x->pub.probe_note), "%s", perr.msg);
+	return 0;
+}
+
+/*
+ * Each optional part of the runtime (goruntime/layout.h) that this command shows and this
+ * program lacks, said once: what is missing and what goes without it.
+ */
+static void note_missing(const struct engine *e, const struct entry *x)
+{
+	unsigned int shown = 0;
+	int n;
+
+	if (x->t->sets & PSET_STW)
+		shown |= 1u << NEED_STW_NAMES;
+	if (e->o.wait_names)
+		shown |= 1u << NEED_WAIT_NAMES;
+	if (e->o.metrics)
+		shown |= 1u << NEED_METRICS;
+	for (n = 0; n < NEED_NR; n++) {
+		const struct gs_err *why = layout_missing(&x->t->rt, (enum rt_need)n);
+
+		if (why && (shown & (1u << n)))
+			log_note("PID %d: %s (%s)", x->pub.pid, layout_need_loss((enum rt_need)n),
+				 why->msg);
+	}
+}
+
+int entry_setup(struct engine *e, struct entry *x, struct gs_err *err)
+{
+	if (setup(e, x, err))
+		return -1;
+	note_missing(e, x);
 	return 0;
 }
 

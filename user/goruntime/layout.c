@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,8 +19,14 @@ enum spec_kind {
 /*
  * One row per field and range of Go minor versions. Where the runtime renamed or replaced a
  * field, several rows cover the ranges; a field with no row for a release does not exist there.
+ * The first column says whether goscope needs the row for every command (REQ) or only for the
+ * feature it names (OPT), which alone is lost when the row is missing (enum rt_need). A row is
+ * REQ only when the runtime's own GC, scheduler or allocator uses it, so that no program of the
+ * release can lack it, and goscope reads it with no way around it: gctrace, the gauges every
+ * command shows, the goroutine walk and the layout the goroutine probes are given.
  */
 struct field_spec {
+	enum rt_need need;
 	enum rt_field id;
 	enum spec_kind kind;
 	const char *global;
@@ -29,152 +36,167 @@ struct field_spec {
 	int max_minor;		/* 0: no upper bound */
 };
 
-#define MS(id, m)	{ id, GLOBAL_FIELD, "runtime.memstats", "runtime.mstats", m, 0, 0 }
-#define WORK(id, m)	{ id, GLOBAL_FIELD, "runtime.work", "runtime.workType", m, 0, 0 }
-#define GCC(id, m)	\
-	{ id, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState", m, 0, 0 }
-#define SCHED(id, m, lo, hi) { id, GLOBAL_FIELD, "runtime.sched", "runtime.schedt", m, lo, hi }
-#define HSD(id, m)	{ id, TYPE_FIELD, NULL, "runtime.heapStatsDelta", m, 0, 0 }
+#define REQ		NEED_CORE
+#define OPT(feature)	NEED_##feature
+
+#define MS(n, id, m)	{ n, id, GLOBAL_FIELD, "runtime.memstats", "runtime.mstats", m, 0, 0 }
+#define WORK(n, id, m)	{ n, id, GLOBAL_FIELD, "runtime.work", "runtime.workType", m, 0, 0 }
+#define GCC(n, id, m)	\
+	{ n, id, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState", m, 0, 0 }
+#define SCHED(n, id, m, lo, hi)	\
+	{ n, id, GLOBAL_FIELD, "runtime.sched", "runtime.schedt", m, lo, hi }
+#define HSD(n, id, m)	{ n, id, TYPE_FIELD, NULL, "runtime.heapStatsDelta", m, 0, 0 }
+/* A plain global: its address, or (BYTES) its size from .symtab or the recipes. */
+#define VAR(n, id, g, lo, hi)	{ n, id, GLOBAL, g, NULL, NULL, lo, hi }
+#define BYTES(n, id, g, lo, hi)	{ n, id, GLOBAL_BYTES, g, NULL, NULL, lo, hi }
+/* A member of a struct reached through a pointer: its offset. */
+#define MEMBER(n, id, t, m, lo, hi)	{ n, id, TYPE_FIELD, NULL, t, m, lo, hi }
 /* runtime.cpuStats exported its member names in 1.23. */
-#define CPU(id, lo, up)	{ id, TYPE_FIELD, NULL, "runtime.cpuStats", lo, 20, 22 }, \
-			{ id, TYPE_FIELD, NULL, "runtime.cpuStats", up, 23, 0 }
+#define CPU(id, lo, up)	MEMBER(OPT(METRICS), id, "runtime.cpuStats", lo, 20, 22), \
+			MEMBER(OPT(METRICS), id, "runtime.cpuStats", up, 23, 0)
 
 static const struct field_spec specs[] = {
-	MS(RT_MS_HEAPSTATS, "heapStats"),
-	MS(RT_MS_HEAPSTATS_GEN, "heapStats.gen"),
-	MS(RT_MS_STACKS_SYS, "stacks_sys"),
-	MS(RT_MS_PAUSE_TOTAL_NS, "pause_total_ns"),
-	MS(RT_MS_PAUSE_NS, "pause_ns"),
-	MS(RT_MS_LAST_GC_UNIX, "last_gc_unix"),
-	MS(RT_MS_NUMGC, "numgc"),
-	MS(RT_MS_NUMFORCEDGC, "numforcedgc"),
-	MS(RT_MS_GC_CPU_FRACTION, "gc_cpu_fraction"),
+	MS(REQ, RT_MS_HEAPSTATS, "heapStats"),
+	MS(REQ, RT_MS_HEAPSTATS_GEN, "heapStats.gen"),
+	MS(REQ, RT_MS_STACKS_SYS, "stacks_sys"),
+	MS(REQ, RT_MS_PAUSE_TOTAL_NS, "pause_total_ns"),
+	MS(REQ, RT_MS_PAUSE_NS, "pause_ns"),
+	MS(REQ, RT_MS_LAST_GC_UNIX, "last_gc_unix"),
+	MS(REQ, RT_MS_NUMGC, "numgc"),
+	MS(REQ, RT_MS_NUMFORCEDGC, "numforcedgc"),
+	MS(REQ, RT_MS_GC_CPU_FRACTION, "gc_cpu_fraction"),
 
-	WORK(RT_WORK_T_SWEEP_TERM, "tSweepTerm"),
-	WORK(RT_WORK_T_MARK, "tMark"),
-	WORK(RT_WORK_T_MARK_TERM, "tMarkTerm"),
-	WORK(RT_WORK_T_END, "tEnd"),
-	WORK(RT_WORK_STWPROCS, "stwprocs"),
-	WORK(RT_WORK_MAXPROCS, "maxprocs"),
-	WORK(RT_WORK_USER_FORCED, "userForced"),
-	WORK(RT_WORK_HEAP0, "heap0"),
-	WORK(RT_WORK_HEAP1, "heap1"),
-	WORK(RT_WORK_HEAP2, "heap2"),
-	WORK(RT_WORK_PAUSE_NS, "pauseNS"),
+	WORK(REQ, RT_WORK_T_SWEEP_TERM, "tSweepTerm"),
+	WORK(REQ, RT_WORK_T_MARK, "tMark"),
+	WORK(REQ, RT_WORK_T_MARK_TERM, "tMarkTerm"),
+	WORK(REQ, RT_WORK_T_END, "tEnd"),
+	WORK(REQ, RT_WORK_STWPROCS, "stwprocs"),
+	WORK(REQ, RT_WORK_MAXPROCS, "maxprocs"),
+	WORK(REQ, RT_WORK_USER_FORCED, "userForced"),
+	WORK(REQ, RT_WORK_HEAP0, "heap0"),
+	WORK(REQ, RT_WORK_HEAP1, "heap1"),
+	WORK(REQ, RT_WORK_HEAP2, "heap2"),
+	WORK(REQ, RT_WORK_PAUSE_NS, "pauseNS"),
 
-	GCC(RT_GCC_GC_PERCENT, "gcPercent"),
-	GCC(RT_GCC_MEMORY_LIMIT, "memoryLimit"),
-	GCC(RT_GCC_GC_PERCENT_HEAP_GOAL, "gcPercentHeapGoal"),
-	GCC(RT_GCC_SWEEP_DIST_MIN_TRIGGER, "sweepDistMinTrigger"),
-	GCC(RT_GCC_TRIGGERED, "triggered"),
-	GCC(RT_GCC_LAST_HEAP_GOAL, "lastHeapGoal"),
-	GCC(RT_GCC_HEAP_LIVE, "heapLive"),
-	GCC(RT_GCC_HEAP_MARKED, "heapMarked"),
+	GCC(REQ, RT_GCC_GC_PERCENT, "gcPercent"),
+	GCC(REQ, RT_GCC_MEMORY_LIMIT, "memoryLimit"),
+	GCC(REQ, RT_GCC_GC_PERCENT_HEAP_GOAL, "gcPercentHeapGoal"),
+	GCC(REQ, RT_GCC_SWEEP_DIST_MIN_TRIGGER, "sweepDistMinTrigger"),
+	GCC(REQ, RT_GCC_TRIGGERED, "triggered"),
+	GCC(REQ, RT_GCC_LAST_HEAP_GOAL, "lastHeapGoal"),
+	GCC(REQ, RT_GCC_HEAP_LIVE, "heapLive"),
+	GCC(REQ, RT_GCC_HEAP_MARKED, "heapMarked"),
 	/* gctrace's "MB stacks": 1.19 prints maxStackScan, 1.20 onwards lastStackScan. */
-	{ RT_GCC_STACK_SCAN, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState",
-	  "maxStackScan", 0, 19 },
-	{ RT_GCC_STACK_SCAN, GLOBAL_FIELD, "runtime.gcController", "runtime.gcControllerState",
-	  "lastStackScan", 20, 0 },
-	GCC(RT_GCC_GLOBALS_SCAN, "globalsScan"),
-	GCC(RT_GCC_ASSIST_TIME, "assistTime"),
-	GCC(RT_GCC_DEDICATED_MARK_TIME, "dedicatedMarkTime"),
-	GCC(RT_GCC_FRACTIONAL_MARK_TIME, "fractionalMarkTime"),
-	GCC(RT_GCC_IDLE_MARK_TIME, "idleMarkTime"),
-	GCC(RT_GCC_HEAP_IN_USE, "heapInUse"),
-	GCC(RT_GCC_HEAP_FREE, "heapFree"),
-	GCC(RT_GCC_HEAP_RELEASED, "heapReleased"),
-	GCC(RT_GCC_TOTAL_ALLOC, "totalAlloc"),
-	GCC(RT_GCC_TOTAL_FREE, "totalFree"),
-	GCC(RT_GCC_MAPPED_READY, "mappedReady"),
+	{ REQ, RT_GCC_STACK_SCAN, GLOBAL_FIELD, "runtime.gcController",
+	  "runtime.gcControllerState", "maxStackScan", 0, 19 },
+	{ REQ, RT_GCC_STACK_SCAN, GLOBAL_FIELD, "runtime.gcController",
+	  "runtime.gcControllerState", "lastStackScan", 20, 0 },
+	GCC(REQ, RT_GCC_GLOBALS_SCAN, "globalsScan"),
+	GCC(REQ, RT_GCC_ASSIST_TIME, "assistTime"),
+	GCC(REQ, RT_GCC_DEDICATED_MARK_TIME, "dedicatedMarkTime"),
+	GCC(REQ, RT_GCC_FRACTIONAL_MARK_TIME, "fractionalMarkTime"),
+	GCC(REQ, RT_GCC_IDLE_MARK_TIME, "idleMarkTime"),
+	GCC(REQ, RT_GCC_HEAP_IN_USE, "heapInUse"),
+	GCC(REQ, RT_GCC_HEAP_FREE, "heapFree"),
+	GCC(REQ, RT_GCC_HEAP_RELEASED, "heapReleased"),
+	GCC(REQ, RT_GCC_TOTAL_ALLOC, "totalAlloc"),
+	GCC(REQ, RT_GCC_TOTAL_FREE, "totalFree"),
+	GCC(REQ, RT_GCC_MAPPED_READY, "mappedReady"),
 
-	SCHED(RT_SCHED_NMIDLE, "nmidle", 0, 0),
-	SCHED(RT_SCHED_MNEXT, "mnext", 0, 0),
-	SCHED(RT_SCHED_NMFREED, "nmfreed", 0, 0),
-	SCHED(RT_SCHED_NGSYS, "ngsys", 0, 0),
-	SCHED(RT_SCHED_NPIDLE, "npidle", 0, 0),
-	SCHED(RT_SCHED_NMSPINNING, "nmspinning", 0, 0),
-	SCHED(RT_SCHED_NEEDSPINNING, "needspinning", 20, 0),
-	SCHED(RT_SCHED_RUNQSIZE, "runqsize", 0, 24),
-	SCHED(RT_SCHED_RUNQSIZE, "runq.size", 25, 0),
-	SCHED(RT_SCHED_GFREE_N, "gFree.n", 0, 24),
-	SCHED(RT_SCHED_GFREE_STACK_SIZE, "gFree.stack.size", 25, 0),
-	SCHED(RT_SCHED_GFREE_NOSTACK_SIZE, "gFree.noStack.size", 25, 0),
+	SCHED(REQ, RT_SCHED_NMIDLE, "nmidle", 0, 0),
+	SCHED(REQ, RT_SCHED_MNEXT, "mnext", 0, 0),
+	SCHED(REQ, RT_SCHED_NMFREED, "nmfreed", 0, 0),
+	SCHED(REQ, RT_SCHED_NGSYS, "ngsys", 0, 0),
+	SCHED(REQ, RT_SCHED_NPIDLE, "npidle", 0, 0),
+	SCHED(REQ, RT_SCHED_NMSPINNING, "nmspinning", 0, 0),
+	SCHED(REQ, RT_SCHED_NEEDSPINNING, "needspinning", 20, 0),
+	SCHED(REQ, RT_SCHED_RUNQSIZE, "runqsize", 0, 24),
+	SCHED(REQ, RT_SCHED_RUNQSIZE, "runq.size", 25, 0),
+	SCHED(REQ, RT_SCHED_GFREE_N, "gFree.n", 0, 24),
+	SCHED(REQ, RT_SCHED_GFREE_STACK_SIZE, "gFree.stack.size", 25, 0),
+	SCHED(REQ, RT_SCHED_GFREE_NOSTACK_SIZE, "gFree.noStack.size", 25, 0),
 
-	{ RT_RUNTIME_INIT_TIME, GLOBAL, "runtime.runtimeInitTime", NULL, NULL, 0, 0 },
-	{ RT_ALLP, GLOBAL, "runtime.allp", NULL, NULL, 0, 0 },
-	{ RT_ALLGS, GLOBAL, "runtime.allgs", NULL, NULL, 0, 0 },
-	{ RT_ALLGLEN, GLOBAL, "runtime.allglen", NULL, NULL, 0, 0 },
-	{ RT_GOMAXPROCS, GLOBAL, "runtime.gomaxprocs", NULL, NULL, 0, 0 },
-	{ RT_NCPU, GLOBAL, "runtime.ncpu", NULL, NULL, 0, 24 },
-	{ RT_NCPU, GLOBAL, "runtime.numCPUStartup", NULL, NULL, 25, 0 },
-	{ RT_CLASS_TO_SIZE, GLOBAL, "runtime.class_to_size", NULL, NULL, 0, 24 },
-	{ RT_CLASS_TO_SIZE, GLOBAL, "internal/runtime/gc.SizeClassToSize", NULL, NULL, 25, 0 },
-	{ RT_WAIT_REASON_STRINGS, GLOBAL, "runtime.waitReasonStrings", NULL, NULL, 0, 0 },
-	{ RT_WAIT_REASON_STRINGS_BYTES, GLOBAL_BYTES, "runtime.waitReasonStrings", NULL, NULL, 0, 0 },
-	{ RT_STW_REASON_STRINGS, GLOBAL, "runtime.stwReasonStrings", NULL, NULL, 21, 0 },
-	{ RT_STW_REASON_STRINGS_BYTES, GLOBAL_BYTES, "runtime.stwReasonStrings", NULL, NULL, 21, 0 },
+	VAR(REQ, RT_RUNTIME_INIT_TIME, "runtime.runtimeInitTime", 0, 0),
+	VAR(REQ, RT_ALLP, "runtime.allp", 0, 0),
+	VAR(REQ, RT_ALLGS, "runtime.allgs", 0, 0),
+	VAR(REQ, RT_ALLGLEN, "runtime.allglen", 0, 0),
+	VAR(REQ, RT_GOMAXPROCS, "runtime.gomaxprocs", 0, 0),
+	VAR(REQ, RT_NCPU, "runtime.ncpu", 0, 24),
+	VAR(REQ, RT_NCPU, "runtime.numCPUStartup", 25, 0),
+	VAR(REQ, RT_CLASS_TO_SIZE, "runtime.class_to_size", 0, 24),
+	VAR(REQ, RT_CLASS_TO_SIZE, "internal/runtime/gc.SizeClassToSize", 25, 0),
+	/*
+	 * The reason tables are read only to name reasons, and only through their String methods:
+	 * a program whose code never names one may go without the table.
+	 */
+	VAR(OPT(WAIT_NAMES), RT_WAIT_REASON_STRINGS, "runtime.waitReasonStrings", 0, 0),
+	BYTES(OPT(WAIT_NAMES), RT_WAIT_REASON_STRINGS_BYTES, "runtime.waitReasonStrings", 0, 0),
+	VAR(OPT(STW_NAMES), RT_STW_REASON_STRINGS, "runtime.stwReasonStrings", 21, 0),
+	BYTES(OPT(STW_NAMES), RT_STW_REASON_STRINGS_BYTES, "runtime.stwReasonStrings", 21, 0),
 
-	{ RT_HSD_SIZE, TYPE_SIZE, NULL, "runtime.heapStatsDelta", NULL, 0, 0 },
-	HSD(RT_HSD_IN_STACKS, "inStacks"),
-	HSD(RT_HSD_TINY_ALLOC_COUNT, "tinyAllocCount"),
-	HSD(RT_HSD_LARGE_ALLOC, "largeAlloc"),
-	HSD(RT_HSD_LARGE_ALLOC_COUNT, "largeAllocCount"),
-	HSD(RT_HSD_SMALL_ALLOC_COUNT, "smallAllocCount"),
-	HSD(RT_HSD_LARGE_FREE, "largeFree"),
-	HSD(RT_HSD_LARGE_FREE_COUNT, "largeFreeCount"),
-	HSD(RT_HSD_SMALL_FREE_COUNT, "smallFreeCount"),
+	{ REQ, RT_HSD_SIZE, TYPE_SIZE, NULL, "runtime.heapStatsDelta", NULL, 0, 0 },
+	HSD(REQ, RT_HSD_IN_STACKS, "inStacks"),
+	HSD(REQ, RT_HSD_TINY_ALLOC_COUNT, "tinyAllocCount"),
+	HSD(REQ, RT_HSD_LARGE_ALLOC, "largeAlloc"),
+	HSD(REQ, RT_HSD_LARGE_ALLOC_COUNT, "largeAllocCount"),
+	HSD(REQ, RT_HSD_SMALL_ALLOC_COUNT, "smallAllocCount"),
+	HSD(REQ, RT_HSD_LARGE_FREE, "largeFree"),
+	HSD(REQ, RT_HSD_LARGE_FREE_COUNT, "largeFreeCount"),
+	HSD(REQ, RT_HSD_SMALL_FREE_COUNT, "smallFreeCount"),
 
-	{ RT_P_STATUS, TYPE_FIELD, NULL, "runtime.p", "status", 0, 0 },
-	{ RT_P_SCHEDTICK, TYPE_FIELD, NULL, "runtime.p", "schedtick", 0, 0 },
-	{ RT_P_RUNQHEAD, TYPE_FIELD, NULL, "runtime.p", "runqhead", 0, 0 },
-	{ RT_P_RUNQTAIL, TYPE_FIELD, NULL, "runtime.p", "runqtail", 0, 0 },
-	{ RT_P_RUNNEXT, TYPE_FIELD, NULL, "runtime.p", "runnext", 0, 0 },
-	{ RT_P_GFREE_N, TYPE_FIELD, NULL, "runtime.p", "gFree.n", 0, 24 },
-	{ RT_P_GFREE_N, TYPE_FIELD, NULL, "runtime.p", "gFree.size", 25, 0 },
-	{ RT_G_ATOMICSTATUS, TYPE_FIELD, NULL, "runtime.g", "atomicstatus", 0, 0 },
-	{ RT_G_WAITREASON, TYPE_FIELD, NULL, "runtime.g", "waitreason", 0, 0 },
-	{ RT_G_GOID, TYPE_FIELD, NULL, "runtime.g", "goid", 0, 0 },
-	{ RT_G_STARTPC, TYPE_FIELD, NULL, "runtime.g", "startpc", 0, 0 },
-	{ RT_G_GOPC, TYPE_FIELD, NULL, "runtime.g", "gopc", 0, 0 },
-	{ RT_G_M, TYPE_FIELD, NULL, "runtime.g", "m", 0, 0 },
-	{ RT_M_CURG, TYPE_FIELD, NULL, "runtime.m", "curg", 0, 0 },
-	{ RT_G_SCHED_PC, TYPE_FIELD, NULL, "runtime.g", "sched.pc", 0, 0 },
-	{ RT_G_SCHED_SP, TYPE_FIELD, NULL, "runtime.g", "sched.sp", 0, 0 },
-	{ RT_G_SCHED_BP, TYPE_FIELD, NULL, "runtime.g", "sched.bp", 0, 0 },
-	{ RT_G_SYSCALLSP, TYPE_FIELD, NULL, "runtime.g", "syscallsp", 0, 0 },
-	{ RT_G_SYSCALLPC, TYPE_FIELD, NULL, "runtime.g", "syscallpc", 0, 0 },
-	{ RT_G_STACK_LO, TYPE_FIELD, NULL, "runtime.g", "stack.lo", 0, 0 },
-	{ RT_G_STACK_HI, TYPE_FIELD, NULL, "runtime.g", "stack.hi", 0, 0 },
-	{ RT_G_LOCKEDM, TYPE_FIELD, NULL, "runtime.g", "lockedm", 0, 0 },
-	{ RT_G_WAITSINCE, TYPE_FIELD, NULL, "runtime.g", "waitsince", 0, 0 },
-	{ RT_G_PARENTGOID, TYPE_FIELD, NULL, "runtime.g", "parentGoid", 21, 0 },
-	{ RT_G_LABELS, TYPE_FIELD, NULL, "runtime.g", "labels", 0, 0 },
-	{ RT_G_BUBBLE, TYPE_FIELD, NULL, "runtime.g", "bubble", 25, 0 },
-	{ RT_BUBBLE_ID, TYPE_FIELD, NULL, "runtime.synctestBubble", "id", 25, 0 },
-	{ RT_M_ID, TYPE_FIELD, NULL, "runtime.m", "id", 0, 0 },
-	{ RT_MEM_PROFILE_RATE, GLOBAL, "runtime.MemProfileRate", NULL, NULL, 0, 0 },
-	{ RT_DISABLE_MEM_PROFILING, GLOBAL, "runtime.disableMemoryProfiling", NULL, NULL, 0, 0 },
+	MEMBER(OPT(METRICS), RT_P_STATUS, "runtime.p", "status", 0, 0),
+	MEMBER(REQ, RT_P_SCHEDTICK, "runtime.p", "schedtick", 0, 0),
+	MEMBER(REQ, RT_P_RUNQHEAD, "runtime.p", "runqhead", 0, 0),
+	MEMBER(REQ, RT_P_RUNQTAIL, "runtime.p", "runqtail", 0, 0),
+	MEMBER(OPT(METRICS), RT_P_RUNNEXT, "runtime.p", "runnext", 0, 0),
+	MEMBER(REQ, RT_P_GFREE_N, "runtime.p", "gFree.n", 0, 24),
+	MEMBER(REQ, RT_P_GFREE_N, "runtime.p", "gFree.size", 25, 0),
+	MEMBER(REQ, RT_G_ATOMICSTATUS, "runtime.g", "atomicstatus", 0, 0),
+	MEMBER(REQ, RT_G_WAITREASON, "runtime.g", "waitreason", 0, 0),
+	MEMBER(REQ, RT_G_GOID, "runtime.g", "goid", 0, 0),
+	MEMBER(REQ, RT_G_STARTPC, "runtime.g", "startpc", 0, 0),
+	MEMBER(REQ, RT_G_GOPC, "runtime.g", "gopc", 0, 0),
+	MEMBER(REQ, RT_G_M, "runtime.g", "m", 0, 0),
+	MEMBER(REQ, RT_M_CURG, "runtime.m", "curg", 0, 0),
+	/* Only goscope stacks unwinds and prints goroutine headers. */
+	MEMBER(OPT(STACKS), RT_G_SCHED_PC, "runtime.g", "sched.pc", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_SCHED_SP, "runtime.g", "sched.sp", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_SCHED_BP, "runtime.g", "sched.bp", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_SYSCALLSP, "runtime.g", "syscallsp", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_SYSCALLPC, "runtime.g", "syscallpc", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_STACK_LO, "runtime.g", "stack.lo", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_STACK_HI, "runtime.g", "stack.hi", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_LOCKEDM, "runtime.g", "lockedm", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_WAITSINCE, "runtime.g", "waitsince", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_PARENTGOID, "runtime.g", "parentGoid", 21, 0),
+	MEMBER(OPT(STACKS), RT_G_LABELS, "runtime.g", "labels", 0, 0),
+	MEMBER(OPT(STACKS), RT_G_BUBBLE, "runtime.g", "bubble", 25, 0),
+	MEMBER(OPT(STACKS), RT_BUBBLE_ID, "runtime.synctestBubble", "id", 25, 0),
+	MEMBER(OPT(STACKS), RT_M_ID, "runtime.m", "id", 0, 0),
+	VAR(OPT(ALLOCS), RT_MEM_PROFILE_RATE, "runtime.MemProfileRate", 0, 0),
+	VAR(OPT(ALLOCS), RT_DISABLE_MEM_PROFILING, "runtime.disableMemoryProfiling", 0, 0),
 
-	/* runtime/metrics and MemStats (optional, see field_optional) */
-	MS(RT_MS_MSPAN_SYS, "mspan_sys"),
-	MS(RT_MS_MCACHE_SYS, "mcache_sys"),
-	MS(RT_MS_BUCKHASH_SYS, "buckhash_sys"),
-	MS(RT_MS_GCMISC_SYS, "gcMiscSys"),
-	MS(RT_MS_OTHER_SYS, "other_sys"),
-	MS(RT_MS_PAUSE_END, "pause_end"),
-	{ RT_MS_GC_PAUSE_DIST, GLOBAL_FIELD, "runtime.memstats", "runtime.mstats", "gcPauseDist",
-	  0, 21 },
-	{ RT_MHEAP_SPAN_INUSE, GLOBAL_FIELD, "runtime.mheap_", "runtime.mheap", "spanalloc.inuse",
-	  0, 0 },
-	{ RT_MHEAP_CACHE_INUSE, GLOBAL_FIELD, "runtime.mheap_", "runtime.mheap", "cachealloc.inuse",
-	  0, 0 },
-	HSD(RT_HSD_COMMITTED, "committed"),
-	HSD(RT_HSD_RELEASED, "released"),
-	HSD(RT_HSD_IN_HEAP, "inHeap"),
-	HSD(RT_HSD_IN_WORKBUFS, "inWorkBufs"),
-	{ RT_HSD_IN_PTRSCALARBITS, TYPE_FIELD, NULL, "runtime.heapStatsDelta", "inPtrScalarBits",
-	  0, 24 },
-	{ RT_WORK_CPU_STATS, GLOBAL_FIELD, "runtime.work", "runtime.workType", "cpuStats", 20, 0 },
+	/* runtime/metrics and MemStats: a metric whose input is missing is unavailable */
+	MS(OPT(METRICS), RT_MS_MSPAN_SYS, "mspan_sys"),
+	MS(OPT(METRICS), RT_MS_MCACHE_SYS, "mcache_sys"),
+	MS(OPT(METRICS), RT_MS_BUCKHASH_SYS, "buckhash_sys"),
+	MS(OPT(METRICS), RT_MS_GCMISC_SYS, "gcMiscSys"),
+	MS(OPT(METRICS), RT_MS_OTHER_SYS, "other_sys"),
+	MS(OPT(METRICS), RT_MS_PAUSE_END, "pause_end"),
+	{ OPT(METRICS), RT_MS_GC_PAUSE_DIST, GLOBAL_FIELD, "runtime.memstats", "runtime.mstats",
+	  "gcPauseDist", 0, 21 },
+	{ OPT(METRICS), RT_MHEAP_SPAN_INUSE, GLOBAL_FIELD, "runtime.mheap_", "runtime.mheap",
+	  "spanalloc.inuse", 0, 0 },
+	{ OPT(METRICS), RT_MHEAP_CACHE_INUSE, GLOBAL_FIELD, "runtime.mheap_", "runtime.mheap",
+	  "cachealloc.inuse", 0, 0 },
+	HSD(OPT(METRICS), RT_HSD_COMMITTED, "committed"),
+	HSD(OPT(METRICS), RT_HSD_RELEASED, "released"),
+	HSD(OPT(METRICS), RT_HSD_IN_HEAP, "inHeap"),
+	HSD(OPT(METRICS), RT_HSD_IN_WORKBUFS, "inWorkBufs"),
+	MEMBER(OPT(METRICS), RT_HSD_IN_PTRSCALARBITS, "runtime.heapStatsDelta", "inPtrScalarBits",
+	       0, 24),
+	{ OPT(METRICS), RT_WORK_CPU_STATS, GLOBAL_FIELD, "runtime.work", "runtime.workType",
+	  "cpuStats", 20, 0 },
 	CPU(RT_CPU_GC_ASSIST, "gcAssistTime", "GCAssistTime"),
 	CPU(RT_CPU_GC_DEDICATED, "gcDedicatedTime", "GCDedicatedTime"),
 	CPU(RT_CPU_GC_IDLE, "gcIdleTime", "GCIdleTime"),
@@ -186,51 +208,63 @@ static const struct field_spec specs[] = {
 	CPU(RT_CPU_IDLE, "idleTime", "IdleTime"),
 	CPU(RT_CPU_USER, "userTime", "UserTime"),
 	CPU(RT_CPU_TOTAL, "totalTime", "TotalTime"),
-	GCC(RT_GCC_HEAP_SCAN, "heapScan"),
-	SCHED(RT_SCHED_TIME_TO_RUN, "timeToRun", 0, 0),
-	SCHED(RT_SCHED_STW_STOPPING_GC, "stwStoppingTimeGC", 22, 0),
-	SCHED(RT_SCHED_STW_STOPPING_OTHER, "stwStoppingTimeOther", 22, 0),
-	SCHED(RT_SCHED_STW_TOTAL_GC, "stwTotalTimeGC", 22, 0),
-	SCHED(RT_SCHED_STW_TOTAL_OTHER, "stwTotalTimeOther", 22, 0),
-	SCHED(RT_SCHED_MUTEX_WAIT, "totalMutexWaitTime", 20, 0),
-	SCHED(RT_SCHED_RTLOCK_WAIT, "totalRuntimeLockWaitTime", 22, 0),
-	SCHED(RT_SCHED_GOROUTINES_CREATED, "goroutinesCreated", 26, 0),
-	SCHED(RT_SCHED_NGSYSCALL_NOP, "nGsyscallNoP", 26, 0),
-	{ RT_TH_COUNTS, TYPE_FIELD, NULL, "runtime.timeHistogram", "counts", 0, 0 },
-	{ RT_TH_UNDERFLOW, TYPE_FIELD, NULL, "runtime.timeHistogram", "underflow", 0, 0 },
-	{ RT_TH_OVERFLOW, TYPE_FIELD, NULL, "runtime.timeHistogram", "overflow", 20, 0 },
-	{ RT_ALLM, GLOBAL, "runtime.allm", NULL, NULL, 0, 0 },
-	{ RT_NCGOCALL, GLOBAL, "runtime.ncgocall", NULL, NULL, 0, 0 },
-	{ RT_STARTING_STACK_SIZE, GLOBAL, "runtime.startingStackSize", NULL, NULL, 0, 0 },
-	{ RT_LIMITER_LAST_ENABLED, GLOBAL_FIELD, "runtime.gcCPULimiter", "runtime.gcCPULimiterState",
-	  "lastEnabledCycle", 0, 0 },
-	{ RT_FINQUEUED, GLOBAL, "runtime.finqueued", NULL, NULL, 25, 0 },
-	{ RT_FINEXECUTED, GLOBAL, "runtime.finexecuted", NULL, NULL, 25, 0 },
-	{ RT_CLEANUPS_QUEUED, GLOBAL_FIELD, "runtime.gcCleanups", "runtime.cleanupQueue", "queued",
-	  26, 0 },
-	{ RT_CLEANUPS_EXECUTED, GLOBAL_FIELD, "runtime.gcCleanups", "runtime.cleanupQueue",
-	  "executed", 26, 0 },
-	{ RT_EXTRAM_INUSE, GLOBAL, "runtime.extraMInUse", NULL, NULL, 21, 0 },
-	{ RT_EXTRAM_LENGTH, GLOBAL, "runtime.extraMLength", NULL, NULL, 21, 0 },
-	{ RT_M_ALLLINK, TYPE_FIELD, NULL, "runtime.m", "alllink", 0, 0 },
-	{ RT_M_NCGOCALL, TYPE_FIELD, NULL, "runtime.m", "ncgocall", 0, 0 },
-	{ RT_M_LOCK_WAIT, TYPE_FIELD, NULL, "runtime.m", "mLockProfile.waitTime", 22, 0 },
-	{ RT_P_M, TYPE_FIELD, NULL, "runtime.p", "m", 0, 0 },
-	{ RT_P_GOROUTINES_CREATED, TYPE_FIELD, NULL, "runtime.p", "goroutinesCreated", 26, 0 },
-	{ RT_P_CLEANUPS_QUEUED, TYPE_FIELD, NULL, "runtime.p", "cleanupsQueued", 26, 0 },
-	{ RT_GODEBUGS_ALL, GLOBAL, "internal/godebugs.All", NULL, NULL, 21, 0 },
-	{ RT_GDINFO_SIZE, TYPE_SIZE, NULL, "internal/godebugs.Info", NULL, 21, 0 },
-	{ RT_GDINFO_NAME, TYPE_FIELD, NULL, "internal/godebugs.Info", "Name", 21, 0 },
-	{ RT_GDINFO_OPAQUE, TYPE_FIELD, NULL, "internal/godebugs.Info", "Opaque", 21, 0 },
-	{ RT_GODEBUG_CACHE, GLOBAL, "internal/godebug.cache", NULL, NULL, 21, 0 },
-	{ RT_GODEBUG_NONDEFAULT, TYPE_FIELD, NULL, "internal/godebug.setting", "nonDefault", 21, 0 },
+	GCC(OPT(METRICS), RT_GCC_HEAP_SCAN, "heapScan"),
+	SCHED(OPT(METRICS), RT_SCHED_TIME_TO_RUN, "timeToRun", 0, 0),
+	SCHED(OPT(METRICS), RT_SCHED_STW_STOPPING_GC, "stwStoppingTimeGC", 22, 0),
+	SCHED(OPT(METRICS), RT_SCHED_STW_STOPPING_OTHER, "stwStoppingTimeOther", 22, 0),
+	SCHED(OPT(METRICS), RT_SCHED_STW_TOTAL_GC, "stwTotalTimeGC", 22, 0),
+	SCHED(OPT(METRICS), RT_SCHED_STW_TOTAL_OTHER, "stwTotalTimeOther", 22, 0),
+	SCHED(OPT(METRICS), RT_SCHED_MUTEX_WAIT, "totalMutexWaitTime", 20, 0),
+	SCHED(OPT(METRICS), RT_SCHED_RTLOCK_WAIT, "totalRuntimeLockWaitTime", 22, 0),
+	SCHED(OPT(METRICS), RT_SCHED_GOROUTINES_CREATED, "goroutinesCreated", 26, 0),
+	SCHED(OPT(METRICS), RT_SCHED_NGSYSCALL_NOP, "nGsyscallNoP", 26, 0),
+	MEMBER(OPT(METRICS), RT_TH_COUNTS, "runtime.timeHistogram", "counts", 0, 0),
+	MEMBER(OPT(METRICS), RT_TH_UNDERFLOW, "runtime.timeHistogram", "underflow", 0, 0),
+	MEMBER(OPT(METRICS), RT_TH_OVERFLOW, "runtime.timeHistogram", "overflow", 20, 0),
+	VAR(OPT(METRICS), RT_ALLM, "runtime.allm", 0, 0),
+	VAR(OPT(METRICS), RT_NCGOCALL, "runtime.ncgocall", 0, 0),
+	VAR(OPT(METRICS), RT_STARTING_STACK_SIZE, "runtime.startingStackSize", 0, 0),
+	{ OPT(METRICS), RT_LIMITER_LAST_ENABLED, GLOBAL_FIELD, "runtime.gcCPULimiter",
+	  "runtime.gcCPULimiterState", "lastEnabledCycle", 0, 0 },
+	VAR(OPT(METRICS), RT_FINQUEUED, "runtime.finqueued", 25, 0),
+	VAR(OPT(METRICS), RT_FINEXECUTED, "runtime.finexecuted", 25, 0),
+	{ OPT(METRICS), RT_CLEANUPS_QUEUED, GLOBAL_FIELD, "runtime.gcCleanups",
+	  "runtime.cleanupQueue", "queued", 26, 0 },
+	{ OPT(METRICS), RT_CLEANUPS_EXECUTED, GLOBAL_FIELD, "runtime.gcCleanups",
+	  "runtime.cleanupQueue", "executed", 26, 0 },
+	VAR(OPT(METRICS), RT_EXTRAM_INUSE, "runtime.extraMInUse", 21, 0),
+	VAR(OPT(METRICS), RT_EXTRAM_LENGTH, "runtime.extraMLength", 21, 0),
+	MEMBER(OPT(METRICS), RT_M_ALLLINK, "runtime.m", "alllink", 0, 0),
+	MEMBER(OPT(METRICS), RT_M_NCGOCALL, "runtime.m", "ncgocall", 0, 0),
+	MEMBER(OPT(METRICS), RT_M_LOCK_WAIT, "runtime.m", "mLockProfile.waitTime", 22, 0),
+	MEMBER(OPT(METRICS), RT_P_M, "runtime.p", "m", 0, 0),
+	MEMBER(OPT(METRICS), RT_P_GOROUTINES_CREATED, "runtime.p", "goroutinesCreated", 26, 0),
+	MEMBER(OPT(METRICS), RT_P_CLEANUPS_QUEUED, "runtime.p", "cleanupsQueued", 26, 0),
+	/*
+	 * The linker keeps these only in a program that links a GODEBUG setting: without both
+	 * globals there is no counter to report (target/godebug.c), which is no loss.
+	 */
+	VAR(OPT(GODEBUG), RT_GODEBUGS_ALL, "internal/godebugs.All", 21, 0),
+	{ OPT(GODEBUG), RT_GDINFO_SIZE, TYPE_SIZE, NULL, "internal/godebugs.Info", NULL, 21, 0 },
+	MEMBER(OPT(GODEBUG), RT_GDINFO_NAME, "internal/godebugs.Info", "Name", 21, 0),
+	MEMBER(OPT(GODEBUG), RT_GDINFO_OPAQUE, "internal/godebugs.Info", "Opaque", 21, 0),
+	VAR(OPT(GODEBUG), RT_GODEBUG_CACHE, "internal/godebug.cache", 21, 0),
+	MEMBER(OPT(GODEBUG), RT_GODEBUG_NONDEFAULT, "internal/godebug.setting", "nonDefault", 21,
+	       0),
 };
 
-/* Fields that may be missing (have[] false) without failing the resolve. */
-static bool field_optional(enum rt_field id)
-{
-	return id == RT_MEM_PROFILE_RATE || id >= RT_DISABLE_MEM_PROFILING;
-}
+/* What each optional need's feature does without its rows, said once to the user. */
+static const char *const need_loss[NEED_NR] = {
+	[NEED_CORE] = "goscope cannot watch this program",
+	[NEED_STW_NAMES] = "stop-the-world pauses other than the GC's are shown with reason "
+			   "numbers, not names",
+	[NEED_WAIT_NAMES] = "goroutine wait reasons are shown as numbers, not names",
+	[NEED_STACKS] = "goroutine stacks cannot be read",
+	[NEED_ALLOCS] = "allocation samples cannot be weighted",
+	[NEED_METRICS] = "the runtime/metrics values computed from it are unavailable",
+	[NEED_GODEBUG] = "no /godebug/non-default-behavior counters (a program without "
+			 "internal/godebugs.All has none)",
+};
 
 /* Which field feeds each address of the GC probes' layout. */
 static const struct {
@@ -418,12 +452,20 @@ static int resolve_one(struct gobin *b, uint64_t bias, const struct field_spec *
 		       struct gs_err *err)
 {
 	uint64_t base = 0, size = 0, off = 0;
+	int rc;
 
-	if (s->global && gobin__global(b, s->global, &base, &size))
-		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO,
-			       gobin__has_symtab(b) ? "symbol %s not found in the binary" :
-			       "cannot locate %s in this stripped binary: the code that uses it does "
-			       "not match what goscope knows of this Go release", s->global);
+	rc = s->global ? gobin__global(b, s->global, &base, &size) : 0;
+	if (rc && gobin__has_symtab(b))
+		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO, "symbol %s not found in the binary",
+			       s->global);
+	/* None of the functions that use it is in the binary: the linker left it out. */
+	if (rc == -ENOENT)
+		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO, "%s is not in this stripped binary: none "
+			       "of the functions that use it is", s->global);
+	if (rc)
+		return gs_fail(err, GS_EXIT_NO_DEBUG_INFO, "cannot locate %s in this stripped "
+			       "binary: the code that uses it does not match what goscope knows of "
+			       "this Go release", s->global);
 	switch (s->kind) {
 	case GLOBAL:
 		*v = base + bias;
@@ -454,17 +496,32 @@ int layout_resolve(struct gobin *b, uint64_t bias, struct rt_layout *rt, struct 
 
 		if (!spec_applies(s, rt->minor))
 			continue;
-		if (field_optional(s->id)) {
-			struct gs_err ignored = { 0 };
+		if (s->need == NEED_CORE) {
+			if (resolve_one(b, bias, s, &rt->v[s->id], err))
+				return -1;
+		} else {
+			struct gs_err why = { 0 };
 
-			if (resolve_one(b, bias, s, &rt->v[s->id], &ignored))
+			if (resolve_one(b, bias, s, &rt->v[s->id], &why)) {
+				/* The first row missing says why the need's feature is lost. */
+				if (!rt->missing[s->need].code)
+					rt->missing[s->need] = why;
 				continue;
-		} else if (resolve_one(b, bias, s, &rt->v[s->id], err)) {
-			return -1;
+			}
 		}
 		rt->have[s->id] = true;
 	}
 	return 0;
+}
+
+const struct gs_err *layout_missing(const struct rt_layout *rt, enum rt_need need)
+{
+	return need < NEED_NR && rt->missing[need].code ? &rt->missing[need] : NULL;
+}
+
+const char *layout_need_loss(enum rt_need need)
+{
+	return need < NEED_NR ? need_loss[need] : "";
 }
 
 void layout_gc(const struct rt_layout *rt, struct gs_gc_layout *lay)

@@ -119,13 +119,10 @@ enum rt_field {
 	RT_G_BUBBLE,			/* 1.25+ */
 	RT_BUBBLE_ID,			/* synctestBubble.id, 1.25+ */
 	RT_M_ID,
-	/* optional: only the opt-in allocation probes use them, and they cope without */
+	/* what the opt-in allocation probes read */
 	RT_MEM_PROFILE_RATE,		/* runtime.MemProfileRate, int */
 	RT_DISABLE_MEM_PROFILING,	/* runtime.disableMemoryProfiling, bool */
-	/*
-	 * Optional too: what runtime/metrics and MemStats read beyond the gauges above. A metric
-	 * whose inputs are missing is reported as unavailable, with the field that is missing.
-	 */
+	/* what runtime/metrics and MemStats read beyond the gauges above */
 	RT_MS_MSPAN_SYS,
 	RT_MS_MCACHE_SYS,
 	RT_MS_BUCKHASH_SYS,
@@ -191,11 +188,33 @@ enum rt_field {
 	RT_NR_FIELDS
 };
 
+/*
+ * What a row of the layout is needed for: its "need" column in layout.c. NEED_CORE rows are
+ * required: gctrace and the gauges every command shows read them, and the runtime's GC and
+ * scheduler use them, so every program of the release has them; without one, goscope does not
+ * know this build and refuses it. Every other row is optional: the linker leaves a global out
+ * of a program that never uses it (Go 1.21 drops runtime.stwReasonStrings from a program that
+ * imports neither os nor anything built on it), and then only the feature named here loses it.
+ */
+enum rt_need {
+	NEED_CORE,		/* required */
+	NEED_STW_NAMES,		/* names of stop-the-world reasons: else shown as "reason N" */
+	NEED_WAIT_NAMES,	/* names of goroutine wait reasons: else shown as "reason N" */
+	NEED_STACKS,		/* goscope stacks, which refuses without them */
+	NEED_ALLOCS,		/* weighting allocation samples (target__attach_allocs says why) */
+	NEED_METRICS,		/* runtime/metrics and MemStats beyond the gauges: unavailable */
+	NEED_GODEBUG,		/* /godebug/ counters; without the globals the program has none */
+	NEED_NR
+};
+
 /* Every field resolved for one process: an address in the target, or an offset/size. */
 struct rt_layout {
 	int minor;			/* Go 1.minor */
 	uint64_t v[RT_NR_FIELDS];
-	bool have[RT_NR_FIELDS];	/* false: the field does not exist in this release */
+	/* false: the field does not exist in this release, or it is optional and missing */
+	bool have[RT_NR_FIELDS];
+	/* Why the first missing row of each optional need is missing; code 0: none is. */
+	struct gs_err missing[NEED_NR];
 };
 
 /* Refuse binaries goscope cannot read: too old, no symbols, no DWARF. */
@@ -203,9 +222,16 @@ int layout_check_supported(const struct gobin *b, struct gs_err *err);
 
 /*
  * Resolve every field for a process whose binary is b and whose load bias is bias (0 unless
- * PIE). Fails naming the first field that should exist in this release and cannot be found.
+ * PIE). Fails naming the first required field of this release that cannot be found; optional
+ * ones that cannot be found are left out of have[] and kept in missing[] by need.
  */
 int layout_resolve(struct gobin *b, uint64_t bias, struct rt_layout *rt, struct gs_err *err);
+
+/* Why a row of need is missing in this process ("symbol … not found …"), or NULL: none is. */
+const struct gs_err *layout_missing(const struct rt_layout *rt, enum rt_need need);
+
+/* What is lost without need's rows, for the user ("… shown as reason numbers"). */
+const char *layout_need_loss(enum rt_need need);
 
 /* The addresses the GC probes read, for the BPF side. */
 void layout_gc(const struct rt_layout *rt, struct gs_gc_layout *lay);

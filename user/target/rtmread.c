@@ -339,7 +339,8 @@ int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struc
 	r->cleanups_queued = cl_queued;
 	r->cleanups_executed = cl_executed;
 	r->g_created = g_created;
-	r->have_sched = rt_have(s, RT_P_M) && rt_have(s, RT_M_CURG);
+	r->have_sched = rt_have(s, RT_P_M) && rt_have(s, RT_M_CURG) && rt_have(s, RT_P_STATUS) &&
+			rt_have(s, RT_P_RUNNEXT);
 	if (r->have_sched && walk_ps(s, v, r, &p_cleanups, &on_p_syscall))
 		r->have_sched = false;
 	r->cleanups_queued += p_cleanups;

@@ -929,6 +929,16 @@ struct gdump *stacks__dump(struct target *t, const struct stacks_opts *o, struct
 
 	if (!d)
 		abort();
+	/* What unwinding and the goroutine headers read is optional for every other command. */
+	if (layout_missing(&t->rt, NEED_STACKS)) {
+		char who[64];
+
+		snprintf(who, sizeof(who), "PID %d: cannot read goroutine stacks", (int)t->pid);
+		*err = *layout_missing(&t->rt, NEED_STACKS);
+		gs_err_prefix(err, who);
+		free(d);
+		return NULL;
+	}
 	r.d = d;
 	d->minor = t->rt.minor;
 	d->funcid_wrapper = gobin__funcid_wrapper(t->bin);

@@ -156,6 +156,29 @@ static int open_binary(struct target *t, struct target_info *info, struct gs_err
 	return -1;
 }
 
+static int row_offsets(const struct target *t, const struct probe_row *r, uint64_t *offs,
+		       size_t *n, struct gs_err *err);
+
+/*
+ * Where the probes every command attaches (the GC and stop-the-world sets) go: found and decoded
+ * here, so that a process target__open accepts is one every command attaches to, and `goscope
+ * ps` says so. The opt-in sets are the opt-in commands' concern: they say why they cannot.
+ */
+static int check_probe_sites(const struct target *t, struct gs_err *err)
+{
+	const struct probe_row *rows[PROBE_TABLE_MAX_ROWS];
+	uint64_t offs[PROBES_MAX_OFFSETS];
+	size_t n, i, noffs;
+
+	n = probe_table_rows(t->rt.minor, PSET_GC | PSET_STW, rows, PROBE_TABLE_MAX_ROWS);
+	if (n > PROBE_TABLE_MAX_ROWS)
+		return gs_fail(err, GS_EXIT_ERROR, "too many probes for go1.%d", t->rt.minor);
+	for (i = 0; i < n; i++)
+		if (row_offsets(t, rows[i], offs, &noffs, err))
+			return -1;
+	return 0;
+}
+
 /* Where every runtime value the probes and the sampler read lives in this process. */
 static int locate_runtime(struct target *t, struct target_info *info, struct gs_err *err)
 {
@@ -167,7 +190,7 @@ static int locate_runtime(struct target *t, struct target_info *info, struct gs_
 		return -1;
 	}
 	if (proc_load_bias(t->pid, t->bin, t->bin_dev, t->bin_ino, &t->bias, err) ||
-	    layout_resolve(t->bin, t->bias, &t->rt, err))
+	    layout_resolve(t->bin, t->bias, &t->rt, err) || check_probe_sites(t, err))
 		return -1;
 	layout_gc(&t->rt, &t->cfg.gc);
 	layout_g(&t->rt, &t->cfg.g);

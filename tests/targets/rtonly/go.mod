@@ -1,0 +1,3 @@
+module rtonly
+
+go 1.19

@@ -1,0 +1,3 @@
+module rttime
+
+go 1.19
