@@ -233,6 +233,35 @@ static int walk_ps(const struct sampler *s, const struct scalars *v, struct rtm_
 	return 0;
 }
 
+/* work.cpuStats, in the order of rtm_raw.cpu. */
+static const enum rt_field cpu_fields[11] = {
+	RT_CPU_GC_ASSIST, RT_CPU_GC_DEDICATED, RT_CPU_GC_IDLE, RT_CPU_GC_PAUSE,
+	RT_CPU_GC_TOTAL, RT_CPU_SCAV_ASSIST, RT_CPU_SCAV_BG, RT_CPU_SCAV_TOTAL,
+	RT_CPU_IDLE, RT_CPU_USER, RT_CPU_TOTAL,
+};
+#define CPU_REREADS	8
+
+static void queue_cpu(struct remote_batch *b, const struct sampler *s, struct rtm_raw *r)
+{
+	size_t i;
+
+	for (i = 0; i < 11; i++)
+		remote_add(b, rt_at(s, RT_WORK_CPU_STATS) + rt_at(s, cpu_fields[i]), &r->cpu[i], 8);
+}
+
+/*
+ * The runtime updates work.cpuStats field by field at the end of a cycle (cpuStats.accumulate,
+ * with the world stopped, so its own readers never see it half done) and adds each cycle's first
+ * pause to the GC classes at its start. From outside, a read can fall in between. Whole, the GC
+ * and scavenger totals are the sums of their classes, and the classes together are at least the
+ * total (user time is the rest of the total; the pause added at a cycle's start comes on top).
+ */
+static bool cpu_consistent(const int64_t *c)
+{
+	return c[4] == c[0] + c[1] + c[2] + c[3] && c[7] == c[5] + c[6] &&
+	       c[4] + c[7] + c[8] + c[9] >= c[10];
+}
+
 int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struct rt_sample *o,
 			 struct rtm_raw *r)
 {
@@ -305,26 +334,22 @@ int sampler_read_metrics(struct sampler *s, const struct scalars *v, const struc
 	r->have_threads = r->minor >= 21;
 	add(&b, s, RT_EXTRAM_INUSE, &extra_inuse, 4, &r->have_threads);
 	add(&b, s, RT_EXTRAM_LENGTH, &extra_len, 4, &r->have_threads);
-	if (cpu_ok) {
-		static const enum rt_field cpu_fields[11] = {
-			RT_CPU_GC_ASSIST, RT_CPU_GC_DEDICATED, RT_CPU_GC_IDLE, RT_CPU_GC_PAUSE,
-			RT_CPU_GC_TOTAL, RT_CPU_SCAV_ASSIST, RT_CPU_SCAV_BG, RT_CPU_SCAV_TOTAL,
-			RT_CPU_IDLE, RT_CPU_USER, RT_CPU_TOTAL,
-		};
-
-		for (i = 0; i < 11; i++) {
-			if (!rt_have(s, cpu_fields[i])) {
-				cpu_ok = false;
-				break;
-			}
-			remote_add(&b, rt_at(s, RT_WORK_CPU_STATS) + rt_at(s, cpu_fields[i]),
-				   &r->cpu[i], 8);
-		}
-	}
+	for (i = 0; cpu_ok && i < 11; i++)
+		cpu_ok = rt_have(s, cpu_fields[i]);
+	if (cpu_ok)
+		queue_cpu(&b, s, r);
 	queue_hists(&b, s, r);
 	rc = remote_flush(&b);
 	if (rc)
 		return rc;
+	/* A copy taken while the runtime was writing it is read again (see cpu_consistent). */
+	for (i = 0; cpu_ok && i < CPU_REREADS && !cpu_consistent(r->cpu); i++) {
+		remote_init(&b, s->pid);
+		queue_cpu(&b, s, r);
+		rc = remote_flush(&b);
+		if (rc)
+			return rc;
+	}
 	r->have_sys = sys_ok;
 	r->have_inuse = inuse_ok;
 	r->have_cpu = cpu_ok;
