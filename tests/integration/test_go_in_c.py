@@ -38,7 +38,8 @@ def host():
 
 
 def library(minor, mode="cshared", name="libchurn.so"):
-    return target_path(minor, mode, name)
+    # Resolved: /proc/PID/maps names the file by its real path (build-asan/targets is a link).
+    return target_path(minor, mode, name).resolve()
 
 
 def parity(t, goscope, minor, cycles=MIN_CYCLES):
@@ -188,7 +189,7 @@ def test_all_finds_a_go_library_loaded_after_start(go_target, goscope, tmp_path)
 @pytest.mark.parametrize("minor,mode", [(m, "cgo") for m in SOME_MINORS] +
                          [(GO_MINORS[-1], "default")])
 def test_program_started_through_the_dynamic_loader(minor, mode, go_target, goscope):
-    path = target_path(minor, mode)
+    path = target_path(minor, mode).resolve()
     t = go_target(LDSO, args=[path, "-workers", "2"])
     if mode == "cgo":
         # A dynamically linked program is mapped by ld.so, which stays the executable. (A static
