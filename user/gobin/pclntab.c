@@ -136,8 +136,8 @@ static uint64_t hdr_word(const struct pcln_tab *t, int i)
 static const unsigned char *moduledata_find(const struct gobin *b, const struct pcln_tab *t);
 static int pcln_parse_header(struct pcln_tab *t);
 
-/* The file's bytes from link-time address vaddr to the end of its loadable segment. */
-static const unsigned char *seg_bytes(const struct gobin *b, uint64_t vaddr, size_t *room)
+/* Bytes of the file at link-time address vaddr, and how many follow in its segment. */
+static const unsigned char *vaddr_bytes(const struct gobin *b, uint64_t vaddr, size_t *avail)
 {
 	const unsigned char *raw;
 	size_t rawsize, i;
@@ -147,12 +147,17 @@ static const unsigned char *seg_bytes(const struct gobin *b, uint64_t vaddr, siz
 		return NULL;
 	for (i = 0; i < b->nsegs; i++) {
 		const struct gobin_seg *s = &b->segs[i];
-		uint64_t end = s->offset + s->filesz;
+		uint64_t off;
 
-		if (vaddr < s->vaddr || vaddr - s->vaddr >= s->filesz || end > rawsize)
+		if (vaddr < s->vaddr || vaddr - s->vaddr >= s->filesz)
 			continue;
-		*room = s->filesz - (vaddr - s->vaddr);
-		return raw + s->offset + (vaddr - s->vaddr);
+		off = s->offset + (vaddr - s->vaddr);
+		if (off >= rawsize)
+			return NULL;
+		*avail = s->filesz - (vaddr - s->vaddr);
+		if (*avail > rawsize - off)
+			*avail = rawsize - off;
+		return raw + off;
 	}
 	return NULL;
 }
@@ -170,7 +175,7 @@ static int pcln_find_merged(const struct gobin *b, struct pcln_tab *t)
 
 	if (!gobin__sym(b, "runtime.pclntab", &start, NULL) &&
 	    !gobin__sym(b, "runtime.epclntab", &end, NULL) && end > start) {
-		t->d = seg_bytes(b, start, &room);
+		t->d = vaddr_bytes(b, start, &room);
 		if (!t->d || end - start > room)
 			return -ENOENT;
 		t->size = end - start;
@@ -182,7 +187,7 @@ static int pcln_find_merged(const struct gobin *b, struct pcln_tab *t)
 		uint64_t a;
 
 		for (a = (s->vaddr + 7) & ~7ULL; a + PCLN_HDR_SIZE <= s->vaddr + s->filesz; a += 8) {
-			const unsigned char *p = seg_bytes(b, a, &room);
+			const unsigned char *p = vaddr_bytes(b, a, &room);
 			uint32_t magic;
 
 			if (!p)
@@ -680,31 +685,6 @@ int32_t gobin__fn_pcdata(const struct gobin *b, const struct gobin_fn *fn, unsig
 	return v;
 }
 
-/* Bytes of the file at link-time address vaddr, and how many follow in its segment. */
-static const unsigned char *vaddr_bytes(const struct gobin *b, uint64_t vaddr, size_t *avail)
-{
-	const unsigned char *raw;
-	size_t rawsize, i;
-
-	raw = (const unsigned char *)elf_rawfile(b->elf, &rawsize);
-	if (!raw)
-		return NULL;
-	for (i = 0; i < b->nsegs; i++) {
-		const struct gobin_seg *s = &b->segs[i];
-		uint64_t off;
-
-		if (vaddr < s->vaddr || vaddr - s->vaddr >= s->filesz)
-			continue;
-		off = s->offset + (vaddr - s->vaddr);
-		if (off >= rawsize)
-			return NULL;
-		*avail = s->filesz - (vaddr - s->vaddr);
-		if (*avail > rawsize - off)
-			*avail = rawsize - off;
-		return raw + off;
-	}
-	return NULL;
-}
 
 const unsigned char *gobin__fn_funcdata(const struct gobin *b, const struct gobin_fn *fn,
 					unsigned int idx, size_t *avail)
