@@ -11,10 +11,6 @@
 #include <string.h>
 #include "gobin/internal.h"
 
-#define BUILDINFO_MAGIC		"\xff Go buildinf:"
-#define BUILDINFO_MAGIC_LEN	14
-#define BUILDINFO_HDR_LEN	32
-#define BUILDINFO_FLAG_INLINE	0x2
 
 int go_version_parse(const char *s, struct go_version *v)
 {
@@ -160,18 +156,30 @@ static int parse_modinfo(struct gobin *b, const char *mod, size_t len, struct gs
 	return 0;
 }
 
+size_t gobin__buildinfo_version(const unsigned char *d, size_t size, char *vers, size_t len)
+{
+	size_t pos = GO_BUILDINFO_HDR_LEN, n;
+	uint64_t vlen;
+
+	if (size < pos)
+		return 0;
+	n = uvarint(d + pos, size - pos, &vlen);
+	if (!n || vlen >= len || vlen > size - pos - n)
+		return 0;
+	memcpy(vers, d + pos + n, vlen);
+	vers[vlen] = 0;
+	return pos + n + vlen;
+}
+
 static int parse_inline(struct gobin *b, const unsigned char *d, size_t size, struct gs_err *err)
 {
-	size_t pos = BUILDINFO_HDR_LEN, n;
+	size_t pos, n;
 	uint64_t len;
 	char vers[sizeof(b->version.str)];
 
-	n = uvarint(d + pos, size - pos, &len);
-	if (!n || len >= sizeof(vers) || pos + n + len > size)
+	pos = gobin__buildinfo_version(d, size, vers, sizeof(vers));
+	if (!pos)
 		return gs_fail(err, GS_EXIT_NOT_GO, "corrupt Go build info (version)");
-	memcpy(vers, d + pos + n, len);
-	vers[len] = 0;
-	pos += n + len;
 	go_version_parse(vers, &b->version);
 	n = uvarint(d + pos, size - pos, &len);
 	/* len is any 64-bit value: compare it with what is left, never add it to an offset. */
@@ -227,13 +235,13 @@ static bool buildinfo_scan(struct gobin *b, const unsigned char **d, size_t *siz
 		uint64_t off = (b->segs[i].offset + 15) & ~15ULL;
 		uint64_t end = b->segs[i].offset + b->segs[i].filesz;
 
-		for (end = end < rawsize ? end : rawsize; off + BUILDINFO_HDR_LEN <= end; off += 16) {
+		for (end = end < rawsize ? end : rawsize; off + GO_BUILDINFO_HDR_LEN <= end; off += 16) {
 			const unsigned char *p = raw + off;
 
-			if (memcmp(p, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN) || p[14] != 8)
+			if (memcmp(p, GO_BUILDINFO_MAGIC, GO_BUILDINFO_MAGIC_LEN) || p[14] != 8)
 				continue;
 			memset(&b->version, 0, sizeof(b->version));
-			if (!((p[15] & BUILDINFO_FLAG_INLINE) ? parse_inline(b, p, end - off, &ignored) :
+			if (!((p[15] & GO_BUILDINFO_INLINE) ? parse_inline(b, p, end - off, &ignored) :
 				parse_pointers(b, p, end - off, &ignored)) && b->version.minor) {
 				gobin_buildinfo_free(b);	/* parsed again by the caller */
 				*d = p;
@@ -253,8 +261,8 @@ int gobin_buildinfo_read(struct gobin *b, struct gs_err *err)
 	size_t size;
 	int ret;
 
-	if (data && data->d_buf && data->d_size >= BUILDINFO_HDR_LEN &&
-	    !memcmp(data->d_buf, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN)) {
+	if (data && data->d_buf && data->d_size >= GO_BUILDINFO_HDR_LEN &&
+	    !memcmp(data->d_buf, GO_BUILDINFO_MAGIC, GO_BUILDINFO_MAGIC_LEN)) {
 		d = data->d_buf;
 		size = data->d_size;
 	} else if (!buildinfo_scan(b, &d, &size)) {
@@ -265,7 +273,7 @@ int gobin_buildinfo_read(struct gobin *b, struct gs_err *err)
 				       "goscope supports Go 1.19 and newer");
 		return gs_fail(err, GS_EXIT_NOT_GO, "not a Go program (no .go.buildinfo section)");
 	}
-	if (d[15] & BUILDINFO_FLAG_INLINE)
+	if (d[15] & GO_BUILDINFO_INLINE)
 		ret = parse_inline(b, d, size, err);
 	else
 		ret = parse_pointers(b, d, size, err);

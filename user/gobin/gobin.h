@@ -22,6 +22,25 @@ struct go_version {
 /* Parse "go1.21.13", "go1.22rc1", "devel go1.23-abcdef …". Returns 0 on success. */
 int go_version_parse(const char *s, struct go_version *v);
 
+/*
+ * Go's build info (.go.buildinfo, or found by its magic): a 32-byte header, 16-byte aligned,
+ * the magic, the pointer size at byte 14, flags at 15. With GO_BUILDINFO_INLINE (Go 1.18+) the
+ * version and module info follow as varint-prefixed strings; before, two pointers at 16 and 24
+ * name Go strings.
+ */
+#define GO_BUILDINFO_MAGIC	"\xff Go buildinf:"
+#define GO_BUILDINFO_MAGIC_LEN	14
+#define GO_BUILDINFO_HDR_LEN	32
+#define GO_BUILDINFO_ALIGN	16
+#define GO_BUILDINFO_INLINE	0x2
+
+/*
+ * The version of an inline build info d (size bytes from its header on) into vers (len bytes,
+ * NUL-terminated). Returns where the module info starts (past header and version), or 0 when
+ * the version does not fit in d or in vers.
+ */
+size_t gobin__buildinfo_version(const unsigned char *d, size_t size, char *vers, size_t len);
+
 struct gobin;
 
 /*

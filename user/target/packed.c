@@ -27,11 +27,6 @@
 #define PACKED_CHUNK		(64u << 10)
 #define PACKED_MAX_DYNAMIC	(64u << 10)
 
-#define BUILDINFO_MAGIC		"\xff Go buildinf:"
-#define BUILDINFO_MAGIC_LEN	14
-#define BUILDINFO_HDR_LEN	32
-#define BUILDINFO_FLAG_INLINE	0x2
-#define BUILDINFO_ALIGN		16
 
 const char *packed_file_packer(const char *path)
 {
@@ -107,47 +102,24 @@ static const struct anon_map *map_at(const struct anon_map *m, size_t n, uint64_
 	return NULL;
 }
 
-/* Decode an unsigned LEB128 varint; returns bytes used, 0 on overrun. */
-static size_t uvarint(const unsigned char *p, size_t avail, uint64_t *out)
-{
-	uint64_t x = 0;
-	size_t i;
-
-	for (i = 0; i < avail && i < 10; i++) {
-		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-		if (!(p[i] & 0x80)) {
-			*out = x;
-			return i + 1;
-		}
-	}
-	return 0;
-}
-
 /* The Go version in the build info at addr (both layouts, see gobin/buildinfo.c). */
 static int buildinfo_version(pid_t pid, uint64_t addr, char *vers, size_t len)
 {
-	unsigned char d[BUILDINFO_HDR_LEN + 10 + 64];
-	uint64_t n, str[2];
-	size_t used;
+	unsigned char d[GO_BUILDINFO_HDR_LEN + 10 + 64];
+	uint64_t ptr, str[2];
 
 	if (remote_read(pid, addr, d, sizeof(d)))
 		return -1;
-	if (d[15] & BUILDINFO_FLAG_INLINE) {
-		used = uvarint(d + BUILDINFO_HDR_LEN, sizeof(d) - BUILDINFO_HDR_LEN, &n);
-		if (!used || n >= len || BUILDINFO_HDR_LEN + used + n > sizeof(d))
-			return -1;
-		memcpy(vers, d + BUILDINFO_HDR_LEN + used, n);
-	} else {
-		/* Before Go 1.18: a pointer to a Go string, already relocated in memory. */
-		if (d[14] != 8)
-			return -1;
-		memcpy(&n, d + 16, sizeof(n));
-		if (remote_read(pid, n, str, sizeof(str)) || str[1] >= len ||
-		    remote_read(pid, str[0], vers, str[1]))
-			return -1;
-		n = str[1];
-	}
-	vers[n] = 0;
+	if (d[15] & GO_BUILDINFO_INLINE)
+		return gobin__buildinfo_version(d, sizeof(d), vers, len) ? 0 : -1;
+	/* Before Go 1.18: a pointer to a Go string, already relocated in memory. */
+	if (d[14] != 8)
+		return -1;
+	memcpy(&ptr, d + 16, sizeof(ptr));
+	if (remote_read(pid, ptr, str, sizeof(str)) || str[1] >= len ||
+	    remote_read(pid, str[0], vers, str[1]))
+		return -1;
+	vers[str[1]] = 0;
 	return 0;
 }
 
@@ -160,7 +132,7 @@ static int scan_buildinfo(pid_t pid, uint64_t lo, uint64_t hi, unsigned char *bu
 	size_t i;
 	int ret;
 
-	for (a = lo & ~(uint64_t)(BUILDINFO_ALIGN - 1); a < hi; a += PACKED_CHUNK) {
+	for (a = lo & ~(uint64_t)(GO_BUILDINFO_ALIGN - 1); a < hi; a += PACKED_CHUNK) {
 		size_t len = hi - a < PACKED_CHUNK ? (size_t)(hi - a) : PACKED_CHUNK;
 
 		ret = remote_read(pid, a, buf, len);
@@ -169,8 +141,8 @@ static int scan_buildinfo(pid_t pid, uint64_t lo, uint64_t hi, unsigned char *bu
 		if (ret)
 			return 0;
 		/* A magic that straddles two chunks is never 16-byte aligned in both. */
-		for (i = 0; i + BUILDINFO_MAGIC_LEN <= len; i += BUILDINFO_ALIGN) {
-			if (memcmp(buf + i, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN) ||
+		for (i = 0; i + GO_BUILDINFO_MAGIC_LEN <= len; i += GO_BUILDINFO_ALIGN) {
+			if (memcmp(buf + i, GO_BUILDINFO_MAGIC, GO_BUILDINFO_MAGIC_LEN) ||
 			    buildinfo_version(pid, a + i, pg->version, sizeof(pg->version)) ||
 			    go_version_parse(pg->version, &v) || !v.minor)
 				continue;
