@@ -47,9 +47,10 @@ class Serve:
         with urllib.request.urlopen(f"http://{self.addr}/metrics", timeout=5) as r:
             return r.read().decode()
 
-    def counter(self, name, **labels):
+    def counter(self, name, text=None, **labels):
+        """One counter, from `text` (an exposition already scraped) or from a new scrape."""
         want = ",".join(f'{k}="{v}"' for k, v in labels.items())
-        m = re.search(rf"^{name}(?:{{{want}}})? (\d+)$", self.scrape(), re.M)
+        m = re.search(rf"^{name}(?:{{{want}}})? (\d+)$", text or self.scrape(), re.M)
         assert m, f"{name}{{{want}}} not in the exposition"
         return int(m.group(1))
 
@@ -203,8 +204,11 @@ def test_push_only_matches_runtime(quiescent, serve, receiver):
     assert s.stop() == 0 and time.monotonic() - start < 5
 
 
-def dropped(s):
-    return sum(s.counter("goscope_otlp_dropped_points_total", reason=r)
+def dropped(s, text=None):
+    """Dropped data points over every reason, all read from one exposition (the counters keep
+    moving between scrapes)."""
+    text = text or s.scrape()
+    return sum(s.counter("goscope_otlp_dropped_points_total", text, reason=r)
                for r in ("queue_full", "retries_exhausted", "rejected", "shutdown"))
 
 
@@ -236,8 +240,9 @@ def test_receiver_down_then_back(quiescent, serve, receiver):
         took, _ = timed_scrape(s)
         worst = max(worst, took)
         time.sleep(0.2)
-    assert dropped(s) > 0 and s.counter("goscope_otlp_dropped_points_total",
-                                        reason="queue_full") == dropped(s)
+    text = s.scrape()
+    assert dropped(s, text) > 0 and s.counter("goscope_otlp_dropped_points_total", text,
+                                              reason="queue_full") == dropped(s, text)
     assert s.counter("goscope_otlp_queued_requests") == 64
     assert worst < 1, f"a scrape took {worst:.3f} s while the receiver was down"
     for _ in range(20):
