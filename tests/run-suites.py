@@ -5,7 +5,9 @@
 2. the same sources built with AddressSanitizer and UndefinedBehaviorSanitizer ($BUILD-asan).
    The fuzzers are left out there: they are sanitized builds of their own and do not run goscope;
    so are the tests of the image and the Debian package (test_deploy, test_deb): they run what
-   `make image` and `make deb` made from the release sources, which the first run already judged.
+   `make image` and `make deb` made from the release sources, which the first run already judged;
+   and the benchmark smoke runs (test_bench_smoke): they check that bench/ still measures the
+   release build, and every goscope path they reach is run by the rest of the suite.
    Every sanitizer report goes to a file under $BUILD-asan/sanitizer-reports/ as well as making
    the process exit 66; tests/conftest.py fails the test during which a report appeared, so a
    report from a process whose exit status a test does not look at still fails.
@@ -52,7 +54,7 @@ def run(name, build, extra_env, args, results):
 
 
 # Not run against the sanitized build (see above): matched by pytest -k, in test or file names.
-RELEASE_ONLY = "not fuzz and not test_deploy.py and not test_deb.py"
+RELEASE_ONLY = "not fuzz and not test_deploy.py and not test_deb.py and not test_bench_smoke.py"
 
 
 def sanitized_args(args):
