@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "gobin/gobin.h"
 #include "target/packed.h"
+#include "target/proc.h"
 #include "target/remote.h"
 
 #define PACKED_HEAD		1024		/* where UPX writes its "UPX!" marker */
@@ -58,7 +59,7 @@ struct anon_map {
 /* pid's anonymous mappings (no file, no [heap] or [stack] name); -errno if maps is unreadable. */
 static int anon_maps(pid_t pid, struct anon_map **out, size_t *n)
 {
-	char path[64], line[4096], perms[8];
+	char path[64], line[4096 + 128];
 	struct anon_map *v = NULL, *nv;
 	size_t cap = 0;
 	FILE *f;
@@ -69,14 +70,12 @@ static int anon_maps(pid_t pid, struct anon_map **out, size_t *n)
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), f) && *n < PACKED_MAX_MAPS) {
-		uint64_t start, end, ino;
-		int name = 0;
+		struct proc_maps_line m;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*x %*x:%*x %" SCNu64 " %n", &start,
-			   &end, perms, &ino, &name) != 4)
+		if (!proc_maps_line_parse(line, &m))
 			continue;
 		/* A file's inode, or a name: [heap], [stack], [vdso], memfd:... */
-		if (ino || (line[name] && line[name] != '\n'))
+		if (m.ino || (m.name[0] && m.name[0] != '\n'))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -85,7 +84,7 @@ static int anon_maps(pid_t pid, struct anon_map **out, size_t *n)
 				break;
 			v = nv;
 		}
-		v[(*n)++] = (struct anon_map){ start, end, perms[0] == 'r', perms[2] == 'x' };
+		v[(*n)++] = (struct anon_map){ m.start, m.end, m.perms[0] == 'r', m.perms[2] == 'x' };
 	}
 	fclose(f);
 	*out = v;

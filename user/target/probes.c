@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include "target/caps.h"
 #include "target/probes.h"
+#include "target/proc.h"
 #include "util/clock.h"
 #include "gc.skel.h"
 
@@ -277,19 +278,17 @@ static uint64_t calib_time(int calls)
  */
 static uint64_t self_offset(uintptr_t addr)
 {
-	char line[512];
+	char line[4096 + 128];
 	FILE *f = fopen("/proc/self/maps", "re");
+	struct proc_maps_line m;
 	uint64_t off = 0;
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi, foff;
-		char perms[8];
-
-		if (sscanf(line, "%lx-%lx %7s %lx", &lo, &hi, perms, &foff) == 4 &&
-		    addr >= lo && addr < hi && perms[2] == 'x') {
-			off = addr - lo + foff;
+		if (proc_maps_line_parse(line, &m) && addr >= m.start && addr < m.end &&
+		    m.perms[2] == 'x') {
+			off = addr - m.start + m.off;
 			break;
 		}
 	}

@@ -206,10 +206,25 @@ void proc_comm(pid_t pid, char *buf, size_t len)
 		fclose(f);
 }
 
+bool proc_maps_line_parse(const char *line, struct proc_maps_line *m)
+{
+	unsigned int dmaj, dmin;
+	int name = 0;
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", &m->start,
+		   &m->end, m->perms, &m->off, &dmaj, &dmin, &m->ino, &name) != 7 || !name)
+		return false;
+	m->dev = makedev(dmaj, dmin);
+	m->name = line + name;
+	return true;
+}
+
 int proc_load_bias(pid_t pid, const struct gobin *b, uint64_t dev, uint64_t ino, uint64_t *bias,
 		   struct gs_err *err)
 {
-	char path[64], line[4096];
+	char path[64], line[4096 + 128];
+	struct proc_maps_line m;
+	uint64_t vaddr;
 	FILE *f;
 	int ret = -1;
 
@@ -219,17 +234,11 @@ int proc_load_bias(pid_t pid, const struct gobin *b, uint64_t dev, uint64_t ino,
 		return gs_fail(err, errno == ENOENT ? GS_EXIT_NO_PROCESS : GS_EXIT_PERMISSION,
 			       "cannot read %s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
-		uint64_t start, end, off, mino, vaddr;
-		unsigned int dmaj, dmin;
-
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %x:%x %" SCNu64,
-			   &start, &end, &off, &dmaj, &dmin, &mino) != 6)
+		if (!proc_maps_line_parse(line, &m) || m.ino != ino || m.dev != dev)
 			continue;
-		if (mino != ino || makedev(dmaj, dmin) != dev)
+		if (gobin__offset_to_vaddr(b, m.off, &vaddr))
 			continue;
-		if (gobin__offset_to_vaddr(b, off, &vaddr))
-			continue;
-		*bias = start - vaddr;
+		*bias = m.start - vaddr;
 		ret = 0;
 		break;
 	}
@@ -257,24 +266,18 @@ int proc_objects(pid_t pid, struct proc_object **objs, size_t *n)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		uint64_t start, end, off, ino;
-		unsigned int dmaj, dmin;
-		int name = 0;
+		struct proc_maps_line m;
 
-		char perms[8];
-
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
-			   &start, &end, perms, &off, &dmaj, &dmin, &ino, &name) != 7 || !ino ||
-		    line[name] != '/')
+		if (!proc_maps_line_parse(line, &m) || !m.ino || m.name[0] != '/')
 			continue;	/* anonymous, [heap], [stack], [vdso] … */
 		/*
 		 * Only code the process runs: a file mapped just to be read (a debugger's, goscope's
 		 * own reading of a Go binary) holds no runtime of this process.
 		 */
-		if (perms[2] != 'x')
+		if (m.perms[2] != 'x')
 			continue;
 		for (i = 0; i < *n; i++)
-			if (v[i].ino == ino && v[i].dev == makedev(dmaj, dmin))
+			if (v[i].ino == m.ino && v[i].dev == m.dev)
 				break;
 		if (i < *n)
 			continue;
@@ -289,12 +292,11 @@ int proc_objects(pid_t pid, struct proc_object **objs, size_t *n)
 			v = o;
 		}
 		o = &v[(*n)++];
-		o->dev = makedev(dmaj, dmin);
-		o->ino = ino;
-		line[strcspn(line, "\n")] = 0;
-		snprintf(o->path, sizeof(o->path), "%s", line + name);
+		o->dev = m.dev;
+		o->ino = m.ino;
+		snprintf(o->path, sizeof(o->path), "%.*s", (int)strcspn(m.name, "\n"), m.name);
 		snprintf(o->open_path, sizeof(o->open_path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
-			 pid, start, end);
+			 pid, m.start, m.end);
 	}
 	fclose(f);
 	*objs = v;

@@ -59,6 +59,17 @@ void proc_exe_name(pid_t pid, char *buf, size_t len);
 /* /proc/PID/comm without the newline ("?" when unreadable). */
 void proc_comm(pid_t pid, char *buf, size_t len);
 
+/* One line of /proc/PID/maps. */
+struct proc_maps_line {
+	uint64_t start, end, off, dev, ino;
+	char perms[8];			/* "r-xp" */
+	const char *name;		/* into the line: a path, "[heap]" …, or "" (anonymous); the
+					   line's '\n' ends it */
+};
+
+/* Splits a line of /proc/PID/maps (or /proc/self/maps); false if it is not one. */
+bool proc_maps_line_parse(const char *line, struct proc_maps_line *m);
+
 /*
  * Load bias of one mapped file of the target (the executable, or a shared library holding a Go
  * runtime): runtime address minus link-time address, 0 for a non-PIE executable. Computed from
