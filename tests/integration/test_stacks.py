@@ -498,11 +498,12 @@ def test_busy_frames_are_real(fleet, minor, mode, tmp_path):
     the functions that only exist inlined; a generic one may be spelt F[...], as the runtime's
     own runtime.Frame spells it); every physical frame's pc lies in that function (by
     debug/gosym, at pc-1 as the runtime looks a return address up, or at pc when that is the
-    function's entry: a goroutine that has not run yet); and so does where each goroutine was
-    created. Half the dumps are --system --json, which shows every frame: there gosym's file:line
-    at that pc must also be the innermost frame's of the physical frame (the call inlined
-    deepest). Plain --json hides runtime frames, inlined ones too (runtime.goparkunlock in
-    sync.runtime_notifyListWait, say), so its file:line has nothing to be compared with there.
+    function's entry, a goroutine that has not run yet, or was interrupted: see where()); and so
+    does where each goroutine was created. Half the dumps are --system --json, which shows every
+    frame: there gosym's file:line at that pc must also be the innermost frame's of the physical
+    frame (the call inlined deepest). Plain --json hides runtime frames, inlined ones too
+    (runtime.goparkunlock in sync.runtime_notifyListWait, say), so its file:line has nothing to
+    be compared with there.
     A goroutine that moved while read may be marked changed, never shown with a made-up frame."""
     path = target_path(minor, mode, "stackshapes")
     p = Stackshapes(path, tmp_path / "busy", fleet_env(), ["-busy"])
@@ -524,10 +525,17 @@ def test_busy_frames_are_real(fleet, minor, mode, tmp_path):
     info, names = gosym(path, pcs, tmp_path)
     names |= {printed_name(n) for n in names}
 
-    def where(pc):
-        """gosym's answer for the address the runtime looks up for return address pc."""
+    injected = {"runtime.sigpanic"} | ({"runtime.asyncPreempt", "runtime.debugCallV2"}
+                                       if minor >= 21 else set())
+
+    def where(pc, callee=None):
+        """gosym's answer for the address the runtime looks up for pc: the CALL before a return
+        address, but pc itself at a function's entry (a goroutine that has not run yet) and
+        where the callee was injected rather than called: a signal's runtime.sigpanic, and from
+        Go 1.21 runtime.asyncPreempt and runtime.debugCallV2 (runtime/traceback.go); there pc
+        is the interrupted instruction. The callee is known only where every frame is shown."""
         at = info.get(pc - bias, {"func": None})
-        if at["func"] is not None and at["entry"] == pc - bias:
+        if at["func"] is not None and (at["entry"] == pc - bias or callee in injected):
             return at
         return info.get(pc - bias - 1, {"func": None, "file": None, "line": None})
 
@@ -547,8 +555,10 @@ def test_busy_frames_are_real(fleet, minor, mode, tmp_path):
                     bad.append(f"{what}: {f['function']} at pc {f['pc']:#x}, which is in "
                                f"{at['func']}")
             if system:
+                callee = None
                 for group in physical_frames(g["frames"]):
-                    at, inner = where(group[-1]["pc"]), group[0]
+                    at, inner = where(group[-1]["pc"], callee), group[0]
+                    callee = group[-1]["function"]
                     if (at["file"], at["line"]) != (inner["file"], inner["line"]):
                         bad.append(f"{what}: {inner['function']} at {inner['file']}:"
                                    f"{inner['line']}, gosym says {at['file']}:{at['line']}")
