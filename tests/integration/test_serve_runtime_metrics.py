@@ -191,6 +191,10 @@ def test_runtime_metrics_equal_the_runtimes(quiescent, serve):
     text = scrape_when(s, lambda t: all(f'go_gc_heap_objects_objects{{pid="{q.pid}"' in t
                                          for q in qs.values()))
     assert time.monotonic() > after
+    # The runtime's readings again, after the scrape. A quiescent process allocates nothing, but
+    # its runtime may still move a little: once (1 run in about 8) heap/free grew by 32 KiB
+    # between the snapshot and the scrape. goscope's values must then be the later reading.
+    laters = {m: q.snapshot() for m, q in qs.items()}
     promtool_ok(text)
     samples = parse_exposition(text)
     types = families(text)
@@ -199,8 +203,15 @@ def test_runtime_metrics_equal_the_runtimes(quiescent, serve):
         mine = of_pid(samples, q.pid)
         # Backfilled series differ from the runtime's by their label only.
         plain = {(n, frozenset(x for x in l if x[0] != "computed_by")): v for (n, l), v in mine.items()}
-        check_scalars(minor, plain, types, wants[minor])
-        check_memstats(minor, plain, wants[minor])
+        try:
+            check_scalars(minor, plain, types, wants[minor])
+            check_memstats(minor, plain, wants[minor])
+        except AssertionError as before:
+            try:
+                check_scalars(minor, plain, types, laters[minor])
+                check_memstats(minor, plain, laters[minor])
+            except AssertionError:
+                raise before from None
         check_histograms(minor, plain, {f: t for f, t in types.items()
                                         if any(family_of(n, types) == f for n, _ in mine)})
         backfilled = check_backfilled(minor, samples, q.pid, types, wants[minor])
