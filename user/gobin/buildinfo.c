@@ -11,7 +11,6 @@
 #include <string.h>
 #include "gobin/internal.h"
 
-
 int go_version_parse(const char *s, struct go_version *v)
 {
 	const char *p = strstr(s, "go1.");
@@ -232,10 +231,12 @@ static bool buildinfo_scan(struct gobin *b, const unsigned char **d, size_t *siz
 		return false;
 	raw = (const unsigned char *)elf_rawfile(b->elf, &rawsize);
 	for (i = 0; raw && i < b->nsegs; i++) {
-		uint64_t off = (b->segs[i].offset + 15) & ~15ULL;
+		uint64_t off = (b->segs[i].offset + GO_BUILDINFO_ALIGN - 1) &
+			       ~(uint64_t)(GO_BUILDINFO_ALIGN - 1);
 		uint64_t end = b->segs[i].offset + b->segs[i].filesz;
 
-		for (end = end < rawsize ? end : rawsize; off + GO_BUILDINFO_HDR_LEN <= end; off += 16) {
+		for (end = end < rawsize ? end : rawsize; off + GO_BUILDINFO_HDR_LEN <= end;
+		     off += GO_BUILDINFO_ALIGN) {
 			const unsigned char *p = raw + off;
 
 			if (memcmp(p, GO_BUILDINFO_MAGIC, GO_BUILDINFO_MAGIC_LEN) || p[14] != 8)

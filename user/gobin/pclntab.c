@@ -685,7 +685,6 @@ int32_t gobin__fn_pcdata(const struct gobin *b, const struct gobin_fn *fn, unsig
 	return v;
 }
 
-
 const unsigned char *gobin__fn_funcdata(const struct gobin *b, const struct gobin_fn *fn,
 					unsigned int idx, size_t *avail)
 {

@@ -28,7 +28,6 @@
 #define PACKED_CHUNK		(64u << 10)
 #define PACKED_MAX_DYNAMIC	(64u << 10)
 
-
 const char *packed_file_packer(const char *path)
 {
 	unsigned char head[PACKED_HEAD];
@@ -75,7 +74,7 @@ static int anon_maps(pid_t pid, struct anon_map **out, size_t *n)
 		if (!proc_maps_line_parse(line, &m))
 			continue;
 		/* A file's inode, or a name: [heap], [stack], [vdso], memfd:... */
-		if (m.ino || (m.name[0] && m.name[0] != '\n'))
+		if (m.ino || m.name[0])
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
